@@ -1,0 +1,366 @@
+"""The Trainer: one network, its data and its optimiser, driven a chunk of steps at a time.
+
+The app's worker thread owns a Trainer and calls ``run(n)``; everything heavy happens inside one
+compiled call that releases the GIL. Live changes (learning rate, optimiser hyperparameters,
+schedule, regularisation, dropout rates, batch size) go through ``set_config`` /
+``set_dropout`` between calls and keep the weights.
+"""
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from engine import kernels as K
+from engine import rng as R
+from engine.initializers import init_bias, init_weights
+from engine.network import LOSSES, NetworkSpec
+from engine.optimizers import OPTIMIZERS
+from engine.schedules import SCHEDULES
+
+SECOND_ORDER_NAMES = ("newton", "lbfgs", "cg")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything about how a network is trained (not what it is)."""
+
+    optimizer: str = "sgd"
+    optimizer_params: dict = field(default_factory=dict)
+    learning_rate: float = 0.03
+    schedule: str = "constant"
+    schedule_params: dict = field(default_factory=dict)
+    batch_size: int = 10
+    l1: float = 0.0
+    l2: float = 0.0
+    weight_decay: float = 0.0   # decoupled: w <- w - lr * weight_decay * w after each update
+    clip_norm: float = 0.0      # clip the gradient's global norm to this (0 = off)
+    max_norm: float = 0.0       # cap each unit's incoming weight norm (0 = off)
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS and self.optimizer not in SECOND_ORDER_NAMES:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of "
+                             f"{sorted(OPTIMIZERS) + list(SECOND_ORDER_NAMES)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {sorted(SCHEDULES)}")
+        lr = self.learning_rate
+        if not isinstance(lr, (int, float)) or not np.isfinite(lr) or not 0.0 < lr <= 100.0:
+            raise ValueError(f"learning_rate must be in (0, 100], got {lr!r}")
+        if not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+        for name in ("l1", "l2", "weight_decay", "clip_norm", "max_norm"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0.0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+        # validate the hyperparameters now, with the optimiser's and schedule's own messages
+        self.make_optimizer()
+        self.make_schedule()
+
+    @property
+    def second_order(self):
+        return self.optimizer in SECOND_ORDER_NAMES
+
+    def make_optimizer(self):
+        if self.second_order:
+            from engine.second_order import SECOND_ORDER
+            return SECOND_ORDER[self.optimizer](**self.optimizer_params)
+        return OPTIMIZERS[self.optimizer](**self.optimizer_params)
+
+    def make_schedule(self):
+        return SCHEDULES[self.schedule](**self.schedule_params)
+
+    def reg_vector(self):
+        v = np.zeros(K.N_REG)
+        v[[K.L1, K.L2, K.WEIGHT_DECAY, K.CLIP_NORM, K.MAX_NORM]] = (
+            self.l1, self.l2, self.weight_decay, self.clip_norm, self.max_norm)
+        return v
+
+    def to_dict(self):
+        return asdict(self)
+
+
+@dataclass
+class RunResult:
+    """What one ``run`` call did: per-step batch losses and learning rates."""
+
+    losses: np.ndarray
+    learning_rates: np.ndarray
+    steps_done: int
+    diverged: bool = False
+    message: str = ""
+
+
+def _check_data(name, X, Y, n_inputs, n_outputs):
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    if X.ndim != 2 or X.shape[1] != n_inputs:
+        raise ValueError(f"{name} inputs must have shape (n, {n_inputs}), got {X.shape}")
+    if Y.shape != (X.shape[0], n_outputs):
+        raise ValueError(f"{name} targets must have shape ({X.shape[0]}, {n_outputs}), got {Y.shape}")
+    if X.shape[0] < 1:
+        raise ValueError(f"{name} set is empty")
+    for what, a in (("inputs", X), ("targets", Y)):
+        bad = ~np.isfinite(a).all(axis=1)
+        if bad.any():
+            raise ValueError(f"{name} {what} contain NaN or inf (row {int(np.argmax(bad))})")
+    return X, Y
+
+
+def initial_parameters(spec, seed):
+    """Fresh parameters for ``spec`` drawn with a numpy Generator seeded by ``seed``."""
+    gen = np.random.Generator(np.random.PCG64(seed))
+    params = np.zeros(spec.n_params)
+    layers = list(spec.hidden) + [None]
+    for (W, b), layer in zip(spec.views(params), layers):
+        n_in, n_out = W.shape
+        if layer is None:
+            W[:] = init_weights(spec.output_init, n_in, n_out, gen, **spec.output_init_params)
+        else:
+            W[:] = init_weights(layer.init, n_in, n_out, gen, **layer.init_params)
+            b[:] = init_bias(layer.bias_init, n_out, layer.bias_value)
+    return params
+
+
+class Trainer:
+    """A network being trained on one data set.
+
+    X_train float64 (n, spec.n_inputs), already featurised and normalised; Y_train float64
+    (n, spec.n_outputs): 0/1 (binary), one-hot (multi-class) or values (regression).
+    """
+
+    def __init__(self, spec: NetworkSpec, config: TrainConfig, X_train, Y_train,
+                 X_test=None, Y_test=None, seed=0, params=None):
+        self.spec = spec
+        self.X, self.Y = _check_data("training", X_train, Y_train, spec.n_inputs, spec.n_outputs)
+        if X_test is not None and len(X_test):
+            self.X_test, self.Y_test = _check_data("test", X_test, Y_test, spec.n_inputs,
+                                                   spec.n_outputs)
+        else:
+            self.X_test = self.Y_test = None
+        self._li, self._lf = spec.kernel_tables()
+        self._wmask = spec.weight_mask()
+        self._loss_code = LOSSES[spec.loss]
+        self.seed = int(seed)
+        self.initial_params = initial_parameters(spec, self.seed) if params is None \
+            else np.array(params, dtype=np.float64)
+        if self.initial_params.shape != (spec.n_params,):
+            raise ValueError(f"params must have shape ({spec.n_params},)")
+        self.params = self.initial_params.copy()
+        self.config = None
+        self.set_config(config)
+        self._restart_counters()
+
+    # -- counters and randomness ------------------------------------------------------------
+    def _restart_counters(self):
+        self.state = np.zeros(K.N_STATE, np.int64)
+        self.state[K.SEED] = self.seed
+        self.perm = np.empty(self.X.shape[0], np.int64)
+        R.shuffled_indices(self.seed, 0, self.perm)
+        self._reset_optimizer_state()
+
+    def _reset_optimizer_state(self):
+        self.optimizer = self.config.make_optimizer()
+        self.optimizer.build(self.spec.n_params)
+        self.state[K.OPT_T] = 0
+
+    @property
+    def step_count(self):
+        return int(self.state[K.STEP])
+
+    @property
+    def epoch(self):
+        return int(self.state[K.EPOCH])
+
+    @property
+    def steps_per_epoch(self):
+        n, b = self.X.shape[0], min(self.config.batch_size, self.X.shape[0])
+        return -(-n // b)
+
+    # -- configuration ----------------------------------------------------------------------
+    def set_config(self, config: TrainConfig):
+        """Change how training proceeds, keeping the weights. Optimiser slots (momentum,
+        moments) are kept when the optimiser kind and its hyperparameters' meaning are unchanged."""
+        old = self.config
+        self.config = config
+        self._schedule = config.make_schedule()
+        self._reg = config.reg_vector()
+        self._batch = int(min(config.batch_size, self.X.shape[0]))
+        self._ws = K.make_workspace(self._li, self.spec.n_params, self._batch)
+        if old is not None and old.optimizer != config.optimizer:
+            self._reset_optimizer_state()
+        elif old is not None:
+            slots, t = self.optimizer.slots, self.optimizer.iterations
+            self.optimizer = config.make_optimizer()
+            if not config.second_order:
+                self.optimizer.slots, self.optimizer.iterations = slots, t
+            else:
+                self.optimizer.build(self.spec.n_params)
+
+    def set_dropout(self, rates):
+        """Change each hidden layer's dropout rate without touching the weights."""
+        hidden = [replace(h, dropout=float(r)) for h, r in zip(self.spec.hidden, rates, strict=True)]
+        self.spec = self.spec.with_hidden(hidden)
+        self._li, self._lf = self.spec.kernel_tables()
+
+    # -- training ---------------------------------------------------------------------------
+    def run(self, n_steps):
+        """Train ``n_steps`` steps (mini-batches); stops early if the run diverges."""
+        n_steps = int(n_steps)
+        if n_steps < 0:
+            raise ValueError("n_steps must be >= 0")
+        losses = np.zeros(n_steps)
+        lrs = np.zeros(n_steps)
+        if self.config.second_order:
+            done, status = self._run_second_order(n_steps, losses, lrs)
+        else:
+            opt = self.optimizer
+            done, status = K.train_steps(
+                self.params, opt.slots, self.X, self.Y, self.perm, self.state,
+                (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector()),
+                (self._schedule.code, float(self.config.learning_rate),
+                 self._schedule.hyper_vector()),
+                self._reg, self._wmask, self._batch, n_steps, losses, lrs, self._ws)
+            opt.iterations = int(self.state[K.OPT_T])
+        diverged = status == K.DIVERGED
+        msg = ""
+        if diverged:
+            msg = (f"Training diverged at step {self.step_count}: the loss or the weights became "
+                   f"{'NaN' if np.isnan(losses[done - 1]) or np.isnan(self.params).any() else 'infinite'}. "
+                   f"Try a lower learning rate (now {self.config.learning_rate:g}), gradient "
+                   f"clipping, or reset.")
+        return RunResult(losses[:done], lrs[:done], int(done), diverged, msg)
+
+    def _run_second_order(self, n_steps, losses, lrs):
+        """Full-batch Newton / L-BFGS / CG: one outer iteration per step."""
+        obj = self.objective()
+        for s in range(n_steps):
+            loss, _ = obj.value_and_grad(self.params)
+            info = self.optimizer.step(obj, self.params)
+            self.params[:] = info.x_new
+            losses[s] = loss
+            lrs[s] = info.alpha if np.isfinite(info.alpha) else 0.0
+            self.state[K.STEP] += 1
+            self.state[K.EPOCH] += 1
+            if info.diverged or not np.isfinite(self.params).all():
+                return s + 1, K.DIVERGED
+        return n_steps, K.OK
+
+    # -- the objective as a function of the parameters ------------------------------------------
+    def objective(self, X=None, Y=None, dropout_seed=None):
+        """Full-batch objective (data loss + penalty) over (X, Y) (default: the training set),
+        with ``value_and_grad(params)`` and, for small networks, an exact ``hessian(params)``.
+        With ``dropout_seed`` set, dropout applies with one fixed mask (gradient checking)."""
+        from engine.objective import NetworkObjective
+        X = self.X if X is None else X
+        Y = self.Y if Y is None else Y
+        return NetworkObjective(self.spec, X, Y, self._reg, dropout_seed)
+
+    # -- evaluation -------------------------------------------------------------------------
+    def predict(self, X):
+        """Output activations float64 (n, n_outputs) for inputs X (n, n_inputs); no dropout."""
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        out = np.empty((X.shape[0], self.spec.n_outputs))
+        K.predict_all(self.params, self._li, self._lf, X, out, K.OUTPUTS)
+        return out
+
+    def hidden_activations(self, X):
+        """[(n, units) per hidden layer]: every hidden neuron's output at each row of X."""
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        total = int(self._li[:, 1].sum())
+        out = np.empty((X.shape[0], total))
+        K.predict_all(self.params, self._li, self._lf, X, out, K.ALL_UNITS)
+        cols = np.cumsum([0] + [h.units for h in self.spec.hidden])
+        return [out[:, cols[i]:cols[i + 1]] for i in range(len(self.spec.hidden))]
+
+    def evaluate(self, X, Y):
+        """(mean data loss, accuracy) on (X, Y) without dropout; accuracy is None for regression."""
+        X, Y = _check_data("evaluation", X, Y, self.spec.n_inputs, self.spec.n_outputs)
+        Z = np.empty((X.shape[0], self.spec.n_outputs))
+        K.predict_all(self.params, self._li, self._lf, X, Z, K.LOGITS)
+        P = output_activation(self.spec.output_activation, Z)
+        return data_loss(self.spec.loss, Z, P, Y), accuracy_from_outputs(self.spec.loss, P, Y)
+
+    # -- reset and state ----------------------------------------------------------------------
+    def reset(self):
+        """Back to the same initial weights with counters and optimiser state cleared."""
+        self.params[:] = self.initial_params
+        self._restart_counters()
+
+    def reinitialize(self, seed):
+        """New initial weights (and shuffle/dropout stream) from a new seed."""
+        self.seed = int(seed)
+        self.initial_params = initial_parameters(self.spec, self.seed)
+        self.reset()
+
+    def state_dict(self):
+        """Plain dict of numbers and arrays: enough to continue bit-identically."""
+        d = {"params": self.params.copy(), "initial_params": self.initial_params.copy(),
+             "state": self.state.copy(), "seed": self.seed,
+             "optimizer_iterations": int(getattr(self.optimizer, "iterations", 0))}
+        if self.config.second_order:
+            d["second_order_state"] = self.optimizer.state_dict()
+        else:
+            d["slots"] = self.optimizer.slots.copy()
+        return d
+
+    def load_state_dict(self, d):
+        P = self.spec.n_params
+        for name in ("params", "initial_params"):
+            a = np.asarray(d[name], dtype=np.float64)
+            if a.shape != (P,):
+                raise ValueError(f"{name} must have shape ({P},), got {a.shape}")
+            if not np.isfinite(a).all():
+                raise ValueError(f"{name} contain NaN or inf")
+        state = np.asarray(d["state"], dtype=np.int64)
+        if state.shape != (K.N_STATE,) or state[K.POS] < 0 or state[K.POS] >= self.X.shape[0] \
+                or (state[:3] < 0).any():
+            raise ValueError("training counters are inconsistent with the data")
+        self.seed = int(d["seed"])
+        self.params = np.array(d["params"], dtype=np.float64)
+        self.initial_params = np.array(d["initial_params"], dtype=np.float64)
+        self.state = state.copy()
+        self.state[K.SEED] = self.seed
+        R.shuffled_indices(self.seed, int(state[K.EPOCH]), self.perm)
+        self.optimizer = self.config.make_optimizer()
+        self.optimizer.build(P)
+        if self.config.second_order:
+            if "second_order_state" in d:
+                self.optimizer.load_state_dict(d["second_order_state"])
+        else:
+            slots = np.asarray(d["slots"], dtype=np.float64)
+            if slots.shape != self.optimizer.slots.shape:
+                raise ValueError(f"optimizer slots must have shape {self.optimizer.slots.shape}")
+            self.optimizer.slots = slots.copy()
+            self.optimizer.iterations = int(d.get("optimizer_iterations", state[K.OPT_T]))
+
+    def __repr__(self):
+        return (f"Trainer({self.spec!r}, {self.config.optimizer}, lr={self.config.learning_rate:g}, "
+                f"step={self.step_count}, epoch={self.epoch})")
+
+
+def output_activation(name, Z):
+    """The output layer's activation applied to its logits Z (n, K)."""
+    from engine.activations import apply
+    return apply(name, Z)
+
+
+def data_loss(loss, Z, P, Y):
+    """Mean data loss from logits Z / outputs P against targets Y (all (n, K)), computed as the
+    kernels do: BCE and softmax CE from the logits (stable), MSE from the outputs."""
+    if loss == "bce":
+        return float(np.mean(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))))
+    if loss == "softmax_ce":
+        m = Z.max(axis=1, keepdims=True)
+        lse = m[:, 0] + np.log(np.exp(Z - m).sum(axis=1))
+        return float(np.mean(lse - np.sum(Y * Z, axis=1)))
+    return float(np.mean((P - Y) ** 2))
+
+
+def accuracy_from_outputs(loss, P, Y):
+    if loss == "bce":
+        return float(np.mean((P[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
+    if loss == "softmax_ce":
+        return float(np.mean(np.argmax(P, axis=1) == np.argmax(Y, axis=1)))
+    if loss == "mse" and P.shape[1] == 1 and np.isin(Y, (0.0, 1.0)).all():
+        return float(np.mean((P[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
+    return None

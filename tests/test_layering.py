@@ -1,0 +1,54 @@
+"""The layering rule: engine imports no UI or app code; playground imports no QtWidgets/QtGui.
+
+Each check runs in a fresh interpreter so modules imported by other tests do not mask a leak.
+"""
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _modules_after_importing(package):
+    code = (
+        "import importlib, pkgutil, sys\n"
+        f"pkg = importlib.import_module({package!r})\n"
+        "for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen",
+                              "PATH": "/usr/bin:/bin"}, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return set(out.stdout.split())
+
+
+def test_engine_imports_no_qt_pyqtgraph_playground_or_widgets():
+    mods = _modules_after_importing("engine")
+    assert "engine.trainer" in mods          # the walk really imported the package
+    leaks = {m for m in mods if m.split(".")[0] in {"PySide6", "pyqtgraph", "playground", "widgets"}}
+    assert not leaks
+
+
+def test_playground_imports_no_qtwidgets_qtgui_pyqtgraph_or_widgets():
+    if not (ROOT / "playground").exists():
+        pytest.skip("no playground package yet")
+    mods = _modules_after_importing("playground")
+    leaks = {m for m in mods if m in {"PySide6.QtWidgets", "PySide6.QtGui", "pyqtgraph"}
+             or m.split(".")[0] == "widgets"}
+    assert not leaks
+
+
+def test_engine_source_has_no_forbidden_import_lines():
+    """Catches an import hidden in a function body that the import walk would not execute."""
+    bad = []
+    for path in (ROOT / "engine").rglob("*.py"):
+        for line in path.read_text().splitlines():
+            s = line.strip()
+            if s.startswith(("import ", "from ")) and s.split()[1].split(".")[0] in {
+                    "PySide6", "pyqtgraph", "playground", "widgets"}:
+                bad.append(f"{path.name}: {s}")
+    assert not bad
