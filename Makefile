@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m engine.warmup
 	@rm -f $(VENV)/.installed-*; touch $@
 
 # Debian packages a bare machine needs for a real Qt window (xcb) and a virtual screen.
