@@ -21,7 +21,7 @@ from numba import njit, prange
 from engine import rng
 from engine import _fastmath as fm
 from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
-from engine.network import BCE, MSE, SOFTMAX_CE
+from engine.network import BCE, DENSE, MSE, SOFTMAX_CE
 from engine.optimizers import apply_update
 from engine.schedules import schedule_lr
 
@@ -71,7 +71,8 @@ def forward(params, li, lf, xb, B, za, aa, ma, uoff, train, drop_key):
             inp = aa[uoff[l - 1]:uoff[l - 1] + B * n_in]
         z = za[uoff[l]:uoff[l] + B * n_out]
         a = aa[uoff[l]:uoff[l] + B * n_out]
-        _dense(params, n_in, n_out, w, inp, z, B)
+        if li[l, 4] == DENSE:
+            _dense(params, n_in, n_out, w, inp, z, B)
         if code == SOFTMAX:
             softmax_columns(z, a, n_out, B)
         else:

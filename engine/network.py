@@ -12,6 +12,9 @@ import numpy as np
 from engine.activations import ACTIVATIONS, ACTIVATION_PARAM_DEFAULT, OUTPUT_ACTIVATIONS
 
 MSE, BCE, SOFTMAX_CE = 0, 1, 2
+#: Layer kinds in the kernels' layer table. Convolution, pooling and batch normalisation will
+#: take the next codes; a kernel dispatches on the kind the way it does on the activation.
+DENSE = 0
 LOSSES = {"mse": MSE, "bce": BCE, "softmax_ce": SOFTMAX_CE}
 LOSS_LABELS = {"mse": "Mean squared error", "bce": "Binary cross-entropy",
                "softmax_ce": "Softmax cross-entropy"}
@@ -140,15 +143,16 @@ class NetworkSpec:
     def kernel_tables(self):
         """The integer and float tables the kernels read.
 
-        layers_i : int64 (L, 4)  rows of (n_in, n_out, w_offset, activation code)
+        layers_i : int64 (L, 5)  rows of (n_in, n_out, w_offset, activation code, layer kind)
         layers_f : float64 (L, 2) rows of (activation parameter, dropout rate)
         """
         from engine.activations import ACTIVATIONS as A
         L = len(self.hidden) + 1
-        li = np.zeros((L, 4), np.int64)
+        li = np.zeros((L, 5), np.int64)
         lf = np.zeros((L, 2), np.float64)
         for l, ((i, o), (w, _)) in enumerate(zip(self.layer_shapes(), self.offsets())):
             li[l, :3] = (i, o, w)
+            li[l, 4] = DENSE
             if l < len(self.hidden):
                 h = self.hidden[l]
                 li[l, 3] = A[h.activation]
