@@ -51,7 +51,8 @@ def schedule_lr(code, lr0, hp, step, epoch):
     elif code == LINEAR:
         tau = hp[0]
         a = min(float(step), tau) / tau
-        return (1.0 - a) * lr0 + a * (hp[1] * lr0)
+        # (1 - a) lr0 + a lr_tau, written so rounding can never lift it above lr0
+        return lr0 - a * (lr0 - hp[1] * lr0)
     elif code == COSINE:
         period = hp[0]
         lr_min = hp[1] * lr0
