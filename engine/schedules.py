@@ -50,8 +50,10 @@ def schedule_lr(code, lr0, hp, step, epoch):
         return lr0 / (1.0 + hp[0] * step)
     elif code == LINEAR:
         tau = hp[0]
-        a = min(float(step), tau) / tau
+        if step >= tau:
+            return hp[1] * lr0
         # (1 - a) lr0 + a lr_tau, written so rounding can never lift it above lr0
+        a = step / tau
         return lr0 - a * (lr0 - hp[1] * lr0)
     elif code == COSINE:
         period = hp[0]
