@@ -25,7 +25,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from engine.optimizers import Hyper, check_hypers
+from engine.hyper import Hyper, check_hypers
 
 
 class Initializer(NamedTuple):

@@ -21,7 +21,7 @@ from numba import njit, prange
 from engine import rng
 from engine import _fastmath as fm
 from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
-from engine.network import BCE, DENSE, MSE, SOFTMAX_CE
+from engine.network import BCE, DENSE, SOFTMAX_CE
 from engine.optimizers import apply_update
 from engine.schedules import schedule_lr
 

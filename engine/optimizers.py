@@ -28,10 +28,11 @@ directly with ``code``, ``hyper_vector()`` and its own slots.
 """
 import math
 import numbers
-from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+
+from engine.hyper import Configurable, Hyper, check_hypers, hyper_array  # noqa: F401
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, ADADELTA, RMSPROP, ADAM, ADAMW = range(8)
 N_HYPER = 8  # length of the hyper vector
@@ -162,81 +163,6 @@ def apply_update(code, param, grad, slots, hyper, lr, t):
 
 
 # ---------------------------------------------------------------------------------------------
-# Hyperparameter declarations (shared with engine/schedules.py and engine/initializers.py)
-# ---------------------------------------------------------------------------------------------
-
-class Hyper(NamedTuple):
-    """One hyperparameter: its default, valid range and a one-line doc for tooltips.
-
-    kind is "float", "int" (integral values, stored as int) or "bool" (True/False or 1/0,
-    stored as bool and passed to kernels as 1.0/0.0).
-    """
-    name: str
-    default: float
-    low: float
-    high: float
-    doc: str
-    low_inclusive: bool = True
-    high_inclusive: bool = True
-    kind: str = "float"
-
-    def range_text(self):
-        """The valid range in interval notation, e.g. "[0, 1)"."""
-        if self.kind == "bool":
-            return "{True, False}"
-        fmt = "d" if self.kind == "int" else "g"
-        return (("[" if self.low_inclusive else "(") + f"{self.low:{fmt}}, {self.high:{fmt}}"
-                + ("]" if self.high_inclusive else ")"))
-
-    def check(self, value, owner=""):
-        """Return ``value`` converted to this hyper's kind; raise ValueError when it is invalid."""
-        where = f"{owner}: " if owner else ""
-        bad = ValueError(f"{where}{self.name} = {value!r} is invalid; "
-                         f"expected {self.kind} in {self.range_text()}")
-        if isinstance(value, (bool, np.bool_)):
-            if self.kind == "bool":
-                return bool(value)
-            raise bad
-        if not isinstance(value, numbers.Real):
-            raise bad
-        x = float(value)
-        if not math.isfinite(x):
-            raise bad
-        if self.kind == "bool":
-            if x not in (0.0, 1.0):
-                raise bad
-            return x == 1.0
-        if self.kind == "int" and x != math.floor(x):
-            raise bad
-        above = x > self.low if not self.low_inclusive else x >= self.low
-        below = x < self.high if not self.high_inclusive else x <= self.high
-        if not (above and below):
-            raise bad
-        return int(x) if self.kind == "int" else x
-
-
-def check_hypers(owner, specs, given):
-    """Validate a dict of hyperparameters against ``specs``; return all of them, defaults filled.
-
-    Unknown names raise ValueError listing the known ones.
-    """
-    known = {h.name: h for h in specs}
-    unknown = sorted(set(given) - set(known))
-    if unknown:
-        raise ValueError(f"{owner}: unknown hyperparameter(s) {unknown}; "
-                         f"known: {list(known) or 'none'}")
-    return {h.name: h.check(given.get(h.name, h.default), owner) for h in specs}
-
-
-def hyper_array(specs, values, length):
-    """float64 (length,): the values in ``specs`` order, bools as 1.0/0.0, zero-padded."""
-    out = np.zeros(length)
-    for i, h in enumerate(specs):
-        out[i] = float(values[h.name])
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
 # Classes
 # ---------------------------------------------------------------------------------------------
 
@@ -252,7 +178,7 @@ _MOMENTUM = Hyper("momentum", 0.9, 0.0, 1.0, "Fraction of the previous velocity 
                   "step (rho).", high_inclusive=False)
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Base class: validated hyperparameters, slots and an iteration counter.
 
     opt = Adam(beta1=0.9); opt.build(n); opt.update_step(grad, param, lr)  # param changes in place
@@ -262,7 +188,7 @@ class Optimizer:
     HYPERPARAMS: tuple = ()
 
     def __init__(self, **hyper):
-        self.hyper = check_hypers(self.name, self.HYPERPARAMS, hyper)
+        super().__init__(**hyper)
         self.slots = None
         self.iterations = 0
 
@@ -296,22 +222,6 @@ class Optimizer:
         apply_update(self.code, param, grad, self.slots, self.hyper_vector(), float(lr),
                      self.iterations + 1)
         self.iterations += 1
-
-    def get_config(self):
-        """{"name": ..., **hyper}: plain values, round-trips through ``optimizer_from_config``."""
-        return {"name": self.name, **self.hyper}
-
-    @classmethod
-    def from_config(cls, cfg):
-        cfg = dict(cfg)
-        name = cfg.pop("name", cls.name)
-        if name != cls.name:
-            raise ValueError(f"{cls.__name__}.from_config: config is for {name!r}")
-        return cls(**cfg)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.hyper.items())
-        return f"{type(self).__name__}({args})"
 
 
 class SGDOptimizer(Optimizer):

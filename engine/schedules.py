@@ -26,7 +26,7 @@ import numbers
 import numpy as np
 from numba import njit
 
-from engine.optimizers import Hyper, check_hypers, hyper_array
+from engine.hyper import Configurable, Hyper, hyper_array
 
 CONSTANT, STEP, EXPONENTIAL, INVERSE_TIME, LINEAR, COSINE = range(6)
 N_SCHED = 4  # length of the hp vector
@@ -72,14 +72,11 @@ def schedule_lrs(code, lr0, hp, steps, steps_per_epoch):
     return out
 
 
-class Schedule:
+class Schedule(Configurable):
     """Base class: validated hyperparameters; ``lr_at`` evaluates the kernel over many steps."""
     name = ""
     code = -1
     HYPERPARAMS: tuple = ()
-
-    def __init__(self, **hyper):
-        self.hyper = check_hypers(self.name, self.HYPERPARAMS, hyper)
 
     def hyper_vector(self):
         """float64 (N_SCHED,): the hyperparameters as ``schedule_lr`` reads them."""
@@ -103,22 +100,6 @@ class Schedule:
         flat = np.ascontiguousarray(s, dtype=np.int64).ravel()
         out = schedule_lrs(self.code, float(lr0), self.hyper_vector(), flat, int(steps_per_epoch))
         return out.reshape(s.shape) if s.ndim else float(out[0])
-
-    def get_config(self):
-        """{"name": ..., **hyper}: plain values, round-trips through ``schedule_from_config``."""
-        return {"name": self.name, **self.hyper}
-
-    @classmethod
-    def from_config(cls, cfg):
-        cfg = dict(cfg)
-        name = cfg.pop("name", cls.name)
-        if name != cls.name:
-            raise ValueError(f"{cls.__name__}.from_config: config is for {name!r}")
-        return cls(**cfg)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.hyper.items())
-        return f"{type(self).__name__}({args})"
 
 
 _DECAY_STEPS = Hyper("decay_steps", 2500, 1, 10**9, "Steps over which the rate falls to its "

@@ -13,10 +13,11 @@ numpy only: these are small problems. N&W = Nocedal & Wright, Numerical Optimiza
 from __future__ import annotations
 
 import math
-import numbers
-from typing import Any, Callable, NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
+
+from engine.hyper import Configurable, Hyper
 
 
 # ---------------------------------------------------------------------------- objectives
@@ -221,38 +222,6 @@ def lbfgs_two_loop(g: np.ndarray, s_hist, y_hist, gamma: float | None = None) ->
 
 
 # ------------------------------------------------------------------------------- methods
-class Hyper(NamedTuple):
-    """One hyperparameter, laid out like engine.optimizers.Hyper (not imported: that module
-    needs numba): default, valid range low..high, doc; kind "float" or "int"; allow_none."""
-    name: str
-    default: Any
-    low: float
-    high: float
-    doc: str
-    low_inclusive: bool = True
-    high_inclusive: bool = True
-    kind: str = "float"
-    allow_none: bool = False
-
-    def check(self, value):
-        """value converted to this kind; ValueError naming the value and the valid range."""
-        if value is None and self.allow_none:
-            return None
-        rng = (("[" if self.low_inclusive else "(") + f"{self.low:g}, {self.high:g}"
-               + ("]" if self.high_inclusive else ")") + (" or None" if self.allow_none else ""))
-        bad = ValueError(f"{self.name} = {value!r} is invalid; expected {self.kind} in {rng} "
-                         f"({self.doc})")
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-            raise bad
-        x = float(value)
-        if not math.isfinite(x) or (self.kind == "int" and x != math.floor(x)):
-            raise bad
-        if not ((x >= self.low if self.low_inclusive else x > self.low)
-                and (x <= self.high if self.high_inclusive else x < self.high)):
-            raise bad
-        return int(x) if self.kind == "int" else x
-
-
 def _wolfe_constants(c2: float) -> tuple[Hyper, Hyper]:
     return (Hyper("c1", 1e-4, 0.0, 1.0, "sufficient-decrease constant of the line search",
                   False, False),
@@ -272,7 +241,7 @@ class StepInfo(NamedTuple):
     diverged: bool = False
 
 
-class SecondOrderMethod:
+class SecondOrderMethod(Configurable):
     """Shared surface: build(n) / reset(), step(objective, x) -> StepInfo, get_config(),
     state_dict() / load_state_dict(d). f and g at the returned point are cached, so the next
     step from there costs no extra evaluation; any other x (moved by the caller) is evaluated
@@ -283,12 +252,9 @@ class SecondOrderMethod:
     HYPERPARAMS: tuple[Hyper, ...] = ()
 
     def __init__(self, **hyper):
-        unknown = sorted(set(hyper) - {h.name for h in self.HYPERPARAMS})
-        if unknown:
-            raise ValueError(f"{self.name}: unknown hyperparameter(s) {unknown}; known: "
-                             f"{[h.name for h in self.HYPERPARAMS]}")
-        for h in self.HYPERPARAMS:
-            setattr(self, h.name, h.check(hyper.get(h.name, h.default)))
+        super().__init__(**hyper)
+        for name, value in self.hyper.items():
+            setattr(self, name, value)
         if getattr(self, "c1", 0.0) >= getattr(self, "c2", 1.0):
             raise ValueError(f"{self.name}: need c1 < c2, got c1={self.c1}, c2={self.c2}")
         self.n: int | None = None
@@ -348,9 +314,6 @@ class SecondOrderMethod:
         for the result when NaN/inf was met (reported as diverged)."""
         raise NotImplementedError
 
-    def get_config(self) -> dict:
-        return {"name": self.name, **{h.name: getattr(self, h.name) for h in self.HYPERPARAMS}}
-
     def state_dict(self) -> dict:
         """Plain dict of numpy arrays and numbers (copies); hyperparameters are in get_config()."""
         n, has = self.n or 0, self._x is not None
@@ -378,10 +341,6 @@ class SecondOrderMethod:
 
     def _load_memory(self, state: dict, n: int) -> None:
         pass
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{h.name}={getattr(self, h.name)!r}" for h in self.HYPERPARAMS)
-        return f"{type(self).__name__}({args})"
 
 
 def _vector(state: dict, key: str, n: int) -> np.ndarray:
