@@ -2,6 +2,7 @@
 
 Each check runs in a fresh interpreter so modules imported by other tests do not mask a leak.
 """
+import ast
 import pathlib
 import subprocess
 import sys
@@ -42,13 +43,21 @@ def test_playground_imports_no_qtwidgets_qtgui_pyqtgraph_or_widgets():
     assert not leaks
 
 
-def test_engine_source_has_no_forbidden_import_lines():
-    """Catches an import hidden in a function body that the import walk would not execute."""
-    bad = []
-    for path in (ROOT / "engine").rglob("*.py"):
-        for line in path.read_text().splitlines():
-            s = line.strip()
-            if s.startswith(("import ", "from ")) and s.split()[1].split(".")[0] in {
-                    "PySide6", "pyqtgraph", "playground", "widgets"}:
-                bad.append(f"{path.name}: {s}")
-    assert not bad
+def _imports(package):
+    """(file name, imported module) for every import statement in a package, function bodies
+    included -- catches an import the import walk above would not execute."""
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                yield from ((path.name, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                yield path.name, node.module
+
+
+@pytest.mark.parametrize("package, forbidden", [
+    ("engine", ("PySide6", "pyqtgraph", "playground", "widgets")),
+    ("playground", ("PySide6.QtWidgets", "PySide6.QtGui", "pyqtgraph", "widgets")),
+    ("widgets", ("engine",)),       # views render the model; they never drive the engine
+])
+def test_no_import_statement_crosses_a_layer(package, forbidden):
+    assert [(f, m) for f, m in _imports(package) if m.startswith(forbidden)] == []

@@ -1,0 +1,130 @@
+"""NN Playground: build a dense neural network by point and click and watch it learn.
+
+    python main.py                          open the window on the default experiment
+    python main.py --screenshot PATH [--steps N] [--size WxH]
+                                            train N steps offscreen and save the window as PNG
+
+Sub-commands (``python main.py COMMAND ...``) are registered in ``COMMANDS``; the window is what
+runs when the first argument is not one of them.
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+#: name -> (help, add_arguments(parser), handler(args) -> exit code). Headless commands
+#: (``run``, ``list``) register here; they must not need a display.
+COMMANDS: dict = {}
+
+DEFAULT_SCREENSHOT_STEPS = 1500
+SCREENSHOT_TIMEOUT_S = 120.0
+
+
+def window_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="Build a dense neural network by point and click, train "
+        "it, and watch it learn.",
+        epilog="Commands: " + (", ".join(COMMANDS) if COMMANDS else "none yet") +
+        " (python main.py COMMAND --help).")
+    parser.add_argument("file", nargs="?", default=None,
+                        help="experiment file to open (default: the built-in experiment)")
+    parser.add_argument("--screenshot", metavar="PATH",
+                        help="build the window (offscreen without a display), train, save it "
+                             "as PNG at PATH and exit")
+    parser.add_argument("--steps", type=int, default=DEFAULT_SCREENSHOT_STEPS, metavar="N",
+                        help=f"training steps before the screenshot "
+                             f"(default {DEFAULT_SCREENSHOT_STEPS})")
+    parser.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH",
+                        help="window size for the screenshot (default 1280x720)")
+    return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, not {text!r}")
+    if not (320 <= w <= 8000 and 240 <= h <= 8000):
+        raise argparse.ArgumentTypeError(f"size {text} is outside 320x240 .. 8000x8000")
+    return w, h
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        help_text, add_arguments, handler = COMMANDS[argv[0]]
+        sub = argparse.ArgumentParser(prog=f"main.py {argv[0]}", description=help_text)
+        add_arguments(sub)
+        return handler(sub.parse_args(argv[1:]))
+    args = window_parser().parse_args(argv)
+    if args.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.steps < 0:
+        print("--steps must be 0 or more", file=sys.stderr)
+        return 2
+    return run_window(args)
+
+
+def load_experiment(path: str | None):
+    """The experiment to open: the built-in default, or (later) one read from ``path``."""
+    from playground.experiment import Experiment
+    if path is not None:
+        raise SystemExit(f"Opening experiment files is not available yet: {path}")
+    return Experiment()
+
+
+def run_window(args) -> int:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from widgets import theme
+    from widgets.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("NN Playground")
+    app.setOrganizationName("NN Playground")
+    theme.apply(app)
+    experiment = load_experiment(args.file)
+    if not args.screenshot:
+        window = MainWindow(experiment)
+        window.show()
+        return app.exec()
+    with tempfile.TemporaryDirectory() as tmp:
+        # A fresh layout, not the user's remembered one: screenshots are reproducible.
+        settings = QSettings(os.path.join(tmp, "layout.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(experiment, settings=settings)
+        return save_screenshot(app, window, args.screenshot, args.steps, args.size)
+
+
+def save_screenshot(app, window, path: str, steps: int, size: tuple[int, int]) -> int:
+    """Train ``steps`` steps, wait for the frame that shows them, save the window as PNG."""
+    window.resize(*size)
+    window.show()
+    session = window.session
+    if steps:
+        session.step(steps)
+    deadline = time.monotonic() + SCREENSHOT_TIMEOUT_S
+    while time.monotonic() < deadline:
+        app.processEvents()
+        latest = session.latest
+        if latest is not None and latest.step >= steps and latest.generation == \
+                session.generation:
+            break
+        time.sleep(0.005)
+    else:
+        print(f"Timed out waiting for {steps} training steps", file=sys.stderr)
+    for _ in range(5):
+        app.processEvents()
+    ok = window.grab().save(path, "PNG")
+    window.close()
+    if not ok:
+        print(f"Could not write {path}", file=sys.stderr)
+        return 1
+    step = session.latest.step if session.latest else 0
+    print(f"Saved {path} ({size[0]}x{size[1]}, step {step})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""What the engine offers, in the words the application needs: names, labels, hyperparameters.
+
+Every choice list the experiment validates against and the panels offer comes from the engine's
+registries through here, so that views never import the engine.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.activations import ACTIVATION_LABELS, ACTIVATIONS
+from engine.datasets import DATASETS
+from engine.features import FEATURES
+from engine.initializers import INITIALIZERS
+from engine.network import LOSS_LABELS as ENGINE_LOSS_LABELS
+from engine.optimizers import OPTIMIZERS
+from engine.schedules import SCHEDULES
+from engine.second_order import SECOND_ORDER
+
+TASKS = ("binary", "multiclass", "regression")
+
+#: (output activation, loss) pairs that train on each task, the task's default first.
+COMPATIBLE_HEADS = {
+    "binary": (("sigmoid", "bce"), ("sigmoid", "mse"), ("tanh", "mse"), ("linear", "mse")),
+    "multiclass": (("softmax", "softmax_ce"),),
+    "regression": (("linear", "mse"), ("tanh", "mse")),
+}
+OUTPUT_ACTIVATION_LABELS = {"sigmoid": "Sigmoid", "softmax": "Softmax", "tanh": "Tanh",
+                            "linear": "Linear"}
+LOSS_LABELS = {"bce": "Cross-entropy", "softmax_ce": "Softmax cross-entropy",
+               "mse": "Squared error"}
+TASK_LABELS = {"binary": "two classes", "multiclass": "several classes",
+               "regression": "regression"}
+INITIALIZER_LABELS = {"zeros": "Zeros", "constant": "Constant", "random_normal": "Small normal",
+                      "random_uniform": "Small uniform", "glorot_uniform": "Glorot U",
+                      "glorot_normal": "Glorot N", "he_uniform": "He U", "he_normal": "He N",
+                      "lecun_normal": "LeCun N"}
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov",
+                    "adagrad": "AdaGrad", "adadelta": "AdaDelta", "rmsprop": "RMSProp",
+                    "adam": "Adam", "adamw": "AdamW", "newton": "Newton (full batch)",
+                    "lbfgs": "L-BFGS (full batch)", "cg": "Conjugate gradient (full batch)"}
+
+
+def label(key: str) -> str:
+    """Display label for a registry key: 'leaky_relu' -> 'Leaky relu', 'adamw' -> 'Adamw'."""
+    return (ACTIVATION_LABELS.get(key) or OPTIMIZER_LABELS.get(key) or LOSS_LABELS.get(key)
+            or INITIALIZER_LABELS.get(key)
+            or ENGINE_LOSS_LABELS.get(key) or key.replace("_", " ").capitalize())
+
+
+def dataset_names() -> tuple[str, ...]:
+    return tuple(DATASETS)
+
+
+def feature_names() -> tuple[str, ...]:
+    return tuple(FEATURES)
+
+
+def activation_names() -> tuple[str, ...]:
+    return tuple(ACTIVATIONS)
+
+
+def initializer_names() -> tuple[str, ...]:
+    return tuple(INITIALIZERS)
+
+
+def initializer_doc(name: str) -> str:
+    return INITIALIZERS[name].doc
+
+
+def optimizer_names() -> tuple[str, ...]:
+    """First-order optimizers, then the full-batch second-order methods."""
+    return tuple(OPTIMIZERS) + tuple(SECOND_ORDER)
+
+
+def _optimizer_class(name: str):
+    return OPTIMIZERS[name] if name in OPTIMIZERS else SECOND_ORDER[name]
+
+
+def schedule_names() -> tuple[str, ...]:
+    return tuple(SCHEDULES)
+
+
+@dataclass(frozen=True)
+class HyperInfo:
+    """One hyperparameter of an optimizer or schedule, as a panel shows it."""
+    name: str
+    default: float
+    low: float
+    high: float
+    doc: str
+    kind: str = "float"            # "float", "int" or "bool"
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+
+
+def _hypers(cls) -> tuple[HyperInfo, ...]:
+    """The hyperparameters a panel can edit (ones whose default is None stay at it)."""
+    return tuple(HyperInfo(h.name, float(h.default), float(h.low), float(h.high), h.doc,
+                           h.kind, h.low_inclusive, h.high_inclusive)
+                 for h in cls.HYPERPARAMS if h.default is not None)
+
+
+def optimizer_hyperparams(name: str) -> tuple[HyperInfo, ...]:
+    return _hypers(_optimizer_class(name))
+
+
+def schedule_hyperparams(name: str) -> tuple[HyperInfo, ...]:
+    return _hypers(SCHEDULES[name])
+
+
+def validate_optimizer(name: str, params: dict) -> None:
+    """Raise ValueError (naming the parameter) when params do not fit optimizer name."""
+    _optimizer_class(name)(**params)
+
+
+def validate_schedule(name: str, params: dict) -> None:
+    SCHEDULES[name](**params)
+
+
+def schedule_preview(name: str, params: dict, lr0: float, steps: np.ndarray,
+                     steps_per_epoch: int) -> np.ndarray:
+    """Learning rate at each of ``steps`` (int array) under schedule ``name``."""
+    schedule = SCHEDULES[name](**params)
+    return np.asarray(schedule.lr_at(np.asarray(steps, dtype=np.int64), int(steps_per_epoch),
+                                     float(lr0)), dtype=float)
+
+
+def dataset_task(name: str) -> str:
+    """'binary', 'multiclass' or 'regression' for dataset ``name``."""
+    return DATASETS[name].task
+
+
+def dataset_takes_classes(name: str) -> bool:
+    """True when dataset ``name`` takes a number of classes (the K-class sets)."""
+    return DATASETS[name].takes_n_classes
+
+
+def is_second_order(optimizer: str) -> bool:
+    """Full-batch methods: one step is one pass over all the training data."""
+    return optimizer in SECOND_ORDER
+
+
+def feature_label(name: str) -> str:
+    """How a feature is written on screen: 'x1^2' -> 'X₁²'."""
+    return FEATURES[name].label if name in FEATURES else name
+
+
+_SHORT_DATASET_LABELS = {"xor": "XOR", "gauss": "Gauss", "moons": "Moons",
+                         "spiral_k": "K spirals", "blobs_k": "K blobs", "reg_plane": "Plane",
+                         "reg_gauss": "Bumps"}
+
+
+def dataset_label(name: str, short: bool = False) -> str:
+    """The data set's name on screen; ``short`` for thumbnails."""
+    return _SHORT_DATASET_LABELS.get(name, DATASETS[name].label) if short \
+        else DATASETS[name].label

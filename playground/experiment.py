@@ -1,0 +1,272 @@
+"""The experiment: the values of every field in ``fields.FIELDS``, one verb to change them.
+
+Views call ``experiment.set(name, value)`` (or a layer verb built on it); the experiment validates,
+stores, and emits ``state_changed(name)`` for every field that changed, including fields adjusted
+to stay consistent (a new data set's task picks a fitting output and loss, a smaller training set
+shrinks the batch). A bad value raises ``InvalidValue`` naming the field and saying why, and
+nothing changes.
+"""
+import math
+from collections.abc import Mapping
+
+from PySide6.QtCore import QObject, Signal
+
+from playground import catalog
+from playground.fields import (FIELDS, FIELDS_BY_NAME, MAX_LAYERS, MAX_UNITS, Field, Layer,
+                               defaults)
+
+MAX_DROPOUT = 0.9
+
+
+class InvalidValue(ValueError):
+    """A value a field does not accept; ``field`` names it, the message says why."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class Experiment(QObject):
+    """Every setting of one experiment. Emits ``state_changed(name)`` after each change."""
+
+    state_changed = Signal(str)
+
+    def __init__(self, values: Mapping | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._values = defaults()
+        if values:
+            unknown = [k for k in values if k not in FIELDS_BY_NAME]
+            if unknown:
+                raise InvalidValue(unknown[0], f"Unknown setting {unknown[0]!r}.")
+            self._values = self._validated_state({**self._values, **values},
+                                                 changed=tuple(values))
+
+    # ---- reading -------------------------------------------------------------------------
+    def get(self, name: str):
+        if name not in FIELDS_BY_NAME:
+            raise KeyError(f"no field named {name!r}")
+        return self._values[name]
+
+    def __getattr__(self, name: str):
+        values = self.__dict__.get("_values")
+        if values is not None and name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    def values(self) -> dict:
+        """A copy of every field's value, by name."""
+        return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self._values.items()}
+
+    @property
+    def task(self) -> str:
+        return catalog.dataset_task(self._values["dataset"])
+
+    @property
+    def n_train(self) -> int:
+        return train_count(self._values["n_points"], self._values["train_ratio"])
+
+    @property
+    def n_outputs(self) -> int:
+        return self._values["n_classes"] if self.task == "multiclass" else 1
+
+    def explain_head(self, output_activation: str, loss: str) -> str | None:
+        """Why this output and loss pair cannot train on this task, or None when it can."""
+        return explain_head(self.task, output_activation, loss)
+
+    # ---- changing ------------------------------------------------------------------------
+    def set(self, name: str, value) -> None:
+        """Validate and store one field; raise InvalidValue with the reason when it is refused."""
+        self.update({name: value})
+
+    def update(self, changes: Mapping) -> None:
+        """Apply several fields at once: all are validated first, then all are stored."""
+        unknown = [k for k in changes if k not in FIELDS_BY_NAME]
+        if unknown:
+            raise InvalidValue(unknown[0], f"Unknown setting {unknown[0]!r}.")
+        state = dict(self._values)
+        state.update(changes)
+        state = self._validated_state(state, changed=tuple(changes))
+        changed = [f.name for f in FIELDS if state[f.name] != self._values[f.name]]
+        self._values = state
+        for name in changed:
+            self.state_changed.emit(name)
+
+    # ---- layer verbs (the network builder's buttons) -----------------------------------------
+    def add_layer(self, units: int | None = None) -> None:
+        layers = self._values["layers"]
+        template = layers[-1] if layers else Layer()
+        self.set("layers", layers + (template.with_(units=units or template.units),))
+
+    def remove_layer(self, index: int = -1) -> None:
+        layers = list(self._values["layers"])
+        if not layers:
+            raise InvalidValue("layers", "There is no hidden layer to remove.")
+        del layers[index]
+        self.set("layers", tuple(layers))
+
+    def add_neuron(self, index: int) -> None:
+        layer = self._values["layers"][index]
+        self.set_layer(index, units=layer.units + 1)
+
+    def remove_neuron(self, index: int) -> None:
+        layer = self._values["layers"][index]
+        self.set_layer(index, units=layer.units - 1)
+
+    def set_layer(self, index: int, **changes) -> None:
+        layers = list(self._values["layers"])
+        layers[index] = layers[index].with_(**changes)
+        self.set("layers", tuple(layers))
+
+    # ---- validation ----------------------------------------------------------------------
+    def _validated_state(self, state: dict, changed: tuple = ()) -> dict:
+        for f in FIELDS:
+            state[f.name] = _coerce(f, state[f.name])
+        _cascade(state, changed)
+        for f in FIELDS:
+            _check(f, state[f.name], state)
+        return state
+
+
+def train_count(n_points: int, train_ratio: float) -> int:
+    """Points in the training split: the pipeline and batch-size limit share this rule."""
+    return max(1, min(n_points - 1, int(round(n_points * train_ratio))))
+
+
+def explain_head(task: str, output_activation: str, loss: str) -> str | None:
+    if (output_activation, loss) in catalog.COMPATIBLE_HEADS[task]:
+        return None
+    out = catalog.OUTPUT_ACTIVATION_LABELS.get(output_activation, output_activation)
+    loss_label = catalog.LOSS_LABELS.get(loss, loss)
+    if task == "multiclass":
+        return ("Several classes need a softmax output trained with softmax cross-entropy: "
+                "the network must give one probability per class.")
+    if task == "regression":
+        return ("Regression predicts any number, so it needs a linear output and the squared "
+                "error; a sigmoid or softmax output could only give values between 0 and 1.")
+    if loss == "softmax_ce" or output_activation == "softmax":
+        return ("Softmax needs one output per class; with two classes use a sigmoid output "
+                "and cross-entropy.")
+    if loss == "bce":
+        return (f"Cross-entropy compares probabilities, so it needs a sigmoid output, "
+                f"not {out.lower()}. Choose the squared error first.")
+    return f"{out} output with {loss_label.lower()} does not fit {catalog.TASK_LABELS[task]}."
+
+
+# ---- per-field rules --------------------------------------------------------------------------
+def _coerce(f: Field, value):
+    """Bring a value to the field's type (lists to tuples, integral floats to ints)."""
+    if f.kind is bool:
+        if not isinstance(value, bool):
+            raise InvalidValue(f.name, f"{f.title} must be true or false, not {value!r}.")
+        return value
+    if f.kind is int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise InvalidValue(f.name, f"{f.title} must be a whole number, not {value!r}.")
+        return int(value)
+    if f.kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidValue(f.name, f"{f.title} must be a number, not {value!r}.")
+        if not math.isfinite(value):
+            raise InvalidValue(f.name, f"{f.title} must be a finite number, not {value!r}.")
+        return float(value)
+    if f.kind is str:
+        if not isinstance(value, str):
+            raise InvalidValue(f.name, f"{f.title} must be a name, not {value!r}.")
+        return value
+    if f.kind is dict:
+        if not isinstance(value, Mapping):
+            raise InvalidValue(f.name, f"{f.title} must be a mapping, not {value!r}.")
+        return {str(k): (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                         else v) for k, v in value.items()}
+    if f.name == "layers":
+        if not isinstance(value, (list, tuple)):
+            raise InvalidValue(f.name, f"Layers must be a list, not {value!r}.")
+        return tuple(v if isinstance(v, Layer) else _layer_from(v) for v in value)
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise InvalidValue(f.name, f"{f.title} must be a list, not {value!r}.")
+    return tuple(value)
+
+
+def _layer_from(value) -> Layer:
+    if not isinstance(value, Mapping):
+        raise InvalidValue("layers", f"A layer must be a mapping, not {value!r}.")
+    unknown = set(value) - set(Layer.__dataclass_fields__)
+    if unknown:
+        raise InvalidValue("layers", f"A layer has no setting {sorted(unknown)[0]!r}.")
+    return Layer(**value)
+
+
+def _cascade(state: dict, changed: tuple) -> None:
+    """Adjust fields that depend on a changed one so the state stays consistent."""
+    if "optimizer" in changed and "optimizer_params" not in changed:
+        state["optimizer_params"] = {}
+    if "schedule" in changed and "schedule_params" not in changed:
+        state["schedule_params"] = {}
+    if state["dataset"] in catalog.dataset_names():
+        task = catalog.dataset_task(state["dataset"])
+        head = (state["output_activation"], state["loss"])
+        if head not in catalog.COMPATIBLE_HEADS[task] and not (
+                {"output_activation", "loss"} & set(changed)):
+            state["output_activation"], state["loss"] = catalog.COMPATIBLE_HEADS[task][0]
+    if "batch_size" not in changed and isinstance(state["n_points"], int):
+        n_train = train_count(state["n_points"], state["train_ratio"])
+        state["batch_size"] = min(state["batch_size"], n_train)
+
+
+def _check(f: Field, value, state: dict) -> None:
+    """Raise InvalidValue when value is outside what field f accepts in this state."""
+    name = f.name
+    if f.low is not None and not f.low <= value <= f.high:
+        raise InvalidValue(name, f"{f.title} must be between {f.low:g} and {f.high:g}, "
+                                 f"not {value:g}.")
+    allowed = f.allowed()
+    if f.kind is str and allowed is not None and value not in allowed:
+        raise InvalidValue(name, f"{f.title} {value!r} is unknown; choose one of "
+                                 f"{', '.join(allowed)}.")
+    if name == "features":
+        if not value:
+            raise InvalidValue(name, "Choose at least one input feature.")
+        bad = [v for v in value if v not in allowed]
+        if bad:
+            raise InvalidValue(name, f"Unknown feature {bad[0]!r}.")
+        if len(set(value)) != len(value):
+            raise InvalidValue(name, "Each feature can be chosen once.")
+    elif name == "layers":
+        _check_layers(value)
+    elif name in ("output_activation", "loss"):
+        reason = explain_head(catalog.dataset_task(state["dataset"]),
+                              state["output_activation"], state["loss"])
+        if reason:
+            raise InvalidValue(name, reason)
+    elif name == "batch_size":
+        n_train = train_count(state["n_points"], state["train_ratio"])
+        if value > n_train:
+            raise InvalidValue(name, f"Batch size cannot exceed the {n_train} training points.")
+    elif name == "optimizer_params":
+        _check_hyper(name, catalog.validate_optimizer, state["optimizer"], value)
+    elif name == "schedule_params":
+        _check_hyper(name, catalog.validate_schedule, state["schedule"], value)
+
+
+def _check_layers(layers: tuple) -> None:
+    if len(layers) > MAX_LAYERS:
+        raise InvalidValue("layers", f"At most {MAX_LAYERS} hidden layers.")
+    for i, layer in enumerate(layers, start=1):
+        if not isinstance(layer.units, int) or not 1 <= layer.units <= MAX_UNITS:
+            raise InvalidValue("layers", f"Layer {i} must have 1 to {MAX_UNITS} neurons, "
+                                         f"not {layer.units!r}.")
+        if layer.activation not in catalog.activation_names():
+            raise InvalidValue("layers", f"Layer {i}: unknown activation {layer.activation!r}.")
+        if layer.init not in catalog.initializer_names():
+            raise InvalidValue("layers", f"Layer {i}: unknown initializer {layer.init!r}.")
+        if not isinstance(layer.dropout, (int, float)) or not 0.0 <= layer.dropout <= MAX_DROPOUT:
+            raise InvalidValue("layers", f"Layer {i}: dropout must be between 0 and "
+                                         f"{MAX_DROPOUT}, not {layer.dropout!r}.")
+
+
+def _check_hyper(name: str, validate, kind: str, params: dict) -> None:
+    try:
+        validate(kind, params)
+    except (ValueError, TypeError) as error:
+        raise InvalidValue(name, str(error)) from None

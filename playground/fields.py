@@ -1,0 +1,117 @@
+"""The one declared table of every experiment field: its type, default, valid range and effect.
+
+An experiment is the values of these fields. Files store them by name, panels offer them, and
+``Experiment.set`` validates against them. ``effect`` says what a change does to a training run:
+
+- ``"live"``: applied to the running trainer between compiled calls, weights kept;
+- ``"network"``: rebuilds the network (new weights from the seed), keeps the data;
+- ``"data"``: regenerates or re-featurises the data, then rebuilds the network;
+- ``"control"``: how the run is driven (speed, stop conditions); the network is untouched;
+- ``"view"``: how the views draw; training is untouched.
+"""
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from playground import catalog
+
+MAX_LAYERS = 16
+MAX_UNITS = 256
+MAX_STEPS_PER_FRAME = 10_000
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One hidden layer as the experiment stores it (string keys only, as in a file)."""
+    units: int = 8
+    activation: str = "tanh"
+    init: str = "glorot_uniform"
+    dropout: float = 0.0
+
+    def with_(self, **changes) -> "Layer":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One saved field. ``choices`` is a tuple or a function returning one (engine registries)."""
+    name: str
+    kind: type
+    default: object
+    effect: str
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    choices: Callable[[], tuple] | tuple | None = None
+    label: str = ""
+
+    def allowed(self) -> tuple | None:
+        return self.choices() if callable(self.choices) else self.choices
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+DEFAULT_LAYERS = (Layer(8, "tanh"), Layer(8, "tanh"))
+
+FIELDS: tuple[Field, ...] = (
+    # data
+    Field("dataset", str, "spiral", "data", "Which 2-D data set to learn",
+          choices=catalog.dataset_names, label="Data set"),
+    Field("n_classes", int, 3, "data", "Number of classes (multi-class data sets only)",
+          low=2, high=10, label="Classes"),
+    Field("noise", float, 0.0, "data", "Noise added to every point", low=0.0, high=0.5),
+    Field("n_points", int, 400, "data", "Number of points generated", low=20, high=5000,
+          label="Points"),
+    Field("train_ratio", float, 0.5, "data", "Share of the points used for training",
+          low=0.1, high=0.9, label="Training share"),
+    Field("data_seed", int, 0, "data", "Seed of the data generator", low=0, high=2**31 - 1,
+          label="Data seed"),
+    Field("features", tuple, ("x1", "x2"), "data", "Input features fed to the network",
+          choices=catalog.feature_names),
+    Field("normalize", bool, True, "data", "Standardize inputs with training-set mean and std"),
+    # network
+    Field("layers", tuple, DEFAULT_LAYERS, "network", "Hidden layers, input side first"),
+    Field("output_activation", str, "sigmoid", "network", "Activation of the output layer",
+          choices=tuple(catalog.OUTPUT_ACTIVATION_LABELS), label="Output"),
+    Field("loss", str, "bce", "network", "Loss minimised during training",
+          choices=tuple(catalog.LOSS_LABELS)),
+    Field("seed", int, 1, "network", "Seed of the initial weights and the batch order",
+          low=0, high=2**31 - 1),
+    # training, applied live
+    Field("optimizer", str, "adam", "live", "Update rule", choices=catalog.optimizer_names),
+    Field("optimizer_params", dict, {}, "live",
+          "Hyperparameters of the optimizer (missing ones take their default)",
+          label="Optimizer settings"),
+    Field("learning_rate", float, 0.01, "live", "Step size of each update",
+          low=1e-6, high=10.0, label="Learning rate"),
+    Field("schedule", str, "constant", "live", "How the learning rate changes over time",
+          choices=catalog.schedule_names),
+    Field("schedule_params", dict, {}, "live", "Parameters of the schedule",
+          label="Schedule settings"),
+    Field("batch_size", int, 10, "live", "Examples per update (1 up to the training set)",
+          low=1, high=5000, label="Batch size"),
+    Field("l1", float, 0.0, "live", "L1 regularization rate", low=0.0, high=1.0, label="L1"),
+    Field("l2", float, 0.0, "live", "L2 regularization rate", low=0.0, high=1.0, label="L2"),
+    Field("clip_norm", float, 0.0, "live", "Clip the gradient to this norm (0: off)",
+          low=0.0, high=1000.0, label="Gradient clip"),
+    # how the run is driven
+    Field("steps_per_frame", int, 30, "control", "Training steps between two frames",
+          low=1, high=MAX_STEPS_PER_FRAME, label="Speed"),
+    Field("stop_at_epoch", int, 0, "control", "Pause at this epoch (0: never)",
+          low=0, high=10**7, label="Stop at epoch"),
+    Field("stop_at_test_loss", float, 0.0, "control",
+          "Pause when the test loss falls below this (0: never)", low=0.0, high=100.0,
+          label="Stop at test loss"),
+    # views
+    Field("discretize", bool, False, "view", "Show the boundary as hard classes"),
+    Field("show_test", bool, True, "view", "Show the test points", label="Show test data"),
+    Field("log_loss", bool, False, "view", "Loss axis on a log scale", label="Log scale"),
+)
+
+FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+
+
+def defaults() -> dict:
+    """A fresh dict of every field's default value."""
+    return {f.name: (dict(f.default) if f.kind is dict else f.default) for f in FIELDS}

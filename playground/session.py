@@ -1,0 +1,260 @@
+"""The training session: the GUI thread's handle on a run, with the verbs the toolbar calls.
+
+It turns experiment changes into work for the worker thread: a live field (learning rate,
+optimizer, batch size...) becomes a new TrainConfig applied between compiled calls; an
+architecture or data field rebuilds the network (and keeps playing if it was playing). Snapshots
+come back from the worker; the session appends their history rows, keeps the latest, and passes
+them on through ``snapshot_ready``.
+"""
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+
+from playground import catalog, pipeline
+from playground.experiment import Experiment
+from playground.fields import FIELDS_BY_NAME
+from playground.history import History
+from playground.worker import Job, TrainingWorker
+
+SHUTDOWN_TIMEOUT_MS = 5000
+MAX_FRAME_PAUSE = 0.25   # seconds: even on a slow machine the views update 4 times a second
+
+
+def make_trainer(job: Job):
+    """The engine Trainer for a job (the worker calls this on its own thread)."""
+    from engine.trainer import Trainer
+    d = job.data
+    return Trainer(job.spec, job.config, d.X_train, d.Y_train,
+                   d.X_test if len(d.X_test) else None, d.Y_test if len(d.Y_test) else None,
+                   seed=job.seed)
+
+
+class TrainingSession(QObject):
+    """Verbs: play, pause, toggle_running, step, run_epoch, reset, reinitialize, set_param."""
+
+    running_changed = Signal(bool)
+    snapshot_ready = Signal(object)
+    network_rebuilt = Signal()        # new data or architecture: views rebuild their structure
+    paused = Signal(str, str)         # reason, message (divergence or a stop condition)
+    failed = Signal(str)
+
+    _load_requested = Signal(object)
+    _config_changed = Signal(object)
+    _dropout_changed = Signal(object)
+    _controls_changed = Signal(int, int, float)
+    _running_requested = Signal(bool)
+    _advance_requested = Signal(int)
+    _reset_requested = Signal()
+    _param_edited = Signal(int, float)
+    _focus_changed = Signal(object)
+    _stop_requested = Signal()
+
+    def __init__(self, experiment: Experiment, parent: QObject | None = None,
+                 trainer_factory=make_trainer):
+        super().__init__(parent)
+        self.experiment = experiment
+        self.history = History()
+        self.data: pipeline.PreparedData | None = None
+        self.spec = None
+        self.latest = None
+        self.message = ""
+        self._generation = 0
+        self._running = False
+        self._data_key = None
+        self._index_layout: list | None = None
+        self.frame_seconds = 0.0
+        self._frame_started = 0.0
+        self._drawn_timer = QTimer(self)
+        self._drawn_timer.setSingleShot(True)
+        self._drawn_timer.timeout.connect(self._on_frame_drawn)
+        self._release_timer = QTimer(self)
+        self._release_timer.setSingleShot(True)
+        self._release_timer.timeout.connect(self._on_release_timer_timeout)
+        self._thread = QThread()
+        self._thread.setObjectName("training-worker")
+        self._worker = TrainingWorker(trainer_factory)
+        self._worker.moveToThread(self._thread)
+        self._load_requested.connect(self._worker.load)
+        self._config_changed.connect(self._worker.set_config)
+        self._dropout_changed.connect(self._worker.set_dropout)
+        self._controls_changed.connect(self._worker.set_controls)
+        self._running_requested.connect(self._worker.set_running)
+        self._advance_requested.connect(self._worker.advance)
+        self._reset_requested.connect(self._worker.reset)
+        self._param_edited.connect(self._worker.edit_param)
+        self._focus_changed.connect(self._worker.set_focus)
+        self._stop_requested.connect(self._worker.stop,
+                                     Qt.ConnectionType.BlockingQueuedConnection)
+        self._worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
+        self._worker.paused.connect(self._on_worker_paused)
+        self._worker.failed.connect(self._on_worker_failed)
+        self._thread.started.connect(self._worker.start)
+        self._thread.start()
+        experiment.state_changed.connect(self._on_experiment_state_changed)
+        self._send_controls()
+        self._rebuild()
+
+    # ---- reading ---------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    @property
+    def steps_per_epoch(self) -> int:
+        if catalog.is_second_order(self.experiment.optimizer):
+            return 1
+        return pipeline.steps_per_epoch(self.data.n_train, self.experiment.batch_size)
+
+    def layer_params(self, params: np.ndarray | None = None) -> list:
+        """[(W (n_in, n_out), b (n_out,)), ...] of the latest snapshot's parameters."""
+        if params is None:
+            if self.latest is None:
+                return []
+            params = self.latest.params
+        return self.spec.views(params)
+
+    def param_index(self, layer: int, row: int | None, col: int) -> int:
+        """Flat index of weight W[row, col] (row None: bias b[col]) of weight layer ``layer``."""
+        if self._index_layout is None:
+            self._index_layout = self.spec.views(np.arange(self.spec.n_params, dtype=np.float64))
+        W, b = self._index_layout[layer]
+        return int(b[col] if row is None else W[row, col])
+
+    # ---- verbs -----------------------------------------------------------------------------
+    def play(self) -> None:
+        if not self._running:
+            self.message = ""
+            self._set_running(True)
+            self._running_requested.emit(True)
+
+    def pause(self) -> None:
+        if self._running:
+            self._set_running(False)
+            self._running_requested.emit(False)
+
+    def toggle_running(self) -> None:
+        self.pause() if self._running else self.play()
+
+    def step(self, n_steps: int = 1) -> None:
+        """Pause and train exactly n_steps mini-batch steps."""
+        self.pause()
+        self._advance_requested.emit(int(n_steps))
+
+    def run_epoch(self) -> None:
+        """Pause and train to the end of the current epoch."""
+        self.pause()
+        self._advance_requested.emit(-1)
+
+    def reset(self) -> None:
+        """Back to the same initial weights, counters and history zeroed."""
+        self.message = ""
+        self.history.clear()
+        self._reset_requested.emit()
+
+    def reinitialize(self) -> None:
+        """New initial weights from the next seed (the seed is part of the experiment)."""
+        self.experiment.set("seed", (self.experiment.seed + 1) % (2**31 - 1))
+
+    def set_param(self, layer: int, row: int | None, col: int, value: float) -> None:
+        """Type a new value into weight W[row, col] (or bias col when row is None)."""
+        self._param_edited.emit(self.param_index(layer, row, col), float(value))
+
+    def focus_neuron(self, key: tuple | None) -> None:
+        """Ask for (layer, unit)'s map at boundary resolution in the next snapshots (None: stop)."""
+        self._focus_changed.emit(key)
+
+    def shutdown(self) -> None:
+        """Stop the worker and its thread; returns when the thread has ended."""
+        if self._thread.isRunning():
+            self._stop_requested.emit()
+            self._thread.quit()
+            self._thread.wait(SHUTDOWN_TIMEOUT_MS)
+        self._set_running(False)
+
+    # ---- experiment changes -----------------------------------------------------------------
+    def _on_experiment_state_changed(self, name: str) -> None:
+        effect = FIELDS_BY_NAME[name].effect
+        if effect == "live":
+            self._config_changed.emit(pipeline.train_config(self.experiment.values()))
+        elif effect == "control":
+            self._send_controls()
+        elif name == "layers" and self._only_dropout_changed():
+            values = self.experiment.values()
+            self.spec = pipeline.network_spec(values, self.spec.n_inputs, self.spec.n_outputs)
+            self._dropout_changed.emit(tuple(layer.dropout for layer in values["layers"]))
+        elif effect in ("data", "network"):
+            self._rebuild()
+
+    def _send_controls(self) -> None:
+        e = self.experiment
+        self._controls_changed.emit(e.steps_per_frame, e.stop_at_epoch, e.stop_at_test_loss)
+
+    def _only_dropout_changed(self) -> bool:
+        old = self.spec.hidden if self.spec is not None else ()
+        new = self.experiment.layers
+        return len(old) == len(new) and all(
+            (o.units, o.activation, o.init) == (n.units, n.activation, n.init)
+            for o, n in zip(old, new))
+
+    def _rebuild(self) -> None:
+        values = self.experiment.values()
+        key = tuple((name, repr(values[name])) for name, f in FIELDS_BY_NAME.items()
+                    if f.effect == "data")
+        try:
+            if key != self._data_key:
+                self.data = pipeline.prepare(values)
+                self._data_key = key
+            n_outputs = self.data.n_classes if self.data.task == "multiclass" else 1
+            self.spec = pipeline.network_spec(values, len(self.data.features), n_outputs)
+        except Exception as error:
+            self._on_worker_failed(f"Could not prepare the data: {error}")
+            return
+        self._index_layout = None
+        self._generation += 1
+        self.history.clear()
+        self.latest = None
+        self.message = ""
+        self._load_requested.emit(Job(self._generation, self.data, self.spec,
+                                      pipeline.train_config(values), values["seed"]))
+        self.network_rebuilt.emit()
+
+    # ---- worker reports ---------------------------------------------------------------------
+    def _on_worker_snapshot_ready(self, snapshot) -> None:
+        self._frame_started = time.perf_counter()
+        try:
+            if snapshot.generation == self._generation:
+                self.history.extend(snapshot.history)
+                self.latest = snapshot
+                self.snapshot_ready.emit(snapshot)
+        finally:
+            self._drawn_timer.start(0)   # fires once the views have painted this frame
+
+    def _on_frame_drawn(self) -> None:
+        """Ask for the next snapshot after a pause three times as long as this frame took to
+        draw, so drawing takes at most a quarter of the GUI thread's time, whatever the machine
+        (the rest stays free for the user's input)."""
+        self.frame_seconds = time.perf_counter() - self._frame_started
+        self._release_timer.start(int(min(MAX_FRAME_PAUSE, 3.0 * self.frame_seconds) * 1000))
+
+    def _on_release_timer_timeout(self) -> None:
+        self._worker.consumer_ready.set()
+
+    def _on_worker_paused(self, reason: str, message: str) -> None:
+        self.message = message
+        self._set_running(False)
+        self.paused.emit(reason, message)
+
+    def _on_worker_failed(self, message: str) -> None:
+        self.message = message
+        self._set_running(False)
+        self.failed.emit(message)
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            self.running_changed.emit(running)

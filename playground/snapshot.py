@@ -1,0 +1,53 @@
+"""Immutable pictures of a training run that the worker hands to the views.
+
+Every array in a snapshot is a copy the worker no longer touches, so the GUI thread may read it
+at leisure. Arrays are float32 (the views only draw them).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One frame of a run.
+
+    generation     : which network this is (the session bumps it at every rebuild)
+    step, epoch    : counters after the last update
+    steps_per_second : training speed over the last second
+    train_loss, test_loss, train_accuracy, test_accuracy : on the full splits (accuracy None
+                     for regression; test values None without test data)
+    boundary       : (R, R) output in [0, 1] for two classes, (R, R, K) class probabilities for
+                     several, (R, R) predicted value for regression; rows are y, from y_min
+    neuron_maps    : per hidden layer, (units, M, M) activations on the map grid
+    output_map     : (M, M) the output as a small map (class index or score)
+    params         : flat copy of all weights and biases (engine layout)
+    history        : rows recorded since the previous snapshot, {column: (k,) array}
+    focus          : (R, R) map of the hovered neuron at boundary resolution, or None
+    focus_key      : (layer, unit) of that neuron, or None
+    """
+    generation: int
+    step: int
+    epoch: int
+    steps_per_second: float
+    train_loss: float
+    test_loss: float | None
+    train_accuracy: float | None
+    test_accuracy: float | None
+    learning_rate: float
+    boundary: np.ndarray
+    neuron_maps: tuple
+    output_map: np.ndarray
+    params: np.ndarray
+    history: dict
+    focus: np.ndarray | None = None
+    focus_key: tuple | None = None
+
+
+def frozen(a: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """A read-only copy with NaN and inf replaced (a diverged network still draws)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.nan_to_num(np.array(a, dtype=dtype, copy=True), nan=0.0, posinf=0.0,
+                            neginf=0.0)
+    out.flags.writeable = False
+    return out

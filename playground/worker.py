@@ -1,0 +1,323 @@
+"""The training worker: lives on its own thread, drives the engine's Trainer, emits snapshots.
+
+Commands arrive as queued slot calls from the session (new config, play, pause, step, reset) and
+run between compiled ``trainer.run(n)`` calls, never during one. While running, a single-shot
+timer paces frames: each frame runs ``steps_per_frame`` steps, records one history row and, when
+the GUI has drawn the previous snapshot, builds and emits the next one, at most 60 per second.
+"""
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
+
+from engine.kernels import POS
+from playground.history import COLUMNS
+from playground.pipeline import PreparedData
+from playground.snapshot import Snapshot, frozen
+
+FRAME_SECONDS = 1.0 / 60.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """A network to train: built by the session, handed to the worker whole."""
+    generation: int
+    data: PreparedData
+    spec: object      # engine NetworkSpec
+    config: object    # engine TrainConfig
+    seed: int
+
+
+class TrainingWorker(QObject):
+    """Owns the Trainer. Every slot runs on the worker thread."""
+
+    snapshot_ready = Signal(object)
+    paused = Signal(str, str)         # the worker paused itself: reason ("diverged", "stop_epoch",
+                                      # "stop_loss") and a message in words
+    failed = Signal(str)              # an engine error, in words
+
+    def __init__(self, trainer_factory):
+        super().__init__()
+        self._make_trainer = trainer_factory
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._job: Job | None = None
+        self._trainer = None
+        self._running = False
+        self._steps_per_frame = 20
+        self._stop_epoch = 0
+        self._stop_loss = 0.0
+        self._focus: tuple | None = None
+        self._rows: list[dict] = []
+        self._last_row: dict | None = None
+        self._rate_mark = (time.perf_counter(), 0)
+        self._rate = 0.0
+        self._last_emit = 0.0
+        self._build_seconds = 0.0
+        #: Set by the GUI once it has drawn the last snapshot; the worker skips frames until then.
+        self.consumer_ready = threading.Event()
+        self.consumer_ready.set()
+
+    # ---- commands (queued from the GUI thread) ----------------------------------------------
+    @Slot()
+    def start(self) -> None:
+        """First call on the worker thread: leave one core to the GUI thread. (Numba's thread
+        count is per calling thread, so this only affects the worker's parallel grid kernels.)"""
+        try:
+            import numba
+            numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS - 1))
+        except (ImportError, ValueError):
+            pass
+
+    @Slot(object)
+    def load(self, job: Job) -> None:
+        try:
+            trainer = self._make_trainer(job)
+        except Exception as error:  # an engine refusal must not kill the thread
+            self._set_running(False)
+            self.failed.emit(f"Could not build the network: {error}")
+            return
+        self._job, self._trainer = job, trainer
+        self._rows.clear()
+        self._record_row()
+        self._emit_snapshot()
+        if self._running:
+            self._timer.start(0)
+
+    @Slot(object)
+    def set_config(self, config) -> None:
+        if self._trainer is not None:
+            self._trainer.set_config(config)
+            self._job = _replace_job(self._job, config=config)
+
+    @Slot(object)
+    def set_dropout(self, rates) -> None:
+        """New dropout rates per hidden layer, weights and counters kept."""
+        if self._trainer is not None:
+            self._trainer.set_dropout(rates)
+            self._job = _replace_job(self._job, spec=self._trainer.spec)
+
+    @Slot(int, int, float)
+    def set_controls(self, steps_per_frame: int, stop_epoch: int, stop_loss: float) -> None:
+        self._steps_per_frame = max(1, int(steps_per_frame))
+        self._stop_epoch, self._stop_loss = int(stop_epoch), float(stop_loss)
+
+    @Slot(bool)
+    def set_running(self, running: bool) -> None:
+        if running and self._trainer is None:
+            return
+        self._set_running(running)
+        if running:
+            self._rate_mark = (time.perf_counter(), self._trainer.step_count)
+            self._timer.start(0)
+        else:
+            self._timer.stop()
+
+    @Slot(int)
+    def advance(self, n_steps: int) -> None:
+        """Run exactly n_steps (paused), then emit a snapshot. n_steps < 0: to the next epoch."""
+        if self._trainer is None:
+            return
+        self._set_running(False)
+        self._timer.stop()
+        if n_steps < 0:
+            n_steps = self._steps_to_next_epoch()
+        self._rate_mark = (time.perf_counter(), self._trainer.step_count)
+        # In frame-sized chunks, so the history holds the same rows as when playing.
+        while n_steps > 0:
+            chunk = min(n_steps, self._steps_per_frame)
+            n_steps -= chunk
+            if self._train(chunk) is not None:
+                return
+        self._emit_snapshot()
+
+    @Slot()
+    def reset(self) -> None:
+        if self._trainer is not None:
+            self._trainer.reset()
+            self._rows.clear()
+            self._record_row()
+            self._emit_snapshot()
+
+    @Slot(int, float)
+    def edit_param(self, index: int, value: float) -> None:
+        """Set one weight or bias (flat index into the engine's parameter layout)."""
+        if self._trainer is not None:
+            self._trainer.params[index] = value
+            self._emit_snapshot()
+
+    @Slot(object)
+    def set_focus(self, key) -> None:
+        self._focus = key
+        if not self._running and self._trainer is not None:
+            self._emit_snapshot()
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop for good: no more frames; hand this object back to the application thread so
+        that it can be deleted there once the worker thread has ended."""
+        self._timer.stop()
+        self._running = False
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
+
+    # ---- the frame loop -------------------------------------------------------------------
+    def _on_timer_timeout(self) -> None:
+        if not self._running or self._trainer is None:
+            return
+        start = time.perf_counter()
+        n = self._steps_per_frame
+        if self._stop_epoch > self._trainer.epoch:
+            n = min(n, steps_to_epoch(self._trainer, self._stop_epoch))
+        reason = self._train(n)
+        if reason is None:
+            now = time.perf_counter()
+            if self.consumer_ready.is_set() and now - self._last_emit >= max(
+                    FRAME_SECONDS, 3.0 * self._build_seconds):
+                self._emit_snapshot()
+            self._timer.start(max(0, int((FRAME_SECONDS - (time.perf_counter() - start)) * 1000)))
+
+    def _train(self, n_steps: int) -> str | None:
+        """Run n_steps; record a row; pause and say why on divergence or a stop condition."""
+        trainer = self._trainer
+        try:
+            result = trainer.run(int(n_steps))
+        except Exception as error:
+            self._set_running(False)
+            self.failed.emit(f"Training failed: {error}")
+            return "failed"
+        self._record_row(result)
+        self._update_rate()
+        if result.diverged:
+            self._pause("diverged", divergence_message(trainer.step_count, self._job.config,
+                                                      np.isnan(result.losses).any()))
+            return "diverged"
+        row = self._rows[-1]
+        if self._stop_epoch and trainer.epoch >= self._stop_epoch:
+            self._pause("stop_epoch", f"Reached epoch {self._stop_epoch}: training paused.")
+            return "stop_epoch"
+        test = row["test_loss"]
+        if self._stop_loss and np.isfinite(test) and test <= self._stop_loss:
+            self._pause("stop_loss", f"Test loss {test:.4f} fell below the target "
+                                     f"{self._stop_loss:g}: training paused.")
+            return "stop_loss"
+        return None
+
+    def _pause(self, reason: str, message: str) -> None:
+        self._timer.stop()
+        self._set_running(False)
+        self._emit_snapshot()
+        self.paused.emit(reason, message)
+
+    def _set_running(self, running: bool) -> None:
+        self._running = running
+
+    def _steps_to_next_epoch(self) -> int:
+        return steps_to_epoch(self._trainer, self._trainer.epoch + 1)
+
+    def _update_rate(self) -> None:
+        now = time.perf_counter()
+        t0, s0 = self._rate_mark
+        if now - t0 >= 0.5:
+            self._rate = (self._trainer.step_count - s0) / (now - t0)
+            self._rate_mark = (now, self._trainer.step_count)
+
+    # ---- what gets recorded and drawn ----------------------------------------------------------
+    def _record_row(self, result=None) -> None:
+        trainer, data = self._trainer, self._job.data
+        train_loss, train_acc = _evaluate(trainer, data.X_train, data.Y_train)
+        test_loss, test_acc = (_evaluate(trainer, data.X_test, data.Y_test) if len(data.X_test)
+                               else (math.nan, None))
+        lr = (float(result.learning_rates[-1]) if result is not None and
+              len(result.learning_rates) else self._job.config.learning_rate)
+        self._last_row = {
+            "step": trainer.step_count, "epoch": trainer.epoch,
+            "train_loss": train_loss, "test_loss": test_loss,
+            "train_accuracy": math.nan if train_acc is None else train_acc,
+            "test_accuracy": math.nan if test_acc is None else test_acc,
+            "learning_rate": lr}
+        self._rows.append(self._last_row)
+
+    def _emit_snapshot(self) -> None:
+        start = time.perf_counter()
+        snapshot = build_snapshot(self._trainer, self._job, self._rows, self._last_row,
+                                  self._rate, self._focus)
+        self._rows = []
+        self._build_seconds = time.perf_counter() - start
+        self._last_emit = time.perf_counter()
+        self.consumer_ready.clear()
+        self.snapshot_ready.emit(snapshot)
+
+
+def steps_to_epoch(trainer, epoch: int) -> int:
+    """Steps from now until the trainer's epoch counter reaches ``epoch`` (> current epoch).
+
+    An epoch ends when the last (possibly smaller) batch of the shuffled training set is used;
+    a full-batch (second-order) step is one epoch.
+    """
+    ahead = epoch - trainer.epoch
+    if ahead <= 0:
+        return 0
+    if trainer.config.second_order:
+        return ahead
+    n = trainer.X.shape[0]
+    batch = min(trainer.config.batch_size, n)
+    left = n - int(trainer.state[POS])
+    return -(-left // batch) + (ahead - 1) * trainer.steps_per_epoch
+
+
+def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate: float,
+                   focus) -> Snapshot:
+    """Evaluate the network on the grids and copy everything the views draw."""
+    data = job.data
+    r = int(round(math.sqrt(len(data.boundary_inputs))))
+    m = int(round(math.sqrt(len(data.map_inputs))))
+    out = np.asarray(trainer.predict(data.boundary_inputs))
+    boundary = out.reshape(r, r, -1) if data.task == "multiclass" else out[:, 0].reshape(r, r)
+    hidden = trainer.hidden_activations(data.map_inputs)
+    maps = tuple(frozen(h.T.reshape(-1, m, m)) for h in hidden)
+    small = np.asarray(trainer.predict(data.map_inputs)).T.reshape(-1, m, m)
+    focus_map = None
+    if focus is not None and focus[0] < len(hidden) and focus[1] < hidden[focus[0]].shape[1]:
+        focus_map = frozen(trainer.hidden_activations(data.boundary_inputs)[focus[0]]
+                           [:, focus[1]].reshape(r, r))
+    history = {name: np.array([row[name] for row in rows], dtype=np.float64) for name in COLUMNS}
+    return Snapshot(
+        generation=job.generation, step=int(trainer.step_count), epoch=int(trainer.epoch),
+        steps_per_second=float(rate),
+        train_loss=last["train_loss"] if last else math.nan,
+        test_loss=last["test_loss"] if last else math.nan,
+        train_accuracy=_none_if_nan(last["train_accuracy"]) if last else None,
+        test_accuracy=_none_if_nan(last["test_accuracy"]) if last else None,
+        learning_rate=last["learning_rate"] if last else job.config.learning_rate,
+        boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),
+        params=frozen(trainer.params, np.float64), history=history,
+        focus=focus_map, focus_key=focus if focus_map is not None else None)
+
+
+def divergence_message(step: int, config, nan: bool) -> str:
+    """What happened, in words, and what to try."""
+    lr = config.learning_rate
+    what = "not a number (NaN)" if nan else "infinite"
+    return (f"Training diverged at step {step:,}: the loss became {what}, so training paused. "
+            f"The learning rate {lr:g} is probably too high: try {lr / 10:g}, then press Reset.")
+
+
+def _evaluate(trainer, X, Y) -> tuple[float, float | None]:
+    with np.errstate(all="ignore"):
+        loss, acc = trainer.evaluate(X, Y)
+    return float(loss), (None if acc is None else float(acc))
+
+
+def _none_if_nan(v: float) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+def _replace_job(job: Job, **changes) -> Job:
+    from dataclasses import replace
+    return replace(job, **changes)

@@ -1,0 +1,149 @@
+"""The main window: default experiment, play and pause by mouse and Space, live views,
+divergence message, layout memory, closing mid-training, event latency and a screenshot."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+from playground.fields import Layer
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots" / "tmp"
+TIMEOUT = 15_000
+
+
+def wait_step(qtbot, window, step):
+    qtbot.waitUntil(lambda: window.session.latest is not None
+                    and window.session.latest.generation == window.session.generation
+                    and window.session.latest.step >= step, timeout=TIMEOUT)
+    return window.session.latest
+
+
+def test_play_button_trains_and_views_change(qtbot, make_window):
+    w = make_window(n_points=200)
+    first = wait_step(qtbot, w, 0)
+    boundary_before = w.boundary_view.image.image.copy()
+    qtbot.mouseClick(w.toolbar.play_button, Qt.MouseButton.LeftButton)
+    assert w.session.running and w.toolbar.play_button.isChecked()
+    s = wait_step(qtbot, w, 300)
+    qtbot.mouseClick(w.toolbar.play_button, Qt.MouseButton.LeftButton)
+    assert not w.session.running and not w.toolbar.play_button.isChecked()
+    qtbot.waitUntil(lambda: w.curves_panel.train_curve.xData is not None
+                    and len(w.curves_panel.train_curve.xData) >= 2)
+    assert not np.array_equal(w.boundary_view.image.image, boundary_before)
+    assert s.train_loss < first.train_loss
+    assert w.status.fields["step"].text().startswith("Step:")
+    assert w.curves_panel.readout["train_loss"].text() not in ("", "\u2013")
+
+
+def test_space_toggles_training(qtbot, make_window):
+    w = make_window()
+    wait_step(qtbot, w, 0)
+    w.activateWindow()
+    w.network_view.setFocus()
+    qtbot.keyClick(w.network_view, Qt.Key.Key_Space)
+    assert w.session.running
+    qtbot.keyClick(w.network_view, Qt.Key.Key_Space)
+    assert not w.session.running
+
+
+def test_step_button_advances_one_step_and_reset_restores_weights(qtbot, make_window):
+    w = make_window()
+    initial = wait_step(qtbot, w, 0).params.copy()
+    qtbot.mouseClick(w.toolbar.step_button, Qt.MouseButton.LeftButton)
+    assert wait_step(qtbot, w, 1).step == 1
+    qtbot.mouseClick(w.toolbar.epoch_button, Qt.MouseButton.LeftButton)
+    s = wait_step(qtbot, w, 2)
+    assert s.epoch == 1
+    with qtbot.waitSignal(w.session.snapshot_ready, timeout=TIMEOUT):
+        qtbot.mouseClick(w.toolbar.reset_button, Qt.MouseButton.LeftButton)
+    assert w.session.latest.step == 0
+    np.testing.assert_array_equal(w.session.latest.params, initial)
+
+
+def test_divergent_learning_rate_pauses_with_a_message(qtbot, make_window):
+    w = make_window(dataset="reg_plane", optimizer="sgd", learning_rate=10.0, n_points=100,
+                    layers=(Layer(8, "relu"), Layer(8, "relu")))
+    wait_step(qtbot, w, 0)
+    with qtbot.waitSignal(w.session.paused, timeout=TIMEOUT):
+        qtbot.mouseClick(w.toolbar.play_button, Qt.MouseButton.LeftButton)
+    assert not w.session.running and not w.toolbar.play_button.isChecked()
+    assert w.banner.isVisible()
+    assert "learning rate" in w.banner.text.text()
+    w.grab().save(str(SCREENSHOTS / "diverged.png")) if SCREENSHOTS.is_dir() else None
+    with qtbot.waitSignal(w.session.snapshot_ready, timeout=TIMEOUT):
+        qtbot.mouseClick(w.banner.action, Qt.MouseButton.LeftButton)
+    assert not w.banner.isVisible() and w.session.latest.step == 0
+
+
+def test_closing_mid_training_stops_the_worker(qtbot, make_window):
+    w = make_window(steps_per_frame=2000)
+    wait_step(qtbot, w, 0)
+    w.session.play()
+    wait_step(qtbot, w, 1)
+    thread = w.session._thread
+    w.close()
+    assert not thread.isRunning() and not w.session.running
+
+
+def test_panel_arrangement_is_remembered(qtbot, make_window, settings):
+    w = make_window()
+    w.removeDockWidget(w.curves_dock)
+    w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, w.curves_dock)
+    w.curves_dock.show()
+    assert w.dockWidgetArea(w.curves_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    w.close()
+    again = make_window()
+    assert again.dockWidgetArea(again.curves_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    again.reset_layout()
+    assert again.dockWidgetArea(again.curves_dock) == Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def test_gui_event_latency_stays_low_while_training_at_full_speed(qtbot, make_window):
+    w = make_window(steps_per_frame=10_000)
+    wait_step(qtbot, w, 0)
+    w.session.play()
+    wait_step(qtbot, w, 1)
+    gaps, clock = [], QElapsedTimer()
+    probe = QTimer()
+    probe.setInterval(10)
+    probe.timeout.connect(lambda: (gaps.append(clock.restart()), None))
+    clock.start()
+    probe.start()
+    qtbot.wait(2000)
+    probe.stop()
+    steps = w.session.latest.step
+    w.session.pause()
+    lateness = np.array(gaps[1:]) - 10
+    typical, worst = np.percentile(lateness, 95), lateness.max()
+    assert steps > 0 and len(gaps) > 50
+    # 95 % of events within 50 ms; the worst case is reported (a loaded 2-core CI machine
+    # stalls any process now and then, which no design of ours can prevent).
+    assert typical < 50, f"GUI event latency p95 {typical:.0f} ms (max {worst} ms) while training"
+    assert worst < 250, f"GUI froze for {worst} ms while training"
+
+
+def test_screenshot_of_the_default_window(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.session.step(1500)
+    wait_step(qtbot, w, 1500)
+    qtbot.wait(50)
+    image = w.grab()
+    assert (image.width(), image.height()) == (1280, 720)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for path in (tmp_path / "default.png", SCREENSHOTS / "default_window.png"):
+        assert image.save(str(path), "PNG") and path.stat().st_size > 10_000
+
+
+def test_command_line_screenshot(tmp_path):
+    import main
+    from PySide6.QtWidgets import QApplication
+    path = tmp_path / "shot.png"
+    assert main.main(["--screenshot", str(path), "--steps", "50", "--size", "1024x640"]) == 0
+    from PySide6.QtGui import QImage
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == (1024, 640)
+    assert QApplication.instance() is not None
+    with pytest.raises(SystemExit):
+        main.main(["--size", "big"])

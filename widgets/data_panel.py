@@ -1,0 +1,194 @@
+"""The data panel: which data set, how much noise, how many points, the split, the batch size,
+the input features and normalization. Every control calls ``experiment.set``; every experiment
+change is pushed back into the controls under a signal blocker."""
+import numpy as np
+from PySide6.QtCore import QPointF, QSignalBlocker, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QGridLayout, QPushButton, QScrollArea,
+                               QSpinBox, QToolButton, QVBoxLayout, QWidget, QLabel)
+
+from playground import catalog, pipeline
+from playground.fields import FIELDS_BY_NAME
+from widgets import theme
+from widgets.controls import ValueSlider, section_label, send
+
+THUMB = 50
+POINT_LADDER = (20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000)
+BATCH_LADDER = (1, 2, 3, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 500, 1000,
+                2000, 5000)
+
+
+def dataset_thumbnail(name: str, size: int = THUMB) -> QPixmap:
+    """A small picture of a data set: its points in their class colours."""
+    points, labels, task = pipeline.preview(name)
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor("#FFFFFF"))
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    scale = (size - 8) / max(float(np.max(hi - lo)), 1e-9)
+    centre = (lo + hi) / 2
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    if task == "regression":
+        span = max(float(labels.max() - labels.min()), 1e-9)
+        colors = [theme.DIVERGING.map((v - labels.min()) / span, mode="qcolor") for v in labels]
+    else:
+        colors = [theme.class_color(int(k)) for k in labels]
+    for (x, y), color in zip(points, colors):
+        painter.setBrush(color)
+        painter.drawEllipse(QPointF(size / 2 + (x - centre[0]) * scale,
+                                    size / 2 - (y - centre[1]) * scale), 2.2, 2.2)
+    painter.end()
+    return pixmap
+
+
+class DataPanel(QWidget):
+    """Data set picker with thumbnails and the data, batch and feature settings."""
+
+    def __init__(self, experiment, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.experiment = experiment
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(14, 10, 14, 14)
+        layout.setSpacing(8)
+
+        layout.addWidget(section_label("Data set"))
+        self.dataset_buttons: dict[str, QToolButton] = {}
+        self._dataset_group = QButtonGroup(self)
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        for i, name in enumerate(catalog.dataset_names()):
+            button = QToolButton()
+            button.setProperty("role", "dataset")
+            button.setCheckable(True)
+            button.setIcon(QIcon(dataset_thumbnail(name)))
+            button.setIconSize(QSize(THUMB, THUMB))
+            button.setText(catalog.dataset_label(name, short=True))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setToolTip(f"{catalog.dataset_label(name)} "
+                              f"({catalog.TASK_LABELS[catalog.dataset_task(name)]})")
+            button.clicked.connect(lambda _=False, n=name: self._on_dataset_clicked(n))
+            self._dataset_group.addButton(button)
+            self.dataset_buttons[name] = button
+            grid.addWidget(button, i // 3, i % 3)
+        layout.addLayout(grid)
+
+        form = QGridLayout()
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(10)
+        self.classes = QSpinBox()
+        self.classes.setRange(int(FIELDS_BY_NAME["n_classes"].low),
+                              int(FIELDS_BY_NAME["n_classes"].high))
+        self.classes.valueChanged.connect(lambda v: send(experiment, "n_classes", v, self.classes))
+        self.noise = ValueSlider(np.round(np.linspace(0, 0.5, 51), 2), lambda v: f"{v:.2f}")
+        self.noise.value_chosen.connect(lambda v: send(experiment, "noise", float(v), self.noise))
+        self.points = ValueSlider(POINT_LADDER, lambda v: f"{int(v)}")
+        self.points.value_chosen.connect(lambda v: send(experiment, "n_points", int(v),
+                                                        self.points))
+        self.train_ratio = ValueSlider(np.round(np.arange(0.1, 0.91, 0.05), 2),
+                                       lambda v: f"{round(v * 100)}%")
+        self.train_ratio.value_chosen.connect(
+            lambda v: send(experiment, "train_ratio", float(v), self.train_ratio))
+        self.batch = ValueSlider((1,), self._batch_text)
+        self.batch.value_chosen.connect(lambda v: send(experiment, "batch_size", int(v),
+                                                       self.batch))
+        rows = (("Classes", self.classes), ("Noise", self.noise), ("Points", self.points),
+                ("Training", self.train_ratio), ("Batch size", self.batch))
+        self.row_labels = {}
+        for r, (text, control) in enumerate(rows):
+            self.row_labels[text] = QLabel(text)
+            form.addWidget(self.row_labels[text], r, 0)
+            form.addWidget(control, r, 1)
+        form.setColumnStretch(1, 1)
+        layout.addLayout(form)
+        self.regenerate = QPushButton(theme.icon("refresh"), "  Regenerate")
+        self.regenerate.setToolTip("New random points from the next data seed")
+        self.regenerate.clicked.connect(self._on_regenerate_clicked)
+        layout.addWidget(self.regenerate)
+
+        layout.addWidget(section_label("Input features"))
+        features = QGridLayout()
+        features.setSpacing(8)
+        self.feature_boxes: dict[str, QCheckBox] = {}
+        for i, name in enumerate(catalog.feature_names()):
+            box = QCheckBox(catalog.feature_label(name))
+            box.setFont(theme.font(1))
+            box.toggled.connect(lambda on, n=name: self._on_feature_toggled(n, on))
+            self.feature_boxes[name] = box
+            features.addWidget(box, i // 2, i % 2)
+        layout.addLayout(features)
+        self.normalize = QCheckBox("Normalize inputs")
+        self.normalize.setToolTip(FIELDS_BY_NAME["normalize"].doc)
+        self.normalize.toggled.connect(lambda on: send(experiment, "normalize", on,
+                                                       self.normalize))
+        layout.addWidget(self.normalize)
+        layout.addStretch(1)
+
+        inner.setMinimumWidth(262)
+        scroll = QScrollArea()
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        experiment.state_changed.connect(self._on_experiment_state_changed)
+        for name in ("dataset", "n_classes", "noise", "n_points", "train_ratio", "batch_size",
+                     "features", "normalize"):
+            self._on_experiment_state_changed(name)
+
+    # ---- intent ---------------------------------------------------------------------------
+    def _on_dataset_clicked(self, name: str) -> None:
+        send(self.experiment, "dataset", name, self.dataset_buttons[name])
+        self._on_experiment_state_changed("dataset")
+
+    def _on_regenerate_clicked(self) -> None:
+        send(self.experiment, "data_seed", (self.experiment.data_seed + 1) % (2**31 - 1),
+             self.regenerate)
+
+    def _on_feature_toggled(self, name: str, on: bool) -> None:
+        chosen = [n for n in catalog.feature_names()
+                  if (n == name and on) or (n != name and n in self.experiment.features)]
+        if not send(self.experiment, "features", tuple(chosen), self.feature_boxes[name]):
+            self._on_experiment_state_changed("features")
+
+    def _batch_text(self, v) -> str:
+        return f"{int(v)} (all)" if int(v) >= self.experiment.n_train else f"{int(v)}"
+
+    # ---- model -> controls ----------------------------------------------------------------
+    def _on_experiment_state_changed(self, name: str) -> None:
+        e = self.experiment
+        if name == "dataset":
+            for key, button in self.dataset_buttons.items():
+                with QSignalBlocker(button):
+                    button.setChecked(key == e.dataset)
+            takes_classes = catalog.dataset_takes_classes(e.dataset)
+            self.classes.setVisible(takes_classes)
+            self.row_labels["Classes"].setVisible(takes_classes)
+        elif name == "n_classes":
+            with QSignalBlocker(self.classes):
+                self.classes.setValue(e.n_classes)
+        elif name == "noise":
+            self.noise.set_value(e.noise)
+        elif name == "n_points":
+            self.points.set_value(e.n_points)
+            self._refresh_batch_ladder()
+        elif name == "train_ratio":
+            self.train_ratio.set_value(e.train_ratio)
+            self._refresh_batch_ladder()
+        elif name == "batch_size":
+            self.batch.set_value(e.batch_size)
+        elif name == "features":
+            for key, box in self.feature_boxes.items():
+                with QSignalBlocker(box):
+                    box.setChecked(key in e.features)
+        elif name == "normalize":
+            with QSignalBlocker(self.normalize):
+                self.normalize.setChecked(e.normalize)
+
+    def _refresh_batch_ladder(self) -> None:
+        n_train = self.experiment.n_train
+        ladder = sorted({v for v in BATCH_LADDER if v < n_train} | {n_train})
+        self.batch.set_values(ladder)
+        self.batch.set_value(self.experiment.batch_size)

@@ -1,0 +1,217 @@
+"""The main window: the network builder in the centre, data and training panels on the left,
+the output and the curves on the right, the run controls on top, the numbers at the bottom.
+
+Panels are dock widgets; their arrangement is saved in QSettings when the window closes and
+restored when it opens.
+"""
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow,
+                               QPushButton, QSizePolicy, QStatusBar, QVBoxLayout, QWidget)
+
+from playground.experiment import Experiment
+from playground.session import TrainingSession
+from widgets import theme
+from widgets.boundary_view import BoundaryView
+from widgets.curves_panel import CurvesPanel
+from widgets.data_panel import DataPanel
+from widgets.network_view import NetworkView
+from widgets.optimizer_panel import OptimizerPanel
+from widgets.training_toolbar import TrainingToolbar
+
+SETTINGS_VERSION = 1
+APP_NAME = "NN Playground"
+
+
+class Banner(QFrame):
+    """A message across the top of the centre (divergence, stop conditions), with an action."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setFont(theme.font(1))
+        # The message wraps to whatever width the centre has; it must never widen the window.
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.action = QPushButton("Reset")
+        self.close_button = QPushButton("Dismiss")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.action)
+        layout.addWidget(self.close_button)
+        self.close_button.clicked.connect(self.hide)
+        self.hide()
+
+    def show_text(self, text: str, error: bool) -> None:
+        self.text.setText(text)
+        self.action.setVisible(error)
+        self.setProperty("kind", "error" if error else "info")
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.show()
+
+
+class StatusView(QStatusBar):
+    """Epoch, step, steps per second, train and test loss."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.fields: dict[str, QLabel] = {}
+        for key, title in (("epoch", "Epoch"), ("step", "Step"), ("rate", "Steps/s"),
+                           ("train_loss", "Train loss"), ("test_loss", "Test loss")):
+            label = QLabel()
+            self.fields[key] = label
+            self.addPermanentWidget(label)
+            label.setProperty("title", title)
+        self.clear_numbers()
+
+    def clear_numbers(self) -> None:
+        for label in self.fields.values():
+            label.setText(f"{label.property('title')}: \u2013")
+
+    def set_snapshot(self, snapshot) -> None:
+        f = self.fields
+        f["epoch"].setText(f"Epoch: {snapshot.epoch:,}")
+        f["step"].setText(f"Step: {snapshot.step:,}")
+        f["rate"].setText(f"Steps/s: {snapshot.steps_per_second:,.0f}")
+        f["train_loss"].setText(f"Train loss: {_number(snapshot.train_loss)}")
+        f["test_loss"].setText(f"Test loss: {_number(snapshot.test_loss)}")
+
+
+def _number(v) -> str:
+    return theme.number(v)
+
+
+class MainWindow(QMainWindow):
+    """The playground window on one experiment. Closing it stops training."""
+
+    def __init__(self, experiment: Experiment | None = None,
+                 settings: QSettings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        theme.configure_pyqtgraph()
+        self.experiment = experiment or Experiment()
+        self.session = TrainingSession(self.experiment, parent=self)
+        self.settings = settings if settings is not None else QSettings(APP_NAME, APP_NAME)
+        self.setWindowTitle(APP_NAME)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks |
+                            QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.banner = Banner()
+        self.network_view = NetworkView(self.experiment, self.session)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.network_view, 1)
+        self.setCentralWidget(central)
+
+        self.data_panel = DataPanel(self.experiment)
+        self.optimizer_panel = OptimizerPanel(self.experiment, self.session)
+        self.boundary_view = BoundaryView(self.experiment, self.session)
+        self.curves_panel = CurvesPanel(self.experiment, self.session)
+        self.data_dock = self._dock("Data", "dataDock", self.data_panel,
+                                    Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.training_dock = self._dock("Training", "trainingDock", self.optimizer_panel,
+                                        Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.data_dock, self.training_dock)
+        self.data_dock.raise_()
+        self.output_dock = self._dock("Output", "outputDock", self.boundary_view,
+                                      Qt.DockWidgetArea.RightDockWidgetArea)
+        self.curves_dock = self._dock("Curves", "curvesDock", self.curves_panel,
+                                      Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([self.data_dock, self.output_dock], [270, 380],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.output_dock, self.curves_dock], [310, 290],
+                         Qt.Orientation.Vertical)
+
+        self.toolbar = TrainingToolbar(self.experiment, self.session, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.status = StatusView()
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self._default_state = self.saveState(SETTINGS_VERSION)
+
+        self.space_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
+        self.space_shortcut.activated.connect(self.session.toggle_running)
+        self.network_view.neuron_hovered.connect(self.boundary_view.set_focus)
+        self.banner.action.clicked.connect(self._on_banner_reset_clicked)
+        self.session.snapshot_ready.connect(self.status.set_snapshot)
+        self.session.paused.connect(self._on_session_paused)
+        self.session.failed.connect(lambda message: self.show_message(message, error=True))
+        self.session.network_rebuilt.connect(self._on_session_network_rebuilt)
+        self.resize(1280, 720)
+        self._restore_layout()
+
+    # ---- building ---------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                         QDockWidget.DockWidgetFeature.DockWidgetFloatable |
+                         QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        #: File menu: the experiment-files issue adds New, Open, Save... here.
+        self.file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(quit_action)
+        view = self.menuBar().addMenu("&View")
+        for dock in (self.data_dock, self.training_dock, self.output_dock, self.curves_dock):
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        reset_layout = QAction("Reset panel layout", self)
+        reset_layout.triggered.connect(self.reset_layout)
+        view.addAction(reset_layout)
+        self.view_menu = view
+
+    # ---- messages ---------------------------------------------------------------------------
+    def show_message(self, text: str, error: bool = False) -> None:
+        """Say something to the user: in the status bar, and in the banner when it matters."""
+        self.status.showMessage(text, 8000)
+        if error:
+            self.banner.show_text(text, error=True)
+
+    def _on_session_paused(self, reason: str, message: str) -> None:
+        self.status.showMessage(message, 10000)
+        self.banner.show_text(message, error=reason == "diverged")
+
+    def _on_banner_reset_clicked(self) -> None:
+        self.banner.hide()
+        self.session.reset()
+
+    def _on_session_network_rebuilt(self) -> None:
+        if self.banner.isVisible() and not self.session.message:
+            self.banner.hide()
+        self.status.clear_numbers()
+
+    # ---- layout memory ----------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state, SETTINGS_VERSION)
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(SETTINGS_VERSION))
+        self.settings.sync()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, SETTINGS_VERSION)
+        for dock in (self.data_dock, self.training_dock, self.output_dock, self.curves_dock):
+            dock.show()
+
+    def closeEvent(self, event) -> None:
+        self.save_layout()
+        self.session.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,266 @@
+"""The network builder: add and remove layers and neurons, choose each layer's activation,
+initializer and dropout, and the output and loss, above the live drawing of the network."""
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QScrollArea,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from playground import catalog
+from playground.experiment import MAX_DROPOUT, InvalidValue
+from playground.fields import MAX_LAYERS
+from widgets import theme
+from widgets.controls import hint_label, section_label, send, show_refusal
+from widgets import network_geometry as geo
+from widgets.network_canvas import NetworkCanvas
+
+OUTPUT_COLUMN_WIDTH = 136
+
+
+def round_button(icon_name: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setProperty("role", "round")
+    button.setIcon(theme.icon(icon_name))
+    button.setToolTip(tip)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    return button
+
+
+def _combo(items) -> QComboBox:
+    combo = QComboBox()
+    for key, text in items:
+        combo.addItem(text, key)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(6)
+    return combo
+
+
+def _select(combo: QComboBox, key) -> None:
+    with QSignalBlocker(combo):
+        combo.setCurrentIndex(max(0, combo.findData(key)))
+
+
+class LayerHeader(QWidget):
+    """Controls above one hidden layer: neuron count -/+, activation, initializer, dropout."""
+
+    def __init__(self, experiment, index: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.experiment = experiment
+        self.index = index
+        self.remove_neuron = round_button("minus", "Remove a neuron")
+        self.add_neuron = round_button("plus", "Add a neuron")
+        self.count = QLabel()
+        self.count.setFont(theme.font(1, bold=True))
+        self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.count.setProperty("role", "value")
+        self.activation = _combo((k, catalog.label(k)) for k in catalog.activation_names())
+        self.activation.setToolTip("Activation of this layer")
+        self.init = _combo((k, catalog.label(k)) for k in catalog.initializer_names())
+        for i in range(self.init.count()):
+            self.init.setItemData(i, catalog.initializer_doc(self.init.itemData(i)),
+                                  Qt.ItemDataRole.ToolTipRole)
+        self.init.setToolTip("How this layer's weights start")
+        self.dropout = QDoubleSpinBox()
+        self.dropout.setRange(0.0, MAX_DROPOUT)
+        self.dropout.setSingleStep(0.05)
+        self.dropout.setDecimals(2)
+        self.dropout.setPrefix("drop ")
+        self.dropout.setKeyboardTracking(False)
+        self.dropout.setToolTip("Dropout: share of this layer's neurons silenced at each step")
+        row = QHBoxLayout()
+        row.setSpacing(2)
+        row.addWidget(self.remove_neuron)
+        row.addWidget(self.count, 1)
+        row.addWidget(self.add_neuron)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(row)
+        for w in (self.activation, self.init, self.dropout):
+            layout.addWidget(w)
+        self.add_neuron.clicked.connect(lambda: self._apply(self.experiment.add_neuron))
+        self.remove_neuron.clicked.connect(lambda: self._apply(self.experiment.remove_neuron))
+        self.activation.activated.connect(
+            lambda i: self._set(activation=self.activation.itemData(i)))
+        self.init.activated.connect(lambda i: self._set(init=self.init.itemData(i)))
+        self.dropout.valueChanged.connect(lambda v: self._set(dropout=round(float(v), 4)))
+
+    def _apply(self, verb) -> None:
+        try:
+            verb(self.index)
+        except InvalidValue as error:
+            show_refusal(self, str(error))
+
+    def _set(self, **changes) -> None:
+        try:
+            self.experiment.set_layer(self.index, **changes)
+        except InvalidValue as error:
+            show_refusal(self, str(error))
+            self.refresh()
+
+    def refresh(self) -> None:
+        layer = self.experiment.layers[self.index]
+        self.count.setText(str(layer.units))
+        self.count.setToolTip(f"{layer.units} neuron{'s' if layer.units != 1 else ''} in hidden "
+                              f"layer {self.index + 1}")
+        _select(self.activation, layer.activation)
+        _select(self.init, layer.init)
+        with QSignalBlocker(self.dropout):
+            self.dropout.setValue(layer.dropout)
+
+
+class OutputHeader(QWidget):
+    """Output activation and loss; choices that do not fit the task are explained."""
+
+    def __init__(self, experiment, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.experiment = experiment
+        title = QLabel("Output")
+        title.setProperty("role", "value")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.output = _combo(catalog.OUTPUT_ACTIVATION_LABELS.items())
+        self.output.setToolTip("Activation of the output layer")
+        self.loss = _combo(catalog.LOSS_LABELS.items())
+        self.loss.setToolTip("Loss minimised by training")
+        self.task = QLabel()
+        self.task.setProperty("role", "hint")
+        self.task.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        for w in (title, self.output, self.loss, self.task):
+            layout.addWidget(w)
+        self.output.activated.connect(
+            lambda i: self._send("output_activation", self.output.itemData(i), self.output))
+        self.loss.activated.connect(lambda i: self._send("loss", self.loss.itemData(i),
+                                                         self.loss))
+
+    def _send(self, name: str, key: str, combo: QComboBox) -> None:
+        if not send(self.experiment, name, key, combo):
+            self.refresh()
+
+    def refresh(self) -> None:
+        e = self.experiment
+        _select(self.output, e.output_activation)
+        _select(self.loss, e.loss)
+        self.task.setText(catalog.TASK_LABELS[e.task])
+        for combo, other in ((self.output, "loss"), (self.loss, "output_activation")):
+            for i in range(combo.count()):
+                key = combo.itemData(i)
+                pair = (key, e.loss) if other == "loss" else (e.output_activation, key)
+                reason = e.explain_head(*pair)
+                combo.setItemData(i, reason or "", Qt.ItemDataRole.ToolTipRole)
+
+
+class ColumnTitle(QWidget):
+    """Header of the input column: a title and a count."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel(title)
+        self.title.setProperty("role", "value")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = hint_label("")
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.detail)
+        layout.addStretch(1)
+
+
+class NetworkView(QWidget):
+    """The central network builder."""
+
+    neuron_hovered = Signal(object)
+
+    def __init__(self, experiment, session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.experiment = experiment
+        self.session = session
+        self.add_layer = round_button("plus", "Add a hidden layer")
+        self.remove_layer = round_button("minus", "Remove the last hidden layer")
+        self.layer_count = section_label("")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(14, 8, 14, 4)
+        bar.setSpacing(8)
+        bar.addWidget(self.remove_layer)
+        bar.addWidget(self.add_layer)
+        bar.addWidget(self.layer_count)
+        bar.addStretch(1)
+        self.canvas = NetworkCanvas(session)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.canvas)
+        self.scroll.setWidgetResizable(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.scroll, 1)
+        self.input_header = ColumnTitle("Input")
+        self.output_header = OutputHeader(experiment)
+        self.layer_headers: list[LayerHeader] = []
+        self.add_layer.clicked.connect(self._on_add_layer_clicked)
+        self.remove_layer.clicked.connect(self._on_remove_layer_clicked)
+        self.canvas.neuron_hovered.connect(self._on_canvas_neuron_hovered)
+        experiment.state_changed.connect(self._on_experiment_state_changed)
+        session.network_rebuilt.connect(self._on_session_network_rebuilt)
+        session.snapshot_ready.connect(self.set_snapshot)
+        self._on_session_network_rebuilt()
+
+    def set_snapshot(self, snapshot) -> None:
+        self.canvas.set_snapshot(snapshot)
+
+    # ---- intent ---------------------------------------------------------------------------
+    def _on_add_layer_clicked(self) -> None:
+        try:
+            self.experiment.add_layer()
+        except InvalidValue as error:
+            show_refusal(self.add_layer, str(error))
+
+    def _on_remove_layer_clicked(self) -> None:
+        try:
+            self.experiment.remove_layer()
+        except InvalidValue as error:
+            show_refusal(self.remove_layer, str(error))
+
+    def _on_canvas_neuron_hovered(self, key) -> None:
+        self.canvas.set_focus(key)
+        self.session.focus_neuron(key)
+        self.neuron_hovered.emit(key)
+
+    # ---- model -> view ----------------------------------------------------------------------
+    def _on_experiment_state_changed(self, name: str) -> None:
+        if name in ("layers", "output_activation", "loss", "dataset"):
+            self._refresh_headers()
+
+    def _on_session_network_rebuilt(self) -> None:
+        self._refresh_headers()
+        e, data = self.experiment, self.session.data
+        n_out = self.session.spec.n_outputs if self.session.spec is not None else 1
+        units = [len(data.features)] + [layer.units for layer in e.layers] + [n_out]
+        labels = ([[catalog.feature_label(f) for f in data.features]] +
+                  [[] for _ in e.layers] + [[]])
+        headers = [self.input_header] + self.layer_headers + [self.output_header]
+        metrics = QFontMetrics(theme.font(0))
+        label_px = max((metrics.horizontalAdvance(t) for t in labels[0]), default=0)
+        widths = ([max(geo.COLUMN_WIDTH, 2 * (label_px + 8) + geo.TILE)] +
+                  [geo.COLUMN_WIDTH] * (len(units) - 2) + [OUTPUT_COLUMN_WIDTH])
+        self.canvas.set_structure(units, headers, labels, widths)
+
+    def _refresh_headers(self) -> None:
+        e = self.experiment
+        n = len(e.layers)
+        while len(self.layer_headers) < n:
+            self.layer_headers.append(LayerHeader(e, len(self.layer_headers), self.canvas))
+        while len(self.layer_headers) > n:
+            header = self.layer_headers.pop()
+            header.hide()
+            header.deleteLater()
+        for header in self.layer_headers:
+            header.refresh()
+        self.output_header.refresh()
+        self.input_header.detail.setText(f"{len(e.features)} feature"
+                                         f"{'s' if len(e.features) != 1 else ''}")
+        self.layer_count.setText(f"{n} hidden layer{'s' if n != 1 else ''}")
+        self.add_layer.setEnabled(n < MAX_LAYERS)
+        self.remove_layer.setEnabled(n > 0)

@@ -1,0 +1,99 @@
+"""Colours, fonts and colour maps shared by every view, so each class has one colour everywhere.
+
+Class 0 is orange and class 1 blue, as are negative and positive values (weights, neuron maps,
+the two-class boundary): the diverging map runs orange -> near white -> blue.
+"""
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QFont, QIcon
+from PySide6.QtWidgets import QApplication
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+CLASS_COLORS = ("#F28E2B", "#2F6FDE", "#2CA25F", "#8E5FD0", "#E0474C", "#17A2B8", "#B8860B",
+                "#E377C2", "#7F7F7F", "#8C564B")
+NEGATIVE = CLASS_COLORS[0]
+POSITIVE = CLASS_COLORS[1]
+NEUTRAL = "#F4F5F7"
+INK = "#1F2937"
+MUTED = "#6B7280"
+GRID = "#E5E7EB"
+ACCENT = "#2F6FDE"
+DANGER = "#C62828"
+TRAIN_CURVE = "#1F2937"
+TEST_CURVE = "#E8590C"
+
+BASE_POINT_SIZE = 11
+
+#: Diverging map for boundaries and neuron maps (soft ends so data points stand out on it).
+DIVERGING = pg.ColorMap(np.array([0.0, 0.5, 1.0]),
+                        [QColor("#F5A35C"), QColor("#F7F7F7"), QColor("#6E98EA")])
+DIVERGING_LUT = DIVERGING.getLookupTable(0.0, 1.0, 256, alpha=False)
+#: Stronger map for small neuron tiles (they are small, so they need more contrast).
+TILE = pg.ColorMap(np.array([0.0, 0.5, 1.0]),
+                   [QColor(NEGATIVE), QColor("#FAFAFA"), QColor(POSITIVE)])
+TILE_LUT = TILE.getLookupTable(0.0, 1.0, 256, alpha=False)
+
+
+def number(value) -> str:
+    """A loss or weight for display: 4 decimals, or 3 significant digits when large or tiny."""
+    if value is None:
+        return "\u2013"
+    if not np.isfinite(value):
+        return "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value != 0 and not 1e-3 <= abs(value) < 1e4:
+        return f"{value:.3g}"
+    return f"{value:.4f}"
+
+
+def class_color(k: int) -> QColor:
+    return QColor(CLASS_COLORS[int(k) % len(CLASS_COLORS)])
+
+
+def class_rgb() -> np.ndarray:
+    """(K, 3) uint8 class colours, for drawing several-class boundaries."""
+    return np.array([QColor(c).getRgb()[:3] for c in CLASS_COLORS], dtype=np.float32)
+
+
+def icon(name: str) -> QIcon:
+    return QIcon(str(ASSETS / "icons" / f"{name}.svg"))
+
+
+def font(delta: float = 0, bold: bool = False) -> QFont:
+    f = QFont(QApplication.font())
+    f.setPointSizeF(BASE_POINT_SIZE + delta)
+    f.setBold(bold)
+    return f
+
+
+def cache_axes(plot) -> None:
+    """Paint a plot's axes from a cached pixmap: they rarely change, while the data under them
+    changes every frame (replaying their text costs more than drawing the data)."""
+    from PySide6.QtWidgets import QGraphicsItem
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def configure_pyqtgraph() -> None:
+    """Global pyqtgraph options: row-major images, antialiasing, light background, no OpenGL."""
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w",
+                        foreground=INK, useOpenGL=False)
+
+
+def apply(app: QApplication) -> None:
+    """Font and stylesheet for the whole application."""
+    configure_pyqtgraph()
+    f = QFont("DejaVu Sans") if "DejaVu Sans" in _families() else QFont(app.font())
+    f.setPointSizeF(BASE_POINT_SIZE)
+    app.setFont(f)
+    app.setStyle("Fusion")
+    app.setStyleSheet((ASSETS / "style.qss").read_text(encoding="utf-8"))
+    app.setWindowIcon(icon("app"))
+
+
+def _families() -> list[str]:
+    from PySide6.QtGui import QFontDatabase
+    return QFontDatabase.families()

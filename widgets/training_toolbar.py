@@ -1,0 +1,123 @@
+"""The toolbar: reset, play/pause, one step, one epoch, new seed, speed and stop conditions."""
+from PySide6.QtCore import QSignalBlocker, QSize, Qt
+from PySide6.QtWidgets import QLabel, QSpinBox, QToolBar, QToolButton, QVBoxLayout, QWidget
+
+from playground.fields import FIELDS_BY_NAME, MAX_STEPS_PER_FRAME
+from widgets import theme
+from widgets.controls import LogSpinBox, ValueSlider, send
+
+SPEED_LADDER = tuple(v for v in (1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+                     if v <= MAX_STEPS_PER_FRAME)
+
+
+def tool_button(icon_name: str, text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setIcon(theme.icon(icon_name))
+    button.setIconSize(QSize(22, 22))
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    return button
+
+
+def labelled(title: str, control: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    label = QLabel(title)
+    label.setProperty("role", "hint")
+    layout.addWidget(label)
+    layout.addWidget(control)
+    return box
+
+
+class TrainingToolbar(QToolBar):
+    """Run controls. Buttons call session verbs; speed and stops are experiment fields."""
+
+    def __init__(self, experiment, session, parent: QWidget | None = None):
+        super().__init__("Training", parent)
+        self.setObjectName("trainingToolbar")
+        self.setMovable(False)
+        self.experiment = experiment
+        self.session = session
+        self.reset_button = tool_button("reset", "Reset", "Back to the same initial weights")
+        self.play_button = QToolButton()
+        self.play_button.setObjectName("playButton")
+        self.play_button.setCheckable(True)
+        self.play_button.setIconSize(QSize(28, 28))
+        self.play_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.step_button = tool_button("step", "Step", "Train one mini-batch step")
+        self.epoch_button = tool_button("epoch", "Epoch", "Train to the end of this epoch")
+        self.reseed_button = tool_button("reseed", "New seed",
+                                         "Start again from new random weights")
+        self.epoch_label = QLabel("0")
+        self.epoch_label.setFont(theme.font(9, bold=True))
+        self.epoch_label.setMinimumWidth(110)
+        self.speed = ValueSlider(SPEED_LADDER, lambda v: f"{int(v)}")
+        self.speed.setMinimumWidth(150)
+        self.speed.setMaximumWidth(210)
+        self.speed.setToolTip("Training steps between two frames (60 frames a second)")
+        self.stop_epoch = QSpinBox()
+        self.stop_epoch.setRange(0, int(FIELDS_BY_NAME["stop_at_epoch"].high))
+        self.stop_epoch.setSpecialValueText("never")
+        self.stop_epoch.setKeyboardTracking(False)
+        self.stop_epoch.setMinimumWidth(96)
+        self.stop_epoch.setToolTip(FIELDS_BY_NAME["stop_at_epoch"].doc)
+        self.stop_loss = LogSpinBox(1e-4, FIELDS_BY_NAME["stop_at_test_loss"].high,
+                                    allow_zero=True)
+        self.stop_loss.setSpecialValueText("never")
+        self.stop_loss.setMinimumWidth(96)
+        self.stop_loss.setToolTip(FIELDS_BY_NAME["stop_at_test_loss"].doc)
+
+        self.addWidget(self.reset_button)
+        self.addWidget(self.play_button)
+        self.addWidget(self.step_button)
+        self.addWidget(self.epoch_button)
+        self.addWidget(self.reseed_button)
+        self.addSeparator()
+        self.addWidget(labelled("Epoch", self.epoch_label))
+        self.addSeparator()
+        self.addWidget(labelled("Speed (steps per frame)", self.speed))
+        self.addWidget(labelled("Stop at epoch", self.stop_epoch))
+        self.addWidget(labelled("Stop at test loss", self.stop_loss))
+
+        self.reset_button.clicked.connect(session.reset)
+        self.play_button.clicked.connect(lambda: session.toggle_running())
+        self.step_button.clicked.connect(lambda: session.step(1))
+        self.epoch_button.clicked.connect(session.run_epoch)
+        self.reseed_button.clicked.connect(session.reinitialize)
+        self.speed.value_chosen.connect(lambda v: send(experiment, "steps_per_frame", int(v),
+                                                       self.speed))
+        self.stop_epoch.valueChanged.connect(
+            lambda v: send(experiment, "stop_at_epoch", int(v), self.stop_epoch))
+        self.stop_loss.editingFinished.connect(
+            lambda: send(experiment, "stop_at_test_loss", float(self.stop_loss.value()),
+                         self.stop_loss))
+        session.running_changed.connect(self._on_session_running_changed)
+        session.snapshot_ready.connect(self.set_snapshot)
+        experiment.state_changed.connect(self._on_experiment_state_changed)
+        self._on_session_running_changed(session.running)
+        for name in ("steps_per_frame", "stop_at_epoch", "stop_at_test_loss"):
+            self._on_experiment_state_changed(name)
+
+    def set_snapshot(self, snapshot) -> None:
+        self.epoch_label.setText(f"{snapshot.epoch:,}")
+
+    def _on_session_running_changed(self, running: bool) -> None:
+        with QSignalBlocker(self.play_button):
+            self.play_button.setChecked(running)
+        self.play_button.setIcon(theme.icon("pause" if running else "play"))
+        self.play_button.setToolTip("Pause (Space)" if running else "Train (Space)")
+
+    def _on_experiment_state_changed(self, name: str) -> None:
+        e = self.experiment
+        if name == "steps_per_frame":
+            self.speed.set_value(e.steps_per_frame)
+        elif name == "stop_at_epoch":
+            with QSignalBlocker(self.stop_epoch):
+                self.stop_epoch.setValue(e.stop_at_epoch)
+        elif name == "stop_at_test_loss":
+            with QSignalBlocker(self.stop_loss):
+                self.stop_loss.setValue(e.stop_at_test_loss)
