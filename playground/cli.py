@@ -1,0 +1,238 @@
+"""The command line: train without a window, list the presets, open a file in the window.
+
+    python main.py run FILE_OR_PRESET [--steps N | --epochs N] [--seed S] [--out DIR] [--json]
+    python main.py list [--json]
+    python main.py export FILE_OR_PRESET [--out DIR] [--name NAME]
+    python main.py FILE_OR_PRESET           open it in the window
+
+``COMMANDS`` follows main.py's registry: name -> (help, add_arguments(parser), handler(args)
+-> exit code). Nothing here needs a display. ``python -m playground.cli`` runs the same
+commands without main.py.
+
+Exit codes: 0 done; 1 the file or preset cannot be read, or the outputs cannot be written;
+2 the command line is wrong; 3 training diverged (the outputs are still written).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from playground import files, presets
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
+
+EXIT_CODES_HELP = ("exit codes: 0 done; 1 the file or preset cannot be read or the outputs "
+                   "cannot be written; 2 wrong command line; 3 training diverged (outputs "
+                   "still written)")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= 10**9:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1000000000, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {2**31 - 1}, got {value}")
+    return value
+
+
+# ---- run ---------------------------------------------------------------------------------------
+RUN_HELP = ("train an experiment file or a preset without a window and write the updated "
+            "file, the history as CSV and PNG pictures of the decision boundary and the loss")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Train an experiment without a window. Continues from the weights, optimizer state "
+        "and history saved in the file, exactly as the window would.")
+    parser.epilog = (f"Without --steps or --epochs it trains until the file's stop condition "
+                     f"(stop at epoch / test loss), or {_default_epochs()} epochs when it has "
+                     f"none. Writes DIR/NAME.nnp, DIR/history.csv, DIR/boundary.png and "
+                     f"DIR/loss.png. {EXIT_CODES_HELP}.")
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("experiment", metavar="FILE_OR_PRESET",
+                        help="an .nnp experiment file, or a preset name (see 'list')")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=_count, metavar="N", help="train N more steps")
+    length.add_argument("--epochs", type=_count, metavar="N", help="train N more epochs")
+    parser.add_argument("--seed", type=_seed, metavar="S",
+                        help="start again from fresh weights drawn with seed S (the saved "
+                             "weights and history are not used)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="folder for the outputs (default: NAME-run in the current folder)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object with the results (steps, epochs, losses, "
+                             "accuracies, steps_per_second, diverged, files) and nothing else "
+                             "on stdout")
+
+
+def _default_epochs() -> int:
+    from playground.headless import DEFAULT_EPOCHS
+    return DEFAULT_EPOCHS
+
+
+def run_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        document, name, _ = presets.resolve(args.experiment)
+    except (files.FileFormatError, FileNotFoundError, KeyError) as error:
+        print(f"error: {error}", file=stderr)
+        return EXIT_BAD_INPUT
+    from playground.headless import run_to_folder
+    out = Path(args.out) if args.out else Path(f"{name}-run")
+    if out.exists() and not out.is_dir():
+        print(f"error: --out {out} exists and is not a folder", file=stderr)
+        return EXIT_BAD_INPUT
+    try:
+        outcome = run_to_folder(document, out, name, steps=args.steps, epochs=args.epochs,
+                                seed=args.seed, progress_stream=stderr)
+    except OSError as error:
+        print(f"error: cannot write the outputs to {out}: {error}", file=stderr)
+        return EXIT_BAD_INPUT
+    except ValueError as error:
+        print(f"error: {error}", file=stderr)
+        return EXIT_BAD_INPUT
+    result = outcome.as_json()
+    result["experiment"] = str(args.experiment)
+    if args.json:
+        stdout.write(json.dumps(result) + "\n")
+    else:
+        _print_outcome(result, stdout)
+    if outcome.diverged:
+        if not args.json:
+            print(f"warning: {outcome.message or 'training diverged'}", file=stderr)
+        return EXIT_DIVERGED
+    return EXIT_OK
+
+
+def _print_outcome(r: dict, out) -> None:
+    def num(v, pct=False):
+        if v is None:
+            return "-"
+        return f"{v * 100:.1f}%" if pct else f"{v:.6g}"
+
+    print(f"trained {r['steps_run']} steps in {r['seconds']:.2f} s "
+          f"({r['steps_per_second']:,.0f} steps/s); now at step {r['steps']}, "
+          f"epoch {r['epochs']} ({r['stopped']})", file=out)
+    print(f"train loss {num(r['train_loss'])}  test loss {num(r['test_loss'])}  "
+          f"train accuracy {num(r['train_accuracy'], True)}  "
+          f"test accuracy {num(r['test_accuracy'], True)}", file=out)
+    for path in r["files"].values():
+        print(f"wrote {path}", file=out)
+
+
+# ---- list --------------------------------------------------------------------------------------
+LIST_HELP = "list the preset experiments shipped with the app"
+
+
+def add_list_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("List the preset experiments; open one with 'main.py NAME' or train "
+                          "it with 'main.py run NAME'.")
+    parser.add_argument("--json", action="store_true", help="print the list as JSON")
+
+
+def list_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
+    stdout = stdout or sys.stdout
+    rows = [{"name": p.name, "title": p.title, "dataset": p.changes.get("dataset", "spiral"),
+             "description": p.description, "path": str(p.path)} for p in presets.PRESETS]
+    if getattr(args, "json", False):
+        stdout.write(json.dumps(rows) + "\n")
+        return EXIT_OK
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['title']} ({r['dataset']})", file=stdout)
+    return EXIT_OK
+
+
+# ---- export ------------------------------------------------------------------------------------
+EXPORT_HELP = "write a standalone PyTorch script (+ NPZ weights) and the history CSV"
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Export an experiment's network as a standalone PyTorch script with "
+                          "its weights in an NPZ beside it, and its history as CSV.")
+    parser.epilog = EXIT_CODES_HELP
+    parser.add_argument("experiment", metavar="FILE_OR_PRESET")
+    parser.add_argument("--out", metavar="DIR", help="folder (default: NAME-pytorch)")
+    parser.add_argument("--name", default="model", help="script name without .py (default "
+                                                        "model)")
+
+
+def export_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        document, name, _ = presets.resolve(args.experiment)
+    except (files.FileFormatError, FileNotFoundError, KeyError) as error:
+        print(f"error: {error}", file=stderr)
+        return EXIT_BAD_INPUT
+    from playground import export
+    out = Path(args.out) if args.out else Path(f"{name}-pytorch")
+    try:
+        script, npz = export.export_pytorch(document, out, args.name)
+        csv = export.write_history_csv(out / "history.csv", document.history or {})
+    except ValueError as error:
+        print(f"error: {error}", file=stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"error: cannot write to {out}: {error}", file=stderr)
+        return EXIT_BAD_INPUT
+    for path in (script, npz, csv):
+        print(f"wrote {path}", file=stdout)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": (RUN_HELP, add_run_arguments, run_command),
+    "list": (LIST_HELP, add_list_arguments, list_command),
+    "export": (EXPORT_HELP, add_export_arguments, export_command),
+}
+
+
+# ---- opening a file in the window ------------------------------------------------------------
+def document_for_window(name_or_path: str | None, stderr=None):
+    """(document or None, path or None, exit code) for ``python main.py FILE_OR_PRESET``: the
+    document to open (None: the default experiment), the path to save back to (None for a
+    preset, which opens untitled) and 0, or (None, None, 1) after printing why it cannot be
+    opened."""
+    stderr = stderr or sys.stderr
+    if name_or_path is None:
+        return None, None, EXIT_OK
+    try:
+        document, _, path = presets.resolve(name_or_path)
+    except (files.FileFormatError, FileNotFoundError, KeyError) as error:
+        print(f"error: {error}", file=stderr)
+        return None, None, EXIT_BAD_INPUT
+    return document, path, EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The commands without main.py (``python -m playground.cli COMMAND ...``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m playground.cli",
+                                     description="NN Playground without a window.",
+                                     epilog=EXIT_CODES_HELP)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, add_arguments, handler) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        add_arguments(p)
+        p.set_defaults(handler=handler)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

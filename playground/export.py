@@ -1,0 +1,455 @@
+"""Exports for people who outgrow the playground: a standalone PyTorch script, the history as CSV.
+
+``export_pytorch(document, folder, name)`` writes ``<name>.py`` and ``<name>.npz`` beside it. The
+script needs only numpy and torch: it builds the same network (layer sizes, activations,
+dropout, output), loads the trained weights, the input features and their scaling, the training
+and test data and the optimizer's state from the NPZ, and continues training with the same
+optimizer, hyperparameters, learning-rate schedule, regularization and gradient clipping, from
+the same step and epoch. It computes in float64, as the playground does, so its predictions
+match the playground's to rounding. Only the batch order and dropout masks differ (PyTorch's
+random numbers are not the playground's).
+"""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from engine import kernels as K
+from engine.activations import ACTIVATION_PARAM_DEFAULT
+from playground import files, pipeline
+from playground.history import COLUMNS
+
+INTEGER_COLUMNS = ("step", "epoch")
+
+
+def write_history_csv(path: str | Path, history: dict) -> Path:
+    """The history as CSV, one row per recorded frame; empty cells where a value does not
+    exist (accuracy of a regression, test loss without test data). Returns the path."""
+    path = Path(path)
+    n = len(history.get("step", ()))
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(COLUMNS)
+        cols = [np.asarray(history.get(c, np.full(n, np.nan)), np.float64) for c in COLUMNS]
+        for i in range(n):
+            out.writerow([_cell(c, col[i]) for c, col in zip(COLUMNS, cols)])
+    return path
+
+
+def _cell(column: str, v: float) -> str:
+    if not math.isfinite(v):
+        return "" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return str(int(v)) if column in INTEGER_COLUMNS else repr(float(v))
+
+
+def read_history_csv(path: str | Path) -> dict:
+    """{column: float64 (n,)} from a file written by ``write_history_csv`` (empty -> NaN)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    return {name: np.array([float(r[i]) if r[i] else np.nan for r in body], np.float64)
+            for i, name in enumerate(header)}
+
+
+# ---- PyTorch -----------------------------------------------------------------------------------
+def export_pytorch(document: files.Document, folder: str | Path, name: str = "model") -> tuple:
+    """Write ``<name>.py`` and ``<name>.npz`` into ``folder``; returns (script path, npz path)."""
+    if not name.isidentifier():
+        raise ValueError(f"the export name must be a Python identifier (letters, digits, _), "
+                         f"not {name!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    values = document.values
+    data = pipeline.prepare(values, boundary_resolution=2, map_resolution=2)
+    n_outputs = data.n_classes if data.task == "multiclass" else 1
+    spec = pipeline.network_spec(values, len(data.features), n_outputs)
+    mean, std = input_scaling(values)
+    if document.trainer is not None:
+        params = np.asarray(document.trainer["params"], np.float64)
+        state = np.asarray(document.trainer["state"], np.int64)
+        slots = document.trainer.get("slots")
+    else:
+        from engine.trainer import initial_parameters
+        params, state, slots = initial_parameters(spec, values["seed"]), np.zeros(K.N_STATE,
+                                                                                  np.int64), None
+    arrays = {"mean": mean, "std": std,
+              "X_train": data.X_train, "Y_train": data.Y_train,
+              "X_test": data.X_test, "Y_test": data.Y_test,
+              "points_train": data.points_train, "points_test": data.points_test}
+    for i, (W, b) in enumerate(spec.views(params)):
+        arrays[f"layer{i}.weight"] = np.ascontiguousarray(W.T)   # torch keeps (out, in)
+        arrays[f"layer{i}.bias"] = b.copy()
+    if slots is not None and np.any(slots):
+        for k in range(2):
+            for i, (W, b) in enumerate(spec.views(np.asarray(slots[k], np.float64))):
+                arrays[f"slot{k}.layer{i}.weight"] = np.ascontiguousarray(W.T)
+                arrays[f"slot{k}.layer{i}.bias"] = b.copy()
+    npz = folder / f"{name}.npz"
+    np.savez(npz, **arrays)
+    script = folder / f"{name}.py"
+    script.write_text(pytorch_script(values, spec, name, state, document.title), encoding="utf-8")
+    return script, npz
+
+
+def input_scaling(values: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, std) float64 (n_features,) the pipeline standardizes the inputs with."""
+    from engine.datasets import train_test_split
+    from engine.features import make_features
+    from engine.normalization import Standardizer
+    names = tuple(values["features"])
+    if not values["normalize"]:
+        return np.zeros(len(names)), np.ones(len(names))
+    train, _ = train_test_split(pipeline.make_dataset(values), values["train_ratio"],
+                                seed=values["data_seed"])
+    s = Standardizer().fit(make_features(train.points, names))
+    return np.asarray(s.mean, np.float64), np.asarray(s.std, np.float64)
+
+
+def _hidden(spec) -> list:
+    return [(h.units, h.activation, float(h.dropout),
+             float(ACTIVATION_PARAM_DEFAULT.get(h.activation, 0.0)
+                   if h.activation_param is None else h.activation_param))
+            for h in spec.hidden]
+
+
+def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str = "") -> str:
+    """The text of the standalone script (see the module docstring)."""
+    from playground import catalog
+    opt_params = dict(catalog_defaults(values["optimizer"], catalog.optimizer_hyperparams))
+    opt_params.update(values["optimizer_params"])
+    sched_params = dict(catalog_defaults(values["schedule"], catalog.schedule_hyperparams))
+    sched_params.update(values["schedule_params"])
+    n_train = len(pipeline.prepare(values, 2, 2).X_train)
+    heading = title or f"{values['dataset']} network"
+    settings = "\n".join([
+        f"FEATURES = {list(values['features'])!r}",
+        f"HIDDEN = {_hidden(spec)!r}  # (units, activation, dropout, activation parameter)",
+        f"N_INPUTS = {spec.n_inputs}",
+        f"N_OUTPUTS = {spec.n_outputs}",
+        f"OUTPUT_ACTIVATION = {spec.output_activation!r}",
+        f"LOSS = {spec.loss!r}",
+        f"OPTIMIZER = {values['optimizer']!r}",
+        f"OPTIMIZER_PARAMS = {_plain(opt_params)!r}",
+        f"LEARNING_RATE = {values['learning_rate']!r}",
+        f"SCHEDULE = {values['schedule']!r}",
+        f"SCHEDULE_PARAMS = {_plain(sched_params)!r}",
+        f"BATCH_SIZE = {min(values['batch_size'], n_train)!r}",
+        f"L1 = {values['l1']!r}",
+        f"L2 = {values['l2']!r}",
+        f"CLIP_NORM = {values['clip_norm']!r}",
+        f"START_STEP = {int(state[K.STEP])}  # updates done in the playground",
+        f"START_EPOCH = {int(state[K.EPOCH])}",
+        f"OPTIMIZER_STEPS = {int(state[K.OPT_T])}  # the optimizer's own update count",
+    ])
+    return (_SCRIPT.replace("@TITLE@", heading).replace("@NAME@", name)
+            .replace("@SETTINGS@", settings))
+
+
+def catalog_defaults(kind: str, hyperparams) -> dict:
+    return {h.name: (bool(h.default) if h.kind == "bool" else
+                     int(h.default) if h.kind == "int" else float(h.default))
+            for h in hyperparams(kind)}
+
+
+def _plain(d: dict) -> dict:
+    return {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in d.items()}
+
+
+_SCRIPT = r'''"""@TITLE@: a network exported from NN Playground.
+
+It needs numpy and torch, and @NAME@.npz beside it (weights, optimizer state, input scaling,
+training and test data).
+
+    python @NAME@.py                       continue training 100 epochs, print the losses
+    python @NAME@.py --epochs 500 --device cuda --save trained.pt
+    python @NAME@.py --predict 1.5 -2.0    the network's output at the point (1.5, -2.0)
+
+Or import it:
+
+    from @NAME@ import build_model, load_weights, predict
+    model = load_weights(build_model())
+    print(predict(model, [[1.5, -2.0]]))
+
+Training continues where the playground stopped, with the same optimizer, hyperparameters,
+learning-rate schedule, L1/L2 penalties on the weights (not the biases) and gradient clipping,
+so it can go on from here on bigger hardware (wrap the model in DistributedDataParallel for
+several GPUs). The batch order and dropout masks come from PyTorch's random numbers.
+"""
+import argparse
+import math
+import pathlib
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = pathlib.Path(__file__).resolve().parent
+WEIGHTS = HERE / "@NAME@.npz"
+torch.set_default_dtype(torch.float64)  # the playground computes in float64
+
+@SETTINGS@
+
+FEATURE_FUNCTIONS = {
+    "x1": lambda x1, x2: x1, "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: x1 * x1, "x2^2": lambda x1, x2: x2 * x2,
+    "x1*x2": lambda x1, x2: x1 * x2,
+    "sin x1": lambda x1, x2: np.sin(x1), "sin x2": lambda x1, x2: np.sin(x2),
+}
+
+
+class Softplus(nn.Module):
+    """log(1 + e^z), computed as the playground does."""
+
+    def forward(self, z):
+        return torch.relu(z) + torch.log1p(torch.exp(-z.abs()))
+
+
+def activation(name, param):
+    return {"linear": nn.Identity, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
+            "leaky_relu": lambda: nn.LeakyReLU(param), "softplus": Softplus,
+            "elu": lambda: nn.ELU(param), "swish": nn.SiLU}[name]()
+
+
+def build_model():
+    """The network as nn.Sequential; it returns the output layer's logits (pre-activation)."""
+    layers, n_in = [], N_INPUTS
+    for units, act, dropout, param in HIDDEN:
+        layers += [nn.Linear(n_in, units), activation(act, param)]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        n_in = units
+    layers.append(nn.Linear(n_in, N_OUTPUTS))
+    return nn.Sequential(*layers)
+
+
+def linear_layers(model):
+    return [m for m in model if isinstance(m, nn.Linear)]
+
+
+def load_weights(model, path=WEIGHTS):
+    """Copy the playground's weights into ``model``; returns it."""
+    arrays = np.load(path, allow_pickle=False)
+    with torch.no_grad():
+        for i, layer in enumerate(linear_layers(model)):
+            layer.weight.copy_(torch.from_numpy(arrays[f"layer{i}.weight"]))
+            layer.bias.copy_(torch.from_numpy(arrays[f"layer{i}.bias"]))
+    return model
+
+
+def inputs(points, path=WEIGHTS):
+    """Network inputs (n, N_INPUTS) from 2-D points (n, 2): features, then the scaling the
+    playground fitted on its training data."""
+    arrays = np.load(path, allow_pickle=False)
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    x = np.stack([FEATURE_FUNCTIONS[f](p[:, 0], p[:, 1]) for f in FEATURES], axis=1)
+    return torch.from_numpy((x - arrays["mean"]) / arrays["std"])
+
+
+def output(logits):
+    if OUTPUT_ACTIVATION == "sigmoid":
+        return torch.sigmoid(logits)
+    if OUTPUT_ACTIVATION == "softmax":
+        return torch.softmax(logits, dim=1)
+    if OUTPUT_ACTIVATION == "tanh":
+        return torch.tanh(logits)
+    return logits
+
+
+def predict(model, points):
+    """The network's outputs (n, N_OUTPUTS) at 2-D points, as numpy: probability of class 1,
+    class probabilities, or the predicted value."""
+    model.eval()
+    with torch.no_grad():
+        x = inputs(points).to(next(model.parameters()).device)
+        return output(model(x)).cpu().numpy()
+
+
+def data_loss(logits, y):
+    """Mean loss of a batch, from the logits as the playground computes it."""
+    if LOSS == "bce":
+        return nn.functional.binary_cross_entropy_with_logits(logits, y)
+    if LOSS == "softmax_ce":
+        return nn.functional.cross_entropy(logits, y)    # y: one-hot rows
+    return nn.functional.mse_loss(output(logits), y)
+
+
+def penalty(model):
+    """L1 and L2 penalties on the weights (not the biases): l2/2 sum w^2 + l1 sum |w|."""
+    total = 0.0
+    for layer in linear_layers(model):
+        if L2:
+            total = total + 0.5 * L2 * (layer.weight ** 2).sum()
+        if L1:
+            total = total + L1 * layer.weight.abs().sum()
+    return total
+
+
+class CourseAdam(torch.optim.Optimizer):
+    """Adam without bias correction (the course's "Adam, almost"), optional decoupled decay."""
+
+    def __init__(self, params, lr, beta1, beta2, eps, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                                      weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                if not state:
+                    state["exp_avg"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m.mul_(group["beta1"]).add_(p.grad, alpha=1 - group["beta1"])
+                v.mul_(group["beta2"]).addcmul_(p.grad, p.grad, value=1 - group["beta2"])
+                p.mul_(1 - group["lr"] * group["weight_decay"])
+                p.sub_(group["lr"] * m / (v.sqrt() + group["eps"]))
+
+
+def make_optimizer(model):
+    """The playground's optimizer with its hyperparameters, as a torch optimizer."""
+    p, lr, o = list(model.parameters()), LEARNING_RATE, OPTIMIZER_PARAMS
+    if OPTIMIZER == "sgd":
+        return torch.optim.SGD(p, lr=lr)
+    if OPTIMIZER in ("momentum", "nesterov"):
+        return torch.optim.SGD(p, lr=lr, momentum=o["momentum"], nesterov=OPTIMIZER == "nesterov")
+    if OPTIMIZER == "adagrad":
+        return torch.optim.Adagrad(p, lr=lr, eps=o["eps"])
+    if OPTIMIZER == "adadelta":
+        return torch.optim.Adadelta(p, lr=lr, rho=o["rho"], eps=o["eps"])
+    if OPTIMIZER == "rmsprop":
+        return torch.optim.RMSprop(p, lr=lr, alpha=o["rho"], eps=o["eps"])
+    if OPTIMIZER in ("adam", "adamw"):
+        decay = o.get("weight_decay", 0.0) if OPTIMIZER == "adamw" else 0.0
+        if not o["bias_correction"]:
+            return CourseAdam(p, lr, o["beta1"], o["beta2"], o["eps"], decay)
+        if OPTIMIZER == "adamw":
+            return torch.optim.AdamW(p, lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"],
+                                     weight_decay=decay)
+        return torch.optim.Adam(p, lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"])
+    # Newton, L-BFGS and nonlinear CG train on the full batch; PyTorch offers L-BFGS.
+    return torch.optim.LBFGS(p, lr=1.0, max_iter=1, history_size=int(o.get("history", 10)),
+                             line_search_fn="strong_wolfe")
+
+
+SLOT_NAMES = {"momentum": ["momentum_buffer"], "adagrad": ["sum"],
+              "adadelta": ["square_avg", "acc_delta"], "rmsprop": ["square_avg"],
+              "adam": ["exp_avg", "exp_avg_sq"], "adamw": ["exp_avg", "exp_avg_sq"]}
+
+
+def load_optimizer_state(model, optimizer, path=WEIGHTS):
+    """Give the torch optimizer the playground's running averages, so training continues as
+    if it had never stopped (Nesterov's velocity is stored differently and starts afresh)."""
+    arrays = np.load(path, allow_pickle=False)
+    names = SLOT_NAMES.get(OPTIMIZER)
+    if not names or "slot0.layer0.weight" not in arrays.files or OPTIMIZER_STEPS == 0:
+        return
+    for i, layer in enumerate(linear_layers(model)):
+        for param, kind in ((layer.weight, "weight"), (layer.bias, "bias")):
+            state = {"step": torch.tensor(float(OPTIMIZER_STEPS))}
+            for k, slot in enumerate(names):
+                state[slot] = torch.from_numpy(arrays[f"slot{k}.layer{i}.{kind}"]).to(param)
+            optimizer.state[param] = state
+
+
+def lr_factor(step, epoch):
+    """The schedule: the learning rate is LEARNING_RATE times this, for the update after
+    ``step`` updates in epoch ``epoch`` (both counted from 0, as in the playground)."""
+    s = SCHEDULE_PARAMS
+    if SCHEDULE == "step":
+        return s["factor"] ** (epoch // int(s["every_epochs"]))
+    if SCHEDULE == "exponential":
+        return math.exp(-s["k"] * step)
+    if SCHEDULE == "inverse_time":
+        return 1.0 / (1.0 + s["k"] * step)
+    if SCHEDULE == "linear":
+        a = min(float(step), s["decay_steps"]) / s["decay_steps"]
+        return (1.0 - a) + a * s["end_fraction"]
+    if SCHEDULE == "cosine":
+        t = min(float(step), s["decay_steps"]) / s["decay_steps"]
+        return s["min_fraction"] + (1.0 - s["min_fraction"]) * (1.0 + math.cos(math.pi * t)) / 2
+    return 1.0
+
+
+def clip_gradients(model):
+    """Scale the gradient down to norm CLIP_NORM when it is longer (0: off)."""
+    if CLIP_NORM <= 0:
+        return
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = torch.sqrt(sum((g * g).sum() for g in grads))
+    if norm > CLIP_NORM:
+        for g in grads:
+            g.mul_(CLIP_NORM / norm)
+
+
+def train_step(model, optimizer, x, y, step, epoch):
+    """One update on the batch (x, y); returns the batch's data loss before the update."""
+    for group in optimizer.param_groups:
+        group["lr"] = LEARNING_RATE * lr_factor(step, epoch)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = data_loss(model(x), y)
+        (loss + penalty(model)).backward()
+        clip_gradients(model)
+        return loss
+
+    model.train()
+    if isinstance(optimizer, torch.optim.LBFGS):
+        return float(optimizer.step(closure).detach())
+    loss = closure()
+    optimizer.step()
+    return float(loss.detach())
+
+
+def evaluate(model, x, y):
+    model.eval()
+    with torch.no_grad():
+        return float(data_loss(model(x), y))
+
+
+def train(model, optimizer, epochs, device="cpu", path=WEIGHTS, log=print):
+    """Continue training for ``epochs`` epochs from START_STEP / START_EPOCH."""
+    arrays = np.load(path, allow_pickle=False)
+    x, y = (torch.from_numpy(arrays[k]).to(device) for k in ("X_train", "Y_train"))
+    x_test, y_test = (torch.from_numpy(arrays[k]).to(device) for k in ("X_test", "Y_test"))
+    full_batch = isinstance(optimizer, torch.optim.LBFGS)
+    batch = len(x) if full_batch else BATCH_SIZE
+    step, epoch = START_STEP, START_EPOCH
+    for _ in range(epochs):
+        order = torch.randperm(len(x), device=device)
+        for start in range(0, len(x), batch):
+            idx = order[start:start + batch]
+            train_step(model, optimizer, x[idx], y[idx], step, epoch)
+            step += 1
+        epoch += 1
+        log(f"epoch {epoch:6d}  step {step:8d}  train loss {evaluate(model, x, y):.6f}"
+            + (f"  test loss {evaluate(model, x_test, y_test):.6f}" if len(x_test) else ""))
+    return model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=100, help="epochs to train (default 100)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, mps ...")
+    parser.add_argument("--save", metavar="PATH", help="save the trained state_dict here")
+    parser.add_argument("--predict", nargs=2, type=float, metavar=("X1", "X2"),
+                        help="print the output at one point instead of training")
+    args = parser.parse_args()
+    model = load_weights(build_model()).to(args.device)
+    if args.predict:
+        print(predict(model, [args.predict])[0].tolist())
+        return
+    optimizer = make_optimizer(model)
+    load_optimizer_state(model, optimizer)
+    train(model, optimizer, args.epochs, args.device)
+    if args.save:
+        torch.save(model.state_dict(), args.save)
+
+
+if __name__ == "__main__":
+    main()
+'''

@@ -1,0 +1,774 @@
+"""Experiment files: one ZIP holding a JSON document and an NPZ archive of arrays.
+
+An experiment file (``.nnp``) reopens exactly where it was left::
+
+    spiral.nnp                  a ZIP archive
+      experiment.json           format name and version, every setting of fields.FIELDS by name,
+                                the training counters and a list of the arrays
+      arrays.npz                numpy's NPZ: weights, optimizer state and history columns
+
+``experiment.json`` (format version 1)::
+
+    {"format": "nn-playground-experiment", "version": 1,
+     "app": {"name": "NN Playground", "version": "0.1.0"}, "saved": "2026-01-31T12:00:00Z",
+     "meta": {"title": "...", "description": "..."},
+     "fields": {"dataset": "spiral", "layers": [{"units": 8, ...}], ...},
+     "run": null  (a fresh network, built from the seed)
+          | {"n_params": P, "seed": 1, "step": 1200, "epoch": 60, "position": 0,
+             "optimizer_steps": 1200, "optimizer_iterations": 1200,
+             "second_order": null | {"name": "lbfgs", "numbers": {...}}},
+     "history": {"columns": ["step", "epoch", ...], "rows": 61},
+     "arrays": {"params": {"dtype": "float64", "shape": [P]}, ...}}
+
+``arrays.npz`` holds, when ``run`` is not null: ``params`` and ``initial_params`` float64 (P,),
+``slots`` float64 (2, P) (first-order optimizers) or ``second_order.<key>`` arrays (Newton,
+L-BFGS, CG); always ``history.<column>`` float64 (rows,) for every history column.
+
+Nothing is ever unpickled (``allow_pickle=False``, object dtypes refused). Loading checks
+everything (sizes before reading, names, types, shapes, finiteness, the settings through the
+experiment's own validation, and the counters against a trainer built from the settings) and
+raises ``FileFormatError`` naming the problem; it returns plain data and changes nothing, so a bad
+file never costs the experiment that is open. Saving writes a temporary file in the same folder,
+flushes and fsyncs it, then renames it over the target: a crash leaves the old file whole.
+
+Older format versions are brought up to date by the functions in ``MIGRATIONS``, one version
+step each, before validation.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import json
+import math
+import os
+import re
+import stat
+import struct
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from engine import kernels as K
+from playground import history as history_module
+from playground.fields import FIELDS, FIELDS_BY_NAME, Layer
+
+FORMAT = "nn-playground-experiment"
+VERSION = 1
+EXTENSION = ".nnp"
+APP_NAME = "NN Playground"
+APP_VERSION = "0.1.0"
+DOCUMENT_NAME = "experiment.json"
+ARRAYS_NAME = "arrays.npz"
+
+MAX_FILE_BYTES = 1 << 30          # the whole file, and the sum of its members unpacked
+MAX_JSON_BYTES = 4 << 20
+MAX_ARRAY_BYTES = 256 << 20       # one array
+MAX_HISTORY_ROWS = 2_000_000      # about nine hours of frames at 60 per second
+MAX_COUNTER = 2**62
+MAX_SECOND_ORDER_PAIRS = 1000     # L-BFGS memory rows
+
+HISTORY_PREFIX = "history."
+SECOND_ORDER_PREFIX = "second_order."
+_ALLOWED_DTYPES = (np.dtype("<f8"), np.dtype("<i8"))
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
+
+
+class FileFormatError(ValueError):
+    """A file that cannot be opened as an experiment; the message says what is wrong with it."""
+
+    def __init__(self, problem: str, path: str | os.PathLike | None = None):
+        self.problem = problem
+        self.path = None if path is None else str(path)
+        where = f"{Path(self.path).name}: " if self.path else ""
+        super().__init__(where + problem)
+
+
+@dataclass
+class Document:
+    """Everything an experiment file holds, as plain data.
+
+    values  : every field of ``fields.FIELDS`` by name (``layers`` as ``Layer`` objects)
+    trainer : ``Trainer.state_dict()`` of the network, or None for a fresh network that is
+              built from the seed (presets)
+    history : {column: float64 (rows,)} for every column of ``history.COLUMNS``, or None (empty)
+    meta    : free text kept with the file: ``title``, ``description``
+    """
+    values: dict
+    trainer: dict | None = None
+    history: dict | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def step(self) -> int:
+        return 0 if self.trainer is None else int(self.trainer["state"][K.STEP])
+
+    @property
+    def epoch(self) -> int:
+        return 0 if self.trainer is None else int(self.trainer["state"][K.EPOCH])
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title", ""))
+
+
+# ---- migrations ---------------------------------------------------------------------------------
+#: version -> function(document, arrays) -> (document, arrays) that turns a file of that version
+#: into one of the next. ``document`` is the parsed JSON, ``arrays`` {name: ndarray} as read.
+#: Add one entry whenever VERSION goes up; never edit an old one.
+MIGRATIONS: dict[int, Callable[[dict, dict], tuple[dict, dict]]] = {}
+
+
+def migrate(document: dict, arrays: dict) -> tuple[dict, dict]:
+    """Bring a parsed file of any known older version up to ``VERSION``, one step at a time."""
+    version = document["version"]
+    while version < VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise FileFormatError(f"format version {version} is too old to be read by this "
+                                  f"version of {APP_NAME} (it reads versions "
+                                  f"{min(MIGRATIONS, default=VERSION)} to {VERSION}).")
+        document, arrays = step(dict(document), dict(arrays))
+        if document.get("version") != version + 1:
+            raise RuntimeError(f"migration from version {version} did not produce "
+                               f"version {version + 1}")
+        version = document["version"]
+    return document, arrays
+
+
+# ---- saving -------------------------------------------------------------------------------------
+def dumps(doc: Document) -> bytes:
+    """The bytes of an experiment file for ``doc``; raises ValueError if doc cannot be saved
+    (non-finite weights, arrays of the wrong shape) before anything is written."""
+    values = _checked_values_for_saving(doc.values)
+    arrays: dict[str, np.ndarray] = {}
+    run = None
+    if doc.trainer is not None:
+        run, run_arrays = _encode_trainer(doc.trainer)
+        arrays.update(run_arrays)
+    columns = history_module.COLUMNS
+    hist = doc.history or {}
+    rows = len(hist.get(columns[0], ())) if hist else 0
+    for name in columns:
+        column = np.ascontiguousarray(hist.get(name, np.zeros(0)), dtype="<f8")
+        if column.shape != (rows,):
+            raise ValueError(f"history column {name!r} has shape {column.shape}, expected "
+                             f"({rows},)")
+        arrays[HISTORY_PREFIX + name] = column
+    document = {
+        "format": FORMAT, "version": VERSION,
+        "app": {"name": APP_NAME, "version": APP_VERSION},
+        "saved": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "meta": {str(k): str(v) for k, v in (doc.meta or {}).items()},
+        "fields": values,
+        "run": run,
+        "history": {"columns": list(columns), "rows": rows},
+        "arrays": {name: {"dtype": a.dtype.name, "shape": list(a.shape)}
+                   for name, a in arrays.items()},
+    }
+    text = json.dumps(document, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    npz = io.BytesIO()
+    np.savez_compressed(npz, **arrays)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(_member(DOCUMENT_NAME), text.encode("utf-8"))
+        # deflated, not stored: a stored NPZ would show its own ZIP directory in plain bytes,
+        # and a cut-off file would then open as the inner archive
+        z.writestr(_member(ARRAYS_NAME), npz.getvalue())
+    return out.getvalue()
+
+
+def save(path: str | os.PathLike, doc: Document) -> Path:
+    """Write ``doc`` to ``path`` atomically: a temporary file in the same folder, flushed and
+    fsynced, then renamed over ``path``. Killed at any moment, ``path`` is either the old file
+    or the new one, never a mix. Returns the path written."""
+    path = Path(path)
+    data = dumps(doc)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_folder(folder)
+    _remove_stale_temporaries(folder, path.name)
+    return path
+
+
+#: A temporary file of ours older than this was left by a save that was killed: remove it.
+STALE_TEMPORARY_SECONDS = 3600
+
+
+def _remove_stale_temporaries(folder: Path, name: str) -> None:
+    now = datetime.datetime.now().timestamp()
+    for tmp in folder.glob(f".{glob_escape(name)}.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                tmp.unlink()
+        except OSError:
+            pass
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _member(name: str, compression: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=datetime.datetime.now().timetuple()[:6])
+    info.compress_type = compression
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _checked_values_for_saving(values: Mapping) -> dict:
+    missing = [f.name for f in FIELDS if f.name not in values]
+    if missing:
+        raise ValueError(f"cannot save: setting {missing[0]!r} has no value")
+    return {f.name: to_json(values[f.name]) for f in FIELDS}
+
+
+def to_json(value):
+    """A field value as JSON data: Layer -> dict, tuple -> list, numpy scalars -> Python."""
+    if isinstance(value, Layer):
+        return {k: to_json(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _encode_trainer(state: Mapping) -> tuple[dict, dict]:
+    params = np.ascontiguousarray(state["params"], dtype="<f8")
+    initial = np.ascontiguousarray(state["initial_params"], dtype="<f8")
+    counters = np.asarray(state["state"], dtype=np.int64)
+    n = params.size
+    if params.shape != (n,) or initial.shape != (n,):
+        raise ValueError("params and initial_params must be 1-D arrays of one length")
+    if not (np.isfinite(params).all() and np.isfinite(initial).all()):
+        raise ValueError("cannot save weights that are NaN or infinite (the run diverged); "
+                         "reset the network first")
+    run = {"n_params": int(n), "seed": int(state["seed"]),
+           "step": int(counters[K.STEP]), "epoch": int(counters[K.EPOCH]),
+           "position": int(counters[K.POS]), "optimizer_steps": int(counters[K.OPT_T]),
+           "optimizer_iterations": int(state.get("optimizer_iterations", counters[K.OPT_T])),
+           "second_order": None}
+    arrays = {"params": params, "initial_params": initial}
+    if "second_order_state" in state:
+        numbers = {}
+        for key, v in state["second_order_state"].items():
+            if isinstance(v, np.ndarray) and v.ndim > 0:
+                arrays[SECOND_ORDER_PREFIX + key] = np.ascontiguousarray(v, dtype="<f8")
+            elif isinstance(v, str):
+                numbers[key] = v
+            else:
+                v = to_json(v)
+                if isinstance(v, float) and not math.isfinite(v):
+                    raise ValueError(f"second-order state {key!r} is not finite")
+                numbers[key] = v
+        run["second_order"] = {"name": numbers.pop("name", ""), "numbers": numbers}
+    else:
+        slots = np.ascontiguousarray(state["slots"], dtype="<f8")
+        if not np.isfinite(slots).all():
+            raise ValueError("cannot save an optimizer state that is NaN or infinite")
+        arrays["slots"] = slots
+    return run, arrays
+
+
+# ---- loading ------------------------------------------------------------------------------------
+def load(path: str | os.PathLike) -> Document:
+    """Read and check the experiment file at ``path``; raise FileFormatError saying what is
+    wrong. Reading never changes anything outside the returned Document."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise FileFormatError("the file does not exist.", path) from None
+    except OSError as error:
+        raise FileFormatError(f"cannot be read ({error.strerror or error}).", path) from None
+    if path.is_dir():
+        raise FileFormatError("is a folder, not an experiment file.", path)
+    if size > MAX_FILE_BYTES:
+        raise FileFormatError(f"is {size / 2**20:.0f} MiB, more than an experiment file can be "
+                              f"({MAX_FILE_BYTES >> 20} MiB).", path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FileFormatError(f"cannot be read ({error.strerror or error}).", path) from None
+    return loads(data, path)
+
+
+def loads(data: bytes, path: str | os.PathLike | None = None) -> Document:
+    """Parse and check the bytes of an experiment file (see ``load``)."""
+    try:
+        return _loads(data)
+    except FileFormatError as error:
+        raise FileFormatError(error.problem, path) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, struct.error, NotImplementedError,
+            UnicodeDecodeError, OSError, OverflowError) as error:
+        raise FileFormatError(f"the file is damaged ({type(error).__name__}: {error}).",
+                              path) from None
+
+
+def _loads(data: bytes) -> Document:
+    if len(data) > MAX_FILE_BYTES:
+        raise FileFormatError(f"the file is larger than {MAX_FILE_BYTES >> 20} MiB.")
+    if not data.startswith(b"PK"):
+        raise FileFormatError("this is not an NN Playground experiment file (it is not a ZIP "
+                              "archive).")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error):
+        raise FileFormatError("the file is damaged or incomplete (its ZIP directory cannot be "
+                              "read; was it cut short while copying?).") from None
+    with archive:
+        infos = _checked_members(archive, "the file", {DOCUMENT_NAME, ARRAYS_NAME})
+        document = _read_document(archive, infos[DOCUMENT_NAME])
+        version = _check_header(document)
+        npz = _read_member(archive, infos[ARRAYS_NAME], MAX_FILE_BYTES)
+    arrays = _read_npz(npz)
+    if version < VERSION:
+        document, arrays = migrate(document, arrays)
+    return _document_from(document, arrays)
+
+
+def _checked_members(archive: zipfile.ZipFile, what: str, expected: set) -> dict:
+    """{name: ZipInfo} after refusing unsafe, repeated, encrypted, oversized or unknown
+    members and any expected member that is missing."""
+    infos: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in archive.infolist():
+        name = info.filename
+        if not _safe_member_name(name):
+            raise FileFormatError(f"{what} contains an unsafe name {name!r} (absolute path, "
+                                  f"'..' or a folder); experiment files never do.")
+        if name in infos:
+            raise FileFormatError(f"{what} contains {name!r} twice.")
+        if info.flag_bits & 0x1:
+            raise FileFormatError(f"{what} contains an encrypted member {name!r}.")
+        if name not in expected:
+            raise FileFormatError(f"{what} contains an unexpected member {name!r}.")
+        total += info.file_size
+        if info.file_size > MAX_FILE_BYTES or total > MAX_FILE_BYTES:
+            raise FileFormatError(f"{what} unpacks to more than {MAX_FILE_BYTES >> 20} MiB.")
+        infos[name] = info
+    missing = sorted(expected - set(infos))
+    if missing:
+        raise FileFormatError(f"{what} has no {missing[0]!r}; it is not a complete experiment "
+                              f"file.")
+    return infos
+
+
+def _safe_member_name(name: str) -> bool:
+    return bool(_SAFE_NAME.match(name)) and ".." not in name and "/" not in name
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    if info.file_size > limit:
+        raise FileFormatError(f"{info.filename!r} is {info.file_size} bytes, more than the "
+                              f"{limit} an experiment file allows.")
+    with archive.open(info) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise FileFormatError(f"{info.filename!r} is larger than it says.")
+    return data
+
+
+def _read_document(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
+    raw = _read_member(archive, info, MAX_JSON_BYTES)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileFormatError(f"{DOCUMENT_NAME} is not UTF-8 text.") from None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant,
+                              object_pairs_hook=_refuse_duplicates)
+    except json.JSONDecodeError as error:
+        raise FileFormatError(f"{DOCUMENT_NAME} is not valid JSON ({error.msg} at line "
+                              f"{error.lineno}, column {error.colno}).") from None
+    except RecursionError:
+        raise FileFormatError(f"{DOCUMENT_NAME} is nested too deeply.") from None
+    if not isinstance(document, dict):
+        raise FileFormatError(f"{DOCUMENT_NAME} must hold a JSON object, not "
+                              f"{_json_type(document)}.")
+    return document
+
+
+def _refuse_constant(name: str):
+    raise FileFormatError(f"{DOCUMENT_NAME} contains {name}, which is not a number JSON allows.")
+
+
+def _refuse_duplicates(pairs: list) -> dict:
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise FileFormatError(f"{DOCUMENT_NAME} names {key!r} twice in one object.")
+        out[key] = value
+    return out
+
+
+def _check_header(document: dict) -> int:
+    fmt = document.get("format")
+    if fmt != FORMAT:
+        raise FileFormatError(f"this is not an NN Playground experiment (format "
+                              f"{fmt!r}, expected {FORMAT!r}).")
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise FileFormatError(f"the format version must be a whole number from 1, not "
+                              f"{version!r}.")
+    if version > VERSION:
+        raise FileFormatError(f"the file was written by a newer version of {APP_NAME} (format "
+                              f"version {version}; this version reads up to {VERSION}). Update "
+                              f"{APP_NAME} to open it.")
+    return version
+
+
+def _read_npz(data: bytes) -> dict[str, np.ndarray]:
+    """{name: array} from the NPZ bytes, every header checked before its data is read."""
+    if not data.startswith(b"PK"):
+        raise FileFormatError(f"{ARRAYS_NAME} is not an NPZ archive.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error):
+        raise FileFormatError(f"{ARRAYS_NAME} is damaged (its ZIP directory cannot be "
+                              f"read).") from None
+    arrays = {}
+    with archive:
+        names = {i.filename for i in archive.infolist()}
+        infos = _checked_members(archive, ARRAYS_NAME,
+                                 {n for n in names if n.endswith(".npy")})
+        for member, info in infos.items():
+            name = member[:-len(".npy")]
+            with archive.open(info) as f:
+                shape, dtype = _npy_header(f, name)
+                nbytes = math.prod(shape) * dtype.itemsize
+                if nbytes > MAX_ARRAY_BYTES:
+                    raise FileFormatError(f"array {name!r} would take {nbytes / 2**20:.0f} MiB "
+                                          f"(shape {shape}), more than an experiment can "
+                                          f"hold.")
+            with archive.open(info) as f:
+                try:
+                    a = np.lib.format.read_array(f, allow_pickle=False)
+                except ValueError as error:
+                    raise FileFormatError(f"array {name!r} is damaged ({error}).") from None
+            arrays[name] = a
+    return arrays
+
+
+def _npy_header(f, name: str) -> tuple[tuple, np.dtype]:
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except ValueError as error:
+        raise FileFormatError(f"array {name!r} has a bad header ({error}).") from None
+    if dtype not in _ALLOWED_DTYPES or dtype.hasobject:
+        raise FileFormatError(f"array {name!r} has type {dtype}; experiment files hold only "
+                              f"float64 and int64 numbers.")
+    if any(not isinstance(n, int) or n < 0 for n in shape):
+        raise FileFormatError(f"array {name!r} has an impossible shape {shape}.")
+    return tuple(shape), dtype
+
+
+# ---- checking the contents ----------------------------------------------------------------------
+def _document_from(document: dict, arrays: dict) -> Document:
+    for key in ("fields", "history", "arrays", "meta", "run"):
+        if key not in document:
+            raise FileFormatError(f"{DOCUMENT_NAME} has no {key!r} section.")
+    known = {"format", "version", "app", "saved", "meta", "fields", "run", "history", "arrays"}
+    unknown = sorted(set(document) - known)
+    if unknown:
+        raise FileFormatError(f"{DOCUMENT_NAME} has an unknown section {unknown[0]!r}.")
+    meta = _object(document["meta"], "meta")
+    meta = {str(k): v for k, v in meta.items()}
+    for key, value in meta.items():
+        if not isinstance(value, str):
+            raise FileFormatError(f"meta {key!r} must be text, not {_json_type(value)}.")
+    _check_manifest(_object(document["arrays"], "arrays"), arrays)
+    values = _values_from(_object(document["fields"], "fields"))
+    rows = _history_header(document["history"])
+    run = document["run"]
+    trainer = None if run is None else _trainer_from(_object(run, "run"), arrays)
+    history = _history_from(arrays, rows, trainer)
+    _check_consistency(values, trainer)
+    expected = {HISTORY_PREFIX + c for c in history_module.COLUMNS}
+    if trainer is not None:
+        expected |= {"params", "initial_params"}
+        expected |= ({SECOND_ORDER_PREFIX + k for k, v in trainer["second_order_state"].items()
+                      if isinstance(v, np.ndarray)} if "second_order_state" in trainer
+                     else {"slots"})
+    extra = sorted(set(arrays) - expected)
+    if extra:
+        raise FileFormatError(f"{ARRAYS_NAME} holds an unexpected array {extra[0]!r}.")
+    return Document(values, trainer, history, meta)
+
+
+def _object(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise FileFormatError(f"{what!r} in {DOCUMENT_NAME} must be an object, not "
+                              f"{_json_type(value)}.")
+    return value
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _check_manifest(manifest: dict, arrays: dict) -> None:
+    for name in sorted(set(manifest) | set(arrays)):
+        if name not in arrays:
+            raise FileFormatError(f"array {name!r} is listed in {DOCUMENT_NAME} but missing "
+                                  f"from {ARRAYS_NAME}.")
+        if name not in manifest:
+            raise FileFormatError(f"{ARRAYS_NAME} holds an array {name!r} that "
+                                  f"{DOCUMENT_NAME} does not list.")
+        entry, a = manifest[name], arrays[name]
+        if not isinstance(entry, dict) or entry.get("dtype") != a.dtype.name or \
+                entry.get("shape") != list(a.shape):
+            raise FileFormatError(f"array {name!r} is {a.dtype.name} {tuple(a.shape)} but "
+                                  f"{DOCUMENT_NAME} lists it as {entry!r}.")
+
+
+def _values_from(fields: dict) -> dict:
+    """Every setting, checked by the experiment's own rules; nothing filled in silently."""
+    from playground.experiment import Experiment, InvalidValue
+
+    unknown = [k for k in fields if k not in FIELDS_BY_NAME]
+    if unknown:
+        raise FileFormatError(f"unknown setting {unknown[0]!r}.")
+    missing = [f.name for f in FIELDS if f.name not in fields]
+    if missing:
+        raise FileFormatError(f"setting {missing[0]!r} is missing.")
+    layers = fields["layers"]
+    if isinstance(layers, list):
+        names = [f.name for f in dataclasses.fields(Layer)]
+        for i, layer in enumerate(layers, start=1):
+            if isinstance(layer, dict):
+                missing = [n for n in names if n not in layer]
+                if missing:
+                    raise FileFormatError(f"setting 'layers': layer {i} has no {missing[0]!r}.")
+    try:
+        values = Experiment(fields).values()
+    except InvalidValue as error:
+        raise FileFormatError(f"setting {error.field!r}: {error}") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise FileFormatError(f"the settings are not valid ({error}).") from None
+    for f in FIELDS:
+        if not _same(to_json(values[f.name]), fields[f.name]):
+            raise FileFormatError(
+                f"setting {f.name!r} = {fields[f.name]!r} does not fit the other settings "
+                f"(the playground would change it to {to_json(values[f.name])!r}).")
+    return values
+
+
+def _same(a, b) -> bool:
+    """JSON equality where 1 == 1.0 but True != 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b and type(a) in (int, float, str, type(None)) and type(b) in (
+        int, float, str, type(None))
+
+
+def _int(run: dict, key: str, low: int = 0, high: int = MAX_COUNTER) -> int:
+    if key not in run:
+        raise FileFormatError(f"'run' has no {key!r}.")
+    value = run[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FileFormatError(f"run {key!r} must be a whole number, not {_json_type(value)}.")
+    if not low <= value <= high:
+        raise FileFormatError(f"run {key!r} = {value} is out of range [{low}, {high}].")
+    return value
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype=np.float64,
+           finite: bool = True) -> np.ndarray:
+    if name not in arrays:
+        raise FileFormatError(f"array {name!r} is missing.")
+    a = arrays[name]
+    if a.dtype != dtype:
+        raise FileFormatError(f"array {name!r} must be {np.dtype(dtype).name}, not "
+                              f"{a.dtype.name}.")
+    if a.shape != shape:
+        raise FileFormatError(f"array {name!r} has shape {tuple(a.shape)}, expected {shape}.")
+    if finite and not np.isfinite(a).all():
+        bad = int(np.flatnonzero(~np.isfinite(a.ravel()))[0])
+        raise FileFormatError(f"array {name!r} contains NaN or infinite values (first at "
+                              f"index {bad}).")
+    return np.ascontiguousarray(a)
+
+
+def _trainer_from(run: dict, arrays: dict) -> dict:
+    known = {"n_params", "seed", "step", "epoch", "position", "optimizer_steps",
+             "optimizer_iterations", "second_order"}
+    unknown = sorted(set(run) - known)
+    if unknown:
+        raise FileFormatError(f"'run' has an unknown entry {unknown[0]!r}.")
+    n = _int(run, "n_params", 1, MAX_ARRAY_BYTES // 8)
+    counters = np.zeros(K.N_STATE, np.int64)
+    counters[K.STEP] = _int(run, "step")
+    counters[K.EPOCH] = _int(run, "epoch")
+    counters[K.POS] = _int(run, "position")
+    counters[K.SEED] = _int(run, "seed", 0, 2**31 - 1)
+    counters[K.OPT_T] = _int(run, "optimizer_steps")
+    if counters[K.EPOCH] > counters[K.STEP]:
+        raise FileFormatError(f"run 'epoch' ({counters[K.EPOCH]}) cannot exceed 'step' "
+                              f"({counters[K.STEP]}).")
+    state = {"params": _array(arrays, "params", (n,)),
+             "initial_params": _array(arrays, "initial_params", (n,)),
+             "state": counters, "seed": int(counters[K.SEED]),
+             "optimizer_iterations": _int(run, "optimizer_iterations")}
+    if "second_order" not in run:
+        raise FileFormatError("'run' has no 'second_order'.")
+    second = run["second_order"]
+    if second is None:
+        state["slots"] = _array(arrays, "slots", (2, n))
+    else:
+        second = _object(second, "second_order")
+        name, numbers = second.get("name"), _object(second.get("numbers"), "numbers")
+        if not isinstance(name, str) or not name:
+            raise FileFormatError("run 'second_order' must name its method.")
+        so = {"name": name}
+        for key, value in numbers.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                    not math.isfinite(value):
+                raise FileFormatError(f"second-order state {key!r} must be a finite number, "
+                                      f"not {value!r}.")
+            so[key] = value
+        for key in sorted(arrays):
+            if key.startswith(SECOND_ORDER_PREFIX):
+                short = key[len(SECOND_ORDER_PREFIX):]
+                a = arrays[key]
+                shape = (n,) if a.ndim == 1 else (min(a.shape[0], MAX_SECOND_ORDER_PAIRS), n)
+                so[short] = _array(arrays, key, shape)
+        state["second_order_state"] = so
+    return state
+
+
+def _history_header(header) -> int:
+    header = _object(header, "history")
+    columns = header.get("columns")
+    if columns != list(history_module.COLUMNS):
+        raise FileFormatError(f"history columns are {columns!r}, expected "
+                              f"{list(history_module.COLUMNS)!r}.")
+    rows = header.get("rows")
+    if isinstance(rows, bool) or not isinstance(rows, int) or not 0 <= rows <= MAX_HISTORY_ROWS:
+        raise FileFormatError(f"history 'rows' must be a whole number from 0 to "
+                              f"{MAX_HISTORY_ROWS}, not {rows!r}.")
+    return rows
+
+
+def _history_from(arrays: dict, rows: int, trainer: dict | None) -> dict:
+    history = {c: _array(arrays, HISTORY_PREFIX + c, (rows,), finite=False)
+               for c in history_module.COLUMNS}
+    last_step = 0 if trainer is None else int(trainer["state"][K.STEP])
+    last_epoch = 0 if trainer is None else int(trainer["state"][K.EPOCH])
+    for name, last in (("step", last_step), ("epoch", last_epoch)):
+        c = history[name]
+        if not np.isfinite(c).all() or (c < 0).any() or (c != np.floor(c)).any():
+            raise FileFormatError(f"history {name!r} must hold whole numbers >= 0.")
+        if rows and (np.diff(c) < 0).any():
+            raise FileFormatError(f"history {name!r} must never decrease.")
+        if rows and c[-1] > last:
+            raise FileFormatError(f"history goes to {name} {int(c[-1])}, past the network's "
+                                  f"{name} {last}.")
+    return history
+
+
+def _check_consistency(values: dict, trainer: dict | None) -> None:
+    """Build the data and a trainer from the settings and load the state into it: the weights
+    must fit the architecture and the counters the data."""
+    if trainer is None:
+        return
+    from engine.trainer import Trainer
+    from playground import pipeline
+
+    if trainer["seed"] != values["seed"]:
+        raise FileFormatError(f"the network was built with seed {trainer['seed']} but the "
+                              f"settings say seed {values['seed']}.")
+    try:
+        data = pipeline.prepare(values, boundary_resolution=2, map_resolution=2)
+    except ValueError as error:
+        raise FileFormatError(f"the data cannot be made from these settings ({error}).") \
+            from None
+    n_outputs = data.n_classes if data.task == "multiclass" else 1
+    spec = pipeline.network_spec(values, len(data.features), n_outputs)
+    n = len(trainer["params"])
+    if n != spec.n_params:
+        raise FileFormatError(f"the weights hold {n} numbers but the network the settings "
+                              f"describe has {spec.n_params}.")
+    second = "second_order_state" in trainer
+    from playground import catalog
+    if second != catalog.is_second_order(values["optimizer"]):
+        raise FileFormatError(f"the optimizer state does not belong to optimizer "
+                              f"{values['optimizer']!r}.")
+    if trainer["state"][K.POS] >= len(data.X_train):
+        raise FileFormatError(f"the batch position {trainer['state'][K.POS]} is past the "
+                              f"{len(data.X_train)} training points.")
+    try:
+        t = Trainer(spec, pipeline.train_config(values), data.X_train, data.Y_train,
+                    seed=values["seed"])
+        t.load_state_dict(trainer)
+    except (ValueError, KeyError, TypeError) as error:
+        raise FileFormatError(f"the saved network does not fit its settings ({error}).") \
+            from None
+
+
+# ---- small helpers for callers --------------------------------------------------------------
+def with_extension(path: str | os.PathLike) -> Path:
+    """``path`` with ``.nnp`` added when it has no extension of ours."""
+    path = Path(path)
+    return path if path.suffix.lower() == EXTENSION else path.with_name(path.name + EXTENSION)
+
+
+def summary(doc: Document) -> str:
+    """One line about a document: data set, architecture, step."""
+    v = doc.values
+    layers = "-".join(str(layer.units) for layer in v["layers"]) or "no hidden layer"
+    return (f"{v['dataset']}, {layers}, {v['optimizer']} lr {v['learning_rate']:g}, "
+            f"step {doc.step}, epoch {doc.epoch}")

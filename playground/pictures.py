@@ -1,0 +1,200 @@
+"""The pictures a headless run writes: the decision boundary with the data, and the loss curves.
+
+They follow the window's look (``widgets/theme.py`` and ``widgets/boundary_view.py``): class 0
+orange and class 1 blue, a soft diverging map behind filled training points and outlined test
+points; a dark training curve and an orange test curve. Drawn with ``playground.png``, no Qt.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from playground.png import Canvas
+
+# Keep in step with widgets/theme.py.
+CLASS_COLORS = ("#F28E2B", "#2F6FDE", "#2CA25F", "#8E5FD0", "#E0474C", "#17A2B8", "#B8860B",
+                "#E377C2", "#7F7F7F", "#8C564B")
+DIVERGING = ("#F5A35C", "#F7F7F7", "#6E98EA")     # soft: boundary background
+STRONG = (CLASS_COLORS[0], "#FAFAFA", CLASS_COLORS[1])   # points of a regression set
+INK, MUTED, GRID = "#1F2937", "#6B7280", "#E5E7EB"
+TRAIN_CURVE, TEST_CURVE = "#1F2937", "#E8590C"
+
+
+def _hex(c: str) -> np.ndarray:
+    c = c.lstrip("#")
+    return np.array([int(c[i:i + 2], 16) for i in (0, 2, 4)], np.float32)
+
+
+def diverging(values: np.ndarray, stops=DIVERGING) -> np.ndarray:
+    """float32 (..., 3) colours for values in [0, 1] along the three-colour map ``stops``."""
+    lo, mid, hi = (_hex(c) for c in stops)
+    v = np.clip(np.nan_to_num(np.asarray(values, np.float64), nan=0.5), 0.0, 1.0)
+    v = v.astype(np.float32)[..., None]
+    return np.where(v < 0.5, lo + (mid - lo) * (v / 0.5), mid + (hi - mid) * ((v - 0.5) / 0.5))
+
+
+def class_colors(labels: np.ndarray) -> np.ndarray:
+    table = np.stack([_hex(c) for c in CLASS_COLORS])
+    return table[np.asarray(labels, np.int64) % len(CLASS_COLORS)]
+
+
+def boundary_colors(outputs: np.ndarray, task: str, discretize: bool,
+                    target_range: tuple = (0.0, 1.0)) -> np.ndarray:
+    """float32 (R, R, 3) picture of the network's outputs on the grid, rows from y_min.
+
+    outputs : (R, R) probability of class 1 (binary), (R, R, K) class probabilities
+              (multiclass) or (R, R) predicted value (regression)
+    """
+    if task == "multiclass":
+        k = outputs.shape[-1]
+        top = np.argmax(outputs, axis=-1)
+        if discretize:
+            strength = np.full(top.shape, 0.55, np.float32)
+        else:
+            conf = np.max(outputs, axis=-1)
+            strength = 0.15 + 0.6 * np.clip((conf - 1.0 / k) / (1.0 - 1.0 / k), 0, 1)
+        white = np.float32(250.0)     # paler than the window: the points must stand out
+        return white + (class_colors(top) - white) * (0.65 * strength[..., None])
+    if task == "binary":
+        values = (outputs > 0.5) * 0.7 + 0.15 if discretize else outputs
+        return diverging(values)
+    lo, hi = target_range
+    return diverging((outputs - lo) / max(hi - lo, 1e-12))
+
+
+def boundary_picture(outputs: np.ndarray, data, discretize: bool = False,
+                     show_test: bool = True, size: int = 480) -> Canvas:
+    """The output view as a square picture: ``outputs`` on the grid of ``data`` (a
+    pipeline.PreparedData) with its training points filled and test points outlined."""
+    margin = 8
+    canvas = Canvas(size + 2 * margin, size + 2 * margin)
+    colors = boundary_colors(outputs, data.task, discretize, data.target_range)
+    canvas.image_at(margin, margin, size, size, colors[::-1])     # row 0 on top is y_max
+    x0, x1, y0, y1 = data.extent
+
+    def place(points):
+        px = margin + (points[:, 0] - x0) / (x1 - x0) * size
+        py = margin + (y1 - points[:, 1]) / (y1 - y0) * size
+        return px, py
+
+    def point_colors(labels):
+        if data.task == "regression":
+            lo, hi = data.target_range
+            return diverging((labels - lo) / max(hi - lo, 1e-12), STRONG)
+        return class_colors(labels)
+
+    if show_test and len(data.points_test):
+        px, py = place(data.points_test)
+        canvas.discs(px, py, 4.6, point_colors(data.labels_test))
+        canvas.discs(px, py, 3.0, "#FFFFFF", alpha=0.8)
+    px, py = place(data.points_train)
+    canvas.discs(px, py, 4.6, "#FFFFFF")
+    canvas.discs(px, py, 3.8, point_colors(data.labels_train))
+    canvas.frame(margin, margin, size, size, GRID)
+    return canvas
+
+
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """About n round numbers (1, 2 or 5 times a power of ten apart) inside [lo, hi]."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo] if math.isfinite(lo) else []
+    raw = (hi - lo) / max(n, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def tick_label(v: float) -> str:
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1e5 or a < 1e-3:
+        return f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
+    return f"{v:.6g}"
+
+
+def _decimate(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most 2 * buckets points keeping each bucket's lowest and highest value (peaks)."""
+    n = len(x)
+    if n <= 2 * buckets:
+        return x, y
+    edges = np.linspace(0, n, buckets + 1).astype(int)
+    xs, ys = [], []
+    for a, b in zip(edges[:-1], edges[1:]):
+        seg = y[a:b]
+        if not np.isfinite(seg).any():
+            continue
+        i, j = np.nanargmin(seg) + a, np.nanargmax(seg) + a
+        for k in sorted((i, j)):
+            xs.append(x[k])
+            ys.append(y[k])
+    return np.array(xs), np.array(ys)
+
+
+def loss_picture(history: dict, log_scale: bool = False, width: int = 720,
+                 height: int = 420) -> Canvas:
+    """Training and test loss against the step, as the Curves panel draws them.
+
+    history : {"step": (n,), "train_loss": (n,), "test_loss": (n,), ...} float arrays
+    """
+    canvas = Canvas(width, height)
+    left, right, top, bottom = 64, 16, 34, 40
+    pw, ph = width - left - right, height - top - bottom
+    steps = np.asarray(history.get("step", ()), np.float64)
+    curves = [(name, np.asarray(history.get(name, ()), np.float64), color)
+              for name, color in (("train_loss", TRAIN_CURVE), ("test_loss", TEST_CURVE))]
+    if log_scale:
+        curves = [(n, np.where(v > 0, v, np.nan), c) for n, v, c in curves]
+    finite = np.concatenate([v[np.isfinite(v)] for _, v, _ in curves] or [np.zeros(0)])
+    canvas.text(left, 10, "loss" + (" (log scale)" if log_scale else ""), INK, size=2)
+    legend_x = width - right
+    for name, _, color in reversed(curves):
+        label = name.split("_")[0]
+        legend_x -= Canvas.text_width(label, 2)
+        canvas.text(legend_x, 12, label, color, size=2)
+        legend_x -= 26
+        canvas.line(legend_x + 2, 19, legend_x + 20, 19, color, width=2.5)
+        legend_x -= 14
+    canvas.frame(left, top, pw, ph, GRID)
+    canvas.text(left + pw / 2, height - 14, "step", MUTED, anchor="center", size=1)
+    if steps.size == 0 or finite.size == 0:
+        canvas.text(left + pw / 2, top + ph / 2, "no data yet", MUTED, anchor="center", size=2)
+        return canvas
+    x_lo, x_hi = float(steps.min()), float(max(steps.max(), steps.min() + 1))
+    if log_scale:
+        y_lo, y_hi = math.log10(finite.min()), math.log10(finite.max())
+    else:
+        y_lo, y_hi = min(0.0, float(finite.min())), float(finite.max())
+    if y_hi - y_lo < 1e-12:
+        y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
+    pad = (y_hi - y_lo) * 0.05
+    y_lo, y_hi = y_lo - (pad if log_scale or y_lo < 0 else 0), y_hi + pad
+
+    def sx(v):
+        return left + (v - x_lo) / (x_hi - x_lo) * pw
+
+    def sy(v):
+        return top + ph - (v - y_lo) / (y_hi - y_lo) * ph
+
+    y_ticks = ([float(e) for e in range(math.ceil(y_lo), math.floor(y_hi) + 1)] if log_scale
+               else nice_ticks(y_lo, y_hi))
+    if log_scale and len(y_ticks) < 2:
+        y_ticks = nice_ticks(y_lo, y_hi)
+    for t in y_ticks:
+        y = sy(t)
+        canvas.line(left, y, left + pw, y, GRID, width=1)
+        canvas.text(left - 6, y - 3.5, tick_label(10 ** t if log_scale else t), MUTED,
+                    anchor="right")
+    for t in nice_ticks(x_lo, x_hi, 6):
+        x = sx(t)
+        canvas.line(x, top + ph, x, top + ph + 4, MUTED, width=1)
+        canvas.text(x, top + ph + 8, tick_label(t), MUTED, anchor="center")
+    for _, values, color in curves:
+        with np.errstate(all="ignore"):
+            y = np.log10(values) if log_scale else values
+        xs, ys = _decimate(steps, y, pw)
+        ys = np.clip(ys, y_lo, y_hi)
+        canvas.polyline(sx(xs), sy(ys), color, width=2.0)
+    return canvas

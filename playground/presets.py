@@ -1,0 +1,133 @@
+"""Ready experiments shipped in ``assets/presets``: the default and at least one per data set.
+
+``PRESETS`` declares them (name, title, description, the settings that differ from the
+defaults); the ``.nnp`` files are built from it by ``python -m playground.presets`` and opened
+from File > Examples or by name on the command line (``python main.py run spiral``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playground import files
+from playground.fields import Layer
+
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "assets" / "presets"
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    description: str
+    changes: dict = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return PRESETS_DIR / f"{self.name}{files.EXTENSION}"
+
+
+def _layers(*units, activation="tanh", dropout=0.0) -> tuple:
+    init = "he_normal" if activation == "relu" else "glorot_uniform"
+    return tuple(Layer(u, activation, init, dropout) for u in units)
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset("default", "Default", "The experiment a new window starts with: two tanh layers of "
+           "eight neurons learn the two-arm spiral with Adam.", {}),
+    Preset("circle", "Circle", "A ring around a disc. Four tanh neurons draw a closed boundary; "
+           "try it with one hidden neuron, then add the x1^2 and x2^2 features instead.",
+           {"dataset": "circle", "noise": 0.1, "layers": _layers(4), "optimizer": "sgd",
+            "learning_rate": 0.1}),
+    Preset("xor", "Exclusive or", "Opposite quadrants share a class. No straight line splits "
+           "them; a small hidden layer (or the x1*x2 feature) does.",
+           {"dataset": "xor", "noise": 0.05, "layers": _layers(4, 2), "optimizer": "rmsprop",
+            "learning_rate": 0.01}),
+    Preset("gauss", "Gaussian clusters", "Two overlapping clouds. No hidden layer at all: a "
+           "single sigmoid neuron, logistic regression, trained with L-BFGS on the full batch "
+           "and a little L2 so the weights stay finite.",
+           {"dataset": "gauss", "noise": 0.3, "layers": (), "optimizer": "lbfgs",
+            "learning_rate": 1.0, "batch_size": 200, "l2": 0.001}),
+    Preset("spiral", "Spiral, deep", "The hardest two-class set: three layers of ReLU neurons "
+           "with the sine features, Adam and a cosine learning-rate schedule.",
+           {"dataset": "spiral", "noise": 0.05, "features": ("x1", "x2", "sin x1", "sin x2"),
+            "layers": _layers(12, 12, 8, activation="relu"), "optimizer": "adam",
+            "learning_rate": 0.01, "schedule": "cosine",
+            "schedule_params": {"decay_steps": 6000.0, "min_fraction": 0.05}}),
+    Preset("moons", "Two moons", "Interleaved half circles with some noise, learned with "
+           "momentum; a little dropout keeps the boundary smooth.",
+           {"dataset": "moons", "noise": 0.15, "layers": _layers(10, 10, dropout=0.1),
+            "optimizer": "momentum", "learning_rate": 0.03}),
+    Preset("spiral_k", "Spiral, three classes", "Three spiral arms: a softmax output with one "
+           "neuron per class, trained with softmax cross-entropy.",
+           {"dataset": "spiral_k", "n_classes": 3, "noise": 0.05, "n_points": 600,
+            "layers": _layers(16, 16, activation="relu"), "output_activation": "softmax",
+            "loss": "softmax_ce", "optimizer": "adam", "learning_rate": 0.01}),
+    Preset("blobs_k", "Four blobs", "Four clusters on a circle: one small hidden layer "
+           "separates them. Watch where the softmax is unsure.",
+           {"dataset": "blobs_k", "n_classes": 4, "noise": 0.1, "layers": _layers(6),
+            "output_activation": "softmax", "loss": "softmax_ce", "optimizer": "adam",
+            "learning_rate": 0.02}),
+    Preset("reg_plane", "Plane (regression)", "A tilted plane: a linear output and the squared "
+           "error. No hidden layer is needed, one linear neuron fits it exactly.",
+           {"dataset": "reg_plane", "noise": 0.0, "layers": (), "output_activation": "linear",
+            "loss": "mse", "optimizer": "sgd", "learning_rate": 0.03}),
+    Preset("reg_gauss", "Bumps (regression)", "Six bumps up and down: a surface that needs "
+           "hidden neurons, L2 regularization against overfitting.",
+           {"dataset": "reg_gauss", "noise": 0.0, "layers": _layers(12, 12),
+            "output_activation": "linear", "loss": "mse", "optimizer": "adam",
+            "learning_rate": 0.02, "l2": 0.0005}),
+)
+PRESETS_BY_NAME = {p.name: p for p in PRESETS}
+
+
+def names() -> tuple[str, ...]:
+    return tuple(PRESETS_BY_NAME)
+
+
+def document(preset: Preset) -> files.Document:
+    """A fresh document for ``preset`` (settings only: the network is built from the seed)."""
+    from playground.experiment import Experiment
+    values = Experiment(preset.changes or None).values()
+    return files.Document(values, meta={"title": preset.title, "description": preset.description,
+                                        "preset": preset.name})
+
+
+def load(name: str) -> files.Document:
+    """The shipped file of preset ``name``; FileFormatError if it is missing or damaged."""
+    if name not in PRESETS_BY_NAME:
+        raise KeyError(f"no preset named {name!r}; presets: {', '.join(names())}")
+    return files.load(PRESETS_BY_NAME[name].path)
+
+
+def resolve(name_or_path: str | os.PathLike) -> tuple[files.Document, str, Path | None]:
+    """(document, short name, path or None for a preset) for a file path or a preset name.
+
+    A path that exists wins over a preset of the same name. Raises FileFormatError for a bad
+    file and FileNotFoundError naming the presets when it is neither."""
+    path = Path(name_or_path)
+    if path.exists():
+        return files.load(path), path.stem, path
+    if str(name_or_path) in PRESETS_BY_NAME:
+        return load(str(name_or_path)), str(name_or_path), None
+    raise FileNotFoundError(f"{str(name_or_path)!r} is neither an experiment file nor a preset "
+                            f"(presets: {', '.join(names())}; see 'main.py list').")
+
+
+def build(folder: Path = PRESETS_DIR) -> list[Path]:
+    """Write every preset's file into ``folder``: settings, the network at step 0 (weights and
+    optimizer state drawn from the seed) and the first history row."""
+    from playground.headless import HeadlessRun
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for preset in PRESETS:
+        run = HeadlessRun(document(preset), resolution=2)
+        written.append(files.save(folder / f"{preset.name}{files.EXTENSION}", run.document()))
+    return written
+
+
+if __name__ == "__main__":
+    for p in build(Path(sys.argv[1]) if len(sys.argv) > 1 else PRESETS_DIR):
+        print(p)

@@ -1,0 +1,174 @@
+"""The command line: run, list, export; outputs, files and exit codes."""
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from playground import cli, files
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def call(capsys, *argv):
+    """(exit code, stdout, stderr) of ``python -m playground.cli *argv`` run in-process."""
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exit:          # argparse's usage errors and --help
+        code = exit.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_run_json_prints_one_object_with_the_results(capsys, tmp_path):
+    code, out, err = call(capsys, "run", "circle", "--steps", "40", "--out", str(tmp_path),
+                          "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert out.count("\n") == 1
+    assert result["steps"] == 40 and result["diverged"] is False
+    for key in ("epochs", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+                "steps_per_second"):
+        assert key in result
+    assert files.load(tmp_path / "circle.nnp").step == 40
+    assert sorted(result["files"]) == ["boundary", "experiment", "history", "loss"]
+
+
+def test_run_of_a_file_continues_it_and_writes_beside_it(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert call(capsys, "run", "xor", "--epochs", "2")[0] == 0
+    assert (tmp_path / "xor-run" / "xor.nnp").exists()
+    code, out, _ = call(capsys, "run", "xor-run/xor.nnp", "--epochs", "3", "--out", "more")
+    assert code == 0 and "now at step" in out and "wrote" in out
+    saved = files.load(tmp_path / "more" / "xor.nnp")
+    assert saved.epoch == 5
+
+
+def test_run_with_a_seed_starts_afresh(capsys, tmp_path):
+    code, out, _ = call(capsys, "run", "xor", "--steps", "10", "--seed", "5", "--out",
+                        str(tmp_path), "--json")
+    assert code == 0
+    assert files.load(tmp_path / "xor.nnp").values["seed"] == 5
+
+
+def test_regression_accuracy_is_null(capsys, tmp_path):
+    code, out, _ = call(capsys, "run", "reg_plane", "--steps", "20", "--out", str(tmp_path),
+                        "--json")
+    result = json.loads(out)
+    assert code == 0 and result["train_accuracy"] is None and result["test_accuracy"] is None
+
+
+def test_divergence_exits_3_with_the_outputs_written(capsys, tmp_path):
+    from playground.experiment import Experiment
+    bad = Experiment({"dataset": "reg_plane", "layers": (), "optimizer": "sgd",
+                      "learning_rate": 10.0, "output_activation": "linear",
+                      "loss": "mse"}).values()
+    files.save(tmp_path / "hot.nnp", files.Document(bad))
+    code, out, err = call(capsys, "run", str(tmp_path / "hot.nnp"), "--steps", "300",
+                          "--out", str(tmp_path / "o"), "--json")
+    assert code == cli.EXIT_DIVERGED
+    assert json.loads(out)["diverged"] is True
+    assert (tmp_path / "o" / "loss.png").exists()
+
+
+@pytest.mark.parametrize("argv,code,words", [
+    (["run", "no-such-preset"], 1, ["neither an experiment file nor a preset"]),
+    (["run", "circle", "--steps", "-3"], 2, ["--steps", "from 0"]),
+    (["run", "circle", "--steps", "ten"], 2, ["whole number"]),
+    (["run", "circle", "--steps", "5", "--epochs", "1"], 2, ["not allowed"]),
+    (["run", "circle", "--seed", "-1"], 2, ["--seed"]),
+    (["run"], 2, ["FILE_OR_PRESET"]),
+    (["fly"], 2, ["invalid choice"]),
+    ([], 2, ["COMMAND"]),
+])
+def test_bad_command_lines(capsys, argv, code, words):
+    got, out, err = call(capsys, *argv)
+    assert got == code
+    for word in words:
+        assert word in err
+
+
+def test_a_bad_file_gives_a_message_naming_the_problem(capsys, tmp_path):
+    (tmp_path / "notes.nnp").write_text("my notes")
+    code, out, err = call(capsys, "run", str(tmp_path / "notes.nnp"), "--out",
+                          str(tmp_path / "o"))
+    assert code == 1 and "notes.nnp" in err and "not a ZIP" in err and out == ""
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_out_path_that_is_a_file_is_refused(capsys, tmp_path):
+    (tmp_path / "f").write_text("")
+    code, _, err = call(capsys, "run", "circle", "--out", str(tmp_path / "f"))
+    assert code == 1 and "not a folder" in err
+
+
+def test_list(capsys):
+    code, out, _ = call(capsys, "list")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()][:3] == ["default", "circle", "xor"]
+    code, out, _ = call(capsys, "list", "--json")
+    assert {"name", "title", "dataset", "description"} <= set(json.loads(out)[0])
+
+
+def test_export(capsys, tmp_path):
+    code, out, _ = call(capsys, "export", "moons", "--out", str(tmp_path), "--name", "moons")
+    assert code == 0
+    assert {p.name for p in tmp_path.iterdir()} == {"moons.py", "moons.npz", "history.csv"}
+    code, _, err = call(capsys, "export", "moons", "--out", str(tmp_path), "--name", "a-b")
+    assert code == 2 and "identifier" in err
+
+
+def test_help_documents_every_command(capsys):
+    code, out, _ = call(capsys, "--help")
+    assert code == 0 and all(name in out for name in ("run", "list", "export"))
+    code, out, _ = call(capsys, "run", "--help")
+    assert code == 0
+    for word in ("--steps", "--epochs", "--seed", "--out", "--json", "exit codes"):
+        assert word in out
+
+
+def test_document_for_window(capsys, tmp_path):
+    assert cli.document_for_window(None) == (None, None, 0)
+    doc, path, code = cli.document_for_window("spiral")
+    assert code == 0 and path is None and doc.values["dataset"] == "spiral"
+    doc, path, code = cli.document_for_window(str(tmp_path / "missing.nnp"))
+    assert (doc, path, code) == (None, None, 1)
+    assert "missing.nnp" in capsys.readouterr().err
+
+
+def test_as_a_separate_process_stdout_is_exactly_the_json(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "playground.cli", "run", "default", "--steps",
+                          "30", "--out", str(tmp_path), "--json"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["steps"] == 30
+    assert "PySide6.QtGui" not in out.stderr
+
+
+def test_main_py_registers_the_commands_when_wired():
+    main_py = (ROOT / "main.py").read_text()
+    if "playground.cli" not in main_py and "from playground import cli" not in main_py:
+        pytest.skip("main.py does not use playground.cli yet")
+    out = subprocess.run([sys.executable, "main.py", "list"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                              "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0 and "spiral" in out.stdout
+    bad = subprocess.run([sys.executable, "main.py", "run", "nowhere.nnp"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                              "QT_QPA_PLATFORM": "offscreen"})
+    assert bad.returncode == 1 and "nowhere.nnp" in bad.stderr
+
+
+def test_headless_runs_never_load_qt_graphics(tmp_path):
+    code = ("import sys; from playground import cli; "
+            f"rc = cli.main(['run', 'moons', '--steps', '5', '--out', {str(tmp_path)!r}]); "
+            "print(rc, sorted(m for m in sys.modules if m.startswith(('PySide6.QtGui', "
+            "'PySide6.QtWidgets', 'pyqtgraph'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[-2] == "0 []"

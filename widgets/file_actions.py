@@ -1,0 +1,651 @@
+"""The File menu of a window: New, Open, Save, Save As, Open Recent, Examples and Export, with
+unsaved-changes prompts, drag and drop, the file name and a modified marker in the title, and
+autosave to a recovery file that is offered again after a crash.
+
+``FileActions(window, experiment, session, settings)`` installs itself on a QMainWindow. It reads
+and writes files through ``playground.files`` and talks to the model through a few verbs:
+
+- ``experiment.values()``, ``experiment.update(values)`` and ``experiment.state_changed``;
+- ``session.snapshot_ready`` (for the modified marker), and, when the session offers them,
+  ``session.run_state() -> {"trainer": Trainer.state_dict() | None, "history": {...}}`` to save
+  the weights, optimizer state and history, and ``session.load_document(values, trainer,
+  history)`` to reopen them. Without those two only the settings are saved and restored.
+
+A file is read and checked completely before anything changes, so a bad file leaves the open
+experiment as it was; the error names the problem. Dialogs go through the ``ask_*`` and
+``show_error`` methods, which tests replace.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, QTimer, QUrl
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QGraphicsView, QMainWindow, QMenu, QMessageBox, QWidget
+
+from playground import files, presets
+
+APP_NAME = "NN Playground"
+MAX_RECENT = 8
+RECENT_KEY = "files/recent"
+LAST_FOLDER_KEY = "files/last_folder"
+AUTOSAVE_MS = 60_000
+FILE_FILTER = f"NN Playground experiments (*{files.EXTENSION});;All files (*)"
+
+
+def default_recovery_path() -> Path:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(folder or Path.home() / ".nn-playground") / f"recovery{files.EXTENSION}"
+
+
+class FileActions(QObject):
+    """File verbs for one window. ``path`` is the file the experiment was opened from or last
+    saved to (None: untitled); ``modified`` says whether it changed since."""
+
+    def __init__(self, window: QMainWindow, experiment, session, settings: QSettings,
+                 menu: QMenu | None = None, recovery_path: str | os.PathLike | None = None,
+                 autosave_ms: int = AUTOSAVE_MS):
+        super().__init__(window)
+        self.window, self.experiment, self.session = window, experiment, session
+        self.settings = settings
+        self.path: Path | None = None
+        self.name = "Untitled"
+        self.modified = False
+        self.recovery_path = Path(recovery_path) if recovery_path else default_recovery_path()
+        self._clean_step = 0
+        self._restoring = False
+        #: True once this window wrote the recovery file or dealt with the one it found: only
+        #: then may it delete it (a file left by a crash waits until it has been offered).
+        self._owns_recovery = False
+        self.menu = menu if menu is not None else self._file_menu()
+        self._build_actions()
+        experiment.state_changed.connect(self._on_experiment_state_changed)
+        snapshot_ready = getattr(session, "snapshot_ready", None)
+        if snapshot_ready is not None:
+            snapshot_ready.connect(self._on_session_snapshot_ready)
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(int(autosave_ms))
+        self.autosave_timer.timeout.connect(self._on_autosave_timer_timeout)
+        if autosave_ms > 0:
+            self.autosave_timer.start()
+        self._update_title()
+
+    # ---- building ---------------------------------------------------------------------------
+    def _file_menu(self) -> QMenu:
+        existing = getattr(self.window, "file_menu", None)
+        return existing if isinstance(existing, QMenu) else self.window.menuBar().addMenu("&File")
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self.window)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action("&New", self.new, QKeySequence.StandardKey.New,
+                                       "Start again from the default experiment")
+        self.open_action = self._action("&Open\u2026", self.open, QKeySequence.StandardKey.Open,
+                                        "Open an experiment file")
+        self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save,
+                                        "Save the experiment, its weights and its history")
+        self.save_as_action = self._action("Save &As\u2026", self.save_as,
+                                           QKeySequence.StandardKey.SaveAs,
+                                           "Save the experiment under a new name")
+        self.recent_menu = QMenu("Open &Recent", self.window)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.examples_menu = QMenu("&Examples", self.window)
+        for preset in presets.PRESETS:
+            action = self._action(preset.title, lambda p=preset.name: self.open_preset(p),
+                                  tip=preset.description)
+            action.setToolTip(preset.description)
+            action.setData(preset.name)
+            self.examples_menu.addAction(action)
+        self.examples_menu.setToolTipsVisible(True)
+        self.export_menu = QMenu("E&xport", self.window)
+        self.export_menu.aboutToShow.connect(self._fill_export_menu)
+        self.export_pytorch_action = self._action("PyTorch Script\u2026", self.export_pytorch,
+                                                  tip="A standalone PyTorch script and its "
+                                                      "weights, to continue training there")
+        self.export_history_action = self._action("History as CSV\u2026", self.export_history)
+        self._fill_export_menu()
+        first = self.menu.actions()[0] if self.menu.actions() else None
+        for item in (self.new_action, self.open_action, self.recent_menu, self.examples_menu,
+                     None, self.save_action, self.save_as_action, self.export_menu, None):
+            if item is None:
+                self.menu.insertSeparator(first) if first else self.menu.addSeparator()
+            elif isinstance(item, QMenu):
+                self.menu.insertMenu(first, item) if first else self.menu.addMenu(item)
+            else:
+                self.menu.insertAction(first, item) if first else self.menu.addAction(item)
+        self._fill_recent_menu()
+
+    # ---- the document -------------------------------------------------------------------------
+    def document(self) -> files.Document:
+        """The open experiment as a Document: the settings, plus the weights, optimizer state
+        and history when the session can give them (settings only if the run diverged)."""
+        values = self.experiment.values()
+        trainer = history = None
+        run_state = getattr(self.session, "run_state", None)
+        if callable(run_state):
+            state = run_state() or {}
+            trainer, history = state.get("trainer"), state.get("history")
+            if trainer is not None and not (np.isfinite(trainer["params"]).all() and
+                                            np.isfinite(trainer["initial_params"]).all()):
+                trainer = history = None      # a diverged network: keep the settings
+            if trainer is None:
+                history = None
+        meta = {"title": self.name if self.path is None else self.path.stem}
+        return files.Document(values, trainer, history, meta)
+
+    def apply_document(self, doc: files.Document) -> None:
+        """Replace the open experiment with ``doc`` (already read and checked)."""
+        self._restoring = True
+        load = getattr(self.session, "load_document", None)
+        try:
+            if callable(load):
+                load(doc.values, doc.trainer, doc.history)
+            else:
+                self.experiment.update(doc.values)      # settings only: a fresh network
+        finally:
+            self._restoring = False
+        self._clean_step = doc.step if callable(load) else 0
+
+    # ---- verbs ------------------------------------------------------------------------------
+    def new(self) -> bool:
+        if not self.maybe_save():
+            return False
+        doc = presets.document(presets.PRESETS_BY_NAME["default"])
+        self.apply_document(doc)
+        self._set_file(None, "Untitled")
+        self._discard_recovery()
+        return True
+
+    def open(self) -> bool:
+        if not self.maybe_save():
+            return False
+        path = self.ask_open_path()
+        return bool(path) and self.open_path(path, ask=False)
+
+    def open_path(self, path: str | os.PathLike, ask: bool = True) -> bool:
+        """Open the experiment file at ``path``; on a bad file say why and change nothing."""
+        if ask and not self.maybe_save():
+            return False
+        path = Path(path)
+        try:
+            doc = files.load(path)
+        except files.FileFormatError as error:
+            self.show_error("Cannot open the experiment",
+                            f"{path.name} cannot be opened: {error.problem}\n\n"
+                            f"The experiment that is open has not changed.")
+            if not path.exists():
+                self._forget_recent(path)
+            return False
+        self.open_document(doc, path)
+        return True
+
+    def open_document(self, doc: files.Document, path: str | os.PathLike | None = None,
+                      name: str | None = None) -> None:
+        """Show ``doc``, already read and checked (``python main.py FILE`` hands one over):
+        from ``path`` (None: untitled, as ``name``)."""
+        self.apply_document(doc)
+        if path is not None:
+            path = Path(path)
+            self._set_file(path, path.stem)
+            self._add_recent(path)
+            self.message(f"Opened {path.name}: {files.summary(doc)}")
+        else:
+            self._set_file(None, name or (f"{doc.title} (example)" if doc.meta.get("preset")
+                                          else doc.title or "Untitled"))
+            self.message(doc.meta.get("description", "") or files.summary(doc))
+        self._discard_recovery()
+
+    def open_preset(self, name: str) -> bool:
+        """Open a shipped example; it opens untitled, so Save asks where to put the copy."""
+        if not self.maybe_save():
+            return False
+        try:
+            doc = presets.load(name)
+        except (files.FileFormatError, KeyError) as error:
+            self.show_error("Cannot open the example", str(error))
+            return False
+        self.open_document(doc, None, f"{doc.title or name} (example)")
+        return True
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self.save_to(self.path)
+
+    def save_as(self) -> bool:
+        suggested = self.path or self._last_folder() / f"{_safe_stem(self.name)}{files.EXTENSION}"
+        path = self.ask_save_path(str(suggested))
+        if not path:
+            return False
+        return self.save_to(files.with_extension(path))
+
+    def save_to(self, path: str | os.PathLike) -> bool:
+        path = Path(path)
+        try:
+            doc = self.document()
+            files.save(path, doc)
+        except (OSError, ValueError) as error:
+            self.show_error("Cannot save the experiment",
+                            f"{path.name} could not be saved: {error}\n\nNothing was "
+                            f"overwritten.")
+            return False
+        self._clean_step = doc.step
+        self._set_file(path, path.stem)
+        self._add_recent(path)
+        self._discard_recovery()
+        self.message(f"Saved {path}")
+        return True
+
+    def maybe_save(self) -> bool:
+        """Before the experiment is replaced or the window closes: True to go on."""
+        if not self.modified:
+            return True
+        answer = self.ask_unsaved(self.name)
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    # ---- exports -----------------------------------------------------------------------------
+    def export_pytorch(self) -> bool:
+        folder = self.ask_folder("Export a PyTorch script into")
+        if not folder:
+            return False
+        from playground import export
+        name = _identifier(self.path.stem if self.path else self.name)
+        try:
+            doc = self.document()
+            script, _ = export.export_pytorch(doc, folder, name)
+            export.write_history_csv(Path(folder) / f"{name}_history.csv", doc.history or {})
+        except (OSError, ValueError) as error:
+            self.show_error("Cannot export", str(error))
+            return False
+        self.message(f"Wrote {script} and its weights")
+        return True
+
+    def export_history(self) -> bool:
+        path = self.ask_save_path(str(self._last_folder() / f"{_safe_stem(self.name)}.csv"),
+                                  "CSV files (*.csv)")
+        if not path:
+            return False
+        from playground import export
+        try:
+            export.write_history_csv(path, self.document().history or {})
+        except OSError as error:
+            self.show_error("Cannot export", str(error))
+            return False
+        self.message(f"Wrote {path}")
+        return True
+
+    def views(self) -> dict[str, QWidget]:
+        """The views a picture can be taken of: {title: widget} (docks by their titles, and the
+        central widget as "Network")."""
+        from PySide6.QtWidgets import QDockWidget
+        out = {}
+        central = self.window.centralWidget()
+        if central is not None:
+            out["Network"] = central
+        for dock in self.window.findChildren(QDockWidget):
+            if dock.widget() is not None and dock.windowTitle():
+                out[dock.windowTitle()] = dock.widget()
+        return out
+
+    def export_view(self, title: str, suffix: str = ".png") -> bool:
+        widget = self.views().get(title)
+        if widget is None:
+            return False
+        filt = "SVG images (*.svg)" if suffix == ".svg" else "PNG images (*.png)"
+        path = self.ask_save_path(str(self._last_folder() / f"{_safe_stem(title)}{suffix}"),
+                                  filt)
+        if not path:
+            return False
+        try:
+            save_view_picture(widget, path)
+        except (OSError, ValueError, RuntimeError) as error:
+            self.show_error("Cannot export", str(error))
+            return False
+        self.message(f"Wrote {path}")
+        return True
+
+    def _fill_export_menu(self) -> None:
+        self.export_menu.clear()
+        self.export_menu.addAction(self.export_pytorch_action)
+        self.export_menu.addAction(self.export_history_action)
+        self.export_menu.addSeparator()
+        for title in self.views():
+            for suffix, kind in ((".png", "PNG"), (".svg", "SVG")):
+                self.export_menu.addAction(self._action(
+                    f"{title} as {kind}\u2026", lambda t=title, s=suffix: self.export_view(t, s)))
+
+    # ---- recent files ----------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value(RECENT_KEY, [])
+        if isinstance(value, str):
+            value = [value] if value else []
+        return [str(v) for v in (value or [])][:MAX_RECENT]
+
+    def _add_recent(self, path: Path) -> None:
+        entry = str(Path(path).resolve())
+        recent = [p for p in self.recent_files() if p != entry]
+        self.settings.setValue(RECENT_KEY, [entry] + recent[:MAX_RECENT - 1])
+        self.settings.setValue(LAST_FOLDER_KEY, str(Path(entry).parent))
+        self._fill_recent_menu()
+
+    def _forget_recent(self, path: Path) -> None:
+        entry = str(Path(path).resolve())
+        self.settings.setValue(RECENT_KEY, [p for p in self.recent_files() if p != entry])
+        self._fill_recent_menu()
+
+    def clear_recent(self) -> None:
+        self.settings.setValue(RECENT_KEY, [])
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_files()
+        for i, entry in enumerate(recent, start=1):
+            action = self._action(f"&{i} {Path(entry).name}",
+                                  lambda e=entry: self.open_path(e), tip=entry)
+            action.setData(entry)
+            self.recent_menu.addAction(action)
+        if recent:
+            self.recent_menu.addSeparator()
+        clear = self._action("Clear Menu", self.clear_recent)
+        clear.setEnabled(bool(recent))
+        self.recent_menu.addAction(clear)
+
+    def _last_folder(self) -> Path:
+        folder = self.settings.value(LAST_FOLDER_KEY, "")
+        return Path(folder) if folder and Path(str(folder)).is_dir() else Path.home()
+
+    # ---- autosave and recovery ----------------------------------------------------------------
+    def autosave(self) -> bool:
+        """Write the experiment to the recovery file when it has unsaved changes."""
+        if not self.modified:
+            return False
+        try:
+            doc = self.document()
+            doc.meta.update(recovery_meta(self.path, self.name))
+            if self.recovery_path.exists() and not self._owns_recovery:
+                return False          # unsaved work of a crashed session, not offered yet
+            self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
+            files.save(self.recovery_path, doc)
+            self._owns_recovery = True
+        except (OSError, ValueError) as error:
+            self.message(f"Autosave failed: {error}")
+            return False
+        return True
+
+    def offer_recovery(self) -> bool:
+        """At start: if an earlier session left unsaved work behind (it crashed), offer to
+        open it. Returns True when it was recovered."""
+        path = self.recovery_path
+        if not path.exists():
+            return False
+        try:
+            doc = files.load(path)
+        except files.FileFormatError:
+            self._owns_recovery = True
+            self._discard_recovery()
+            return False
+        owner = doc.meta.get("pid", "")
+        if owner.isdigit() and int(owner) != os.getpid() and _process_alive(int(owner)):
+            return False              # another window of a running playground autosaved it
+        self._owns_recovery = True
+        if not self.ask_recover(doc):
+            self._discard_recovery()
+            return False
+        self.apply_document(doc)
+        self._set_file(None, f"{doc.meta.get('original_name', 'Untitled')} (recovered)")
+        self.set_modified(True)        # it was never saved where the user wanted it
+        self.message(f"Recovered the unsaved experiment from {doc.meta.get('autosaved', '')}")
+        return True
+
+    def _discard_recovery(self) -> None:
+        if not self._owns_recovery:
+            return
+        try:
+            self.recovery_path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass
+
+    def _on_autosave_timer_timeout(self) -> None:
+        self.autosave()
+
+    # ---- modified marker and title ----------------------------------------------------------
+    def set_modified(self, modified: bool) -> None:
+        if modified != self.modified:
+            self.modified = modified
+            self._update_title()
+
+    def _set_file(self, path: Path | None, name: str) -> None:
+        self.path = Path(path) if path is not None else None
+        self.name = name
+        self.modified = True          # forces the title update below
+        self.set_modified(False)
+
+    def _update_title(self) -> None:
+        self.window.setWindowTitle(f"{self.name}[*] \u2014 {APP_NAME}")
+        self.window.setWindowModified(self.modified)
+
+    def _on_experiment_state_changed(self, name: str) -> None:
+        if not self._restoring:
+            self.set_modified(True)
+
+    def _on_session_snapshot_ready(self, snapshot) -> None:
+        if not self._restoring and getattr(snapshot, "step", self._clean_step) != \
+                self._clean_step:
+            self.set_modified(True)
+
+    # ---- window events: close, drag and drop --------------------------------------------------
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.window:
+            kind = event.type()
+            if kind == QEvent.Type.Close:
+                if not self.maybe_save():
+                    event.ignore()
+                    return True
+                self.autosave_timer.stop()
+                self._discard_recovery()
+            elif kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+                if dropped_file(event.mimeData()) is not None:
+                    event.acceptProposedAction()
+                    return True
+            elif kind == QEvent.Type.Drop:
+                path = dropped_file(event.mimeData())
+                if path is not None:
+                    event.acceptProposedAction()
+                    QTimer.singleShot(0, lambda: self.open_path(path))
+                    return True
+        return super().eventFilter(watched, event)
+
+    # ---- dialogs (tests replace these) --------------------------------------------------------
+    def ask_unsaved(self, name: str) -> str:
+        """'save', 'discard' or 'cancel'."""
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME,
+                          f"Save the changes to {name} before closing it?", parent=self.window)
+        box.setInformativeText("Unsaved changes to the settings, weights and history are lost "
+                               "otherwise.")
+        buttons = QMessageBox.StandardButton
+        box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
+        box.setDefaultButton(buttons.Save)
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(
+            QMessageBox.StandardButton(box.exec()), "cancel")
+
+    def ask_open_path(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open an experiment",
+                                              str(self._last_folder()), FILE_FILTER)
+        return path or None
+
+    def ask_save_path(self, suggested: str, file_filter: str = FILE_FILTER) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save as", suggested, file_filter)
+        return path or None
+
+    def ask_folder(self, title: str) -> str | None:
+        return QFileDialog.getExistingDirectory(self.window, title, str(self._last_folder())) \
+            or None
+
+    def ask_recover(self, doc: files.Document) -> bool:
+        when = doc.meta.get("autosaved", "an earlier session")
+        name = doc.meta.get("original_name", "an untitled experiment")
+        answer = QMessageBox.question(
+            self.window, APP_NAME,
+            f"{APP_NAME} did not close properly last time. Recover the unsaved changes to "
+            f"{name} (autosaved {when})?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def show_error(self, title: str, text: str) -> None:
+        self.message(text.splitlines()[0], error=True)
+        QMessageBox.warning(self.window, title, text)
+
+    def message(self, text: str, error: bool = False) -> None:
+        show = getattr(self.window, "show_message", None)
+        if callable(show):
+            show(text, error=error) if error else show(text)
+        elif self.window.statusBar() is not None:
+            self.window.statusBar().showMessage(text, 8000)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+def dropped_file(mime) -> str | None:
+    """The one local experiment file in a drag, or None."""
+    if mime is None or not mime.hasUrls():
+        return None
+    urls = [u for u in mime.urls() if isinstance(u, QUrl) and u.isLocalFile()]
+    if len(urls) != 1:
+        return None
+    path = urls[0].toLocalFile()
+    return path if path.lower().endswith(files.EXTENSION) else None
+
+
+def recovery_meta(path: Path | None, name: str) -> dict:
+    return {"original_path": str(path) if path else "", "original_name": name,
+            "autosaved": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "pid": str(os.getpid()), "time": str(time.time())}
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _safe_stem(name: str) -> str:
+    stem = "".join(c if c.isalnum() or c in " -_" else "_" for c in name).strip()
+    return stem or "experiment"
+
+
+def _identifier(name: str) -> str:
+    ident = "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_") or "model"
+    return ident if ident[0].isalpha() else f"model_{ident}"
+
+
+def save_view_picture(widget: QWidget, path: str | os.PathLike) -> Path:
+    """A picture of ``widget`` at ``path``: PNG or SVG by the suffix. pyqtgraph views go
+    through pyqtgraph's exporters (the plot alone, vector SVG); other widgets are grabbed
+    (PNG) or painted into an SVG generator."""
+    import pyqtgraph as pg
+    import pyqtgraph.exporters  # registers pg.exporters
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise ValueError(f"pictures are saved as .png or .svg, not {path.suffix or 'no suffix'}")
+    graphics = widget if isinstance(widget, pg.GraphicsView) else \
+        next(iter(widget.findChildren(pg.GraphicsView)), None)
+    if graphics is not None and len(widget.findChildren(pg.GraphicsView)) > 1:
+        graphics = None                     # several plots: picture the whole widget
+    if graphics is not None and suffix == ".png":
+        exporter = pg.exporters.ImageExporter(graphics.scene())
+        exporter.parameters()["width"] = max(2 * int(graphics.width()), 400)
+        exporter.export(str(path))
+    elif graphics is not None:
+        try:
+            with _closed_paths_spelled_out():
+                pg.exporters.SVGExporter(graphics.scene()).export(str(path))
+        except ValueError:
+            _render_svg(graphics, path)     # Qt's own generator: coarser, but never fails
+    elif suffix == ".svg":
+        _render_svg(widget, path)
+    elif not widget.grab().save(str(path), "PNG"):
+        raise OSError(f"could not write {path}")
+    if not path.exists():
+        raise OSError(f"could not write {path}")
+    return path
+
+
+class _closed_paths_spelled_out:
+    """While exporting: pyqtgraph 0.14's SVG exporter cannot parse the close-path command
+    ("... Z") that Qt 6 writes (pyqtgraph issue #3495). Within this block each "Z" is written
+    as a line back to its subpath's start, which draws the same shape."""
+
+    def __enter__(self):
+        import sys
+        self.module = sys.modules.get("pyqtgraph.exporters.SVGExporter")
+        self.original = getattr(self.module, "correctCoordinates", None)
+        if self.original is not None:
+            original = self.original
+
+            def correct(node, defs, item, options):
+                for element in node.getElementsByTagName("path"):
+                    element.setAttribute("d", _spell_out_closes(element.getAttribute("d")))
+                return original(node, defs, item, options)
+
+            self.module.correctCoordinates = correct
+        return self
+
+    def __exit__(self, *exc):
+        if self.original is not None:
+            self.module.correctCoordinates = self.original
+        return False
+
+
+def _spell_out_closes(d: str) -> str:
+    """SVG path data with every "Z" token replaced by "L<start of its subpath>"."""
+    if "Z" not in d and "z" not in d:
+        return d
+    out, start = [], None
+    for token in d.split():
+        if token[0] in "Mm":
+            start = token[1:]
+        if token in ("Z", "z") and start is not None:
+            out.append("L" + start)
+        elif token not in ("Z", "z"):
+            out.append(token)
+    return " ".join(out)
+
+
+def _render_svg(widget: QWidget, path: Path) -> None:
+    """Paint ``widget`` (children included) into an SVG file as vector graphics."""
+    from PySide6.QtCore import QPoint, QRect, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(QSize(widget.width(), widget.height()))
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setTitle(APP_NAME)
+    painter = QPainter(generator)
+    try:
+        if isinstance(widget, QGraphicsView):
+            widget.render(painter)            # the visible part of the scene, as vectors
+        else:
+            QWidget.render(widget, painter, QPoint())
+    finally:
+        painter.end()
