@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench sysdeps clean
+.PHONY: setup run test bench sysdeps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	$(PY) -m engine.warmup
 	@rm -f $(VENV)/.installed-*; touch $@
+
+setup: $(STAMP)
 
 # Debian packages a bare machine needs for a real Qt window (xcb) and a virtual screen.
 sysdeps:
