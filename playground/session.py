@@ -5,16 +5,20 @@ optimizer, batch size...) becomes a new TrainConfig applied between compiled cal
 architecture or data field rebuilds the network (and keeps playing if it was playing). Snapshots
 come back from the worker; the session appends their history rows, keeps the latest, and passes
 them on through ``snapshot_ready``.
+
+Files go through two verbs: ``run_state()`` takes the network's full state and history (to save
+it) and ``load_document(values, trainer, history)`` replaces the settings and the network in one
+go (to open one). Saving and opening again continues bit-identically.
 """
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
 
 from playground import catalog, pipeline
 from playground.experiment import Experiment
 from playground.fields import FIELDS_BY_NAME
-from playground.history import History
+from playground.history import COLUMNS, History
 from playground.worker import Job, TrainingWorker
 
 SHUTDOWN_TIMEOUT_MS = 5000
@@ -31,7 +35,8 @@ def make_trainer(job: Job):
 
 
 class TrainingSession(QObject):
-    """Verbs: play, pause, toggle_running, step, run_epoch, reset, reinitialize, set_param."""
+    """Verbs: play, pause, toggle_running, step, run_epoch, reset, reinitialize, set_param,
+    load_document; run_state reads the whole run."""
 
     running_changed = Signal(bool)
     snapshot_ready = Signal(object)
@@ -49,6 +54,7 @@ class TrainingSession(QObject):
     _param_edited = Signal(int, float)
     _focus_changed = Signal(object)
     _stop_requested = Signal()
+    _state_requested = Signal(object)
 
     def __init__(self, experiment: Experiment, parent: QObject | None = None,
                  trainer_factory=make_trainer):
@@ -63,6 +69,10 @@ class TrainingSession(QObject):
         self._running = False
         self._data_key = None
         self._index_layout: list | None = None
+        #: While load_document stores new values: the (trainer, history) still to be loaded
+        #: (None once the network has been rebuilt from them).
+        self._loading = False
+        self._load: tuple | None = None
         self.frame_seconds = 0.0
         self._frame_started = 0.0
         self._drawn_timer = QTimer(self)
@@ -86,6 +96,8 @@ class TrainingSession(QObject):
         self._focus_changed.connect(self._worker.set_focus)
         self._stop_requested.connect(self._worker.stop,
                                      Qt.ConnectionType.BlockingQueuedConnection)
+        self._state_requested.connect(self._worker.state,
+                                      Qt.ConnectionType.BlockingQueuedConnection)
         self._worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
         self._worker.paused.connect(self._on_worker_paused)
         self._worker.failed.connect(self._on_worker_failed)
@@ -109,6 +121,28 @@ class TrainingSession(QObject):
         if catalog.is_second_order(self.experiment.optimizer):
             return 1
         return pipeline.steps_per_epoch(self.data.n_train, self.experiment.batch_size)
+
+    def run_state(self) -> dict | None:
+        """The network as it is now, to save: {"trainer": Trainer.state_dict(), "history":
+        {column: array}} with every history row up to the trainer's step. Taken between two
+        compiled calls (training goes on); None when there is no network (before the first one
+        is built, after a failed build, after shutdown)."""
+        if not self._thread.isRunning():
+            return None                  # a blocking call to a stopped thread never returns
+        box: list = []
+        self._state_requested.emit(box)  # returns once the worker has filled box
+        # Snapshots the worker emitted before it answered wait in this object's queue: take
+        # their rows now, so that history + pending rows end exactly at the trainer's step.
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        if not box or box[0]["generation"] != self._generation:
+            return None
+        history = self.history.as_dict()
+        pending = box[0]["rows"]
+        if pending:
+            history = {c: np.concatenate([history[c], np.array([r[c] for r in pending],
+                                                                dtype=np.float64)])
+                       for c in COLUMNS}
+        return {"trainer": box[0]["trainer"], "history": history}
 
     def layer_params(self, params: np.ndarray | None = None) -> list:
         """[(W (n_in, n_out), b (n_out,)), ...] of the latest snapshot's parameters."""
@@ -176,8 +210,39 @@ class TrainingSession(QObject):
             self._thread.wait(SHUTDOWN_TIMEOUT_MS)
         self._set_running(False)
 
+    def load_document(self, values: dict, trainer: dict | None = None,
+                      history: dict | None = None) -> None:
+        """Replace the settings and the network in one go (File > Open, Examples, recovery,
+        ``main.py FILE``), paused. ``trainer``: a Trainer.state_dict() to continue from (None:
+        fresh weights from the seed); ``history``: its {column: array} rows (kept only with a
+        trainer). The caller has validated both (playground.files)."""
+        self.pause()
+        self._load = (trainer, history if trainer is not None else None)
+        self._loading = True
+        try:
+            # The first state_changed rebuilds from the new values, before the views hear of
+            # them, as an ordinary change does; the other fields' signals only reach the views.
+            self.experiment.update(values)
+        except Exception:
+            self._load = None
+            raise
+        finally:
+            self._loading = False
+        if self._load is not None:       # nothing changed: no signal came, rebuild now
+            self._apply_load()
+
+    def _apply_load(self) -> None:
+        trainer, history = self._load
+        self._load = None
+        self._send_controls()
+        self._rebuild(state=trainer, history=history)
+
     # ---- experiment changes -----------------------------------------------------------------
     def _on_experiment_state_changed(self, name: str) -> None:
+        if self._loading:
+            if self._load is not None:
+                self._apply_load()
+            return
         effect = FIELDS_BY_NAME[name].effect
         if effect == "live":
             self._config_changed.emit(pipeline.train_config(self.experiment.values()))
@@ -201,7 +266,9 @@ class TrainingSession(QObject):
             (o.units, o.activation, o.init) == (n.units, n.activation, n.init)
             for o, n in zip(old, new))
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, state: dict | None = None, history: dict | None = None) -> None:
+        """A new network from the experiment's values (``state``: continue from this trainer
+        state with this ``history`` instead of fresh weights)."""
         values = self.experiment.values()
         key = tuple((name, repr(values[name])) for name, f in FIELDS_BY_NAME.items()
                     if f.effect == "data")
@@ -217,10 +284,15 @@ class TrainingSession(QObject):
         self._index_layout = None
         self._generation += 1
         self.history.clear()
+        last_row = None
+        if history is not None and len(history["step"]):
+            self.history.extend(history)
+            last_row = {c: float(self.history.last(c)) for c in COLUMNS}
         self.latest = None
         self.message = ""
         self._load_requested.emit(Job(self._generation, self.data, self.spec,
-                                      pipeline.train_config(values), values["seed"]))
+                                      pipeline.train_config(values), values["seed"],
+                                      state=state, last_row=last_row))
         self.network_rebuilt.emit()
 
     # ---- worker reports ---------------------------------------------------------------------

@@ -29,6 +29,11 @@ class Job:
     spec: object      # engine NetworkSpec
     config: object    # engine TrainConfig
     seed: int
+    #: Trainer.state_dict() to continue from (an opened file); None: fresh weights from the seed
+    state: dict | None = None
+    #: The last history row of a restored history ({column: float}): the worker does not record
+    #: a first row then, the restored history already ends at the restored step. None: record.
+    last_row: dict | None = None
 
 
 class TrainingWorker(QObject):
@@ -77,16 +82,31 @@ class TrainingWorker(QObject):
     def load(self, job: Job) -> None:
         try:
             trainer = self._make_trainer(job)
+            if job.state is not None:
+                trainer.load_state_dict(job.state)
         except Exception as error:  # an engine refusal must not kill the thread
             self._set_running(False)
             self.failed.emit(f"Could not build the network: {error}")
             return
         self._job, self._trainer = job, trainer
         self._rows.clear()
-        self._record_row()
+        if job.last_row is None:
+            self._record_row()
+        else:
+            self._last_row = dict(job.last_row)
         self._emit_snapshot()
         if self._running:
             self._timer.start(0)
+
+    @Slot(object)
+    def state(self, box: list) -> None:
+        """Append to ``box`` the run as it stands between two compiled calls: the generation,
+        ``Trainer.state_dict()`` (copies) and the history rows recorded since the last emitted
+        snapshot. The session calls this through a blocking connection (File > Save)."""
+        if self._trainer is not None:
+            box.append({"generation": self._job.generation,
+                        "trainer": self._trainer.state_dict(),
+                        "rows": [dict(row) for row in self._rows]})
 
     @Slot(object)
     def set_config(self, config) -> None:

@@ -2,7 +2,8 @@
 the output and the curves on the right, the run controls on top, the numbers at the bottom.
 
 Panels are dock widgets; their arrangement is saved in QSettings when the window closes and
-restored when it opens.
+restored when it opens. The File menu (new, open, save, recent files, examples, export, autosave
+and recovery, the title with the file name) belongs to ``widgets.file_actions.FileActions``.
 """
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -15,6 +16,7 @@ from widgets import theme
 from widgets.boundary_view import BoundaryView
 from widgets.curves_panel import CurvesPanel
 from widgets.data_panel import DataPanel
+from widgets.file_actions import AUTOSAVE_MS, FileActions
 from widgets.network_view import NetworkView
 from widgets.optimizer_panel import OptimizerPanel
 from widgets.training_toolbar import TrainingToolbar
@@ -88,13 +90,17 @@ class MainWindow(QMainWindow):
     """The playground window on one experiment. Closing it stops training."""
 
     def __init__(self, experiment: Experiment | None = None,
-                 settings: QSettings | None = None, parent: QWidget | None = None):
+                 settings: QSettings | None = None, parent: QWidget | None = None,
+                 recovery_path=None, autosave_ms: int = AUTOSAVE_MS):
+        """``settings``: layout and recent files (default: the user's); ``recovery_path``: the
+        autosave file (default: in the application data folder); ``autosave_ms``: autosave
+        interval (0: never)."""
         super().__init__(parent)
         theme.configure_pyqtgraph()
         self.experiment = experiment or Experiment()
         self.session = TrainingSession(self.experiment, parent=self)
         self.settings = settings if settings is not None else QSettings(APP_NAME, APP_NAME)
-        self.setWindowTitle(APP_NAME)
+        self.setWindowTitle(APP_NAME)    # FileActions adds the file name below
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks |
                             QMainWindow.DockOption.AllowTabbedDocks)
 
@@ -132,6 +138,9 @@ class MainWindow(QMainWindow):
         self.status = StatusView()
         self.setStatusBar(self.status)
         self._build_menus()
+        self.file_actions = FileActions(self, self.experiment, self.session, self.settings,
+                                        menu=self.file_menu, recovery_path=recovery_path,
+                                        autosave_ms=autosave_ms)
         self._default_state = self.saveState(SETTINGS_VERSION)
 
         self.space_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
@@ -157,7 +166,7 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_menus(self) -> None:
-        #: File menu: the experiment-files issue adds New, Open, Save... here.
+        #: File menu: FileActions inserts New, Open, Save... above Quit.
         self.file_menu = self.menuBar().addMenu("&File")
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -212,6 +221,8 @@ class MainWindow(QMainWindow):
             dock.show()
 
     def closeEvent(self, event) -> None:
+        # FileActions' event filter has already asked about unsaved changes: a cancelled close
+        # never gets here, so training goes on.
         self.save_layout()
         self.session.shutdown()
         super().closeEvent(event)
