@@ -1,11 +1,18 @@
 """NN Playground: build a dense neural network by point and click and watch it learn.
 
     python main.py                          open the window on the default experiment
-    python main.py --screenshot PATH [--steps N] [--size WxH]
+    python main.py FILE_OR_PRESET           open an experiment file (.nnp) or a preset in it
+    python main.py [FILE] --screenshot PATH [--steps N] [--size WxH]
                                             train N steps offscreen and save the window as PNG
+    python main.py run FILE_OR_PRESET [--steps N | --epochs N] [--seed S] [--out DIR] [--json]
+                                            train without a window, write file, CSV and PNGs
+    python main.py list [--json]            list the presets
+    python main.py export FILE_OR_PRESET [--out DIR] [--name NAME]
+                                            a standalone PyTorch script, its weights, the CSV
 
-Sub-commands (``python main.py COMMAND ...``) are registered in ``COMMANDS``; the window is what
-runs when the first argument is not one of them.
+Sub-commands (``python main.py COMMAND ...``) are registered in ``COMMANDS`` (from
+``playground.cli``; they need no display); the window is what runs when the first argument is
+not one of them.
 """
 import argparse
 import os
@@ -13,22 +20,41 @@ import sys
 import tempfile
 import time
 
+import textwrap
+
+from playground.cli import COMMANDS as FILE_COMMANDS   # run, list, export: no Qt needed
+from playground.cli import EXIT_CODES_HELP
+
 #: name -> (help, add_arguments(parser), handler(args) -> exit code). Headless commands
-#: (``run``, ``list``) register here; they must not need a display.
-COMMANDS: dict = {}
+#: (``run``, ``list``, ``export``) register here; they must not need a display.
+COMMANDS: dict = dict(FILE_COMMANDS)
 
 DEFAULT_SCREENSHOT_STEPS = 1500
 SCREENSHOT_TIMEOUT_S = 120.0
 
 
 def window_parser() -> argparse.ArgumentParser:
+    commands = "\n".join(
+        textwrap.fill(help_text, 92, initial_indent=f"  {name:<8} ", subsequent_indent=" " * 11)
+        for name, (help_text, _, _) in COMMANDS.items())
     parser = argparse.ArgumentParser(
-        prog="main.py", description="Build a dense neural network by point and click, train "
-        "it, and watch it learn.",
-        epilog="Commands: " + (", ".join(COMMANDS) if COMMANDS else "none yet") +
-        " (python main.py COMMAND --help).")
-    parser.add_argument("file", nargs="?", default=None,
-                        help="experiment file to open (default: the built-in experiment)")
+        prog="main.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="%(prog)s [FILE_OR_PRESET] [--screenshot PATH [--steps N] [--size WxH]]\n"
+              "       %(prog)s COMMAND ...",
+        description="Build a dense neural network by point and click, train it, and watch it "
+                    "learn.\nWithout a COMMAND this opens the window, on FILE_OR_PRESET when "
+                    "given.",
+        epilog=f"commands (python main.py COMMAND --help for each):\n{commands}\n\n"
+               "examples:\n"
+               "  python main.py spiral.nnp                    open a file in the window\n"
+               "  python main.py xor                           open a preset in the window\n"
+               "  python main.py list                          the presets\n"
+               "  python main.py run spiral --epochs 100 --out runs/spiral --json\n"
+               "  python main.py export lesson.nnp --out torch-lesson\n\n"
+               + textwrap.fill(f"{EXIT_CODES_HELP}.", 92))
+    parser.add_argument("file", nargs="?", default=None, metavar="FILE_OR_PRESET",
+                        help="experiment file (.nnp) or example name (see 'main.py list') to "
+                             "open (default: the built-in experiment)")
     parser.add_argument("--screenshot", metavar="PATH",
                         help="build the window (offscreen without a display), train, save it "
                              "as PNG at PATH and exit")
@@ -67,33 +93,48 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def load_experiment(path: str | None):
-    """The experiment to open: the built-in default, or (later) one read from ``path``."""
+    """(experiment, document or None, file path or None) to open: the built-in default, or the
+    file or preset ``path`` names, read and checked. A bad file prints why and exits 1."""
+    from playground import cli
     from playground.experiment import Experiment
-    if path is not None:
-        raise SystemExit(f"Opening experiment files is not available yet: {path}")
-    return Experiment()
+    document, file_path, code = cli.document_for_window(path)   # prints the error itself
+    if code:
+        raise SystemExit(code)
+    return Experiment(document.values if document else None), document, file_path
 
 
 def run_window(args) -> int:
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from widgets import theme
     from widgets.main_window import MainWindow
 
+    # Read the file before any window exists: a bad one costs nothing and says why.
+    try:
+        experiment, document, file_path = load_experiment(args.file)
+    except SystemExit as exit:
+        return int(exit.code or 0)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("NN Playground")
     app.setOrganizationName("NN Playground")
     theme.apply(app)
-    experiment = load_experiment(args.file)
     if not args.screenshot:
         window = MainWindow(experiment)
+        if document is not None:
+            window.file_actions.open_document(document, file_path)  # weights and history too
         window.show()
+        QTimer.singleShot(0, window.file_actions.offer_recovery)  # only after a crash
         return app.exec()
     with tempfile.TemporaryDirectory() as tmp:
-        # A fresh layout, not the user's remembered one: screenshots are reproducible.
+        # A fresh layout, not the user's remembered one: screenshots are reproducible. No
+        # autosave, and no recovery file of the user's is touched.
         settings = QSettings(os.path.join(tmp, "layout.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(experiment, settings=settings)
+        window = MainWindow(experiment, settings=settings,
+                            recovery_path=os.path.join(tmp, "recovery.nnp"), autosave_ms=0)
+        if document is not None:
+            window.file_actions.open_document(document, file_path)
+        window.file_actions.ask_unsaved = lambda name: "discard"
         return save_screenshot(app, window, args.screenshot, args.steps, args.size)
 
 

@@ -1,12 +1,20 @@
 """Shared fixtures: Qt runs offscreen; main windows and sessions are closed (workers stopped)
-at teardown."""
+at teardown; window tests never block on a modal dialog; Hypothesis is deterministic."""
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 import playground  # noqa: E402,F401  (guards PySide6 6.12's refcount bug on Python 3.11)
+
+# CI must be deterministic: the same examples on every run (derandomize), and no deadline,
+# since numba compiles kernels inside the first examples. HYPOTHESIS_PROFILE=explore draws new
+# examples on a developer's machine.
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
@@ -16,10 +24,24 @@ def settings(tmp_path):
     return QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
 
 
+def _no_dialogs(actions) -> None:
+    """Answer the File menu's modal questions at once (offscreen, a modal dialog would wait
+    for a click that never comes): discard unsaved changes, decline recovery, cancel file
+    dialogs, and record errors in ``actions.errors`` instead of showing them."""
+    actions.errors = []
+    actions.ask_unsaved = lambda name: "discard"
+    actions.ask_recover = lambda doc: False
+    actions.ask_open_path = lambda *a: None
+    actions.ask_save_path = lambda *a: None
+    actions.ask_folder = lambda *a: None
+    actions.show_error = lambda title, text: actions.errors.append(text)
+
+
 @pytest.fixture
-def make_window(qtbot, settings):
-    """Factory: make_window(experiment=None, **values) -> a shown MainWindow; all are closed
-    (their workers stopped) at teardown."""
+def make_window(qtbot, settings, tmp_path):
+    """Factory: make_window(experiment=None, autosave_ms=0, **values) -> a shown MainWindow
+    whose dialogs answer at once (see _no_dialogs) and whose recovery file is in tmp_path; all
+    are closed (their workers stopped) at teardown."""
     from PySide6.QtWidgets import QApplication
 
     from playground.experiment import Experiment
@@ -29,8 +51,11 @@ def make_window(qtbot, settings):
     theme.apply(QApplication.instance())
     windows = []
 
-    def make(experiment=None, size=(1280, 720), **values):
-        window = MainWindow(experiment or Experiment(values or None), settings=settings)
+    def make(experiment=None, size=(1280, 720), autosave_ms=0, **values):
+        window = MainWindow(experiment or Experiment(values or None), settings=settings,
+                            recovery_path=tmp_path / f"recovery{len(windows)}.nnp",
+                            autosave_ms=autosave_ms)
+        _no_dialogs(window.file_actions)
         qtbot.addWidget(window)
         window.resize(*size)
         window.show()
@@ -39,6 +64,7 @@ def make_window(qtbot, settings):
 
     yield make
     for window in windows:
+        window.file_actions.ask_unsaved = lambda name: "discard"   # a test may have changed it
         window.close()
         assert not window.session._thread.isRunning()
 

@@ -35,21 +35,17 @@ def prepare(actions: FileActions, recorder: list | None = None) -> FileActions:
 
 
 @pytest.fixture
-def window_actions(make_window, settings, tmp_path):
-    """(window, actions) on a real main window (settings are saved and restored; the session
-    has no state hooks yet)."""
-    made = []
+def window_actions(make_window, tmp_path):
+    """(window, actions): a real main window and its own FileActions (the session saves and
+    restores weights, optimizer state and history), recovering from tmp_path/recovery.nnp."""
 
     def make(**values):
         window = make_window(**values)
-        actions = prepare(FileActions(window, window.experiment, window.session, settings,
-                                      recovery_path=tmp_path / "recovery.nnp", autosave_ms=0))
-        made.append(actions)
+        actions = prepare(window.file_actions)
+        actions.recovery_path = tmp_path / "recovery.nnp"
         return window, actions
 
-    yield make
-    for actions in made:
-        actions.ask_unsaved = lambda name: "discard"
+    return make
 
 
 class FakeSession(QObject):
@@ -266,19 +262,15 @@ def test_other_files_are_not_accepted(window_actions, tmp_path):
 
 
 # ---- autosave and recovery ----------------------------------------------------------------------
-def test_autosave_and_recovery_after_a_crash(make_window, settings, tmp_path):
+def test_autosave_and_recovery_after_a_crash(window_actions, tmp_path):
     recovery = tmp_path / "recovery.nnp"
-    w = make_window()
-    first = prepare(FileActions(w, w.experiment, w.session, settings, recovery_path=recovery,
-                                autosave_ms=0))
+    w, first = window_actions()
     assert not first.autosave() and not recovery.exists()     # nothing unsaved yet
     w.experiment.update({"dataset": "moons", "noise": 0.2})
     assert first.autosave() and recovery.exists()
     first.recovery_path = tmp_path / "elsewhere.nnp"          # "crash": the file stays
 
-    w2 = make_window()
-    second = prepare(FileActions(w2, w2.experiment, w2.session, settings,
-                                 recovery_path=recovery, autosave_ms=0))
+    w2, second = window_actions()
     offered = []
     second.ask_recover = lambda doc: offered.append(doc.meta["original_name"]) or True
     assert second.offer_recovery()
@@ -306,10 +298,10 @@ def test_recovery_of_a_running_instance_is_not_offered(window_actions):
     assert actions.recovery_path.exists()
 
 
-def test_autosave_timer_writes_while_modified(qtbot, make_window, settings, tmp_path):
-    w = make_window()
-    actions = prepare(FileActions(w, w.experiment, w.session, settings,
-                                  recovery_path=tmp_path / "r.nnp", autosave_ms=50))
+def test_autosave_timer_writes_while_modified(qtbot, make_window, tmp_path):
+    w = make_window(autosave_ms=50)
+    actions = prepare(w.file_actions)
+    actions.recovery_path = tmp_path / "r.nnp"
     w.experiment.set("l2", 0.01)
     assert actions.modified
     qtbot.waitUntil(lambda: (tmp_path / "r.nnp").exists(), timeout=TIMEOUT)
@@ -409,13 +401,11 @@ def test_open_document_adopts_a_document_read_elsewhere(window_actions, tmp_path
     assert w.windowTitle().startswith("Two moons (example)[*]") and actions.path is None
 
 
-def test_a_crashed_sessions_recovery_file_waits_until_offered(make_window, settings, tmp_path):
+def test_a_crashed_sessions_recovery_file_waits_until_offered(window_actions, tmp_path):
     recovery = tmp_path / "recovery.nnp"
     files.save(recovery, files.Document(Experiment({"noise": 0.4}).values(),
                                         meta={"pid": "999999999", "original_name": "lost"}))
-    w = make_window()
-    actions = prepare(FileActions(w, w.experiment, w.session, settings, recovery_path=recovery,
-                                  autosave_ms=0))
+    w, actions = window_actions()
     w.experiment.set("noise", 0.1)
     assert not actions.autosave()                 # does not overwrite the crashed session's work
     actions.open_document(presets.load("xor"))    # python main.py xor: opened before the offer
