@@ -21,7 +21,7 @@ import numpy as np
 
 from engine.trainer import Trainer
 from playground import export, files, pictures, pipeline
-from playground.history import History
+from playground.history import COLUMNS, History
 
 #: Without --steps or --epochs and without a stop condition in the file, train this many epochs.
 DEFAULT_EPOCHS = 50
@@ -155,18 +155,8 @@ class HeadlessRun:
     # ---- what gets recorded -------------------------------------------------------------------
     def record_row(self, result=None) -> None:
         """One history row, computed as the window's worker computes it."""
-        t, d = self.trainer, self.data
-        train_loss, train_acc = _evaluate(t, d.X_train, d.Y_train)
-        test_loss, test_acc = (_evaluate(t, d.X_test, d.Y_test) if len(d.X_test)
-                               else (math.nan, None))
-        lr = (float(result.learning_rates[-1]) if result is not None and
-              len(result.learning_rates) else self.config.learning_rate)
-        self.history.extend({
-            "step": np.array([t.step_count], float), "epoch": np.array([t.epoch], float),
-            "train_loss": np.array([train_loss]), "test_loss": np.array([test_loss]),
-            "train_accuracy": np.array([math.nan if train_acc is None else train_acc]),
-            "test_accuracy": np.array([math.nan if test_acc is None else test_acc]),
-            "learning_rate": np.array([lr])})
+        row = history_row(self.trainer, self.data, result, self.config.learning_rate)
+        self.history.extend({c: np.array([row[c]], dtype=np.float64) for c in COLUMNS})
 
     def document(self) -> files.Document:
         """The experiment as it is now, ready to save (weights saved only while finite)."""
@@ -197,6 +187,27 @@ class HeadlessRun:
             train_accuracy=None if regression else last("train_accuracy"),
             test_accuracy=None if regression else last("test_accuracy"),
             diverged=self.diverged, stopped=stopped, message=getattr(self, "message", ""))
+
+
+def history_row(trainer, data, result=None, learning_rate: float = math.nan) -> dict:
+    """One history row {column: float}, the one recipe of the window's worker and of headless
+    runs (so that a file continues the same whichever of them trained it): the step and epoch
+    counters, losses and accuracies on the full training and test splits (accuracy NaN for
+    regression, test values NaN without a test split), and the learning rate of the chunk's
+    last step (``learning_rate``, the configured rate, before any training).
+
+    data : pipeline.PreparedData;  result : what ``trainer.run(n)`` returned, or None
+    """
+    train_loss, train_acc = _evaluate(trainer, data.X_train, data.Y_train)
+    test_loss, test_acc = (_evaluate(trainer, data.X_test, data.Y_test) if len(data.X_test)
+                           else (math.nan, None))
+    lr = (float(result.learning_rates[-1]) if result is not None and
+          len(result.learning_rates) else float(learning_rate))
+    return {"step": trainer.step_count, "epoch": trainer.epoch,
+            "train_loss": train_loss, "test_loss": test_loss,
+            "train_accuracy": math.nan if train_acc is None else train_acc,
+            "test_accuracy": math.nan if test_acc is None else test_acc,
+            "learning_rate": lr}
 
 
 def _evaluate(trainer, X, Y) -> tuple[float, float | None]:

@@ -50,7 +50,7 @@ class TrainingSession(QObject):
     _controls_changed = Signal(int, int, float)
     _running_requested = Signal(bool)
     _advance_requested = Signal(int)
-    _reset_requested = Signal()
+    _reset_requested = Signal(int)
     _param_edited = Signal(int, float)
     _focus_changed = Signal(object)
     _stop_requested = Signal()
@@ -65,6 +65,8 @@ class TrainingSession(QObject):
         self.spec = None
         self.latest = None
         self.message = ""
+        #: Which run the snapshots belong to: bumped at every rebuild and every reset, so that
+        #: snapshots of an earlier run still on their way are dropped.
         self._generation = 0
         self._running = False
         self._data_key = None
@@ -187,8 +189,11 @@ class TrainingSession(QObject):
     def reset(self) -> None:
         """Back to the same initial weights, counters and history zeroed."""
         self.message = ""
+        # A new generation: snapshots of the old run still on their way are dropped, so their
+        # rows never reach the new history.
+        self._generation += 1
         self.history.clear()
-        self._reset_requested.emit()
+        self._reset_requested.emit(self._generation)
 
     def reinitialize(self) -> None:
         """New initial weights from the next seed (the seed is part of the experiment)."""

@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from engine.kernels import POS
+from playground.headless import history_row
 from playground.history import COLUMNS
 from playground.pipeline import PreparedData
 from playground.snapshot import Snapshot, frozen
@@ -155,9 +156,11 @@ class TrainingWorker(QObject):
                 return
         self._emit_snapshot()
 
-    @Slot()
-    def reset(self) -> None:
+    @Slot(int)
+    def reset(self, generation: int) -> None:
+        """Back to the initial weights; snapshots from now on carry ``generation``."""
         if self._trainer is not None:
+            self._job = _replace_job(self._job, generation=generation)
             self._trainer.reset()
             self._rows.clear()
             self._record_row()
@@ -249,18 +252,8 @@ class TrainingWorker(QObject):
 
     # ---- what gets recorded and drawn ----------------------------------------------------------
     def _record_row(self, result=None) -> None:
-        trainer, data = self._trainer, self._job.data
-        train_loss, train_acc = _evaluate(trainer, data.X_train, data.Y_train)
-        test_loss, test_acc = (_evaluate(trainer, data.X_test, data.Y_test) if len(data.X_test)
-                               else (math.nan, None))
-        lr = (float(result.learning_rates[-1]) if result is not None and
-              len(result.learning_rates) else self._job.config.learning_rate)
-        self._last_row = {
-            "step": trainer.step_count, "epoch": trainer.epoch,
-            "train_loss": train_loss, "test_loss": test_loss,
-            "train_accuracy": math.nan if train_acc is None else train_acc,
-            "test_accuracy": math.nan if test_acc is None else test_acc,
-            "learning_rate": lr}
+        self._last_row = history_row(self._trainer, self._job.data, result,
+                                     self._job.config.learning_rate)
         self._rows.append(self._last_row)
 
     def _emit_snapshot(self) -> None:
@@ -326,12 +319,6 @@ def divergence_message(step: int, config, nan: bool) -> str:
     what = "not a number (NaN)" if nan else "infinite"
     return (f"Training diverged at step {step:,}: the loss became {what}, so training paused. "
             f"The learning rate {lr:g} is probably too high: try {lr / 10:g}, then press Reset.")
-
-
-def _evaluate(trainer, X, Y) -> tuple[float, float | None]:
-    with np.errstate(all="ignore"):
-        loss, acc = trainer.evaluate(X, Y)
-    return float(loss), (None if acc is None else float(acc))
 
 
 def _none_if_nan(v: float) -> float | None:

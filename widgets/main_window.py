@@ -46,9 +46,11 @@ class Banner(QFrame):
         self.close_button.clicked.connect(self.hide)
         self.hide()
 
-    def show_text(self, text: str, error: bool) -> None:
+    def show_text(self, text: str, error: bool, offer_reset: bool | None = None) -> None:
+        """Show ``text`` (red when ``error``), with the Reset button when ``offer_reset``
+        (default: for errors, which are training errors unless said otherwise)."""
         self.text.setText(text)
-        self.action.setVisible(error)
+        self.action.setVisible(error if offer_reset is None else offer_reset)
         self.setProperty("kind", "error" if error else "info")
         self.style().unpolish(self)
         self.style().polish(self)
@@ -149,7 +151,7 @@ class MainWindow(QMainWindow):
         self.banner.action.clicked.connect(self._on_banner_reset_clicked)
         self.session.snapshot_ready.connect(self.status.set_snapshot)
         self.session.paused.connect(self._on_session_paused)
-        self.session.failed.connect(lambda message: self.show_message(message, error=True))
+        self.session.failed.connect(self._on_session_failed)
         self.session.network_rebuilt.connect(self._on_session_network_rebuilt)
         self.resize(1280, 720)
         self._restore_layout()
@@ -183,10 +185,16 @@ class MainWindow(QMainWindow):
 
     # ---- messages ---------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = False) -> None:
-        """Say something to the user: in the status bar, and in the banner when it matters."""
+        """Say something to the user: in the status bar, and in the banner when it matters.
+        (An error here is about the user's input or files, not training: no Reset button,
+        which would throw the trained weights away.)"""
         self.status.showMessage(text, 8000)
         if error:
-            self.banner.show_text(text, error=True)
+            self.banner.show_text(text, error=True, offer_reset=False)
+
+    def _on_session_failed(self, message: str) -> None:
+        self.status.showMessage(message, 8000)
+        self.banner.show_text(message, error=True)
 
     def _on_session_paused(self, reason: str, message: str) -> None:
         self.status.showMessage(message, 10000)

@@ -170,3 +170,94 @@ def test_shutdown_while_training_stops_the_thread(qtbot, make_session):
     next_snapshot(qtbot, session, lambda: None, lambda s: s.step > 0)
     session.shutdown()
     assert not session._thread.isRunning() and not session.running
+
+
+# ---- the whole run, for files: run_state and load_document ------------------------------------
+def _step_of(state: dict) -> int:
+    from engine import kernels as K
+    return int(state["trainer"]["state"][K.STEP])
+
+
+def test_run_state_while_playing_holds_every_row_up_to_the_trainers_step(qtbot, make_session):
+    _, session = make_session(**SMALL, steps_per_frame=7)
+    first_snapshot(qtbot, session)
+    session.play()
+    next_snapshot(qtbot, session, lambda: None, lambda s: s.step >= 150)
+    state = session.run_state()                   # taken between two compiled calls
+    assert session.running
+    session.pause()
+    steps = state["history"]["step"]
+    assert steps[0] == 0 and steps[-1] == _step_of(state)
+    np.testing.assert_array_equal(np.diff(steps), 7)   # no frame missing, none twice
+    assert {len(column) for column in state["history"].values()} == {len(steps)}
+
+
+def test_run_state_after_shutdown_is_none(qtbot, make_session):
+    _, session = make_session(**SMALL)
+    first_snapshot(qtbot, session)
+    assert session.run_state() is not None
+    session.shutdown()
+    assert session.run_state() is None            # and does not wait for a stopped thread
+
+
+def test_load_document_continues_bit_identically(qtbot, make_session):
+    """Train N steps, take the run, load it into another session, train M more: the same
+    weights, optimizer state and history as N + M without stopping (adam with a decaying
+    schedule and dropout, so moments, the schedule's clock and the dropout draws all count)."""
+    values = dict(SMALL, steps_per_frame=10, optimizer="adam", schedule="exponential",
+                  schedule_params={"k": 0.01},
+                  layers=(Layer(5, "tanh", dropout=0.2), Layer(4, "relu")))
+    experiment, a = make_session(**values)
+    first_snapshot(qtbot, a)
+    next_snapshot(qtbot, a, lambda: a.step(40), lambda s: s.step == 40)
+    saved = a.run_state()
+
+    other, b = make_session(n_points=60, dataset="xor", seed=9)
+    first_snapshot(qtbot, b)
+    next_snapshot(qtbot, b, lambda: b.load_document(experiment.values(), saved["trainer"],
+                                                    saved["history"]),
+                  lambda s: s.generation == b.generation)
+    assert other.values() == experiment.values() and b.latest.step == 40
+    np.testing.assert_array_equal(b.latest.params, saved["trainer"]["params"])
+    assert b.latest.train_loss == a.latest.train_loss      # the restored last row
+    for session in (a, b):
+        next_snapshot(qtbot, session, lambda s=session: s.step(60), lambda s: s.step == 100)
+    ra, rb = a.run_state(), b.run_state()
+    for key in ("params", "initial_params", "state", "slots"):
+        np.testing.assert_array_equal(rb["trainer"][key], ra["trainer"][key])
+    for column, expected in ra["history"].items():
+        np.testing.assert_array_equal(rb["history"][column], expected, err_msg=column)
+    np.testing.assert_array_equal(b.history.column("step"), np.arange(0, 101, 10))
+
+
+def test_load_document_without_a_trainer_builds_fresh_weights(qtbot, make_session):
+    experiment, session = make_session(**SMALL)
+    first_snapshot(qtbot, session)
+    next_snapshot(qtbot, session, lambda: session.step(30))
+    values = dict(experiment.values(), learning_rate=0.05)      # a live field only
+    fresh = next_snapshot(qtbot, session, lambda: session.load_document(values),
+                          lambda s: s.generation == session.generation)
+    assert fresh.step == 0 and experiment.learning_rate == 0.05 and len(session.history) == 1
+    again = next_snapshot(qtbot, session, lambda: session.load_document(values),
+                          lambda s: s.generation == session.generation)   # nothing changed
+    np.testing.assert_array_equal(again.params, fresh.params)
+
+
+def test_a_snapshot_in_flight_at_reset_does_not_reach_the_new_history(qtbot, make_session):
+    """Reset while playing: a snapshot the worker sent just before the reset arrives after it;
+    its rows belong to the old run and must not enter the new history (a file saved then would
+    hold a history going back in steps, which no loader accepts)."""
+    import time
+    _, session = make_session(**SMALL, steps_per_frame=5)
+    first_snapshot(qtbot, session)
+    session.play()
+    next_snapshot(qtbot, session, lambda: None, lambda s: s.step >= 50)
+    qtbot.waitUntil(session._worker.consumer_ready.is_set, timeout=TIMEOUT)
+    time.sleep(0.2)                    # the worker sends a snapshot; the GUI has not taken it
+    session.pause()
+    session.reset()
+    qtbot.waitUntil(lambda: session.latest.step == 0, timeout=TIMEOUT)
+    qtbot.wait(100)
+    state = session.run_state()
+    np.testing.assert_array_equal(state["history"]["step"], [0])
+    np.testing.assert_array_equal(session.history.column("step"), [0])
