@@ -3,7 +3,16 @@ and the helper every panel uses to send a value to the experiment and show why i
 import math
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolTip, QWidget)
+from PySide6.QtGui import QFont, QPainter
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QToolTip,
+    QWidget,
+)
 
 from playground.experiment import InvalidValue
 
@@ -37,6 +46,47 @@ def hint_label(text: str) -> QLabel:
     label.setProperty("role", "hint")
     label.setWordWrap(True)
     return label
+
+
+class ValueLabel(QLabel):
+    """A label for a number that changes every frame, at a fixed size made for ``widest``; a
+    longer text (a diverged loss, 2.06e+176) is drawn in a smaller font instead of widening it.
+
+    A label whose size may change asks every layout up to the window to redo itself at each
+    new text (and the window then repaints the dock separators); a fixed-size one does not.
+    """
+
+    def __init__(self, widest: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._widest = widest
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._fit()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            self._fit()
+
+    def _fit(self) -> None:
+        metrics = self.fontMetrics()
+        margins = self.contentsMargins()
+        self.setFixedSize(metrics.horizontalAdvance(self._widest) + 6 + margins.left() +
+                          margins.right(), metrics.height() + 2 + margins.top() +
+                          margins.bottom())
+
+    def paintEvent(self, event) -> None:
+        text = self.text()
+        room = self.contentsRect().width() - 2
+        needed = self.fontMetrics().horizontalAdvance(text)
+        if needed <= room:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        font = QFont(self.font())
+        font.setPointSizeF(max(1.0, font.pointSizeF() * room / needed))
+        painter.setFont(font)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.contentsRect(), int(self.alignment()), text)
 
 
 class ValueSlider(QWidget):

@@ -1,21 +1,60 @@
-"""Train and test loss curves (linear or log, hover readout, peak downsampling) and accuracy."""
+"""Train and test loss curves (linear or log, hover readout, peak downsampling) and accuracy.
+
+The axes' ranges are set by hand in nice steps (0 to 500 steps, then to 1000...), so they stay
+put between refreshes and their cached pictures stay valid; the curves are bare polylines
+(``LineItem``) that skip pyqtgraph's per-item bookkeeping, decimated to twice the plot's width
+in pixels by keeping each bin's lowest and highest value (peak downsampling).
+"""
 import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import QPainter, QPainterPath
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from widgets import theme
-from widgets.controls import send
+from widgets.controls import ValueLabel, send
 
 REFRESH_SECONDS = 0.1
+NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceil(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k at or above value (an axis end
+    that stays put while the data grows towards it, so the axes are not redrawn at every
+    refresh)."""
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    scale = 10.0 ** np.floor(np.log10(value))
+    return float(next(m for m in NICE_STEPS if m * scale >= value * (1 - 1e-12)) * scale)
+
+
+def short_number(value: float) -> str:
+    """3 significant digits, exponent without + or leading zeros: 1500, 2e5, 1e176, 2.5e-7."""
+    text = f"{value:.3g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+class NumberAxis(pg.AxisItem):
+    """Tick labels that stay short for any size (a diverged loss reaches 1e176): 0.25, 1500,
+    2e5, 1e176."""
+
+    def tickStrings(self, values, scale, spacing):
+        if self.logMode or not len(values) or \
+                max(abs(float(v) * scale) for v in values) < 1e4:
+            return super().tickStrings(values, scale, spacing)
+        return [short_number(float(v) * scale) for v in values]
 
 
 def _style_plot(plot: pg.PlotItem, y_label: str, x_label: bool) -> None:
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setMenuEnabled(False)
     plot.hideButtons()
+    plot.setMouseEnabled(False, False)     # the ranges are the panel's (see _fit_ranges)
     plot.setLabel("left", y_label)
     if x_label:
         plot.setLabel("bottom", "step")
@@ -29,12 +68,49 @@ def _style_plot(plot: pg.PlotItem, y_label: str, x_label: bool) -> None:
     theme.cache_axes(plot)
 
 
-def _curve(plot: pg.PlotItem, color: str, name: str, dashed: bool = False) -> pg.PlotDataItem:
-    pen = pg.mkPen(color, width=2.5,
-                   style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
-    item = plot.plot(pen=pen, name=name)
-    item.setDownsampling(auto=True, method="peak")
-    item.setClipToView(True)
+def peak_decimate(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most about ``points`` points of the polyline (x, y): bins of consecutive points each
+    kept as their lowest and highest y (NaN ignored), so no spike is lost."""
+    n = len(x)
+    if n <= points:
+        return x, y
+    k = -(-2 * n // points)
+    m = n - n % k
+    xb, yb = x[:m].reshape(-1, k), y[:m].reshape(-1, k)
+    xs = np.column_stack([xb[:, 0], xb[:, -1]]).ravel()
+    ys = np.column_stack([np.fmin.reduce(yb, axis=1), np.fmax.reduce(yb, axis=1)]).ravel()
+    return np.concatenate([xs, x[m:]]), np.concatenate([ys, y[m:]])
+
+
+class LineItem(pg.GraphicsObject):
+    """A curve drawn as one path through its finite points (gaps where a value is NaN or
+    infinite). ``xData`` and ``yData`` are the points given to ``setData``."""
+
+    def __init__(self, pen):
+        super().__init__()
+        self.pen = pen
+        self.xData = self.yData = None
+        self._path = QPainterPath()
+
+    def setData(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.xData, self.yData = x, y
+        self._path = pg.arrayToQPath(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
+                                     connect="finite") if len(x) > 1 else QPainterPath()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        view = self.getViewBox()       # the whole plot: the ranges are fixed, the pen is wide
+        return view.viewRect() if view is not None else self._path.boundingRect()
+
+    def paint(self, painter, *args) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.pen)
+        painter.drawPath(self._path)
+
+
+def _curve(plot: pg.PlotItem, color: str) -> LineItem:
+    item = LineItem(pg.mkPen(color, width=2.5))
+    plot.addItem(item)
     return item
 
 
@@ -56,14 +132,17 @@ class CurvesPanel(QWidget):
             head.setProperty("role", "hint")
             head.setStyleSheet(f"color: {color}; font-weight: bold;")
             numbers.addWidget(head, 0, col)
+        self.row_titles = {}
         for row, (kind, title) in enumerate((("loss", "Loss"), ("accuracy", "Accuracy")),
                                             start=1):
             label = QLabel(title)
             label.setProperty("role", "hint")
             numbers.addWidget(label, row, 0)
+            self.row_titles[kind] = label
             for col, (split, color) in enumerate((("train", theme.TRAIN_CURVE),
                                                   ("test", theme.TEST_CURVE)), start=1):
-                value = QLabel("\u2013")
+                value = ValueLabel("100.0%")
+                value.setText("\u2013")
                 value.setFont(theme.font(4, bold=True))
                 value.setStyleSheet(f"color: {color};")
                 numbers.addWidget(value, row, col)
@@ -77,17 +156,26 @@ class CurvesPanel(QWidget):
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumHeight(110)
-        self.loss_plot = self.graphics.addPlot(row=0, col=0)
+        self.loss_plot = self.graphics.addPlot(row=0, col=0, axisItems={
+            "left": NumberAxis("left"), "bottom": NumberAxis("bottom")})
         _style_plot(self.loss_plot, "loss", x_label=False)
         # The coloured numbers above are the legend: train in ink, test in orange.
-        self.train_curve = _curve(self.loss_plot, theme.TRAIN_CURVE, "train")
-        self.test_curve = _curve(self.loss_plot, theme.TEST_CURVE, "test")
-        self.accuracy_plot = self.graphics.addPlot(row=1, col=0)
+        self.train_curve = _curve(self.loss_plot, theme.TRAIN_CURVE)
+        self.test_curve = _curve(self.loss_plot, theme.TEST_CURVE)
+        self.accuracy_plot = self.graphics.addPlot(row=1, col=0, axisItems={
+            "bottom": NumberAxis("bottom")})
         _style_plot(self.accuracy_plot, "accuracy", x_label=True)
-        self.accuracy_plot.setYRange(0, 1.02, padding=0)
+        self.accuracy_plot.setYRange(-0.08, 1.08, padding=0)
+        self.accuracy_plot.getAxis("left").setTicks([[(0.0, "0%"), (0.5, "50%"),
+                                                      (1.0, "100%")], []])
         self.accuracy_plot.setXLink(self.loss_plot)
-        self.train_accuracy = _curve(self.accuracy_plot, theme.TRAIN_CURVE, "train")
-        self.test_accuracy = _curve(self.accuracy_plot, theme.TEST_CURVE, "test")
+        # Ranges are set by hand, in nice steps: autorange would move the axes (and redraw
+        # them) at every refresh.
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.disableAutoRange()
+        self._x_end, self._y_end = 0.0, None
+        self.train_accuracy = _curve(self.accuracy_plot, theme.TRAIN_CURVE)
+        self.test_accuracy = _curve(self.accuracy_plot, theme.TEST_CURVE)
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(1, 2)
         self.graphics.ci.layout.setVerticalSpacing(0)
@@ -121,21 +209,33 @@ class CurvesPanel(QWidget):
     # ---- model -> view ----------------------------------------------------------------------
     def set_snapshot(self, snapshot) -> None:
         """Redraw at most every REFRESH_SECONDS (curves need no 60 Hz); the last one waits."""
+        if not self.isVisible():
+            return                          # brought up to date when shown
         now = time.perf_counter()
         if now - self._refreshed >= REFRESH_SECONDS:
             self.refresh()
         elif not self._pending.isActive():
             self._pending.start(int(REFRESH_SECONDS * 1000))
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh()
+
     def refresh(self) -> None:
         self._refreshed = time.perf_counter()
         self._pending.stop()
         h = self.session.history
         steps = h.column("step")
-        self.train_curve.setData(steps, h.column("train_loss"))
-        self.test_curve.setData(steps, h.column("test_loss"))
-        self.train_accuracy.setData(steps, h.column("train_accuracy"))
-        self.test_accuracy.setData(steps, h.column("test_accuracy"))
+        points = max(200, 2 * int(self.loss_plot.vb.width()))
+        for item, name in ((self.train_curve, "train_loss"), (self.test_curve, "test_loss"),
+                           (self.train_accuracy, "train_accuracy"),
+                           (self.test_accuracy, "test_accuracy")):
+            y = h.column(name)
+            if self.experiment.log_loss and "loss" in name:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    y = np.log10(y)
+            item.setData(*peak_decimate(steps, y, points))
+        self._fit_ranges(steps)
         has_accuracy = self.session.data is not None and self.session.data.task != "regression"
         shown = self.accuracy_plot.scene() is not None
         if has_accuracy and not shown:
@@ -144,6 +244,10 @@ class CurvesPanel(QWidget):
         elif shown and not has_accuracy:
             self.graphics.removeItem(self.accuracy_plot)
             self._style_axes_for(accuracy=False)
+        if has_accuracy != self.row_titles["accuracy"].isVisibleTo(self):
+            for widget in (self.row_titles["accuracy"], self.readout["train_accuracy"],
+                           self.readout["test_accuracy"]):
+                widget.setVisible(has_accuracy)        # no accuracy for a regression
         for key, label in self.readout.items():
             value = h.last(key) if len(h) else float("nan")
             if not np.isfinite(value):
@@ -152,6 +256,27 @@ class CurvesPanel(QWidget):
                 label.setText(f"{value * 100:.1f}%")
             else:
                 label.setText(theme.number(value))
+
+    def _fit_ranges(self, steps: np.ndarray) -> None:
+        """Step axis from 0 to the next nice number past the last step; loss axis from 0 to the
+        next nice number past the largest finite loss (log scale: the finite losses' span)."""
+        h = self.session.history
+        x_end = nice_ceil(float(steps[-1])) if len(steps) else 1.0
+        if x_end != self._x_end:
+            self._x_end = x_end
+            self.loss_plot.setXRange(0.0, x_end, padding=0.02)
+        losses = np.concatenate([h.column("train_loss"), h.column("test_loss")])
+        losses = losses[np.isfinite(losses)]
+        if self.experiment.log_loss:
+            positive = losses[losses > 0]
+            lo, hi = (np.log10(positive.min()), np.log10(positive.max())) if len(positive) \
+                else (-2.0, 0.0)
+            y_range = (np.floor(lo * 2) / 2, max(np.ceil(hi * 2) / 2, np.floor(lo * 2) / 2 + 0.5))
+        else:
+            y_range = (0.0, nice_ceil(float(losses.max())) if len(losses) else 1.0)
+        if y_range != self._y_end:
+            self._y_end = y_range
+            self.loss_plot.setYRange(*y_range, padding=0.02)
 
     def _style_axes_for(self, accuracy: bool) -> None:
         """The step axis sits under the lowest plot: the accuracy plot when it is shown."""
@@ -166,6 +291,8 @@ class CurvesPanel(QWidget):
             with QSignalBlocker(self.log_scale):
                 self.log_scale.setChecked(self.experiment.log_loss)
             self.loss_plot.setLogMode(y=self.experiment.log_loss)
+            self._y_end = None
+            self.refresh()
 
     def _on_scene_mouse_moved(self, pos) -> None:
         vb = self.loss_plot.vb

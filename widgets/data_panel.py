@@ -4,8 +4,18 @@ change is pushed back into the controls under a signal blocker."""
 import numpy as np
 from PySide6.QtCore import QPointF, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QGridLayout, QPushButton, QScrollArea,
-                               QSpinBox, QToolButton, QVBoxLayout, QWidget, QLabel)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground import catalog, pipeline
 from playground.fields import FIELDS_BY_NAME

@@ -3,64 +3,51 @@
 Each link's colour is the sign of its weight (blue positive, orange negative) and its thickness
 the size. Hovering a link shows the weight; clicking a link or a neuron's bias square opens a small
 editor to type a new value; hovering a hidden neuron asks for its map in the large view.
+
+Painting is layered for speed: a background pixmap holds what changes rarely (links, tile frames,
+labels) and is redrawn only when a link's drawn colour or width changes; each frame then blits it,
+blits every neuron map as a ready-made 32-bit image at its on-screen size, and draws the biases.
 """
+import math
 import time
 from functools import lru_cache
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import (QColor, QDoubleValidator, QImage, QPainter, QPainterPath, QPen,
-                           QPixmap)
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QDoubleValidator,
+    QPainter,
+    QPen,
+    QPixmap,
+    QRegion,
+)
 from PySide6.QtWidgets import QLineEdit, QToolTip, QWidget
 
 from widgets import network_geometry as geo
 from widgets import theme
+from widgets.network_links import LinkLayer
+from widgets.neuron_tiles import ColumnColours, TileColumn
 
 HOVER_DISTANCE = 5.0
-LINK_FRAME_SECONDS = 0.05
-_WHITE = np.array([255.0, 255.0, 255.0])
-_POSITIVE = np.array(QColor(theme.POSITIVE).getRgb()[:3], dtype=float)
-_NEGATIVE = np.array(QColor(theme.NEGATIVE).getRgb()[:3], dtype=float)
+LINK_FRAME_SECONDS = 0.05     # links are redrawn at most this often (and only when they change)
+LINK_SLICE_SECONDS = 0.004    # in slices of this long, between which events are handled
+LINK_REST = 3.0               # after a redraw that took t seconds, none for LINK_REST * t
+FRAME_COLOR = "#9CA3AF"
 HINT = "Hover a neuron to see it large \u00b7 click a link or a bias square to edit it"
 
 
-def map_images(maps: np.ndarray, scale: float | None = None) -> tuple[list[QImage], np.ndarray]:
-    """QImages (y up) of maps (n, M, M) coloured by the diverging map over [-scale, scale].
-
-    Returns the images and the pixel buffer they point into (keep both alive together).
-    """
-    if scale is None:
-        scale = max(1.0, float(np.max(np.abs(maps))) if maps.size else 1.0)
-    index = np.clip((maps / scale + 1.0) * 127.5, 0, 255).astype(np.uint8)
-    rgb = np.ascontiguousarray(theme.TILE_LUT[index][:, ::-1, :, :])
-    n, m = rgb.shape[0], rgb.shape[1]
-    images = [QImage(rgb[k].data, m, m, 3 * m, QImage.Format.Format_RGB888) for k in range(n)]
-    return images, rgb
-
-
-def _link_path(start, end) -> QPainterPath:
-    (x0, y0), (x1, y1) = start, end
-    mx = (x0 + x1) / 2
-    path = QPainterPath(QPointF(x0, y0))
-    path.cubicTo(QPointF(mx, y0), QPointF(mx, y1), QPointF(x1, y1))
-    return path
+_WHITE_PEN = QPen(QColor("#FFFFFF"), 1)
 
 
 @lru_cache(maxsize=512)
-def _pen(sign: int, level: int) -> QPen:
-    """Opaque pen (pre-mixed with the white background: opaque strokes paint twice as fast)."""
-    strength = 0.3 + 0.7 * level / 16
-    rgb = _WHITE + ((_POSITIVE if sign > 0 else _NEGATIVE) - _WHITE) * strength
-    color = QColor(*(int(v) for v in rgb))
-    width = 0.6 + 6.0 * level / 16
-    return QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
-
-
-def _link_pen(w: float) -> QPen:
-    """Colour by sign, strength and width by size (|w| >= 2 is full), in 17 steps."""
-    if not np.isfinite(w):
-        return _pen(1, 0)
-    return _pen(1 if w > 0 else -1, int(round(min(abs(w) / 2.0, 1.0) * 16)))
+def _bias_brush(value: float) -> QBrush:
+    """Blue for a positive bias, orange for a negative one, more opaque the larger (|b| >= 1
+    is opaque); faint when not finite."""
+    color = QColor(theme.POSITIVE if value > 0 else theme.NEGATIVE)
+    color.setAlphaF(0.35 + 0.65 * min(abs(value), 1.0) if math.isfinite(value) else 0.2)
+    return QBrush(color)
 
 
 class NetworkCanvas(QWidget):
@@ -72,29 +59,33 @@ class NetworkCanvas(QWidget):
         super().__init__(parent)
         self.session = session
         self.setMouseTracking(True)
+        # Every pixel is painted from the background pixmap: Qt need not clear behind it.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumHeight(geo.HEADER_HEIGHT + 160)
         self._units: list[int] = []
         self._widths: list[float] | None = None
+        self._colours: list[ColumnColours] = []
         self._repaint_pending = False
+        self._pending = None                 # the snapshot that came while hidden
         self._geometry: geo.Geometry | None = None
         self._headers: list[QWidget] = []
-        self._images: list[list[QImage]] = []
-        self._buffers: list[np.ndarray] = []
+        self._tiles: list[TileColumn] = []
         self._weights: list = []
-        self._links: list[tuple[np.ndarray, np.ndarray]] = []
-        self._paths: list[list[QPainterPath]] = []
-        self._path_cache: list[list[QPainterPath]] = []
-        self._paths_valid = False
-        self._links_dirty = True
-        self._links_drawn = 0.0
-        self._link_pixmap: QPixmap | None = None
-        self._link_timer = QTimer(self)
-        self._link_timer.setSingleShot(True)
-        self._link_timer.timeout.connect(self.update)
+        self.links = LinkLayer()
+        self._background: QPixmap | None = None
+        self._back: QPixmap | None = None           # the links being redrawn
+        self._back_painter: QPainter | None = None
+        self._links_started = self._links_ended = 0.0
+        self._background_timer = QTimer(self)
+        self._background_timer.setSingleShot(True)
+        self._background_timer.timeout.connect(self._on_background_timer_timeout)
         self._hover = None
         self._focus = None
         self._edit_target = None
         self._column_labels: list[list[str]] = []
+        self._column_names: list[str] = []
+        self._tile_region = QRegion()
+        self._bias_rects: list[list[QRectF]] = []
         self.editor = QLineEdit(self)
         self.editor.setValidator(QDoubleValidator(-1e6, 1e6, 8, self.editor))
         self.editor.setFixedWidth(120)
@@ -102,42 +93,51 @@ class NetworkCanvas(QWidget):
         self.editor.returnPressed.connect(self._on_editor_return_pressed)
         self.editor.editingFinished.connect(self.editor.hide)
 
+    @property
+    def _links(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per layer, the (k, 2) (row, col) pairs of the drawn links and their (k, S, 2) curves."""
+        return self.links.links
+
     # ---- structure and data ----------------------------------------------------------------
-    def set_structure(self, units: list[int], headers: list[QWidget],
-                      labels: list[list[str]], widths: list[float] | None = None) -> None:
-        """Columns of ``units`` neurons, each with a header widget, per-tile labels and a least
-        width."""
+    def set_structure(self, units: list[int], headers: list[QWidget], labels: list[list[str]],
+                      widths: list[float] | None = None,
+                      colours: list[ColumnColours] | None = None,
+                      names: list[str] | None = None) -> None:
+        """Columns of ``units`` neurons, each with a header widget, per-tile labels, a least
+        width, how its maps are coloured and a name for tooltips."""
         self._units = list(units)
         self._widths = widths
         self._headers = headers
         self._column_labels = labels
+        self._colours = list(colours) if colours else [ColumnColours()] * len(units)
+        self._column_names = list(names) if names else [""] * len(units)
         for header in headers:
             header.setParent(self)
             header.show()
-        self._images = [[] for _ in units]
-        self._buffers = [np.empty(0) for _ in units]
+        self._tiles = [TileColumn(c) for c in self._colours]
         self._weights = []
-        self._links = []
-        self._paths_valid = False
+        self.links.clear()
         self._hover = None
         self._relayout()
 
     def set_snapshot(self, snapshot) -> None:
-        """Recolour every tile and link from a snapshot (and the session's input maps)."""
-        if not self._units:
+        """Recolour every tile and link from a snapshot (and the session's input maps); a
+        hidden canvas keeps the snapshot for when it shows."""
+        if not self.isVisible():
+            self._pending = snapshot
             return
-        data = self.session.data
-        columns = [data.feature_maps] + list(snapshot.neuron_maps)
-        if data.task == "regression":
-            columns.append(snapshot.output_map)
-        else:
-            columns.append(np.clip(snapshot.output_map * 2.0 - 1.0, -1.0, 1.0))
+        self._pending = None
+        if not self._units or self._geometry is None:
+            return
+        columns = [self.session.data.feature_maps] + list(snapshot.neuron_maps) + \
+            [snapshot.output_map]
+        ratio = self.devicePixelRatioF()
         for c, maps in enumerate(columns[:len(self._units)]):
             if len(maps) == self._units[c]:
-                scale = 1.0 if c == len(columns) - 1 and data.task != "regression" else None
-                self._images[c], self._buffers[c] = map_images(maps, scale)
+                self._tiles[c].set_maps(maps, self._geometry.columns[c].tile, ratio)
         self._weights = self.session.layer_params(snapshot.params)
-        self._update_links()
+        self.links.set_weights(self._weights, self._geometry)
+        self._redraw_links_when_due()
         # Paint on the next turn of the event loop, on its own: the plots paint in another turn,
         # so input events and timers get in between the two instead of waiting for both.
         if not self._repaint_pending:
@@ -146,8 +146,19 @@ class NetworkCanvas(QWidget):
 
     def _repaint_now(self) -> None:
         self._repaint_pending = False
-        if self.isVisible():
-            self.repaint()
+        if self.isVisible():           # the links are redrawn apart: only the tiles change
+            self.repaint(self._tile_region)
+
+    def _tile_area(self) -> QRegion:
+        """Where the tiles and their bias squares are: one rectangle per column."""
+        region = QRegion()
+        for col in self._geometry.columns:
+            if len(col.tiles):
+                (x0, y0), (x1, y1) = col.tiles.min(axis=0), col.tiles.max(axis=0)
+                pad = 14
+                region += QRect(int(x0) - pad, int(y0) - 4, int(x1 - x0 + col.tile) + pad + 4,
+                                int(y1 - y0 + col.tile) + pad)
+        return region
 
     def set_focus(self, key) -> None:
         self._focus = key
@@ -164,136 +175,187 @@ class NetworkCanvas(QWidget):
     def _relayout(self) -> None:
         if not self._units:
             return
-        height = self.parentWidget().height() if self.parentWidget() else self.height()
-        self._geometry = geo.layout(self._units, max(height, geo.HEADER_HEIGHT + 160),
-                                    self._widths)
+        least = geo.HEADER_HEIGHT + 160
+        height = max(self.parentWidget().height() if self.parentWidget() else self.height(),
+                     least)
+        self._geometry = geo.layout(self._units, height, self._widths, self.width())
         self.setMinimumWidth(int(self._geometry.width))
-        self.setMinimumHeight(int(max(self._geometry.height, geo.HEADER_HEIGHT + 160)))
+        # Taller than the view only when even the smallest tiles overflow it (then it scrolls);
+        # otherwise the tiles shrink with the view, whichever way it is resized.
+        self.setMinimumHeight(int(self._geometry.height) if self._geometry.height > height + 1
+                              else least)
         for header, col in zip(self._headers, self._geometry.columns):
             header.setGeometry(int(col.x), 4, int(col.width), geo.HEADER_HEIGHT - 8)
-        self._paths_valid = False
-        self._update_links()
+        ratio = self.devicePixelRatioF()
+        for tiles, col in zip(self._tiles, self._geometry.columns):
+            tiles.resize(col.tile, ratio)
+        self._tile_region = self._tile_area()
+        self._bias_rects = [[QRectF(*self._geometry.bias_rect(c, u))
+                             for u in range(len(col.tiles))]
+                            for c, col in enumerate(self._geometry.columns)]
+        self.links.cancel()
+        self.links.set_weights(self._weights, self._geometry)
+        self._background = None
         self.update()
-
-    def _update_links(self) -> None:
-        """Which links to draw, their curves (for hit tests) and paths (for painting). Paths
-        are kept while the same links are shown; only large layers change their shown set."""
-        g = self._geometry
-        old = self._links
-        self._links, self._paths = [], []
-        self._links_dirty = True
-        if g is None or len(self._weights) != len(g.columns) - 1:
-            return
-        for l, (W, _) in enumerate(self._weights):
-            pairs = geo.shown_links(W)
-            left, right = g.columns[l], g.columns[l + 1]
-            if W.shape != (len(left.tiles), len(right.tiles)):
-                self._links, self._paths = [], []
-                return
-            if self._paths_valid and l < len(old) and np.array_equal(old[l][0], pairs):
-                self._links.append(old[l])
-                self._paths.append(self._path_cache[l])
-                continue
-            curves = np.array([geo.link_curve(left.right_anchor(i), right.left_anchor(j))
-                               for i, j in pairs]).reshape(len(pairs), geo.LINK_SAMPLES, 2)
-            self._links.append((pairs, curves))
-            self._paths.append([_link_path(c[0], c[-1]) for c in curves])
-        self._path_cache = self._paths
-        self._paths_valid = True
 
     # ---- painting ---------------------------------------------------------------------------
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#FFFFFF"))
         g = self._geometry
         if g is None:
+            painter.fillRect(self.rect(), QColor("#FFFFFF"))
             return
-        painter.drawPixmap(0, 0, self._link_layer())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self._paint_hovered_link(painter)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        background = self._background_layer()
+        ratio = background.devicePixelRatio()
+        for rect in event.region():      # copy only what is repainted (a clipped full-size
+            source = QRectF(rect.x() * ratio, rect.y() * ratio,    # blit costs ten times more)
+                            rect.width() * ratio, rect.height() * ratio)
+            painter.drawPixmap(QRectF(rect), background, source)
+        if self._hover and self._hover[0] == "link":
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_hovered_link(painter)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for c, col in enumerate(g.columns):
-            self._paint_column(painter, c, col)
+            tiles = self._tiles[c]
+            for u, (x, y) in enumerate(col.tiles):
+                tiles.draw(painter, u, x, y)
+            if c > 0 and self._weights and col.tile >= 16:
+                self._paint_biases(painter, c)
+        self._paint_focus(painter)
+
+    def _background_layer(self) -> QPixmap:
+        """White, the links, the tile frames and the labels: drawn here at once only when the
+        canvas changed size; otherwise redrawn in slices by ``_continue_links``."""
+        ratio = self.devicePixelRatioF()
+        size = QSize(int(self.width() * ratio), int(self.height() * ratio))
+        if self._background is None or self._background.size() != size:
+            self.links.cancel()
+            self._background = self._new_background()
+            painter = QPainter(self._background)
+            self.links.paint(painter)
+            self._paint_static(painter)
+            painter.end()
+            self._links_started = time.perf_counter()
+        return self._background
+
+    def _new_background(self) -> QPixmap:
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(QSize(int(self.width() * ratio), int(self.height() * ratio)))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(QColor("#FFFFFF"))
+        return pixmap
+
+    def _redraw_links_when_due(self) -> None:
+        """Start redrawing the links in the background when one of them looks different, at
+        most every LINK_FRAME_SECONDS (longer for costly networks)."""
+        if not self.links.dirty or self.links.drawing or self._background is None or \
+                not self.isVisible():
+            return
+        wait = max(self._links_started + LINK_FRAME_SECONDS,
+                   self._links_ended + LINK_REST * self.links.cost) - time.perf_counter()
+        if wait > 0:
+            if not self._background_timer.isActive():
+                self._background_timer.start(max(1, int(wait * 1000) + 1))
+            return
+        self._links_started = time.perf_counter()
+        self._back = self._new_background()
+        self._back_painter = QPainter(self._back)
+        self.links.start(self._back_painter)
+        QTimer.singleShot(0, self._continue_links)
+
+    def _continue_links(self) -> None:
+        """Draw links for a few milliseconds; when all are drawn, show them."""
+        if not self.links.drawing:          # cancelled: the geometry changed
+            if self._back_painter is not None:
+                self._back_painter.end()
+            self._back = self._back_painter = None
+            return
+        if not self.links.proceed(LINK_SLICE_SECONDS):
+            QTimer.singleShot(0, self._continue_links)
+            return
+        self._links_ended = time.perf_counter()
+        self._paint_static(self._back_painter)
+        self._back_painter.end()
+        self._background, self._back, self._back_painter = self._back, None, None
+        top = geo.HEADER_HEIGHT
+        self.update(QRect(0, top, self.width(), self.height() - top))
+        self._redraw_links_when_due()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._pending is not None:
+            self.set_snapshot(self._pending)
+
+    def hideEvent(self, event) -> None:
+        """A hidden canvas draws nothing: drop a redraw in progress (it restarts when shown)."""
+        self.links.cancel()
+        if self._back_painter is not None:
+            self._back_painter.end()
+        self._back = self._back_painter = None
+        super().hideEvent(event)
+
+    def _on_background_timer_timeout(self) -> None:
+        self._redraw_links_when_due()
+
+    def _paint_static(self, painter: QPainter) -> None:
+        """Tile frames, input labels and the hint line."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(FRAME_COLOR), 1.0))
+        for col in self._geometry.columns:
+            t = col.tile
+            for x, y in col.tiles:
+                painter.drawRect(QRectF(x - 1, y - 1, t + 1, t + 1))
+        painter.setPen(QColor(theme.INK))
+        painter.setFont(theme.font(0))
+        for c, col in enumerate(self._geometry.columns):
+            labels = self._column_labels[c] if c < len(self._column_labels) else []
+            if col.tile < 20:
+                continue
+            for u, (x, y) in enumerate(col.tiles[:len(labels)]):
+                painter.drawText(QRectF(col.x - geo.MARGIN, y, x - col.x + geo.MARGIN - 6,
+                                        col.tile),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                 labels[u])
         painter.setPen(QColor(theme.MUTED))
         painter.setFont(theme.font(-1.5))
         painter.drawText(QRectF(geo.MARGIN, self.height() - 24, self.width(), 20),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, HINT)
 
-    def _link_layer(self) -> QPixmap:
-        """The links drawn into a pixmap, redrawn at most LINK_FRAME_SECONDS apart while the
-        weights keep changing (thick antialiased curves are the costliest thing to paint)."""
-        now = time.perf_counter()
-        ratio = self.devicePixelRatioF()
-        size = QSize(int(self.width() * ratio), int(self.height() * ratio))
-        stale = self._link_pixmap is None or self._link_pixmap.size() != size
-        if not stale and (not self._links_dirty or now - self._links_drawn < LINK_FRAME_SECONDS):
-            if self._links_dirty and not self._link_timer.isActive():
-                self._link_timer.start(int(LINK_FRAME_SECONDS * 1000))
-            return self._link_pixmap
-        if stale:
-            self._link_pixmap = QPixmap(size)
-            self._link_pixmap.setDevicePixelRatio(ratio)
-        self._link_pixmap.fill(QColor("#FFFFFF"))
-        painter = QPainter(self._link_pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for l, paths in enumerate(self._paths):
-            W = self._weights[l][0]
-            pairs = self._links[l][0]
-            for k, (i, j) in enumerate(pairs):
-                painter.setPen(_link_pen(float(W[i, j])))
-                painter.drawPath(paths[k])
-        painter.end()
-        self._links_dirty = False
-        self._links_drawn = now
-        return self._link_pixmap
-
     def _paint_hovered_link(self, painter: QPainter) -> None:
-        if not (self._hover and self._hover[0] == "link") or not self._paths:
-            return
-        l, i, j = self._hover[1:]
-        pairs = self._links[l][0]
-        hits = np.flatnonzero((pairs[:, 0] == i) & (pairs[:, 1] == j))
-        if len(hits):
-            width = _link_pen(self.value_of(self._hover)).widthF() + 2.5
+        path = self.links.path_of(*self._hover[1:])
+        if path is not None:
+            width = self.links.pen_for(self.value_of(self._hover)).widthF() + 2.5
             painter.setPen(QPen(QColor(theme.INK), width, Qt.PenStyle.SolidLine,
                                 Qt.PenCapStyle.RoundCap))
-            painter.drawPath(self._paths[l][int(hits[0])])
+            painter.drawPath(path)
 
-    def _paint_column(self, painter: QPainter, c: int, col: geo.Column) -> None:
-        images = self._images[c]
-        labels = self._column_labels[c] if c < len(self._column_labels) else []
-        for u, (x, y) in enumerate(col.tiles):
-            rect = QRectF(x, y, col.tile, col.tile)
-            if u < len(images):
-                painter.drawImage(rect, images[u])
-            else:
-                painter.fillRect(rect, QColor(theme.NEUTRAL))
-            focused = self._focus == (c - 1, u) and 0 < c < len(self._units) - 1
-            painter.setPen(QPen(QColor(theme.ACCENT if focused else "#9CA3AF"),
-                                3.0 if focused else 1.0))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(rect)
-            if c > 0 and self._weights and col.tile >= 16:
-                self._paint_bias(painter, c, u)
-            if u < len(labels) and col.tile >= 20:
-                painter.setPen(QColor(theme.INK))
-                painter.setFont(theme.font(0))
-                painter.drawText(QRectF(col.x, y, x - col.x - 6, col.tile),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                                 labels[u])
+    def _paint_focus(self, painter: QPainter) -> None:
+        hovered = self._hover[1:] if self._hover and self._hover[0] == "tile" else None
+        focused = (self._focus[0] + 1, self._focus[1]) if self._focus is not None else None
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for key, color, width in ((hovered, theme.INK, 2.0), (focused, theme.ACCENT, 3.0)):
+            if key is None or key[0] >= len(self._geometry.columns):
+                continue
+            col = self._geometry.columns[key[0]]
+            if key[1] < len(col.tiles):
+                x, y = col.tiles[key[1]]
+                painter.setPen(QPen(QColor(color), width))
+                painter.drawRect(QRectF(x - 1, y - 1, col.tile + 1, col.tile + 1))
 
-    def _paint_bias(self, painter: QPainter, c: int, u: int) -> None:
+    def _paint_biases(self, painter: QPainter, c: int) -> None:
+        """Column c's bias squares: colour by sign, opacity by size."""
         b = self._weights[c - 1][1]
-        if u >= len(b):
-            return
-        value = float(b[u])
-        bx, by, w, h = self._geometry.bias_rect(c, u)
-        color = QColor(theme.POSITIVE if value > 0 else theme.NEGATIVE)
-        color.setAlphaF(0.35 + 0.65 * min(abs(value), 1.0) if np.isfinite(value) else 0.2)
-        hovered = self._hover == ("bias", c, u)
-        painter.setPen(QPen(QColor(theme.INK if hovered else "#FFFFFF"), 2 if hovered else 1))
-        painter.setBrush(color)
-        painter.drawRect(QRectF(bx, by, w, h))
+        rects = self._bias_rects[c]
+        painter.setPen(_WHITE_PEN)
+        for u in range(min(len(b), len(rects))):
+            painter.setBrush(_bias_brush(round(float(b[u]), 2)))
+            painter.drawRect(rects[u])
+        if self._hover and self._hover[0] == "bias" and self._hover[1] == c and \
+                self._hover[2] < len(rects):
+            painter.setPen(QPen(QColor(theme.INK), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rects[self._hover[2]])
 
     # ---- hover and click --------------------------------------------------------------------
     def hit(self, x: float, y: float):
@@ -308,7 +370,7 @@ class NetworkCanvas(QWidget):
         if tile is not None:
             return ("tile",) + tile
         best, best_d = None, HOVER_DISTANCE
-        for l, (pairs, curves) in enumerate(self._links):
+        for l, (pairs, curves) in enumerate(self.links.links):
             k, d = geo.nearest_segment(curves, x, y)
             if d < best_d:
                 best, best_d = ("link", l, int(pairs[k][0]), int(pairs[k][1])), d
@@ -329,17 +391,28 @@ class NetworkCanvas(QWidget):
             key = (hit[1] - 1, hit[2]) if hit and hit[0] == "tile" and \
                 0 < hit[1] < len(self._units) - 1 else None
             self.neuron_hovered.emit(key)
-        if hit and hit[0] in ("link", "bias") and self._weights:
+        if hit and (hit[0] == "tile" or self._weights):
             QToolTip.showText(event.globalPosition().toPoint(), self.describe(hit), self)
         elif not hit:
             QToolTip.hideText()
 
     def describe(self, target) -> str:
+        """The tooltip of a link, a bias or a tile."""
+        if target[0] == "tile":
+            return self._describe_tile(target[1], target[2])
         value = self.value_of(target)
         if target[0] == "bias":
-            return f"Bias {theme.number(value)}\nClick to type a new value"
+            return (f"Bias of {self._endpoint(target[1], target[2])}: {theme.number(value)}\n"
+                    "Click to type a new value")
         return (f"Weight {theme.number(value)}\n{self._endpoint(target[1], target[2])} \u2192 "
                 f"{self._endpoint(target[1] + 1, target[3])}\nClick to type a new value")
+
+    def _describe_tile(self, c: int, u: int) -> str:
+        name = self._column_names[c] if c < len(self._column_names) else ""
+        head = self._endpoint(c, u) + (f" ({name})" if name else "")
+        scale = self._tiles[c].describe_scale(u) if c < len(self._tiles) else ""
+        tail = "\nHover shows it large on the right" if 0 < c < len(self._units) - 1 else ""
+        return head + (f"\n{scale}" if scale else "") + tail
 
     def _endpoint(self, c: int, u: int) -> str:
         labels = self._column_labels[c] if c < len(self._column_labels) else []

@@ -2,21 +2,24 @@
 
 Columns are the input features, each hidden layer and the output. A column shows its neurons as
 square tiles stacked vertically; when they do not fit the height, tiles shrink, then wrap into
-several sub-columns (compact form for large layers).
+several sub-columns (compact form for large layers). Spare width widens the gaps between columns
+(up to MAX_COLUMN_GAP) and centres the network.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
-COLUMN_WIDTH = 108
-COLUMN_GAP = 28
-MARGIN = 16
-HEADER_HEIGHT = 132
+COLUMN_WIDTH = 124
+COLUMN_GAP = 24
+MAX_COLUMN_GAP = 150
+MARGIN = 12
+HEADER_HEIGHT = 124
 FOOTER_HEIGHT = 26
-TILE = 46
+TILE = 64              # largest tile side (the maps are 48 x 48: 48 shows them 1:1)
 MIN_TILE = 12
 TILE_GAP = 10
 COMPACT_GAP = 3
+SUB_GAP = 8            # between sub-columns of tiles large enough to carry a bias square
 LINK_SAMPLES = 10
 MAX_LINKS_PER_LAYER = 600
 
@@ -32,19 +35,11 @@ class Column:
     def centre(self) -> float:
         return self.x + self.width / 2
 
-    def right_anchor(self, unit: int) -> tuple[float, float]:
-        x, y = self.tiles[unit]
-        return x + self.tile, y + self.tile / 2
-
-    def left_anchor(self, unit: int) -> tuple[float, float]:
-        x, y = self.tiles[unit]
-        return x, y + self.tile / 2
-
 
 @dataclass(frozen=True)
 class Geometry:
     columns: tuple[Column, ...]
-    width: float
+    width: float           # the least width the columns fit in (spare width only widens gaps)
     height: float
 
     def tile_at(self, x: float, y: float) -> tuple[int, int] | None:
@@ -74,51 +69,83 @@ class Geometry:
         return None
 
 
-def layout(units: list[int], height: float, widths: list[float] | None = None) -> Geometry:
+def layout(units: list[int], height: float, widths: list[float] | None = None,
+           width: float = 0.0) -> Geometry:
     """Columns for a network whose columns hold ``units`` neurons, fitted to ``height`` pixels;
-    ``widths`` gives each column's least width (default COLUMN_WIDTH)."""
+    ``widths`` gives each column's least width (default COLUMN_WIDTH). When the columns need
+    less than ``width`` pixels, the gaps between them grow and the network is centred."""
     top = HEADER_HEIGHT + 8
     room = max(height - top - FOOTER_HEIGHT, 120)
-    columns = []
-    x = MARGIN
-    for c, n in enumerate(units):
-        tile, per_column = _fit(n, room)
+    least = list(widths) if widths else [COLUMN_WIDTH] * len(units)
+    fits = [fit(n, room, least[c]) for c, n in enumerate(units)]
+    col_widths = []
+    for c, (n, (tile, per_column, gap)) in enumerate(zip(units, fits)):
         n_sub = -(-n // per_column)
-        gap = TILE_GAP if n_sub == 1 else COMPACT_GAP
-        least = widths[c] if widths else COLUMN_WIDTH
-        width = max(least, n_sub * (tile + gap) + 2 * gap)
+        col_widths.append(max(least[c], n_sub * (tile + gap) + gap))
+    n_gaps = max(len(units) - 1, 1)
+    need = sum(col_widths) + COLUMN_GAP * (len(units) - 1) + 2 * MARGIN
+    spare = max(0.0, width - need)
+    column_gap = COLUMN_GAP + min(spare / n_gaps, MAX_COLUMN_GAP - COLUMN_GAP) \
+        if len(units) > 1 else COLUMN_GAP
+    used = sum(col_widths) + column_gap * (len(units) - 1) + 2 * MARGIN
+    x = MARGIN + max(0.0, (width - used) / 2)
+    columns = []
+    for c, (n, (tile, per_column, gap)) in enumerate(zip(units, fits)):
+        n_sub = -(-n // per_column)
+        width_c = col_widths[c]
         rows = min(n, per_column)
         block_h = rows * tile + (rows - 1) * gap
         block_w = n_sub * tile + (n_sub - 1) * gap
         y0 = top + max(0.0, (room - block_h) / 2)
-        x0 = x + (width - block_w) / 2
+        x0 = round(x + (width_c - block_w) / 2)
         idx = np.arange(n)
         tiles = np.column_stack([x0 + (idx // per_column) * (tile + gap),
-                                 y0 + (idx % per_column) * (tile + gap)]).astype(float)
-        columns.append(Column(x, width, tile, tiles))
-        x += width + COLUMN_GAP
+                                 np.round(y0 + (idx % per_column) * (tile + gap))]).astype(float)
+        columns.append(Column(x, width_c, tile, tiles))
+        x += width_c + column_gap
     lowest = max((c.tiles[:, 1].max() + c.tile for c in columns if len(c.tiles)), default=0)
     total_h = max(top + room, lowest) + FOOTER_HEIGHT
-    return Geometry(tuple(columns), x - COLUMN_GAP + MARGIN, total_h)
+    return Geometry(tuple(columns), need, total_h)     # need: the least width that fits
 
 
-def _fit(n: int, room: float) -> tuple[float, int]:
-    """Tile side and tiles per sub-column for n neurons in ``room`` pixels of height."""
-    tile = min(TILE, (room + TILE_GAP) / max(n, 1) - TILE_GAP)
+def fit(n: int, room: float, width: float = COLUMN_WIDTH) -> tuple[float, int, float]:
+    """Tile side, tiles per sub-column and gap for n neurons in ``room`` pixels of height.
+
+    One sub-column of tiles when they can be at least 24 pixels; otherwise the largest tiles
+    that fit side by side in ``width`` (two columns of 40-pixel tiles read better than one of
+    20); when even MIN_TILE does not fit there, as many sub-columns as needed (wider column).
+    """
+    n = max(n, 1)
+    tile = min(TILE, int((room + TILE_GAP) / n - TILE_GAP))
     if tile >= 24:
-        return tile, n
-    tile = max(MIN_TILE, min(24.0, (room + COMPACT_GAP) / n - COMPACT_GAP))
+        return float(tile), n, TILE_GAP
+    best = None
+    for n_sub in range(2, min(n, 8) + 1):
+        gap = SUB_GAP
+        rows = -(-n // n_sub)
+        side = min(TILE, int((room + gap) / rows - gap), int((width - (n_sub + 1) * gap) / n_sub))
+        if best is None or side > best[0]:
+            best = (float(side), rows, gap)
+    if best is not None and best[0] >= 16:
+        return best
+    tile = max(MIN_TILE, min(24, int((room + COMPACT_GAP) / n - COMPACT_GAP)))
     per_column = max(1, int((room + COMPACT_GAP) // (tile + COMPACT_GAP)))
-    return tile, min(per_column, n)
+    return float(tile), min(per_column, n), COMPACT_GAP
 
 
-def link_curve(start: tuple, end: tuple, samples: int = LINK_SAMPLES) -> np.ndarray:
-    """(samples, 2) points on the S-shaped cubic from start to end (same curve as painted)."""
-    (x0, y0), (x1, y1) = start, end
-    mx = (x0 + x1) / 2
-    t = np.linspace(0.0, 1.0, samples)[:, None]
-    p0, p1, p2, p3 = (np.array(p, dtype=float) for p in ((x0, y0), (mx, y0), (mx, y1), (x1, y1)))
-    return ((1 - t) ** 3) * p0 + 3 * ((1 - t) ** 2) * t * p1 + 3 * (1 - t) * t * t * p2 + t**3 * p3
+def link_curves(left: Column, right: Column, pairs: np.ndarray,
+                samples: int = LINK_SAMPLES) -> np.ndarray:
+    """(k, samples, 2) points on the S-shaped cubic of each link (i, j) in ``pairs`` (k, 2),
+    from the right edge of tile i in ``left`` to the left edge of tile j in ``right`` (the
+    curve the canvas paints: control points halfway across, at each end's height)."""
+    start = left.tiles[pairs[:, 0]] + np.array([left.tile, left.tile / 2])
+    end = right.tiles[pairs[:, 1]] + np.array([0.0, right.tile / 2])
+    mid_x = (start[:, 0] + end[:, 0]) / 2
+    c1 = np.column_stack([mid_x, start[:, 1]])
+    c2 = np.column_stack([mid_x, end[:, 1]])
+    t = np.linspace(0.0, 1.0, samples)[None, :, None]
+    a, b, c, d = (p[:, None, :] for p in (start, c1, c2, end))
+    return (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c + t ** 3 * d
 
 
 def shown_links(W: np.ndarray, limit: int = MAX_LINKS_PER_LAYER) -> np.ndarray:
@@ -127,8 +154,8 @@ def shown_links(W: np.ndarray, limit: int = MAX_LINKS_PER_LAYER) -> np.ndarray:
     if n_in * n_out <= limit:
         rows, cols = np.indices((n_in, n_out))
         return np.column_stack([rows.ravel(), cols.ravel()])
-    flat = np.argpartition(np.abs(np.nan_to_num(W)).ravel(), -limit)[-limit:]
-    return np.column_stack(np.unravel_index(flat, W.shape))
+    flat = np.sort(np.argpartition(np.abs(np.nan_to_num(W)).ravel(), -limit)[-limit:])
+    return np.column_stack(np.unravel_index(flat, W.shape))   # sorted: same set, same array
 
 
 def nearest_segment(points: np.ndarray, x: float, y: float) -> tuple[int, float]:

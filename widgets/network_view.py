@@ -2,18 +2,52 @@
 initializer and dropout, and the output and loss, above the live drawing of the network."""
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QScrollArea,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground import catalog
 from playground.experiment import MAX_DROPOUT, InvalidValue
 from playground.fields import MAX_LAYERS
+from widgets import network_geometry as geo
 from widgets import theme
 from widgets.controls import hint_label, section_label, send, show_refusal
-from widgets import network_geometry as geo
 from widgets.network_canvas import NetworkCanvas
+from widgets.neuron_tiles import ColumnColours
 
-OUTPUT_COLUMN_WIDTH = 136
+#: Units whose output is bounded to [-1, 1]: their maps share one fixed scale, so saturation
+#: shows. Other units' maps are each scaled to their own largest value.
+BOUNDED_ACTIVATIONS = ("tanh", "sigmoid")
+#: Initializer names written out (the combo box is wide enough for them).
+INITIALIZER_NAMES = {"zeros": "Zeros", "constant": "Constant", "random_normal": "Small normal",
+                     "random_uniform": "Small uniform", "glorot_uniform": "Glorot uniform",
+                     "glorot_normal": "Glorot normal", "he_uniform": "He uniform",
+                     "he_normal": "He normal", "lecun_normal": "LeCun normal"}
+ACTIVATION_FORMULAS = {
+    "linear": "a = z (no squashing)",
+    "sigmoid": "\u03c3(z) = 1 / (1 + e^-z), between 0 and 1",
+    "tanh": "tanh(z) = (e^z - e^-z) / (e^z + e^-z), between -1 and 1",
+    "relu": "ReLU(z) = max(0, z)",
+    "leaky_relu": "max(0.01 z, z): ReLU with a small slope below 0",
+    "softplus": "log(1 + e^z): a smooth ReLU",
+    "elu": "z if z > 0, else e^z - 1",
+    "swish": "z \u00b7 \u03c3(z)",
+    "softmax": "e^z_k / \u03a3_j e^z_j: class probabilities that sum to 1",
+}
+#: Loss names for the output combo box (softmax is already named by the output activation).
+LOSS_NAMES = {"bce": "Cross-entropy", "softmax_ce": "Cross-entropy", "mse": "Squared error"}
+LOSS_FORMULAS = {
+    "bce": "Binary cross-entropy: -[y log p + (1 - y) log(1 - p)]",
+    "softmax_ce": "Softmax cross-entropy: -\u03a3_k y_k log p_k",
+    "mse": "Mean squared error: \u00bd (prediction - target)\u00b2",
+}
 
 
 def round_button(icon_name: str, tip: str) -> QToolButton:
@@ -25,13 +59,24 @@ def round_button(icon_name: str, tip: str) -> QToolButton:
     return button
 
 
-def _combo(items) -> QComboBox:
+def _combo(items, tips: dict | None = None) -> QComboBox:
+    """A compact combo box for a column header: full names, each item's tooltip from ``tips``."""
     combo = QComboBox()
+    combo.setProperty("role", "compact")
+    combo.setFont(theme.font(-1))
     for key, text in items:
         combo.addItem(text, key)
+        if tips and key in tips:
+            combo.setItemData(combo.count() - 1, tips[key], Qt.ItemDataRole.ToolTipRole)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(6)
+    combo.setMinimumContentsLength(4)
+    # The list may be wider than the closed box, so no name is ever cut.
+    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
     return combo
+
+
+def _describe(title: str, name: str, detail: str) -> str:
+    return f"{title}: {name}\n{detail}" if detail else f"{title}: {name}"
 
 
 def _select(combo: QComboBox, key) -> None:
@@ -52,20 +97,21 @@ class LayerHeader(QWidget):
         self.count.setFont(theme.font(1, bold=True))
         self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.count.setProperty("role", "value")
-        self.activation = _combo((k, catalog.label(k)) for k in catalog.activation_names())
-        self.activation.setToolTip("Activation of this layer")
-        self.init = _combo((k, catalog.label(k)) for k in catalog.initializer_names())
-        for i in range(self.init.count()):
-            self.init.setItemData(i, catalog.initializer_doc(self.init.itemData(i)),
-                                  Qt.ItemDataRole.ToolTipRole)
-        self.init.setToolTip("How this layer's weights start")
+        self.activation = _combo(((k, catalog.label(k)) for k in catalog.activation_names()),
+                                 ACTIVATION_FORMULAS)
+        self.init = _combo(((k, INITIALIZER_NAMES.get(k, catalog.label(k)))
+                            for k in catalog.initializer_names()),
+                           {k: catalog.initializer_doc(k) for k in catalog.initializer_names()})
         self.dropout = QDoubleSpinBox()
+        self.dropout.setProperty("role", "compact")
+        self.dropout.setFont(theme.font(-1))
         self.dropout.setRange(0.0, MAX_DROPOUT)
         self.dropout.setSingleStep(0.05)
         self.dropout.setDecimals(2)
-        self.dropout.setPrefix("drop ")
+        self.dropout.setPrefix("Dropout ")
         self.dropout.setKeyboardTracking(False)
-        self.dropout.setToolTip("Dropout: share of this layer's neurons silenced at each step")
+        self.dropout.setToolTip("Dropout: the share of this layer's neurons silenced at each "
+                                "training step (0: none)")
         row = QHBoxLayout()
         row.setSpacing(2)
         row.addWidget(self.remove_neuron)
@@ -73,7 +119,7 @@ class LayerHeader(QWidget):
         row.addWidget(self.add_neuron)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
+        layout.setSpacing(3)
         layout.addLayout(row)
         for w in (self.activation, self.init, self.dropout):
             layout.addWidget(w)
@@ -104,6 +150,11 @@ class LayerHeader(QWidget):
                               f"layer {self.index + 1}")
         _select(self.activation, layer.activation)
         _select(self.init, layer.init)
+        self.activation.setToolTip(_describe(f"Activation of hidden layer {self.index + 1}",
+                                             self.activation.currentText(),
+                                             ACTIVATION_FORMULAS.get(layer.activation, "")))
+        self.init.setToolTip(_describe("Initial weights", self.init.currentText(),
+                                       catalog.initializer_doc(layer.init)))
         with QSignalBlocker(self.dropout):
             self.dropout.setValue(layer.dropout)
 
@@ -118,15 +169,14 @@ class OutputHeader(QWidget):
         title.setProperty("role", "value")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.output = _combo(catalog.OUTPUT_ACTIVATION_LABELS.items())
-        self.output.setToolTip("Activation of the output layer")
-        self.loss = _combo(catalog.LOSS_LABELS.items())
-        self.loss.setToolTip("Loss minimised by training")
+        self.loss = _combo((k, LOSS_NAMES.get(k, text)) for k, text in
+                           catalog.LOSS_LABELS.items())
         self.task = QLabel()
         self.task.setProperty("role", "hint")
         self.task.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
+        layout.setSpacing(3)
         for w in (title, self.output, self.loss, self.task):
             layout.addWidget(w)
         self.output.activated.connect(
@@ -142,13 +192,24 @@ class OutputHeader(QWidget):
         e = self.experiment
         _select(self.output, e.output_activation)
         _select(self.loss, e.loss)
-        self.task.setText(catalog.TASK_LABELS[e.task])
+        self.task.setText(f"{e.n_outputs} classes" if e.task == "multiclass"
+                          else catalog.TASK_LABELS[e.task])
+        self.task.setToolTip(f"Task: {catalog.TASK_LABELS[e.task]}")
+        self.output.setToolTip(_describe("Output activation", self.output.currentText(),
+                                         ACTIVATION_FORMULAS.get(e.output_activation, "")))
+        self.loss.setToolTip(_describe("Loss minimised by training", self.loss.currentText(),
+                                       LOSS_FORMULAS.get(e.loss, "")))
         for combo, other in ((self.output, "loss"), (self.loss, "output_activation")):
+            formulas = ACTIVATION_FORMULAS if combo is self.output else LOSS_FORMULAS
             for i in range(combo.count()):
                 key = combo.itemData(i)
                 pair = (key, e.loss) if other == "loss" else (e.output_activation, key)
                 reason = e.explain_head(*pair)
-                combo.setItemData(i, reason or "", Qt.ItemDataRole.ToolTipRole)
+                combo.setItemData(i, reason or formulas.get(key, ""),
+                                  Qt.ItemDataRole.ToolTipRole)
+
+
+INPUT_COLUMN_WIDTH = 96
 
 
 class ColumnTitle(QWidget):
@@ -243,9 +304,27 @@ class NetworkView(QWidget):
         headers = [self.input_header] + self.layer_headers + [self.output_header]
         metrics = QFontMetrics(theme.font(0))
         label_px = max((metrics.horizontalAdvance(t) for t in labels[0]), default=0)
-        widths = ([max(geo.COLUMN_WIDTH, 2 * (label_px + 8) + geo.TILE)] +
-                  [geo.COLUMN_WIDTH] * (len(units) - 2) + [OUTPUT_COLUMN_WIDTH])
-        self.canvas.set_structure(units, headers, labels, widths)
+        widths = ([max(INPUT_COLUMN_WIDTH, 2 * (label_px + 6 - geo.MARGIN) + geo.TILE)] +
+                  [geo.COLUMN_WIDTH] * (len(units) - 1))
+        names = (["input feature"] + [catalog.label(layer.activation) for layer in e.layers] +
+                 [f"{catalog.label(e.output_activation).lower()} output"])
+        self.canvas.set_structure(units, headers, labels, widths, self.column_colours(), names)
+
+    def column_colours(self) -> list[ColumnColours]:
+        """How each column's maps are coloured: inputs and unbounded units each over their own
+        range, tanh-like units over [-1, 1], the output as the large view shows it."""
+        e, data = self.experiment, self.session.data
+        columns = [ColumnColours("symmetric", quantity="value")]
+        for layer in e.layers:
+            columns.append(ColumnColours("fixed", -1.0, 1.0)
+                           if layer.activation in BOUNDED_ACTIVATIONS else ColumnColours())
+        if data.task == "multiclass":
+            columns.append(ColumnColours("classes", 0.0, 1.0, "probability"))
+        else:
+            lo, hi = data.target_range
+            columns.append(ColumnColours("fixed", lo, hi, "probability of class 2" if
+                                         data.task == "binary" else "predicted value"))
+        return columns
 
     def _refresh_headers(self) -> None:
         e = self.experiment

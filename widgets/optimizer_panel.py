@@ -3,8 +3,18 @@ plot of the learning rate over the coming steps, regularization and gradient cli
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QScrollArea,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground import catalog
 from playground.fields import FIELDS_BY_NAME
@@ -12,6 +22,19 @@ from widgets import theme
 from widgets.controls import LogSpinBox, hint_label, section_label, send
 
 PREVIEW_POINTS = 200
+FULL_BATCH = " (full batch)"
+#: Row names of hyperparameters whose key is a symbol or an abbreviation (the row's tooltip
+#: says what each one does).
+HYPER_LABELS = {"beta1": "\u03b2\u2081", "beta2": "\u03b2\u2082", "eps": "\u03b5",
+                "rho": "\u03c1", "c1": "Wolfe c\u2081", "c2": "Wolfe c\u2082", "k": "Decay k",
+                "every_epochs": "Every (epochs)", "max_params": "Max weights",
+                "damping": "Damping \u03bb"}
+
+
+def hyper_label(info) -> QLabel:
+    label = QLabel(HYPER_LABELS.get(info.name, info.name.replace("_", " ").capitalize()))
+    label.setToolTip(info.doc)
+    return label
 
 
 def hyper_editor(info) -> QWidget:
@@ -32,6 +55,7 @@ def hyper_editor(info) -> QWidget:
     else:
         box = LogSpinBox(max(info.low, 1e-12), min(info.high, 1e9),
                          allow_zero=info.low <= 0 and info.low_inclusive)
+        box.setSpecialValueText("0")            # a hyperparameter at zero is 0, not "off"
     box.setToolTip(info.doc)
     return box
 
@@ -92,6 +116,7 @@ class OptimizerPanel(QWidget):
         self.experiment = experiment
         self.session = session
         self._horizon = 0
+        self._dock = None
         inner = QWidget()
         layout = QVBoxLayout(inner)
         layout.setContentsMargins(14, 10, 14, 14)
@@ -100,7 +125,12 @@ class OptimizerPanel(QWidget):
         layout.addWidget(section_label("Optimizer"))
         self.optimizer = QComboBox()
         for name in catalog.optimizer_names():
-            self.optimizer.addItem(catalog.label(name), name)
+            text = catalog.label(name)
+            self.optimizer.addItem(text.replace(FULL_BATCH, ""), name)
+            self.optimizer.setItemData(self.optimizer.count() - 1, text,
+                                       Qt.ItemDataRole.ToolTipRole)
+        self.full_batch = hint_label("Full batch: every step uses the whole training set "
+                                     "(the batch size does not apply).")
         self.optimizer.activated.connect(
             lambda i: send(experiment, "optimizer", self.optimizer.itemData(i), self.optimizer))
         self.learning_rate = LogSpinBox(FIELDS_BY_NAME["learning_rate"].low,
@@ -110,9 +140,10 @@ class OptimizerPanel(QWidget):
             lambda: self._send_number("learning_rate", self.learning_rate))
         top = QFormLayout()
         _tune(top)
-        top.addRow("Optimizer", self.optimizer)
+        top.addRow(self.optimizer)          # the whole width: the section names it
         top.addRow("Learning rate", self.learning_rate)
         layout.addLayout(top)
+        layout.addWidget(self.full_batch)
         self.hyper_form = QFormLayout()
         _tune(self.hyper_form)
         layout.addLayout(self.hyper_form)
@@ -120,13 +151,14 @@ class OptimizerPanel(QWidget):
 
         layout.addWidget(section_label("Schedule"))
         self.schedule = QComboBox()
+        self.schedule.setToolTip("Learning-rate schedule: " + FIELDS_BY_NAME["schedule"].doc)
         for name in catalog.schedule_names():
             self.schedule.addItem(catalog.label(name), name)
         self.schedule.activated.connect(
             lambda i: send(experiment, "schedule", self.schedule.itemData(i), self.schedule))
         sched_form = QFormLayout()
         _tune(sched_form)
-        sched_form.addRow("Schedule", self.schedule)
+        sched_form.addRow(self.schedule)
         layout.addLayout(sched_form)
         self.schedule_form = QFormLayout()
         _tune(self.schedule_form)
@@ -181,6 +213,9 @@ class OptimizerPanel(QWidget):
         e = self.experiment
         if name == "optimizer":
             _select(self.optimizer, e.optimizer)
+            self.optimizer.setToolTip("Optimizer: " + self.optimizer.itemData(
+                self.optimizer.currentIndex(), Qt.ItemDataRole.ToolTipRole))
+            self.full_batch.setVisible(catalog.is_second_order(e.optimizer))
             self._rebuild_hypers(self.hyper_form, self.hyper_boxes, "optimizer_params",
                                  catalog.optimizer_hyperparams(e.optimizer))
         elif name == "optimizer_params":
@@ -212,7 +247,7 @@ class OptimizerPanel(QWidget):
             box = hyper_editor(info)
             on_edited(box, lambda f=field, k=info.name, b=box: self._send_hyper(f, k, b))
             boxes[info.name] = box
-            form.addRow(info.name.replace("_", " ").capitalize(), box)
+            form.addRow(hyper_label(info), box)
         self._fill_hypers(boxes, infos, self.experiment.get(field))
 
     def _fill_hypers(self, boxes: dict, infos, values: dict) -> None:
@@ -234,7 +269,25 @@ class OptimizerPanel(QWidget):
         self.schedule_chart.set_curve(steps, rates)
         self.schedule_chart.set_step(step)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._refresh_schedule_chart()
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()
+        if dock is not None and dock is not self._dock:
+            # A dock behind another's tab stays "visible" (no show event when its tab is
+            # picked); its visibilityChanged says when it really shows.
+            self._dock = dock
+            dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            self._refresh_schedule_chart()
+
     def _on_session_snapshot_ready(self, snapshot) -> None:
+        if not self.schedule_chart.isVisible() or self.schedule_chart.visibleRegion().isEmpty():
+            return                 # a hidden tab: brought up to date when it shows again
         if snapshot.step > self._horizon * 0.9:
             self._refresh_schedule_chart()
         elif abs(snapshot.step - self.schedule_chart.marker.value()) >= self._horizon / 200:

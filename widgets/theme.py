@@ -31,10 +31,53 @@ BASE_POINT_SIZE = 11
 DIVERGING = pg.ColorMap(np.array([0.0, 0.5, 1.0]),
                         [QColor("#F5A35C"), QColor("#F7F7F7"), QColor("#6E98EA")])
 DIVERGING_LUT = DIVERGING.getLookupTable(0.0, 1.0, 256, alpha=False)
-#: Stronger map for small neuron tiles (they are small, so they need more contrast).
-TILE = pg.ColorMap(np.array([0.0, 0.5, 1.0]),
-                   [QColor(NEGATIVE), QColor("#FAFAFA"), QColor(POSITIVE)])
-TILE_LUT = TILE.getLookupTable(0.0, 1.0, 256, alpha=False)
+#: Colour strength of the neuron maps rises as |value| ** TILE_GAMMA: small activations are
+#: already tinted (a ReLU ramp shows where the unit is active, not only its far corner).
+TILE_GAMMA = 0.6
+
+
+def _tile_lut(n: int = 256) -> np.ndarray:
+    """(n, 3) uint8: orange (lowest) -> near white (middle) -> blue (highest)."""
+    t = np.linspace(-1.0, 1.0, n)
+    strength = np.abs(t) ** TILE_GAMMA
+    white = np.array(QColor("#FAFAFA").getRgb()[:3], dtype=float)
+    ends = np.where(t[:, None] < 0, np.array(QColor(NEGATIVE).getRgb()[:3], dtype=float),
+                    np.array(QColor(POSITIVE).getRgb()[:3], dtype=float))
+    return np.round(white + (ends - white) * strength[:, None]).astype(np.uint8)
+
+
+#: Stronger map for the neuron maps (small tiles need more contrast than the boundary).
+TILE_LUT = _tile_lut()
+TILE = pg.ColorMap(np.linspace(0.0, 1.0, len(TILE_LUT)), TILE_LUT)
+
+
+def lut32(rgb: np.ndarray) -> np.ndarray:
+    """(256,) uint32 0xFFRRGGBB pixels (QImage.Format_RGB32, blitted without conversion) of an
+    (256, 3) uint8 lookup table."""
+    rgb = np.asarray(rgb, dtype=np.uint32)
+    return (0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).astype(np.uint32)
+
+
+TILE_LUT32 = lut32(TILE_LUT)
+DIVERGING_LUT32 = lut32(DIVERGING_LUT)
+
+
+def class_ramp(k: int, n: int = 256) -> np.ndarray:
+    """(n, 3) uint8 ramp from near white (probability 0) to class k's colour (probability 1)."""
+    top = np.array(class_color(k).getRgb()[:3], dtype=np.float64)
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return np.round(250.0 + (top - 250.0) * t).astype(np.uint8)
+
+
+def class_ramp_lut32(k: int) -> np.ndarray:
+    return lut32(class_ramp(k))
+
+
+def class_steps(k: int) -> pg.ColorMap:
+    """A colour map in k equal steps, step c in class c's colour (a colour bar for classes)."""
+    pos = np.repeat(np.arange(k + 1) / k, 2)[1:-1]
+    colors = [class_color(c) for c in range(k) for _ in (0, 1)]
+    return pg.ColorMap(pos, colors)
 
 
 def number(value) -> str:
@@ -90,8 +133,15 @@ def apply(app: QApplication) -> None:
     f.setPointSizeF(BASE_POINT_SIZE)
     app.setFont(f)
     app.setStyle("Fusion")
-    app.setStyleSheet((ASSETS / "style.qss").read_text(encoding="utf-8"))
+    app.setStyleSheet(stylesheet())
     app.setWindowIcon(icon("app"))
+
+
+def stylesheet() -> str:
+    """assets/style.qss with ``@ICONS@`` replaced by the icon folder (url()s in a stylesheet
+    set from a string resolve against the working directory otherwise)."""
+    text = (ASSETS / "style.qss").read_text(encoding="utf-8")
+    return text.replace("@ICONS@", (ASSETS / "icons").as_posix())
 
 
 def _families() -> list[str]:

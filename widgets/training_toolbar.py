@@ -1,10 +1,17 @@
 """The toolbar: reset, play/pause, one step, one epoch, new seed, speed and stop conditions."""
 from PySide6.QtCore import QSignalBlocker, QSize, Qt
-from PySide6.QtWidgets import QLabel, QSpinBox, QToolBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QSpinBox,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.fields import FIELDS_BY_NAME, MAX_STEPS_PER_FRAME
 from widgets import theme
-from widgets.controls import LogSpinBox, ValueSlider, send
+from widgets.controls import LogSpinBox, ValueLabel, ValueSlider, send
 
 SPEED_LADDER = tuple(v for v in (1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
                      if v <= MAX_STEPS_PER_FRAME)
@@ -52,9 +59,9 @@ class TrainingToolbar(QToolBar):
         self.epoch_button = tool_button("epoch", "Epoch", "Train to the end of this epoch")
         self.reseed_button = tool_button("reseed", "New seed",
                                          "Start again from new random weights")
-        self.epoch_label = QLabel("0")
+        self.epoch_label = ValueLabel("000,000")
         self.epoch_label.setFont(theme.font(9, bold=True))
-        self.epoch_label.setMinimumWidth(110)
+        self.epoch_label.setText("0")
         self.speed = ValueSlider(SPEED_LADDER, lambda v: f"{int(v)}")
         self.speed.setMinimumWidth(150)
         self.speed.setMaximumWidth(210)

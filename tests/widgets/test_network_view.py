@@ -74,12 +74,12 @@ def test_hover_and_click_a_link_to_type_a_weight(qtbot, make_window):
     x, y = curves[5][len(curves[5]) // 2]
     assert canvas.hit(x, y) == ("link", 1, i, j)
     assert canvas.describe(("link", 1, i, j)).startswith("Weight")
-    qtbot.mouseMove(canvas, QPoint(int(round(x)), int(round(y))))
-    qtbot.mouseClick(canvas, LEFT, pos=QPoint(int(round(x)), int(round(y))))
+    qtbot.mouseMove(canvas, QPoint(round(x), round(y)))
+    qtbot.mouseClick(canvas, LEFT, pos=QPoint(round(x), round(y)))
     assert canvas.editor.isVisible()
     canvas.editor.selectAll()
     qtbot.keyClicks(canvas.editor, "1.25")
-    edited = lambda s: w.session.layer_params(s.params)[1][0][i, j] == 1.25  # noqa: E731
+    edited = lambda s: w.session.layer_params(s.params)[1][0][i, j] == 1.25
     with qtbot.waitSignal(w.session.snapshot_ready, timeout=TIMEOUT, check_params_cb=edited):
         qtbot.keyClick(canvas.editor, Qt.Key.Key_Return)
     W = w.session.layer_params(w.session.latest.params)[1][0]
@@ -95,7 +95,7 @@ def test_click_a_bias_to_type_a_value(qtbot, make_window):
     qtbot.mouseClick(canvas, LEFT, pos=pos)
     canvas.editor.selectAll()
     qtbot.keyClicks(canvas.editor, "-0.5")
-    edited = lambda s: w.session.layer_params(s.params)[0][1][2] == -0.5  # noqa: E731
+    edited = lambda s: w.session.layer_params(s.params)[0][1][2] == -0.5
     with qtbot.waitSignal(w.session.snapshot_ready, timeout=TIMEOUT, check_params_cb=edited):
         qtbot.keyClick(canvas.editor, Qt.Key.Key_Return)
     assert w.session.layer_params(w.session.latest.params)[0][1][2] == -0.5

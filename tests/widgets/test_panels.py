@@ -108,7 +108,7 @@ def test_schedule_picker_shows_its_parameters_and_a_plot(qtbot, make_window):
     panel.schedule.activated.emit(panel.schedule.currentIndex())
     assert w.experiment.schedule == "cosine"
     assert set(panel.schedule_boxes) == {"decay_steps", "min_fraction"}
-    xs, ys = panel.schedule_chart.curve.getData()
+    _, ys = panel.schedule_chart.curve.getData()
     assert ys[0] == w.experiment.learning_rate and ys[-1] < ys[0]
     panel.schedule_boxes["decay_steps"].setValue(500)
     panel.schedule_boxes["decay_steps"].editingFinished.emit()

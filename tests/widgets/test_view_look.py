@@ -1,0 +1,226 @@
+"""How the views look: the boundary fills a square over the data, one colour per class in every
+view, neuron maps scaled so their structure shows, readable names, links redrawn only when they
+look different, and numbers that never widen their panel."""
+import numpy as np
+import pytest
+
+from playground.fields import Layer
+from playground.presets import PRESETS
+
+TIMEOUT = 15_000
+SPIRAL_K = next(p.changes for p in PRESETS if p.name == "spiral_k")
+
+
+def ready(qtbot, w, step=0):
+    qtbot.waitUntil(lambda: w.session.latest is not None
+                    and w.session.latest.generation == w.session.generation
+                    and w.session.latest.step >= step, timeout=TIMEOUT)
+    qtbot.wait(50)
+
+
+# ---- the large view ---------------------------------------------------------------------------
+@pytest.mark.parametrize("values", [{}, SPIRAL_K], ids=["two classes", "three classes"])
+def test_boundary_is_a_square_over_exactly_the_data_extent(qtbot, make_window, values):
+    w = make_window(**values)
+    ready(qtbot, w)
+    view = w.boundary_view
+    qtbot.waitUntil(lambda: abs(view.plot.vb.width() - view.plot.vb.height()) <= 2,
+                    timeout=TIMEOUT)
+    x0, x1, y0, y1 = w.session.data.extent
+    (vx0, vx1), (vy0, vy1) = view.plot.vb.viewRange()
+    span = x1 - x0
+    assert np.allclose([vx0, vx1, vy0, vy1], [x0, x1, y0, y1], atol=1e-6 * span)
+    assert abs(x1 - x0 - (y1 - y0)) < 1e-9 * span              # the data extent is square
+    # it fills its panel: the square is as large as the room left by the axes allows
+    assert min(view.host.width(), view.host.height()) - view.plot.vb.width() < 140
+    assert view.plot.getAxis("bottom").labelText == "X\u2081"
+    assert view.plot.getAxis("left").labelText == "X\u2082"
+    label = view.colorbar.axis.labelText
+    assert label == ("probability of blue" if not values else "class")
+
+
+def test_hovered_neuron_gets_its_own_colour_bar(qtbot, make_window):
+    w = make_window(n_points=100)
+    ready(qtbot, w)
+    w.boundary_view.set_focus((0, 2))
+    w.session.focus_neuron((0, 2))
+    qtbot.waitUntil(lambda: w.session.latest.focus is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: "activation" in w.boundary_view.colorbar.axis.labelText,
+                    timeout=TIMEOUT)
+    assert tuple(w.boundary_view.colorbar.values) == (-1.0, 1.0)       # tanh: fixed scale
+    w.boundary_view.set_focus(None)
+    assert w.boundary_view.colorbar.axis.labelText == "probability of blue"
+
+
+# ---- one colour per class ---------------------------------------------------------------------
+def test_each_class_has_its_own_colour_in_every_view(qtbot, make_window):
+    from widgets import theme
+    from widgets.boundary_view import class_lut32, class_pixels
+    w = make_window(size=(1280, 720), **SPIRAL_K)
+    ready(qtbot, w)
+    # the network's output column: one ramp per class, from white to the class colour
+    tiles = w.network_view.canvas._tiles[-1]
+    assert tiles.colours.mode == "classes"
+    ones = np.ones((3, 48, 48), dtype=np.float32)
+    tiles.set_maps(ones, 20, 1.0)
+    column = tiles._pixels.reshape(3, 20, 20)
+    for k in range(3):
+        assert column[k, 0, 0] == theme.class_ramp_lut32(k)[255]
+        assert column[k, 0, 0] & 0xFFFFFF == int(theme.CLASS_COLORS[k][1:], 16)
+    # the boundary: the likeliest class's colour
+    probabilities = np.eye(3, dtype=np.float32)[None, :, :].repeat(2, axis=0)
+    pixels = class_pixels(probabilities, class_lut32(3, discretize=False))
+    strongest = class_lut32(3, discretize=False)[:, -1]
+    assert list(pixels[0]) == list(strongest)
+    # the points, and the class colour bar (one step per class)
+    data = w.session.data
+    brush = w.boundary_view.train_points.data["brush"][0].color()
+    assert brush == theme.class_color(int(data.labels_train[0]))
+    bar = theme.class_steps(3)
+    for k in range(3):
+        assert bar.map((k + 0.5) / 3, mode="qcolor") == theme.class_color(k)
+
+
+def test_multiclass_network_fits_without_scrolling_at_1280x720(qtbot, make_window):
+    w = make_window(size=(1280, 720), **SPIRAL_K)
+    ready(qtbot, w)
+    qtbot.wait(100)
+    view = w.network_view
+    assert view.canvas.minimumWidth() <= view.scroll.viewport().width()
+    assert not view.scroll.horizontalScrollBar().isVisible()
+    assert view.output_header.task.text() == "3 classes"
+    metrics = view.output_header.task.fontMetrics()
+    assert metrics.horizontalAdvance("3 classes") <= view.output_header.task.width()
+
+
+# ---- neuron maps ------------------------------------------------------------------------------
+def test_unbounded_maps_are_each_scaled_to_their_own_size():
+    from widgets import theme
+    from widgets.neuron_tiles import ColumnColours, TileColumn
+    ramp = np.linspace(0.0, 1.0, 48, dtype=np.float32)[None, :].repeat(48, axis=0)
+    maps = np.stack([0.1 * ramp, 50.0 * ramp, np.zeros_like(ramp)])     # small, large, dead
+    tiles = TileColumn(ColumnColours("symmetric"))
+    tiles.set_maps(maps, 48, 1.0)
+    pixels = tiles._pixels.reshape(3, 48, 48)
+    assert pixels[0, 0, -1] == pixels[1, 0, -1] == theme.TILE_LUT32[255]  # both reach full blue
+    assert np.all(pixels[2] == theme.TILE_LUT32[128])                    # a dead unit: white
+    assert "0.1" in tiles.describe_scale(0) and "50" in tiles.describe_scale(1)
+
+
+def test_bounded_maps_share_one_fixed_scale():
+    from widgets import theme
+    from widgets.neuron_tiles import ColumnColours, TileColumn
+    maps = np.full((2, 48, 48), 0.1, dtype=np.float32)
+    maps[1] = 1.0
+    tiles = TileColumn(ColumnColours("fixed", -1.0, 1.0))
+    tiles.set_maps(maps, 24, 1.0)
+    pixels = tiles._pixels.reshape(2, 24, 24)
+    assert pixels[1, 0, 0] == theme.TILE_LUT32[255]
+    assert pixels[0, 0, 0] == theme.TILE_LUT32[140]          # 0.1 of the way, not full blue
+
+
+def test_relu_layers_scale_per_map_and_tanh_layers_do_not(qtbot, make_window):
+    w = make_window(layers=(Layer(16, "relu", "he_normal"), Layer(8, "tanh")), n_points=100)
+    ready(qtbot, w)
+    modes = [c.mode for c in w.network_view.column_colours()]
+    assert modes == ["symmetric", "symmetric", "fixed", "fixed"]
+
+
+# ---- names ------------------------------------------------------------------------------------
+def test_layer_settings_are_written_out_with_their_formula(qtbot, make_window):
+    w = make_window(n_points=100)
+    ready(qtbot, w)
+    header = w.network_view.layer_headers[0]
+    assert header.init.currentText() == "Glorot uniform"
+    assert "sqrt(6/(m+n))" in header.init.toolTip().replace(" ", "")
+    assert "tanh(z)" in header.activation.toolTip()
+    assert header.dropout.text().startswith("Dropout")
+    for combo in (header.activation, header.init, w.network_view.output_header.loss):
+        room = combo.width() - 20                           # less the drop-down arrow
+        assert combo.fontMetrics().horizontalAdvance(combo.currentText()) <= room, \
+            combo.currentText()
+    index = header.init.findData("he_normal")
+    assert "N(0, 2/m)" in header.init.itemData(index, 3)     # Qt.ToolTipRole
+    assert "cross-entropy" in w.network_view.output_header.loss.toolTip().lower()
+
+
+# ---- links ------------------------------------------------------------------------------------
+def test_links_are_redrawn_only_when_they_look_different(qtbot):
+    from PySide6.QtGui import QPainter, QPixmap
+
+    from widgets import network_geometry as geo
+    from widgets.network_links import LinkLayer
+    g = geo.layout([2, 8, 1], 600, width=500)
+    rng = np.random.default_rng(0)
+    weights = [(rng.normal(size=(2, 8)), np.zeros(8)), (rng.normal(size=(8, 1)), np.zeros(1))]
+    links = LinkLayer()
+    links.set_weights(weights, g)
+    assert links.dirty and len(links.links[0][0]) == 16
+    pixmap = QPixmap(500, 600)
+    painter = QPainter(pixmap)
+    links.start(painter)
+    while not links.proceed(0.0):                    # in slices, each at least 32 links
+        pass
+    painter.end()
+    assert not links.dirty
+    nudged = [(W + 1e-4, b) for W, b in weights]
+    links.set_weights(nudged, g)
+    assert not links.dirty                           # no link changes its width or colour
+    links.set_weights([(-W, b) for W, b in weights], g)
+    assert links.dirty
+
+
+def test_link_curves_match_the_painted_cubic():
+    from widgets import network_geometry as geo
+    g = geo.layout([2, 3], 500, width=400)
+    curves = geo.link_curves(g.columns[0], g.columns[1], np.array([[1, 2]]))
+    left, right = g.columns
+    start = left.tiles[1] + [left.tile, left.tile / 2]
+    end = right.tiles[2] + [0, right.tile / 2]
+    assert np.allclose(curves[0, 0], start) and np.allclose(curves[0, -1], end)
+    assert np.allclose(curves[0, geo.LINK_SAMPLES // 2 - 1:geo.LINK_SAMPLES // 2 + 1].mean(0),
+                       (start + end) / 2, atol=2.0)
+
+
+# ---- layout -----------------------------------------------------------------------------------
+def test_spare_width_spreads_the_columns_and_centres_the_network():
+    from widgets import network_geometry as geo
+    tight = geo.layout([2, 8, 8, 1], 600)
+    wide = geo.layout([2, 8, 8, 1], 600, width=1400)
+    assert wide.width == tight.width                       # the least width is unchanged
+    gaps = [b.x - (a.x + a.width) for a, b in zip(wide.columns, wide.columns[1:])]
+    assert all(geo.COLUMN_GAP < gap <= geo.MAX_COLUMN_GAP + 1e-9 for gap in gaps)
+    left = wide.columns[0].x
+    right = 1400 - (wide.columns[-1].x + wide.columns[-1].width)
+    assert abs(left - right) < 1.0
+
+
+def test_a_layer_too_tall_for_one_column_wraps_into_larger_tiles():
+    from widgets import network_geometry as geo
+    tile, per_column, gap = geo.fit(16, 372)
+    assert per_column == 8 and tile >= 36                   # two columns of 8, not 16 of 20
+    tile, per_column, gap = geo.fit(8, 372)
+    assert per_column == 8 and tile >= 36 and gap == geo.TILE_GAP
+
+
+# ---- numbers ----------------------------------------------------------------------------------
+def test_value_labels_never_widen_their_panel(qtbot):
+    from widgets.controls import ValueLabel
+    label = ValueLabel("100.0%")
+    qtbot.addWidget(label)
+    label.show()
+    size = label.size()
+    label.setText("2.06e+176")
+    label.repaint()
+    assert label.size() == size and label.text() == "2.06e+176"
+
+
+def test_curve_helpers():
+    from widgets.curves_panel import nice_ceil, peak_decimate, short_number
+    assert [nice_ceil(v) for v in (0.33, 1500, 2001, 7.0)] == [0.4, 1500, 2500, 8.0]
+    assert short_number(2.06e176) == "2.06e176" and short_number(1500) == "1.5e3"
+    x = np.arange(10_000.0)
+    y = np.sin(x / 50)
+    y[5_000] = 40.0                                           # a spike survives decimation
+    xs, ys = peak_decimate(x, y, 500)
+    assert len(xs) <= 520 and ys.max() == 40.0 and ys.min() == pytest.approx(-1, abs=1e-3)

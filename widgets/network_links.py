@@ -1,0 +1,191 @@
+"""The links between neuron columns: which are drawn, their curves, their pens, and drawing them
+a few milliseconds at a time.
+
+A link's pen is the sign of its weight (blue positive, orange negative) and its size in
+LEVELS + 1 steps of strength and width (|w| >= 2 is full). Antialiased thick curves are the
+costliest thing the window paints (about 50 microseconds each), so the layer knows when a
+repaint would look the same: it keeps the steps it last drew and is ``dirty`` only when one of
+them changes. A redraw is a job done in slices (``start``, then ``proceed`` until it says done)
+so that a network with a thousand links never holds the GUI thread for long.
+"""
+import time
+from functools import lru_cache
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+
+from widgets import network_geometry as geo
+from widgets import theme
+
+LEVELS = 16
+FULL_WEIGHT = 2.0
+#: Links drawn in all, shared among the layers (each keeps its strongest).
+LINK_BUDGET = 1200
+_WHITE = np.array([255.0, 255.0, 255.0])
+_POSITIVE = np.array(QColor(theme.POSITIVE).getRgb()[:3], dtype=float)
+_NEGATIVE = np.array(QColor(theme.NEGATIVE).getRgb()[:3], dtype=float)
+
+
+@lru_cache(maxsize=64)
+def pen(code: int) -> QPen:
+    """Pen of step ``code`` = sign * level: opaque (pre-mixed with the white background, which
+    paints twice as fast as translucent), stronger and wider with the level."""
+    level = abs(code)
+    strength = 0.3 + 0.7 * level / LEVELS
+    rgb = _WHITE + ((_POSITIVE if code > 0 else _NEGATIVE) - _WHITE) * strength
+    width = 0.6 + 6.0 * level / LEVELS
+    return QPen(QColor(*(int(v) for v in rgb)), width, Qt.PenStyle.SolidLine,
+                Qt.PenCapStyle.RoundCap)
+
+
+def codes(w: np.ndarray) -> np.ndarray:
+    """Drawing step of each weight: sign * level, level 0..LEVELS (NaN and inf draw as +0)."""
+    w = np.asarray(w, dtype=np.float64)
+    if not np.isfinite(w).all():
+        w = np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0)
+    level = np.rint(np.minimum(np.abs(w) * (LEVELS / FULL_WEIGHT), LEVELS))
+    return np.copysign(level, w).astype(np.int16)
+
+
+def link_path(curve: np.ndarray) -> QPainterPath:
+    """The painted cubic of one link, from its sampled curve (S, 2)."""
+    (x0, y0), (x1, y1) = curve[0], curve[-1]
+    mx = (x0 + x1) / 2
+    path = QPainterPath(QPointF(x0, y0))
+    path.cubicTo(QPointF(mx, y0), QPointF(mx, y1), QPointF(x1, y1))
+    return path
+
+
+class LinkLayer:
+    """Links of every layer: ``links[l]`` = ((k, 2) pairs, (k, S, 2) curves) for hit tests."""
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        self._pairs: list[np.ndarray] = []
+        self._curves: list[np.ndarray | None] = []       # worked out when first asked for
+        self._paths: list[list[QPainterPath] | None] = []
+        self._path_cache: list[dict] = []
+        self._codes: list[np.ndarray] = []
+        self._drawn: list[np.ndarray] | None = None
+        self._geometry = None
+        self._job = None
+        self.dirty = True
+        self.cost = 0.0
+
+    @property
+    def links(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per layer, the (k, 2) (row, col) pairs of the drawn links and their (k, S, 2)
+        curves (for hit tests)."""
+        return [(pairs, self._curves_of(l)) for l, pairs in enumerate(self._pairs)]
+
+    def _curves_of(self, l: int) -> np.ndarray:
+        if self._curves[l] is None:
+            g = self._geometry
+            self._curves[l] = geo.link_curves(g.columns[l], g.columns[l + 1], self._pairs[l])
+        return self._curves[l]
+
+    def _paths_of(self, l: int) -> list[QPainterPath]:
+        if self._paths[l] is None:
+            cache, paths = self._path_cache[l], []
+            curves = self._curves_of(l)
+            for k, (i, j) in enumerate(self._pairs[l].tolist()):
+                path = cache.get((i, j))
+                if path is None:
+                    path = cache[(i, j)] = link_path(curves[k])
+                paths.append(path)
+            self._paths[l] = paths
+        return self._paths[l]
+
+    def set_weights(self, weights: list, geometry: geo.Geometry | None) -> None:
+        """Take each layer's (W, b) and the geometry; note whether any link looks different."""
+        if geometry is None or len(weights) != len(geometry.columns) - 1 or any(
+                W.shape != (len(geometry.columns[l].tiles), len(geometry.columns[l + 1].tiles))
+                for l, (W, _) in enumerate(weights)):
+            self._pairs, self._curves, self._paths, self._codes = [], [], [], []
+            self.dirty = True
+            return
+        same_place = geometry is self._geometry and len(self._pairs) == len(weights)
+        if not same_place:
+            self._geometry = geometry
+            self._path_cache = [{} for _ in weights]
+            self._pairs = [np.zeros((0, 2), np.intp)] * len(weights)
+            self._curves = [None] * len(weights)
+            self._paths = [None] * len(weights)
+        limit = max(16, min(geo.MAX_LINKS_PER_LAYER, LINK_BUDGET // max(len(weights), 1)))
+        all_codes = []
+        for l, (W, _) in enumerate(weights):
+            pairs = geo.shown_links(W, limit)
+            if not np.array_equal(self._pairs[l], pairs):
+                self._pairs[l], self._curves[l], self._paths[l] = pairs, None, None
+            shown = W.ravel() if len(pairs) == W.size else W[pairs[:, 0], pairs[:, 1]]
+            all_codes.append(codes(shown))        # (all pairs come in row-major order)
+        self._codes = all_codes
+        self.dirty = self.dirty or not same_place or not self._same(self._drawn)
+
+    def _same(self, drawn) -> bool:
+        return drawn is not None and len(drawn) == len(self._codes) and all(
+            len(a) == len(b) and np.array_equal(a, b) for a, b in zip(drawn, self._codes))
+
+    # ---- drawing ------------------------------------------------------------------------------
+    @property
+    def drawing(self) -> bool:
+        return self._job is not None
+
+    def start(self, painter: QPainter) -> None:
+        """Begin drawing every link with ``painter``, weakest first (the strong ones on top)."""
+        flat_codes = np.concatenate(self._codes) if self._codes else np.zeros(0, np.int16)
+        flat_paths = [p for l in range(len(self._pairs)) for p in self._paths_of(l)]
+        order = np.argsort(np.abs(flat_codes), kind="stable")
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._job = [painter, flat_paths, flat_codes, order, 0, [c.copy() for c in self._codes],
+                     0.0]
+
+    def proceed(self, budget: float) -> bool:
+        """Draw links for about ``budget`` seconds; True when all are drawn (the painter is then
+        the caller's again)."""
+        painter, paths, flat_codes, order, pos, snapshot, spent = self._job
+        start = time.perf_counter()
+        last = None
+        while pos < len(order):
+            stop = min(pos + 32, len(order))
+            for k in order[pos:stop]:
+                code = int(flat_codes[k])
+                if code != last:
+                    painter.setPen(pen(code))
+                    last = code
+                painter.drawPath(paths[k])
+            pos = stop
+            if time.perf_counter() - start > budget:
+                break
+        self._job[4], self._job[6] = pos, spent + time.perf_counter() - start
+        if pos < len(order):
+            return False
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        self.cost = self._job[6]
+        self._drawn = snapshot
+        self._job = None
+        self.dirty = not self._same(snapshot)
+        return True
+
+    def paint(self, painter: QPainter) -> None:
+        """Draw every link at once."""
+        self.start(painter)
+        self.proceed(float("inf"))
+
+    def cancel(self) -> None:
+        self._job = None
+        self.dirty = True
+
+    def path_of(self, l: int, i: int, j: int) -> QPainterPath | None:
+        if l >= len(self._pairs):
+            return None
+        pairs = self._pairs[l]
+        hits = np.flatnonzero((pairs[:, 0] == i) & (pairs[:, 1] == j))
+        return self._paths_of(l)[int(hits[0])] if len(hits) else None
+
+    @staticmethod
+    def pen_for(w: float) -> QPen:
+        return pen(int(codes(np.array([w]))[0]))
