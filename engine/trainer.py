@@ -188,13 +188,17 @@ class Trainer:
         self._ws = K.make_workspace(self._li, self.spec.n_params, self._batch)
         if old is not None and old.optimizer != config.optimizer:
             self._reset_optimizer_state()
+        elif old is not None and config.second_order:
+            # Same second-order method, new hyperparameters: its curvature memory (L-BFGS
+            # pairs, CG direction) was gathered under the old settings, so it restarts.
+            t = self.optimizer.iterations
+            self.optimizer = config.make_optimizer()
+            self.optimizer.build(self.spec.n_params)
+            self.optimizer.iterations = t
         elif old is not None:
             slots, t = self.optimizer.slots, self.optimizer.iterations
             self.optimizer = config.make_optimizer()
-            if not config.second_order:
-                self.optimizer.slots, self.optimizer.iterations = slots, t
-            else:
-                self.optimizer.build(self.spec.n_params)
+            self.optimizer.slots, self.optimizer.iterations = slots, t
 
     def set_dropout(self, rates):
         """Change each hidden layer's dropout rate without touching the weights."""

@@ -137,6 +137,26 @@ def test_live_change_of_learning_rate_keeps_weights_and_momentum():
     assert not tr.optimizer.slots.any() and tr.optimizer.iterations == 0
 
 
+@pytest.mark.parametrize("method, params", [("lbfgs", {"history": 3}), ("cg", {}),
+                                            ("newton", {"damping": 0.1})])
+def test_live_change_of_a_second_order_method_keeps_weights_and_keeps_training(method, params):
+    hidden = (LayerSpec(3),)
+    tr = _trainer(TrainConfig(optimizer=method, batch_size=200), hidden)
+    tr.run(5)
+    params0, step0 = tr.params.copy(), tr.step_count
+    tr.set_config(TrainConfig(optimizer=method, optimizer_params=params, batch_size=200,
+                              l2=1e-4))
+    np.testing.assert_array_equal(tr.params, params0)
+    assert tr.step_count == step0
+    result = tr.run(5)
+    assert result.steps_done == 5 and not result.diverged
+    assert not np.array_equal(tr.params, params0)
+    # and back to a first-order optimiser, which starts with fresh slots
+    tr.set_config(TrainConfig(optimizer="momentum", learning_rate=0.01, batch_size=20))
+    assert not tr.optimizer.slots.any()
+    assert tr.run(3).steps_done == 3
+
+
 def test_recorded_learning_rates_follow_the_schedule():
     cfg = TrainConfig(learning_rate=0.2, schedule="exponential", schedule_params={"k": 0.01},
                       batch_size=20)
