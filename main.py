@@ -30,6 +30,7 @@ from playground.cli import EXIT_CODES_HELP
 COMMANDS: dict = dict(FILE_COMMANDS)
 
 DEFAULT_SCREENSHOT_STEPS = 1500
+SCREENSHOT_SETTLE_S = 0.3
 SCREENSHOT_TIMEOUT_S = 120.0
 
 
@@ -155,8 +156,11 @@ def save_screenshot(app, window, path: str, steps: int, size: tuple[int, int]) -
         time.sleep(0.005)
     else:
         print(f"Timed out waiting for {steps} training steps", file=sys.stderr)
-    for _ in range(5):
+    # Let throttled views (the curves redraw at most every 0.1 s) draw the last frame.
+    settle = time.monotonic() + SCREENSHOT_SETTLE_S
+    while time.monotonic() < settle:
         app.processEvents()
+        time.sleep(0.01)
     ok = window.grab().save(path, "PNG")
     window.close()
     if not ok:

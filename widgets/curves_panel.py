@@ -43,6 +43,24 @@ class NumberAxis(pg.AxisItem):
     """Tick labels that stay short for any size (a diverged loss reaches 1e176): 0.25, 1500,
     2e5, 1e176."""
 
+    #: pixels between labelled ticks on a vertical axis, at least
+    MIN_LABEL_PITCH = 30
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if self.orientation not in ("left", "right") or not levels or maxVal <= minVal:
+            return levels
+        # pyqtgraph packs about log(size) labels however short the axis; on a short plot
+        # that stacks them on top of each other. Widen the major step until they breathe.
+        most = max(2, int(size // self.MIN_LABEL_PITCH))
+        major = levels[0][0]
+        while (maxVal - minVal) / major > most:
+            mantissa = round(major / 10.0 ** np.floor(np.log10(major)), 6)
+            major *= 2.5 if mantissa == 2.0 else 2.0        # 1, 2, 5, 10, 20, 50...
+        if major == levels[0][0]:
+            return levels
+        return [(major, 0), (major / 2, 0)]
+
     def tickStrings(self, values, scale, spacing):
         if self.logMode or not len(values) or \
                 max(abs(float(v) * scale) for v in values) < 1e4:
@@ -64,7 +82,10 @@ def _style_plot(plot: pg.PlotItem, y_label: str, x_label: bool) -> None:
         plot.getAxis(axis).setStyle(tickFont=theme.font(-1))
         plot.getAxis(axis).label.setFont(theme.font(-1))
         plot.getAxis(axis).enableAutoSIPrefix(False)
-    plot.getAxis("left").setWidth(56)
+    left = plot.getAxis("left")
+    left.setWidth(56)
+    # Fewer, readable tick labels on a short axis (pyqtgraph's default fills 60% with text).
+    left.setStyle(textFillLimits=[(0, 0.8), (2, 0.45), (4, 0.3), (6, 0.2)])
     theme.cache_axes(plot)
 
 
@@ -221,6 +242,24 @@ class CurvesPanel(QWidget):
         super().showEvent(event)
         self.refresh()
 
+    #: Below this plot height (pixels) the rotated "loss"/"accuracy" titles would overlap;
+    #: the readout above already names the rows, so the axis titles step aside.
+    AXIS_TITLE_MIN_HEIGHT = 90
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_axis_titles()
+
+    def _fit_axis_titles(self) -> None:
+        rows = 2 if self.accuracy_plot.scene() is not None else 1
+        # the loss row gets 3/5 of the plot area when the accuracy row is shown
+        height = self.graphics.height() * (0.6 if rows == 2 else 1.0) - 30
+        show = height >= self.AXIS_TITLE_MIN_HEIGHT
+        for plot in (self.loss_plot, self.accuracy_plot):
+            axis = plot.getAxis("left")
+            if axis.label.isVisible() != show:
+                axis.showLabel(show)
+
     def refresh(self) -> None:
         self._refreshed = time.perf_counter()
         self._pending.stop()
@@ -244,6 +283,8 @@ class CurvesPanel(QWidget):
         elif shown and not has_accuracy:
             self.graphics.removeItem(self.accuracy_plot)
             self._style_axes_for(accuracy=False)
+        if shown != has_accuracy:
+            self._fit_axis_titles()
         if has_accuracy != self.row_titles["accuracy"].isVisibleTo(self):
             for widget in (self.row_titles["accuracy"], self.readout["train_accuracy"],
                            self.readout["test_accuracy"]):

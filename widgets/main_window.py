@@ -14,6 +14,7 @@ from playground.experiment import Experiment
 from playground.session import TrainingSession
 from widgets import theme
 from widgets.boundary_view import BoundaryView
+from widgets.controls import ValueLabel
 from widgets.curves_panel import CurvesPanel
 from widgets.data_panel import DataPanel
 from widgets.file_actions import AUTOSAVE_MS, FileActions
@@ -63,9 +64,14 @@ class StatusView(QStatusBar):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.fields: dict[str, QLabel] = {}
-        for key, title in (("epoch", "Epoch"), ("step", "Step"), ("rate", "Steps/s"),
-                           ("train_loss", "Train loss"), ("test_loss", "Test loss")):
-            label = QLabel()
+        # Fixed-size labels: a label that resizes with its text makes the whole window redo
+        # its layout at every frame. Each is made for the widest text it normally shows.
+        for key, title, widest in (("epoch", "Epoch", "Epoch: 88,888,888"),
+                                   ("step", "Step", "Step: 888,888,888"),
+                                   ("rate", "Steps/s", "Steps/s: 8,888,888"),
+                                   ("train_loss", "Train loss", "Train loss: 8.88e+188"),
+                                   ("test_loss", "Test loss", "Test loss: 8.88e+188")):
+            label = ValueLabel(widest)
             self.fields[key] = label
             self.addPermanentWidget(label)
             label.setProperty("title", title)
@@ -215,8 +221,25 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state, SETTINGS_VERSION)
+        self._layout_restored = isinstance(state, QByteArray) and self.restoreState(
+            state, SETTINGS_VERSION)
+
+    def _proportion_docks(self) -> None:
+        """Give the side docks a share of the window that grows with it: on a 1920-wide
+        projector the decision boundary gets the room, not the empty middle."""
+        w, h = self.width(), self.height()
+        data = int(min(max(0.21 * w, 270), 420))
+        output = int(min(max(0.30 * w, 380), 760))
+        self.resizeDocks([self.data_dock, self.output_dock], [data, output],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.output_dock, self.curves_dock], [int(0.56 * h), int(0.44 * h)],
+                         Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._layout_restored and not getattr(self, "_docks_proportioned", False):
+            self._docks_proportioned = True
+            self._proportion_docks()
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -227,6 +250,7 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state, SETTINGS_VERSION)
         for dock in (self.data_dock, self.training_dock, self.output_dock, self.curves_dock):
             dock.show()
+        self._proportion_docks()
 
     def closeEvent(self, event) -> None:
         # FileActions' event filter has already asked about unsaved changes: a cancelled close

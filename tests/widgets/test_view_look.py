@@ -224,3 +224,38 @@ def test_curve_helpers():
     y[5_000] = 40.0                                           # a spike survives decimation
     xs, ys = peak_decimate(x, y, 500)
     assert len(xs) <= 520 and ys.max() == 40.0 and ys.min() == pytest.approx(-1, abs=1e-3)
+
+
+def test_short_value_axes_space_their_labels():
+    from widgets.curves_panel import NumberAxis
+    axis = NumberAxis("left")
+    for size, span in ((70, 0.7), (70, 3.0), (140, 0.7), (400, 0.7), (60, 130.0)):
+        major = axis.tickSpacing(0.0, span, size)[0][0]
+        labelled = np.floor(span / major) + 1
+        assert labelled <= max(3, size // NumberAxis.MIN_LABEL_PITCH + 1), (size, span, major)
+        assert labelled >= 2                                  # still a scale to read
+        mantissa = major / 10 ** np.floor(np.log10(major))
+        assert round(mantissa, 6) in (1.0, 2.0, 5.0)          # round numbers only
+
+
+@pytest.mark.parametrize("size, titles", [((1280, 720), False), ((1920, 1080), True)])
+def test_curve_axis_titles_step_aside_only_when_they_would_overlap(qtbot, make_window, size,
+                                                                   titles):
+    w = make_window(size=size)
+    ready(qtbot, w)
+    panel = w.curves_panel
+    qtbot.waitUntil(lambda: panel.loss_plot.getAxis("left").label.isVisible() == titles,
+                    timeout=TIMEOUT)
+    assert panel.accuracy_plot.getAxis("left").label.isVisible() == titles
+
+
+def test_side_docks_grow_with_a_large_window(qtbot, make_window):
+    small = make_window(size=(1280, 720))
+    large = make_window(size=(1920, 1080))
+    qtbot.waitUntil(lambda: large.output_dock.width() > 0 and small.output_dock.width() > 0)
+    qtbot.wait(50)
+    assert large.output_dock.width() >= 1.3 * small.output_dock.width()
+    assert large.output_dock.height() >= 1.3 * small.output_dock.height()
+    # and the network keeps the middle: at least a third of the width at either size
+    for w in (small, large):
+        assert w.network_view.width() >= w.width() / 3
