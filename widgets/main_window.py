@@ -151,8 +151,18 @@ class MainWindow(QMainWindow):
                                         autosave_ms=autosave_ms)
         self._default_state = self.saveState(SETTINGS_VERSION)
 
-        self.space_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
-        self.space_shortcut.activated.connect(self.session.toggle_running)
+        # One key per run control, for a teacher at the keyboard (a focused text field keeps
+        # its letters: Qt gives it the key first).
+        self.shortcuts: dict[str, QShortcut] = {}
+        for key, verb in ((Qt.Key.Key_Space, self.session.toggle_running),
+                          (Qt.Key.Key_S, lambda: self.session.step(1)),
+                          (Qt.Key.Key_E, self.session.run_epoch),
+                          (Qt.Key.Key_R, self.session.reset),
+                          (Qt.Key.Key_N, self.session.reinitialize)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(verb)
+            self.shortcuts[QKeySequence(key).toString()] = shortcut
+        self.space_shortcut = self.shortcuts["Space"]
         self.network_view.neuron_hovered.connect(self.boundary_view.set_focus)
         self.banner.action.clicked.connect(self._on_banner_reset_clicked)
         self.session.snapshot_ready.connect(self.status.set_snapshot)

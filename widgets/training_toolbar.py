@@ -49,16 +49,16 @@ class TrainingToolbar(QToolBar):
         self.setMovable(False)
         self.experiment = experiment
         self.session = session
-        self.reset_button = tool_button("reset", "Reset", "Back to the same initial weights")
+        self.reset_button = tool_button("reset", "Reset", "Back to the same initial weights (R)")
         self.play_button = QToolButton()
         self.play_button.setObjectName("playButton")
         self.play_button.setCheckable(True)
         self.play_button.setIconSize(QSize(28, 28))
         self.play_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.step_button = tool_button("step", "Step", "Train one mini-batch step")
-        self.epoch_button = tool_button("epoch", "Epoch", "Train to the end of this epoch")
+        self.step_button = tool_button("step", "Step", "Train one mini-batch step (S)")
+        self.epoch_button = tool_button("epoch", "Epoch", "Train to the end of this epoch (E)")
         self.reseed_button = tool_button("reseed", "New seed",
-                                         "Start again from new random weights")
+                                         "Start again from new random weights (N)")
         self.epoch_label = ValueLabel("000,000")
         self.epoch_label.setFont(theme.font(9, bold=True))
         self.epoch_label.setText("0")

@@ -48,6 +48,33 @@ def test_space_toggles_training(qtbot, make_window):
     assert not w.session.running
 
 
+def test_keys_step_run_an_epoch_reset_and_reseed(qtbot, make_window):
+    w = make_window()
+    initial = wait_step(qtbot, w, 0).params.copy()
+    w.activateWindow()
+    w.network_view.setFocus()
+    qtbot.keyClick(w.network_view, Qt.Key.Key_S)
+    assert wait_step(qtbot, w, 1).step == 1
+    qtbot.keyClick(w.network_view, Qt.Key.Key_E)
+    assert wait_step(qtbot, w, 2).epoch == 1
+    with qtbot.waitSignal(w.session.snapshot_ready, timeout=TIMEOUT):
+        qtbot.keyClick(w.network_view, Qt.Key.Key_R)
+    assert w.session.latest.step == 0
+    np.testing.assert_array_equal(w.session.latest.params, initial)
+    with qtbot.waitSignal(w.session.snapshot_ready, timeout=TIMEOUT):
+        qtbot.keyClick(w.network_view, Qt.Key.Key_N)
+    assert not np.array_equal(w.session.latest.params, initial)
+    # a focused number field keeps its keys: typing 1e-3 in it runs no epoch
+    spin = w.toolbar.stop_loss
+    spin.setFocus()
+    step = w.session.latest.step
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "1e-3 s")
+    qtbot.wait(100)
+    assert w.session.latest.step == step and not w.session.running
+    assert spin.lineEdit().text().startswith("1e-3")
+
+
 def test_step_button_advances_one_step_and_reset_restores_weights(qtbot, make_window):
     w = make_window()
     initial = wait_step(qtbot, w, 0).params.copy()
