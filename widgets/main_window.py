@@ -85,7 +85,8 @@ class StatusView(QStatusBar):
         f = self.fields
         f["epoch"].setText(f"Epoch: {snapshot.epoch:,}")
         f["step"].setText(f"Step: {snapshot.step:,}")
-        f["rate"].setText(f"Steps/s: {snapshot.steps_per_second:,.0f}")
+        rate = snapshot.steps_per_second        # 0 while paused: no rate to show
+        f["rate"].setText(f"Steps/s: {rate:,.0f}" if rate > 0 else "Steps/s: \u2013")
         f["train_loss"].setText(f"Train loss: {_number(snapshot.train_loss)}")
         f["test_loss"].setText(f"Test loss: {_number(snapshot.test_loss)}")
 
