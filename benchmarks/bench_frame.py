@@ -29,7 +29,6 @@ def _app():
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    import playground  # noqa: F401  (PySide6 6.12 refcount guard)
     from widgets import theme
     app = QApplication.instance() or QApplication([])
     theme.apply(app)

@@ -7,8 +7,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
-import playground  # noqa: E402,F401  (guards PySide6 6.12's refcount bug on Python 3.11)
-
 # CI must be deterministic: the same examples on every run (derandomize), and no deadline,
 # since numba compiles kernels inside the first examples. HYPOTHESIS_PROFILE=explore draws new
 # examples on a developer's machine.
