@@ -24,12 +24,15 @@ An experiment file (``.nnp``) reopens exactly where it was left::
 ``slots`` float64 (2, P) (first-order optimizers) or ``second_order.<key>`` arrays (Newton,
 L-BFGS, CG); always ``history.<column>`` float64 (rows,) for every history column.
 
-Nothing is ever unpickled (``allow_pickle=False``, object dtypes refused). Loading checks
-everything (sizes before reading, names, types, shapes, finiteness, the settings through the
+This module holds the document: ``Document``, ``dumps``/``loads``, the migrations and the checks
+of its contents. The ZIP around it is ``playground.container``: saving writes a temporary file in
+the same folder, flushes and fsyncs it, then renames it over the target, so a crash leaves the old
+file whole; reading checks sizes before it reads and never unpickles anything.
+
+Loading checks everything (names, types, shapes, finiteness, the settings through the
 experiment's own validation, and the counters against a trainer built from the settings) and
 raises ``FileFormatError`` naming the problem; it returns plain data and changes nothing, so a bad
-file never costs the experiment that is open. Saving writes a temporary file in the same folder,
-flushes and fsyncs it, then renames it over the target: a crash leaves the old file whole.
+file never costs the experiment that is open.
 
 Older format versions are brought up to date by the functions in ``MIGRATIONS``, one version
 step each, before validation.
@@ -38,14 +41,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import io
 import json
 import math
 import os
-import re
-import stat
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -56,7 +55,18 @@ from typing import Callable
 import numpy as np
 
 from engine import kernels as K
+from playground import container
 from playground import history as history_module
+from playground.container import (  # noqa: F401  (the container's names stay importable here)
+    ARRAYS_NAME,
+    DOCUMENT_NAME,
+    MAX_ARRAY_BYTES,
+    MAX_FILE_BYTES,
+    MAX_JSON_BYTES,
+    STALE_TEMPORARY_SECONDS,
+    FileFormatError,
+    glob_escape,
+)
 from playground.fields import FIELDS, FIELDS_BY_NAME, Layer
 
 FORMAT = "nn-playground-experiment"
@@ -64,30 +74,13 @@ VERSION = 1
 EXTENSION = ".nnp"
 APP_NAME = "NN Playground"
 APP_VERSION = "0.1.0"
-DOCUMENT_NAME = "experiment.json"
-ARRAYS_NAME = "arrays.npz"
 
-MAX_FILE_BYTES = 1 << 30          # the whole file, and the sum of its members unpacked
-MAX_JSON_BYTES = 4 << 20
-MAX_ARRAY_BYTES = 256 << 20       # one array
 MAX_HISTORY_ROWS = 2_000_000      # about nine hours of frames at 60 per second
 MAX_COUNTER = 2**62
 MAX_SECOND_ORDER_PAIRS = 1000     # L-BFGS memory rows
 
 HISTORY_PREFIX = "history."
 SECOND_ORDER_PREFIX = "second_order."
-_ALLOWED_DTYPES = (np.dtype("<f8"), np.dtype("<i8"))
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
-
-
-class FileFormatError(ValueError):
-    """A file that cannot be opened as an experiment; the message says what is wrong with it."""
-
-    def __init__(self, problem: str, path: str | os.PathLike | None = None):
-        self.problem = problem
-        self.path = None if path is None else str(path)
-        where = f"{Path(self.path).name}: " if self.path else ""
-        super().__init__(where + problem)
 
 
 @dataclass
@@ -173,84 +166,14 @@ def dumps(doc: Document) -> bytes:
                    for name, a in arrays.items()},
     }
     text = json.dumps(document, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
-    npz = io.BytesIO()
-    np.savez_compressed(npz, **arrays)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(_member(DOCUMENT_NAME), text.encode("utf-8"))
-        # deflated, not stored: a stored NPZ would show its own ZIP directory in plain bytes,
-        # and a cut-off file would then open as the inner archive
-        z.writestr(_member(ARRAYS_NAME), npz.getvalue())
-    return out.getvalue()
+    return container.pack(text.encode("utf-8"), arrays)
 
 
 def save(path: str | os.PathLike, doc: Document) -> Path:
     """Write ``doc`` to ``path`` atomically: a temporary file in the same folder, flushed and
     fsynced, then renamed over ``path``. Killed at any moment, ``path`` is either the old file
     or the new one, never a mix. Returns the path written."""
-    path = Path(path)
-    data = dumps(doc)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except FileNotFoundError:
-            mode = 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_folder(folder)
-    _remove_stale_temporaries(folder, path.name)
-    return path
-
-
-#: A temporary file of ours older than this was left by a save that was killed: remove it.
-STALE_TEMPORARY_SECONDS = 3600
-
-
-def _remove_stale_temporaries(folder: Path, name: str) -> None:
-    now = datetime.datetime.now().timestamp()
-    for tmp in folder.glob(f".{glob_escape(name)}.*.tmp"):
-        try:
-            if now - tmp.stat().st_mtime > STALE_TEMPORARY_SECONDS:
-                tmp.unlink()
-        except OSError:
-            pass
-
-
-def glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _member(name: str, compression: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=datetime.datetime.now().timetuple()[:6])
-    info.compress_type = compression
-    info.external_attr = 0o644 << 16
-    return info
+    return container.write_atomically(path, dumps(doc))
 
 
 def _checked_values_for_saving(values: Mapping) -> dict:
@@ -314,23 +237,7 @@ def _encode_trainer(state: Mapping) -> tuple[dict, dict]:
 def load(path: str | os.PathLike) -> Document:
     """Read and check the experiment file at ``path``; raise FileFormatError saying what is
     wrong. Reading never changes anything outside the returned Document."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise FileFormatError("the file does not exist.", path) from None
-    except OSError as error:
-        raise FileFormatError(f"cannot be read ({error.strerror or error}).", path) from None
-    if path.is_dir():
-        raise FileFormatError("is a folder, not an experiment file.", path)
-    if size > MAX_FILE_BYTES:
-        raise FileFormatError(f"is {size / 2**20:.0f} MiB, more than an experiment file can be "
-                              f"({MAX_FILE_BYTES >> 20} MiB).", path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise FileFormatError(f"cannot be read ({error.strerror or error}).", path) from None
-    return loads(data, path)
+    return loads(container.read_file(path), path)
 
 
 def loads(data: bytes, path: str | os.PathLike | None = None) -> Document:
@@ -346,100 +253,18 @@ def loads(data: bytes, path: str | os.PathLike | None = None) -> Document:
 
 
 def _loads(data: bytes) -> Document:
-    if len(data) > MAX_FILE_BYTES:
-        raise FileFormatError(f"the file is larger than {MAX_FILE_BYTES >> 20} MiB.")
-    if not data.startswith(b"PK"):
-        raise FileFormatError("this is not an NN Playground experiment file (it is not a ZIP "
-                              "archive).")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error):
-        raise FileFormatError("the file is damaged or incomplete (its ZIP directory cannot be "
-                              "read; was it cut short while copying?).") from None
-    with archive:
-        infos = _checked_members(archive, "the file", {DOCUMENT_NAME, ARRAYS_NAME})
-        document = _read_document(archive, infos[DOCUMENT_NAME])
+    with container.open_archive(data) as archive:
+        infos = container.checked_members(archive, "the file", {DOCUMENT_NAME, ARRAYS_NAME})
+        document = container.read_json(archive, infos[DOCUMENT_NAME])
+        if not isinstance(document, dict):
+            raise FileFormatError(f"{DOCUMENT_NAME} must hold a JSON object, not "
+                                  f"{_json_type(document)}.")
         version = _check_header(document)
-        npz = _read_member(archive, infos[ARRAYS_NAME], MAX_FILE_BYTES)
-    arrays = _read_npz(npz)
+        npz = container.read_member(archive, infos[ARRAYS_NAME], MAX_FILE_BYTES)
+    arrays = container.read_npz(npz)
     if version < VERSION:
         document, arrays = migrate(document, arrays)
     return _document_from(document, arrays)
-
-
-def _checked_members(archive: zipfile.ZipFile, what: str, expected: set) -> dict:
-    """{name: ZipInfo} after refusing unsafe, repeated, encrypted, oversized or unknown
-    members and any expected member that is missing."""
-    infos: dict[str, zipfile.ZipInfo] = {}
-    total = 0
-    for info in archive.infolist():
-        name = info.filename
-        if not _safe_member_name(name):
-            raise FileFormatError(f"{what} contains an unsafe name {name!r} (absolute path, "
-                                  f"'..' or a folder); experiment files never do.")
-        if name in infos:
-            raise FileFormatError(f"{what} contains {name!r} twice.")
-        if info.flag_bits & 0x1:
-            raise FileFormatError(f"{what} contains an encrypted member {name!r}.")
-        if name not in expected:
-            raise FileFormatError(f"{what} contains an unexpected member {name!r}.")
-        total += info.file_size
-        if info.file_size > MAX_FILE_BYTES or total > MAX_FILE_BYTES:
-            raise FileFormatError(f"{what} unpacks to more than {MAX_FILE_BYTES >> 20} MiB.")
-        infos[name] = info
-    missing = sorted(expected - set(infos))
-    if missing:
-        raise FileFormatError(f"{what} has no {missing[0]!r}; it is not a complete experiment "
-                              f"file.")
-    return infos
-
-
-def _safe_member_name(name: str) -> bool:
-    return bool(_SAFE_NAME.match(name)) and ".." not in name and "/" not in name
-
-
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    if info.file_size > limit:
-        raise FileFormatError(f"{info.filename!r} is {info.file_size} bytes, more than the "
-                              f"{limit} an experiment file allows.")
-    with archive.open(info) as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise FileFormatError(f"{info.filename!r} is larger than it says.")
-    return data
-
-
-def _read_document(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
-    raw = _read_member(archive, info, MAX_JSON_BYTES)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FileFormatError(f"{DOCUMENT_NAME} is not UTF-8 text.") from None
-    try:
-        document = json.loads(text, parse_constant=_refuse_constant,
-                              object_pairs_hook=_refuse_duplicates)
-    except json.JSONDecodeError as error:
-        raise FileFormatError(f"{DOCUMENT_NAME} is not valid JSON ({error.msg} at line "
-                              f"{error.lineno}, column {error.colno}).") from None
-    except RecursionError:
-        raise FileFormatError(f"{DOCUMENT_NAME} is nested too deeply.") from None
-    if not isinstance(document, dict):
-        raise FileFormatError(f"{DOCUMENT_NAME} must hold a JSON object, not "
-                              f"{_json_type(document)}.")
-    return document
-
-
-def _refuse_constant(name: str):
-    raise FileFormatError(f"{DOCUMENT_NAME} contains {name}, which is not a number JSON allows.")
-
-
-def _refuse_duplicates(pairs: list) -> dict:
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise FileFormatError(f"{DOCUMENT_NAME} names {key!r} twice in one object.")
-        out[key] = value
-    return out
 
 
 def _check_header(document: dict) -> int:
@@ -456,57 +281,6 @@ def _check_header(document: dict) -> int:
                               f"version {version}; this version reads up to {VERSION}). Update "
                               f"{APP_NAME} to open it.")
     return version
-
-
-def _read_npz(data: bytes) -> dict[str, np.ndarray]:
-    """{name: array} from the NPZ bytes, every header checked before its data is read."""
-    if not data.startswith(b"PK"):
-        raise FileFormatError(f"{ARRAYS_NAME} is not an NPZ archive.")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error):
-        raise FileFormatError(f"{ARRAYS_NAME} is damaged (its ZIP directory cannot be "
-                              f"read).") from None
-    arrays = {}
-    with archive:
-        names = {i.filename for i in archive.infolist()}
-        infos = _checked_members(archive, ARRAYS_NAME,
-                                 {n for n in names if n.endswith(".npy")})
-        for member, info in infos.items():
-            name = member[:-len(".npy")]
-            with archive.open(info) as f:
-                shape, dtype = _npy_header(f, name)
-                nbytes = math.prod(shape) * dtype.itemsize
-                if nbytes > MAX_ARRAY_BYTES:
-                    raise FileFormatError(f"array {name!r} would take {nbytes / 2**20:.0f} MiB "
-                                          f"(shape {shape}), more than an experiment can "
-                                          f"hold.")
-            with archive.open(info) as f:
-                try:
-                    a = np.lib.format.read_array(f, allow_pickle=False)
-                except ValueError as error:
-                    raise FileFormatError(f"array {name!r} is damaged ({error}).") from None
-            arrays[name] = a
-    return arrays
-
-
-def _npy_header(f, name: str) -> tuple[tuple, np.dtype]:
-    try:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise ValueError(f"unsupported .npy version {version}")
-    except ValueError as error:
-        raise FileFormatError(f"array {name!r} has a bad header ({error}).") from None
-    if dtype not in _ALLOWED_DTYPES or dtype.hasobject:
-        raise FileFormatError(f"array {name!r} has type {dtype}; experiment files hold only "
-                              f"float64 and int64 numbers.")
-    if any(not isinstance(n, int) or n < 0 for n in shape):
-        raise FileFormatError(f"array {name!r} has an impossible shape {shape}.")
-    return tuple(shape), dtype
 
 
 # ---- checking the contents ----------------------------------------------------------------------

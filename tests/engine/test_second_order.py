@@ -4,10 +4,12 @@ import io
 import numpy as np
 import pytest
 
+from engine.line_search import (
+    NotDescentDirectionError, backtracking_line_search, wolfe_line_search,
+)
 from engine.second_order import (
-    LBFGS, SECOND_ORDER, ConjugateGradient, FunctionObjective, NewtonMethod,
-    NotDescentDirectionError, StepInfo, backtracking_line_search, lbfgs_two_loop,
-    second_order_from_config, wolfe_line_search,
+    LBFGS, SECOND_ORDER, ConjugateGradient, FunctionObjective, NewtonMethod, StepInfo,
+    lbfgs_two_loop, second_order_from_config,
 )
 
 

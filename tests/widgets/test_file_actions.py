@@ -385,7 +385,7 @@ def test_export_pytorch_and_history(bare, tmp_path):
 
 
 def test_closed_svg_paths_are_spelled_out_for_pyqtgraph():
-    from widgets.file_actions import _spell_out_closes
+    from widgets.export_actions import _spell_out_closes
     assert _spell_out_closes("M0,0 L1,0 L1,1 Z M5,5 L6,5 Z") == \
         "M0,0 L1,0 L1,1 L0,0 M5,5 L6,5 L5,5"
     assert _spell_out_closes("M0,0 L2,2") == "M0,0 L2,2"
