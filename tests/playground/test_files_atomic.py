@@ -34,15 +34,15 @@ random.seed(7)
 for trial in range(trials):
     pid = os.fork()
     if pid == 0:
-        def slow_fsync(fd):
-            time.sleep(0.02)
+        def slow_fsync(fd):      # long enough that many kills land before the rename
+            time.sleep(0.06)
             real_fsync(fd)
         os.fsync = slow_fsync
         i = trial + 1       # each child starts with the other document than the last one
         while True:
             files.save(target, docs[i % 2])
             i += 1
-    time.sleep(random.uniform(0.02, 0.4))
+    time.sleep(random.uniform(0.02, 0.6))
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     try:
