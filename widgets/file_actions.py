@@ -200,7 +200,8 @@ class FileActions(ExportActions, QObject):
         else:
             self._set_file(None, name or (f"{doc.title} (example)" if doc.meta.get("preset")
                                           else doc.title or "Untitled"))
-            self.message(doc.meta.get("description", "") or files.summary(doc))
+            description = doc.meta.get("description", "")
+            self.message(description or files.summary(doc), note=bool(description))
         self._discard_recovery()
 
     def open_preset(self, name: str) -> bool:
@@ -436,10 +437,12 @@ class FileActions(ExportActions, QObject):
         self.message(text.splitlines()[0], error=True)
         QMessageBox.warning(self.window, title, text)
 
-    def message(self, text: str, error: bool = False) -> None:
+    def message(self, text: str, error: bool = False, note: bool = False) -> None:
+        """Tell the user: ``error`` when something failed, ``note`` for text to read at
+        leisure (the window keeps it in view until dismissed)."""
         show = getattr(self.window, "show_message", None)
         if callable(show):
-            show(text, error=error) if error else show(text)
+            show(text, error=error, note=note) if error or note else show(text)
         elif self.window.statusBar() is not None:
             self.window.statusBar().showMessage(text, 8000)
 

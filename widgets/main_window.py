@@ -66,11 +66,13 @@ class StatusView(QStatusBar):
         self.fields: dict[str, QLabel] = {}
         # Fixed-size labels: a label that resizes with its text makes the whole window redo
         # its layout at every frame. Each is made for the widest text it normally shows.
-        for key, title, widest in (("epoch", "Epoch", "Epoch: 88,888,888"),
-                                   ("step", "Step", "Step: 888,888,888"),
-                                   ("rate", "Steps/s", "Steps/s: 8,888,888"),
-                                   ("train_loss", "Train loss", "Train loss: 8.88e+188"),
-                                   ("test_loss", "Test loss", "Test loss: 8.88e+188")):
+        # (A rarer, longer text is drawn smaller rather than widening the label.) What is left
+        # of the bar shows messages, such as an example's description.
+        for key, title, widest in (("epoch", "Epoch", "Epoch: 888,888"),
+                                   ("step", "Step", "Step: 88,888,888"),
+                                   ("rate", "Steps/s", "Steps/s: 888,888"),
+                                   ("train_loss", "Train loss", "Train loss: 8888.8888"),
+                                   ("test_loss", "Test loss", "Test loss: 8888.8888")):
             label = ValueLabel(widest)
             self.fields[key] = label
             self.addPermanentWidget(label)
@@ -201,13 +203,15 @@ class MainWindow(QMainWindow):
         self.view_menu = view
 
     # ---- messages ---------------------------------------------------------------------------
-    def show_message(self, text: str, error: bool = False) -> None:
-        """Say something to the user: in the status bar, and in the banner when it matters.
-        (An error here is about the user's input or files, not training: no Reset button,
-        which would throw the trained weights away.)"""
-        self.status.showMessage(text, 8000)
-        if error:
-            self.banner.show_text(text, error=True, offer_reset=False)
+    def show_message(self, text: str, error: bool = False, note: bool = False) -> None:
+        """Say something to the user: in the status bar, or in the banner when it matters: an
+        ``error`` (about the user's input or files, not training: no Reset button, which would
+        throw the trained weights away) or a ``note`` to read at leisure (an example's
+        description), which stays until dismissed."""
+        if error or note:
+            self.banner.show_text(text, error=error, offer_reset=False)
+        if not note:
+            self.status.showMessage(text, 8000)
 
     def _on_session_failed(self, message: str) -> None:
         self.status.showMessage(message, 8000)

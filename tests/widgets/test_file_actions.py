@@ -217,12 +217,22 @@ def test_recent_files_menu(window_actions, tmp_path):
     assert actions.recent_files() == []
 
 
-def test_examples_open_untitled(window_actions):
+def test_examples_open_untitled(qtbot, window_actions):
     w, actions = window_actions()
     action = next(a for a in actions.examples_menu.actions() if a.data() == "spiral_k")
     action.trigger()
     assert w.experiment.dataset == "spiral_k" and w.experiment.output_activation == "softmax"
     assert actions.path is None and not actions.modified
+    # its description stays in view to be read (a note: no Reset button) until dismissed,
+    # and training it does not hide it
+    description = next(p.description for p in presets.PRESETS if p.name == "spiral_k")
+    assert w.banner.isVisible() and w.banner.text.text() == description
+    assert w.banner.property("kind") == "info" and not w.banner.action.isVisible()
+    w.session.step(5)
+    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step == 5)
+    assert w.banner.isVisible()
+    w.banner.close_button.click()
+    assert not w.banner.isVisible()
 
 
 # ---- drag and drop ------------------------------------------------------------------------------
