@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QPainter, QPainterPath
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -103,30 +103,110 @@ def peak_decimate(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray
     return np.concatenate([xs, x[m:]]), np.concatenate([ys, y[m:]])
 
 
+def polyline(x: np.ndarray, y: np.ndarray) -> QPainterPath:
+    """The path through the points (x, y), broken where one is not finite (pyqtgraph's
+    ``connect="finite"``); a few finite points are joined quicker here than by pyqtgraph."""
+    if len(x) > 32 or not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return pg.arrayToQPath(x, y, connect="finite")
+    path = QPainterPath(QPointF(x[0], y[0]))
+    for px, py in zip(x[1:].tolist(), y[1:].tolist()):
+        path.lineTo(px, py)
+    return path
+
+
+def first_difference(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> int:
+    """Index of the first point where polyline (x1, y1) differs from (x0, y0) (NaN equals NaN),
+    or the shorter one's length when one begins with the other."""
+    n = min(len(x0), len(x1))
+    same = ((x0[:n] == x1[:n]) | (np.isnan(x0[:n]) & np.isnan(x1[:n]))) & \
+        ((y0[:n] == y1[:n]) | (np.isnan(y0[:n]) & np.isnan(y1[:n])))
+    return int(np.argmin(same)) if not same.all() else n
+
+
 class LineItem(pg.GraphicsObject):
     """A curve drawn as one path through its finite points (gaps where a value is NaN or
-    infinite). ``xData`` and ``yData`` are the points given to ``setData``."""
+    infinite). ``xData`` and ``yData`` are the points given to ``setData``.
+
+    Qt strokes an antialiased wide line at several microseconds a segment, however little of
+    it is on show, so the curve repaints only around the points that changed (a growing curve:
+    its new end) and paints only the segments whose stroke reaches the exposed area.
+    """
 
     def __init__(self, pen):
         super().__init__()
         self.pen = pen
         self.xData = self.yData = None
-        self._path = QPainterPath()
+        self._x = self._y = np.zeros(0)
+        self._path: QPainterPath | None = None      # the whole curve, made when painted whole
+        # paint() is told what part of the plot it repaints (option.exposedRect)
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
     def setData(self, x: np.ndarray, y: np.ndarray) -> None:
         self.xData, self.yData = x, y
-        self._path = pg.arrayToQPath(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
-                                     connect="finite") if len(x) > 1 else QPainterPath()
-        self.update()
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        first = first_difference(self._x, self._y, x, y)
+        if first == len(x) == len(self._x):
+            return                          # the same curve
+        # Segments change from the one ending at the first changed point on, old and new.
+        start = max(first - 1, 0)
+        old_x, old_y = self._x[start:], self._y[start:]
+        self._x, self._y, self._path = x, y, None
+        self._update_around(np.concatenate([old_x, x[start:]]),
+                            np.concatenate([old_y, y[start:]]))
+
+    def _margin(self) -> float:
+        """Pixels around a point that its stroke may touch (square caps, antialiasing)."""
+        return self.pen.widthF() + 2.0
+
+    def _update_around(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Repaint where the stroke through the points (x, y) lies."""
+        finite = np.isfinite(x) & np.isfinite(y)
+        if not finite.any():
+            return
+        view = self.getViewWidget()
+        to_device = self.deviceTransform(view.viewportTransform()) if view is not None \
+            else None
+        if to_device is None or not to_device.isInvertible():
+            self.update()
+            return
+        x, y, m = x[finite], y[finite], self._margin()
+        rect = to_device.mapRect(QRectF(QPointF(x.min(), y.min()), QPointF(x.max(), y.max())))
+        self.update(to_device.inverted()[0].mapRect(rect.adjusted(-m, -m, m, m)))
 
     def boundingRect(self) -> QRectF:
         view = self.getViewBox()       # the whole plot: the ranges are fixed, the pen is wide
-        return view.viewRect() if view is not None else self._path.boundingRect()
+        return view.viewRect() if view is not None else self._whole_path().boundingRect()
 
-    def paint(self, painter, *args) -> None:
+    def paint(self, painter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(self.pen)
-        painter.drawPath(self._path)
+        painter.drawPath(self._path_near(option.exposedRect, painter.transform()))
+
+    def _path_near(self, exposed: QRectF, to_device) -> QPainterPath:
+        """The part of the curve whose stroke may reach ``exposed`` (item coordinates), with
+        one more segment at each end so that its end points are joined as in the whole curve
+        (their own ends, capped, lie too far away to show)."""
+        x, y = self._x, self._y
+        if len(x) < 2 or not to_device.isInvertible():
+            return self._whole_path()
+        m = self._margin()
+        area = to_device.inverted()[0].mapRect(
+            to_device.mapRect(exposed).adjusted(-m, -m, m, m))
+        near = np.flatnonzero((np.minimum(x[:-1], x[1:]) <= area.right()) &
+                              (np.maximum(x[:-1], x[1:]) >= area.left()) &
+                              (np.minimum(y[:-1], y[1:]) <= area.bottom()) &
+                              (np.maximum(y[:-1], y[1:]) >= area.top()))
+        if not len(near):
+            return QPainterPath()
+        lo, hi = max(near[0] - 1, 0), min(near[-1] + 3, len(x))    # segment i joins i, i + 1
+        if lo == 0 and hi == len(x):
+            return self._whole_path()
+        return polyline(x[lo:hi], y[lo:hi])
+
+    def _whole_path(self) -> QPainterPath:
+        if self._path is None:
+            self._path = polyline(self._x, self._y) if len(self._x) > 1 else QPainterPath()
+        return self._path
 
 
 def _curve(plot: pg.PlotItem, color: str) -> LineItem:

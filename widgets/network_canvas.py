@@ -5,8 +5,10 @@ the size. Hovering a link shows the weight; clicking a link or a neuron's bias s
 editor to type a new value; hovering a hidden neuron asks for its map in the large view.
 
 Painting is layered for speed: a background pixmap holds what changes rarely (links, tile frames,
-labels) and is redrawn only when a link's drawn colour or width changes; each frame then blits it,
-blits every neuron map as a ready-made 32-bit image at its on-screen size, and draws the biases.
+labels) and is redrawn only when a link's drawn colour or width changes. A frame repaints only the
+tiles and the bias squares: it blits every neuron map as a ready-made 32-bit image at its on-screen
+size (opaque: nothing under a tile needs painting), the background under the translucent bias
+squares alone, and the biases.
 """
 import math
 import time
@@ -84,7 +86,8 @@ class NetworkCanvas(QWidget):
         self._edit_target = None
         self._column_labels: list[list[str]] = []
         self._column_names: list[str] = []
-        self._tile_region = QRegion()
+        self._tile_region = QRegion()         # what a frame repaints: tiles and bias squares
+        self._bias_region = QRegion()         # of it, what needs the background beneath
         self._bias_rects: list[list[QRectF]] = []
         self.editor = QLineEdit(self)
         self.editor.setValidator(QDoubleValidator(-1e6, 1e6, 8, self.editor))
@@ -149,16 +152,18 @@ class NetworkCanvas(QWidget):
         if self.isVisible():           # the links are redrawn apart: only the tiles change
             self.repaint(self._tile_region)
 
-    def _tile_area(self) -> QRegion:
-        """Where the tiles and their bias squares are: one rectangle per column."""
-        region = QRegion()
+    def _frame_regions(self) -> tuple[QRegion, QRegion]:
+        """What a frame repaints (every tile and bias square) and, of it, the bias squares with
+        their outlines: translucent, they are drawn over the background."""
+        tiles, biases = QRegion(), QRegion()
         for col in self._geometry.columns:
-            if len(col.tiles):
-                (x0, y0), (x1, y1) = col.tiles.min(axis=0), col.tiles.max(axis=0)
-                pad = 14
-                region += QRect(int(x0) - pad, int(y0) - 4, int(x1 - x0 + col.tile) + pad + 4,
-                                int(y1 - y0 + col.tile) + pad)
-        return region
+            side = math.ceil(col.tile)
+            for x, y in col.tiles:
+                tiles += QRect(int(x), int(y), side, side)
+        for rects in self._bias_rects[1:]:
+            for rect in rects:
+                biases += rect.adjusted(-2, -2, 2, 2).toAlignedRect()
+        return tiles + biases, biases
 
     def set_focus(self, key) -> None:
         self._focus = key
@@ -189,10 +194,10 @@ class NetworkCanvas(QWidget):
         ratio = self.devicePixelRatioF()
         for tiles, col in zip(self._tiles, self._geometry.columns):
             tiles.resize(col.tile, ratio)
-        self._tile_region = self._tile_area()
         self._bias_rects = [[QRectF(*self._geometry.bias_rect(c, u))
                              for u in range(len(col.tiles))]
                             for c, col in enumerate(self._geometry.columns)]
+        self._tile_region, self._bias_region = self._frame_regions()
         self.links.cancel()
         self.links.set_weights(self._weights, self._geometry)
         self._background = None
@@ -207,7 +212,12 @@ class NetworkCanvas(QWidget):
             return
         background = self._background_layer()
         ratio = background.devicePixelRatio()
-        for rect in event.region():      # copy only what is repainted (a clipped full-size
+        region = event.region()
+        if (region - self._tile_region).isEmpty():
+            # A frame: each tile covers its square with opaque pixels, so only the bias
+            # squares need the background under them.
+            region &= self._bias_region
+        for rect in region:              # copy only what is repainted (a clipped full-size
             source = QRectF(rect.x() * ratio, rect.y() * ratio,    # blit costs ten times more)
                             rect.width() * ratio, rect.height() * ratio)
             painter.drawPixmap(QRectF(rect), background, source)
@@ -216,9 +226,7 @@ class NetworkCanvas(QWidget):
             self._paint_hovered_link(painter)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for c, col in enumerate(g.columns):
-            tiles = self._tiles[c]
-            for u, (x, y) in enumerate(col.tiles):
-                tiles.draw(painter, u, x, y)
+            self._tiles[c].draw(painter, col.tiles)
             if c > 0 and self._weights and col.tile >= 16:
                 self._paint_biases(painter, c)
         self._paint_focus(painter)
@@ -348,9 +356,9 @@ class NetworkCanvas(QWidget):
         b = self._weights[c - 1][1]
         rects = self._bias_rects[c]
         painter.setPen(_WHITE_PEN)
-        for u in range(min(len(b), len(rects))):
-            painter.setBrush(_bias_brush(round(float(b[u]), 2)))
-            painter.drawRect(rects[u])
+        for value, rect in zip(b.tolist(), rects):
+            painter.setBrush(_bias_brush(round(value, 2)))
+            painter.drawRect(rect)
         if self._hover and self._hover[0] == "bias" and self._hover[1] == c and \
                 self._hover[2] < len(rects):
             painter.setPen(QPen(QColor(theme.INK), 2))

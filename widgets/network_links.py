@@ -117,9 +117,11 @@ class LinkLayer:
         limit = max(16, min(geo.MAX_LINKS_PER_LAYER, LINK_BUDGET // max(len(weights), 1)))
         all_codes = []
         for l, (W, _) in enumerate(weights):
-            pairs = geo.shown_links(W, limit)
-            if not np.array_equal(self._pairs[l], pairs):
-                self._pairs[l], self._curves[l], self._paths[l] = pairs, None, None
+            if W.size > limit or len(self._pairs[l]) != W.size:   # (else all, as they were)
+                pairs = geo.shown_links(W, limit)
+                if not np.array_equal(self._pairs[l], pairs):
+                    self._pairs[l], self._curves[l], self._paths[l] = pairs, None, None
+            pairs = self._pairs[l]
             shown = W.ravel() if len(pairs) == W.size else W[pairs[:, 0], pairs[:, 1]]
             all_codes.append(codes(shown))        # (all pairs come in row-major order)
         self._codes = all_codes

@@ -29,23 +29,27 @@ class ColumnColours:
     quantity: str = "activation"     # what a map shows, for the tooltip
 
 
-def colour_indices(maps: np.ndarray, colours: ColumnColours) -> tuple[np.ndarray, np.ndarray,
-                                                                      np.ndarray]:
-    """(n, M, M) uint8 colour-table indices of maps (n, M, M), and each map's (lo, hi)."""
+def colour_ranges(maps: np.ndarray, colours: ColumnColours) -> tuple[np.ndarray, np.ndarray]:
+    """Each map's (lo, hi), the values shown at either end of its colour scale, for maps
+    (n, M, M)."""
     n = maps.shape[0]
     if colours.mode == "symmetric":
         peak = np.abs(maps).reshape(n, -1).max(axis=1) if maps.size else np.ones(n)
         floor = max(float(peak.max(initial=0.0)) * DEAD_FRACTION, 1e-6)
         hi = np.maximum(peak, floor)
-        lo = -hi
-    else:
-        lo = np.full(n, colours.lo, dtype=np.float64)
-        hi = np.full(n, colours.hi if colours.hi > colours.lo else colours.lo + 1.0)
-    scaled = np.subtract(maps, lo.astype(np.float32)[:, None, None], dtype=np.float32)
-    scaled *= (255.0 / (hi - lo)).astype(np.float32)[:, None, None]
+        return -hi, hi
+    lo = np.full(n, colours.lo, dtype=np.float64)
+    return lo, np.full(n, colours.hi if colours.hi > colours.lo else colours.lo + 1.0)
+
+
+def colour_indices(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """uint8 colour-table indices of values (n, ...), row k over [lo[k], hi[k]]."""
+    shape = (-1,) + (1,) * (values.ndim - 1)
+    scaled = np.subtract(values, lo.astype(np.float32).reshape(shape), dtype=np.float32)
+    scaled *= (255.0 / (hi - lo)).astype(np.float32).reshape(shape)
     scaled += np.float32(0.5)
     np.clip(scaled, 0.0, 255.0, out=scaled)
-    return scaled.astype(np.uint8), lo, hi
+    return scaled.astype(np.uint8)
 
 
 def resample_index(m: int, side: int) -> np.ndarray:
@@ -87,8 +91,14 @@ class TileColumn:
         n, m = maps.shape[0], maps.shape[-1]
         if self._resample is None or len(self._resample) != side * side or self._m != m:
             self._resample, self._m = resample_index(m, side), m
-        index, self._lo, self._hi = colour_indices(maps, self.colours)
-        index = index.reshape(n, m * m)[:, self._resample]
+        self._lo, self._hi = colour_ranges(maps, self.colours)
+        # Colour whichever is smaller: the maps or the tiles (a pixel's colour is its own).
+        values = maps.reshape(n, m * m)
+        if side < m:
+            values = values.take(self._resample, axis=1)
+        index = colour_indices(values, self._lo, self._hi)
+        if side >= m:
+            index = index.take(self._resample, axis=1)
         if self.colours.mode == "classes":
             if self._luts is None or len(self._luts) != n:
                 self._luts = np.stack([theme.class_ramp_lut32(k) for k in range(n)])
@@ -104,11 +114,13 @@ class TileColumn:
     def __len__(self) -> int:
         return 0 if self._maps is None else self._maps.shape[0]
 
-    def draw(self, painter: QPainter, u: int, x: float, y: float) -> None:
-        """Blit tile u with its top left corner at (x, y)."""
-        if self._image is not None and u < len(self):
-            painter.drawImage(QPointF(x, y), self._image,
-                              QRectF(0, u * self._side, self._side, self._side))
+    def draw(self, painter: QPainter, corners: np.ndarray) -> None:
+        """Blit each tile u with its top left corner at corners[u] (corners: (units, 2))."""
+        if self._image is None:
+            return
+        side = self._side
+        for u, (x, y) in enumerate(corners[:len(self)].tolist()):
+            painter.drawImage(QPointF(x, y), self._image, QRectF(0, u * side, side, side))
 
     def describe_scale(self, u: int) -> str:
         """The colour scale of tile u, in words."""

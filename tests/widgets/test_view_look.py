@@ -1,6 +1,8 @@
 """How the views look: the boundary fills a square over the data, one colour per class in every
 view, neuron maps scaled so their structure shows, readable names, links redrawn only when they
 look different, and numbers that never widen their panel."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -180,6 +182,60 @@ def test_link_curves_match_the_painted_cubic():
     assert np.allclose(curves[0, 0], start) and np.allclose(curves[0, -1], end)
     assert np.allclose(curves[0, geo.LINK_SAMPLES // 2 - 1:geo.LINK_SAMPLES // 2 + 1].mean(0),
                        (start + end) / 2, atol=2.0)
+
+
+# ---- frames -----------------------------------------------------------------------------------
+def on_screen(widget):
+    """What the window last showed where ``widget`` is (offscreen: its backing store), RGB32."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QImage
+    top = widget.mapTo(widget.window(), QPoint(0, 0))
+    shown = widget.screen().grabWindow(widget.window().winId(), top.x(), top.y(),
+                                       widget.width(), widget.height())
+    return shown.toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+def test_frames_show_what_a_full_repaint_draws(qtbot, make_window):
+    """At each snapshot the network repaints only its tiles and bias squares (a hovered link
+    included), and the curves only around their new points: what that leaves on screen is what
+    painting the whole view afresh draws."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QImage
+    w = make_window(size=(1280, 720))
+    ready(qtbot, w)
+    canvas, curves = w.network_view.canvas, w.curves_panel
+    qtbot.waitUntil(lambda: bool(canvas._links), timeout=TIMEOUT)
+    pairs, paths = canvas._links[1]
+    x, y = paths[5][len(paths[5]) // 2]
+    qtbot.mouseMove(canvas, QPoint(round(x), round(y)))
+    assert canvas._hover and canvas._hover[0] == "link"
+    partial = []
+    line = curves.train_curve
+    path_near = line._path_near
+    line._path_near = lambda exposed, to_device: (
+        partial.append(exposed != line.boundingRect()) or path_near(exposed, to_device))
+    for n in (200, 5, 5, 5):               # then the step axis stays at 250: the curves grow
+        target = w.session.latest.step + n
+        w.session.step(n)
+        ready(qtbot, w, target)
+        curves.refresh()
+        qtbot.wait(20)
+    qtbot.wait(200)                         # the links' background redrawn, all painted
+    assert any(partial)
+    # New maps and biases, the same weights: the links stay as drawn, only the tiles and the
+    # bias squares repaint.
+    latest = w.session.latest
+    params = latest.params.copy()
+    for _, b in w.session.layer_params(params):
+        b *= -0.5
+    canvas.set_snapshot(dataclasses.replace(
+        latest, params=params, neuron_maps=tuple(-m for m in latest.neuron_maps),
+        output_map=-latest.output_map))
+    qtbot.wait(50)
+    assert not canvas.links.dirty
+    for widget in (canvas, curves.graphics):
+        full = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        assert on_screen(widget) == full, type(widget).__name__
 
 
 # ---- layout -----------------------------------------------------------------------------------
