@@ -15,6 +15,8 @@ class Snapshot:
     generation     : which network this is (the session bumps it at every rebuild)
     step, epoch    : counters after the last update
     steps_per_second : training speed over the last second
+    steps_per_frame_at_60 : training steps that fit in one frame at 60 frames a second on this
+                     network and machine, measured (0 until some training was timed)
     train_loss, test_loss, train_accuracy, test_accuracy : on the full splits (accuracy None
                      for regression; test values None without test data)
     boundary       : (R, R) output in [0, 1] for two classes, (R, R, K) class probabilities for
@@ -30,6 +32,7 @@ class Snapshot:
     step: int
     epoch: int
     steps_per_second: float
+    steps_per_frame_at_60: int
     train_loss: float
     test_loss: float | None
     train_accuracy: float | None

@@ -22,6 +22,41 @@ from playground.snapshot import Snapshot, frozen
 FRAME_SECONDS = 1.0 / 60.0
 
 
+class FrameBudget:
+    """How many training steps fit in one frame at 60 frames a second, measured as training
+    goes: the time per step of the compiled calls (a decaying average over recent calls, so a
+    new batch size or network shows within a few frames) and each frame's fixed cost (recording
+    a history row, building a snapshot)."""
+
+    DECAY = 0.8
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        self._seconds = self._steps = 0.0
+        self._row_seconds = 0.0
+
+    def add(self, steps: int, run_seconds: float, row_seconds: float) -> None:
+        """One compiled call trained ``steps`` steps in ``run_seconds``; recording its row
+        took ``row_seconds``."""
+        if steps <= 0:
+            return
+        first = self._steps == 0.0
+        self._seconds = self.DECAY * self._seconds + run_seconds
+        self._steps = self.DECAY * self._steps + steps
+        self._row_seconds = row_seconds if first else \
+            self.DECAY * self._row_seconds + (1.0 - self.DECAY) * row_seconds
+
+    def steps_per_frame(self, build_seconds: float) -> int:
+        """Steps per frame that keep 60 frames a second (at least 1); 0 before any
+        training was measured."""
+        if self._steps == 0.0:
+            return 0
+        spare = FRAME_SECONDS - self._row_seconds - build_seconds
+        return max(1, int(spare * self._steps / self._seconds)) if self._seconds > 0 else 1
+
+
 @dataclass(frozen=True)
 class Job:
     """A network to train: built by the session, handed to the worker whole."""
@@ -64,6 +99,7 @@ class TrainingWorker(QObject):
         self._rate = 0.0
         self._last_emit = 0.0
         self._build_seconds = 0.0
+        self._budget = FrameBudget()
         #: Set by the GUI once it has drawn the last snapshot; the worker skips frames until then.
         self.consumer_ready = threading.Event()
         self.consumer_ready.set()
@@ -90,6 +126,7 @@ class TrainingWorker(QObject):
             self.failed.emit(f"Could not build the network: {error}")
             return
         self._job, self._trainer = job, trainer
+        self._budget.clear()
         self._rows.clear()
         if job.last_row is None:
             self._record_row()
@@ -208,13 +245,16 @@ class TrainingWorker(QObject):
     def _train(self, n_steps: int) -> str | None:
         """Run n_steps; record a row; pause and say why on divergence or a stop condition."""
         trainer = self._trainer
+        start = time.perf_counter()
         try:
             result = trainer.run(int(n_steps))
         except Exception as error:
             self._set_running(False)
             self.failed.emit(f"Training failed: {error}")
             return "failed"
+        trained = time.perf_counter()
         self._record_row(result)
+        self._budget.add(result.steps_done, trained - start, time.perf_counter() - trained)
         self._update_rate()
         if result.diverged:
             self._pause("diverged", divergence_message(trainer.step_count, self._job.config,
@@ -259,7 +299,8 @@ class TrainingWorker(QObject):
     def _emit_snapshot(self) -> None:
         start = time.perf_counter()
         snapshot = build_snapshot(self._trainer, self._job, self._rows, self._last_row,
-                                  self._rate, self._focus)
+                                  self._rate, self._focus,
+                                  self._budget.steps_per_frame(self._build_seconds))
         self._rows = []
         self._build_seconds = time.perf_counter() - start
         self._last_emit = time.perf_counter()
@@ -285,7 +326,7 @@ def steps_to_epoch(trainer, epoch: int) -> int:
 
 
 def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate: float,
-                   focus) -> Snapshot:
+                   focus, steps_per_frame_at_60: int = 0) -> Snapshot:
     """Evaluate the network on the grids and copy everything the views draw."""
     data = job.data
     r = int(round(math.sqrt(len(data.boundary_inputs))))
@@ -302,7 +343,7 @@ def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate:
     history = {name: np.array([row[name] for row in rows], dtype=np.float64) for name in COLUMNS}
     return Snapshot(
         generation=job.generation, step=int(trainer.step_count), epoch=int(trainer.epoch),
-        steps_per_second=float(rate),
+        steps_per_second=float(rate), steps_per_frame_at_60=int(steps_per_frame_at_60),
         train_loss=last["train_loss"] if last else math.nan,
         test_loss=last["test_loss"] if last else math.nan,
         train_accuracy=_none_if_nan(last["train_accuracy"]) if last else None,

@@ -65,7 +65,8 @@ class TrainingToolbar(QToolBar):
         self.speed = ValueSlider(SPEED_LADDER, lambda v: f"{int(v)}")
         self.speed.setMinimumWidth(150)
         self.speed.setMaximumWidth(210)
-        self.speed.setToolTip("Training steps between two frames (60 frames a second)")
+        self._fit = 0          # steps per frame that keep 60 frames a second, as measured
+        self._show_speed_fit()
         self.stop_epoch = QSpinBox()
         self.stop_epoch.setRange(0, int(FIELDS_BY_NAME["stop_at_epoch"].high))
         self.stop_epoch.setSpecialValueText("never")
@@ -111,6 +112,23 @@ class TrainingToolbar(QToolBar):
 
     def set_snapshot(self, snapshot) -> None:
         self.epoch_label.setText(f"{snapshot.epoch:,}")
+        fit = _two_digits(snapshot.steps_per_frame_at_60)
+        if fit != self._fit:
+            self._fit = fit
+            self._show_speed_fit()
+
+    def _show_speed_fit(self) -> None:
+        """Say how fast the engine can go on this network at 60 frames a second; a speed
+        beyond that shows in orange (training is faster still, but frames come less often)."""
+        tip = "Training steps between two frames."
+        if self._fit:
+            tip += (f" About {self._fit:,} steps a frame keep 60 frames a second on this "
+                    f"network; above that, training goes faster but the views update less "
+                    f"often.")
+        beyond = bool(self._fit) and self.experiment.steps_per_frame > self._fit
+        self.speed.setToolTip(tip)
+        self.speed.label.setToolTip(tip)
+        self.speed.label.setStyleSheet(f"color: {theme.TEST_CURVE};" if beyond else "")
 
     def _on_session_running_changed(self, running: bool) -> None:
         with QSignalBlocker(self.play_button):
@@ -122,9 +140,19 @@ class TrainingToolbar(QToolBar):
         e = self.experiment
         if name == "steps_per_frame":
             self.speed.set_value(e.steps_per_frame)
+            self._show_speed_fit()
         elif name == "stop_at_epoch":
             with QSignalBlocker(self.stop_epoch):
                 self.stop_epoch.setValue(e.stop_at_epoch)
         elif name == "stop_at_test_loss":
             with QSignalBlocker(self.stop_loss):
                 self.stop_loss.setValue(e.stop_at_test_loss)
+
+
+def _two_digits(n: int) -> int:
+    """``n`` rounded down to two significant digits (2,847 -> 2,800): a measured figure that
+    would otherwise change at every frame."""
+    if n < 100:
+        return n
+    unit = 10 ** (len(str(n)) - 2)
+    return n // unit * unit

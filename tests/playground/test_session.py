@@ -261,3 +261,36 @@ def test_a_snapshot_in_flight_at_reset_does_not_reach_the_new_history(qtbot, mak
     state = session.run_state()
     np.testing.assert_array_equal(state["history"]["step"], [0])
     np.testing.assert_array_equal(session.history.column("step"), [0])
+
+
+# ---- how many steps a frame the engine sustains ------------------------------------------------
+def test_frame_budget_divides_what_is_left_of_a_frame_by_the_time_per_step():
+    from playground.worker import FRAME_SECONDS, FrameBudget
+    budget = FrameBudget()
+    assert budget.steps_per_frame(0.004) == 0                 # nothing measured yet
+    budget.add(100, 0.001, 0.002)                             # 10 us a step, 2 ms a row
+    assert budget.steps_per_frame(0.004) == int((FRAME_SECONDS - 0.006) / 1e-5)
+    # a slower call counts in a decaying average: steps 0.8 * 100 + 50, seconds 0.8 * 0.001 +
+    # 0.002; rows 0.8 * 2 ms + 0.2 * 4 ms
+    budget.add(50, 0.002, 0.004)
+    per_step = (0.8 * 0.001 + 0.002) / (0.8 * 100 + 50)
+    row = 0.8 * 0.002 + 0.2 * 0.004
+    assert budget.steps_per_frame(0.004) == int((FRAME_SECONDS - row - 0.004) / per_step)
+    assert budget.steps_per_frame(1.0) == 1                   # never below one step
+    budget.clear()
+    assert budget.steps_per_frame(0.0) == 0
+
+
+def test_snapshots_say_how_many_steps_keep_sixty_frames_a_second(qtbot, make_session):
+    _, small = make_session(**SMALL)
+    _, large = make_session(n_points=400, batch_size=50,
+                            layers=(Layer(128, "tanh"), Layer(128, "tanh"), Layer(128, "tanh")))
+    fits = []
+    for session in (small, large):
+        assert first_snapshot(qtbot, session).steps_per_frame_at_60 == 0
+        s = next_snapshot(qtbot, session, lambda session=session: session.step(600),
+                          lambda s: s.step >= 600)
+        fits.append(s.steps_per_frame_at_60)
+    # a step of three 128-unit layers on batches of 50 costs a few hundred times one of two
+    # 4-unit layers on batches of 10
+    assert fits[0] > 10 * fits[1] >= 10

@@ -174,3 +174,20 @@ def test_command_line_screenshot(tmp_path):
     assert QApplication.instance() is not None
     with pytest.raises(SystemExit):
         main.main(["--size", "big"])
+
+
+def test_speed_control_shows_what_keeps_sixty_frames_a_second(qtbot, make_window):
+    w = make_window(layers=(Layer(64, "tanh"), Layer(64, "tanh")))   # far from 10,000 a frame
+    wait_step(qtbot, w, 0)
+    speed = w.toolbar.speed
+    assert "keep 60 frames" not in speed.toolTip()            # nothing measured yet
+    w.session.step(2000)
+    fit = wait_step(qtbot, w, 2000).steps_per_frame_at_60
+    assert fit > 0
+    shown = int(speed.toolTip().split("About ")[1].split(" steps")[0].replace(",", ""))
+    assert 0.9 * fit <= shown <= fit                          # rounded to two digits
+    speed.value_chosen.emit(1)
+    assert "color" not in speed.label.styleSheet()
+    speed.value_chosen.emit(10_000)                           # beyond it: said in orange
+    assert w.experiment.steps_per_frame == 10_000
+    assert "color" in speed.label.styleSheet()
