@@ -24,36 +24,50 @@ FRAME_SECONDS = 1.0 / 60.0
 
 class FrameBudget:
     """How many training steps fit in one frame at 60 frames a second, measured as training
-    goes: the time per step of the compiled calls (a decaying average over recent calls, so a
-    new batch size or network shows within a few frames) and each frame's fixed cost (recording
-    a history row, building a snapshot)."""
+    goes: the time per step of the compiled calls and each frame's fixed cost (recording a
+    history row, building a snapshot), as decaying averages so that a new batch size shows
+    within a few frames. The first snapshot of a network is not counted (it loads the grid
+    kernels), and nothing is said before a few calls were timed."""
 
     DECAY = 0.8
+    MIN_CALLS = 5
 
     def __init__(self):
         self.clear()
 
     def clear(self) -> None:
         self._seconds = self._steps = 0.0
+        self._calls = 0
         self._row_seconds = 0.0
+        self._builds = 0
+        self._build_seconds = 0.0
 
-    def add(self, steps: int, run_seconds: float, row_seconds: float) -> None:
+    def _average(self, old: float, new: float, first: bool) -> float:
+        return new if first else self.DECAY * old + (1.0 - self.DECAY) * new
+
+    def add_run(self, steps: int, run_seconds: float, row_seconds: float) -> None:
         """One compiled call trained ``steps`` steps in ``run_seconds``; recording its row
         took ``row_seconds``."""
         if steps <= 0:
             return
-        first = self._steps == 0.0
         self._seconds = self.DECAY * self._seconds + run_seconds
         self._steps = self.DECAY * self._steps + steps
-        self._row_seconds = row_seconds if first else \
-            self.DECAY * self._row_seconds + (1.0 - self.DECAY) * row_seconds
+        self._row_seconds = self._average(self._row_seconds, row_seconds, self._calls == 0)
+        self._calls += 1
 
-    def steps_per_frame(self, build_seconds: float) -> int:
-        """Steps per frame that keep 60 frames a second (at least 1); 0 before any
-        training was measured."""
-        if self._steps == 0.0:
+    def add_build(self, seconds: float) -> None:
+        """Building one snapshot took ``seconds``."""
+        self._builds += 1
+        if self._builds > 1:
+            self._build_seconds = self._average(self._build_seconds, seconds,
+                                                self._builds == 2)
+
+    def steps_per_frame(self) -> int:
+        """Steps per frame that keep 60 frames a second (at least 1); 0 while too little
+        was measured."""
+        if self._calls < self.MIN_CALLS or self._builds < 2:
             return 0
-        spare = FRAME_SECONDS - self._row_seconds - build_seconds
+        spare = FRAME_SECONDS - self._row_seconds - self._build_seconds
         return max(1, int(spare * self._steps / self._seconds)) if self._seconds > 0 else 1
 
 
@@ -254,7 +268,7 @@ class TrainingWorker(QObject):
             return "failed"
         trained = time.perf_counter()
         self._record_row(result)
-        self._budget.add(result.steps_done, trained - start, time.perf_counter() - trained)
+        self._budget.add_run(result.steps_done, trained - start, time.perf_counter() - trained)
         self._update_rate()
         if result.diverged:
             self._pause("diverged", divergence_message(trainer.step_count, self._job.config,
@@ -299,10 +313,10 @@ class TrainingWorker(QObject):
     def _emit_snapshot(self) -> None:
         start = time.perf_counter()
         snapshot = build_snapshot(self._trainer, self._job, self._rows, self._last_row,
-                                  self._rate, self._focus,
-                                  self._budget.steps_per_frame(self._build_seconds))
+                                  self._rate, self._focus, self._budget.steps_per_frame())
         self._rows = []
         self._build_seconds = time.perf_counter() - start
+        self._budget.add_build(self._build_seconds)
         self._last_emit = time.perf_counter()
         self.consumer_ready.clear()
         self.snapshot_ready.emit(snapshot)
