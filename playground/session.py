@@ -23,6 +23,7 @@ from playground.worker import Job, TrainingWorker
 
 SHUTDOWN_TIMEOUT_MS = 5000
 MAX_FRAME_PAUSE = 0.25   # seconds: even on a slow machine the views update 4 times a second
+PAUSE_PER_FRAME = 1.0    # after each frame the GUI thread rests as long as the frame took
 
 
 def make_trainer(job: Job):
@@ -312,11 +313,12 @@ class TrainingSession(QObject):
             self._drawn_timer.start(0)   # fires once the views have painted this frame
 
     def _on_frame_drawn(self) -> None:
-        """Ask for the next snapshot after a pause three times as long as this frame took to
-        draw, so drawing takes at most a quarter of the GUI thread's time, whatever the machine
-        (the rest stays free for the user's input)."""
+        """Ask for the next snapshot after a pause as long as this frame took to draw, so
+        drawing takes at most half of the GUI thread's time, whatever the machine (the rest
+        stays free for the user's input)."""
         self.frame_seconds = time.perf_counter() - self._frame_started
-        self._release_timer.start(int(min(MAX_FRAME_PAUSE, 3.0 * self.frame_seconds) * 1000))
+        pause = min(MAX_FRAME_PAUSE, PAUSE_PER_FRAME * self.frame_seconds)
+        self._release_timer.start(int(pause * 1000))
 
     def _on_release_timer_timeout(self) -> None:
         self._worker.consumer_ready.set()

@@ -20,6 +20,9 @@ from playground.pipeline import PreparedData
 from playground.snapshot import Snapshot, frozen
 
 FRAME_SECONDS = 1.0 / 60.0
+#: a snapshot is built at most every BUILD_SHARE times as long as building one takes, so that
+#: building takes at most 1/BUILD_SHARE of the worker's time at full speed
+BUILD_SHARE = 1.5
 
 
 class FrameBudget:
@@ -252,7 +255,7 @@ class TrainingWorker(QObject):
         if reason is None:
             now = time.perf_counter()
             if self.consumer_ready.is_set() and now - self._last_emit >= max(
-                    FRAME_SECONDS, 3.0 * self._build_seconds):
+                    FRAME_SECONDS, BUILD_SHARE * self._build_seconds):
                 self._emit_snapshot()
             self._timer.start(max(0, int((FRAME_SECONDS - (time.perf_counter() - start)) * 1000)))
 
