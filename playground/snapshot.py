@@ -27,6 +27,8 @@ class Snapshot:
     history        : rows recorded since the previous snapshot, {column: (k,) array}
     focus          : (R, R) map of the hovered neuron at boundary resolution, or None
     focus_key      : (layer, unit) of that neuron, or None
+    detail         : 0 when every grid point was evaluated; higher, a coarser sampling
+                     interpolated to the full grids (large networks while training, grids.py)
     """
     generation: int
     step: int
@@ -45,6 +47,7 @@ class Snapshot:
     history: dict
     focus: np.ndarray | None = None
     focus_key: tuple | None = None
+    detail: int = 0
 
 
 def frozen(a: np.ndarray, dtype=np.float32) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from engine.kernels import POS
+from playground.grids import DetailGrids, choose_level
 from playground.headless import history_row
 from playground.history import COLUMNS
 from playground.pipeline import PreparedData
@@ -23,6 +24,9 @@ FRAME_SECONDS = 1.0 / 60.0
 #: a snapshot is built at most every BUILD_SHARE times as long as building one takes, so that
 #: building takes at most 1/BUILD_SHARE of the worker's time at full speed
 BUILD_SHARE = 1.5
+#: time a snapshot may take to build while training runs, and while it is paused (see grids.py)
+LIVE_BUILD_SECONDS = 0.02
+STILL_BUILD_SECONDS = 0.25
 
 
 class FrameBudget:
@@ -117,6 +121,9 @@ class TrainingWorker(QObject):
         self._last_emit = 0.0
         self._build_seconds = 0.0
         self._budget = FrameBudget()
+        self._grids: DetailGrids | None = None
+        self._seconds_per_point = 0.0     # building a snapshot, per forward pass (measured)
+        self._builds = 0
         #: Set by the GUI once it has drawn the last snapshot; the worker skips frames until then.
         self.consumer_ready = threading.Event()
         self.consumer_ready.set()
@@ -142,8 +149,13 @@ class TrainingWorker(QObject):
             self._set_running(False)
             self.failed.emit(f"Could not build the network: {error}")
             return
+        if self._job is None or job.data is not self._job.data:
+            self._grids = DetailGrids(job.data.boundary_inputs, job.data.map_inputs)
         self._job, self._trainer = job, trainer
         self._budget.clear()
+        # before a build is timed: about 3 ns a parameter per forward pass
+        self._seconds_per_point = 3e-9 * trainer.spec.n_params + 5e-8
+        self._builds = 0
         self._rows.clear()
         if job.last_row is None:
             self._record_row()
@@ -315,11 +327,19 @@ class TrainingWorker(QObject):
 
     def _emit_snapshot(self) -> None:
         start = time.perf_counter()
+        budget = LIVE_BUILD_SECONDS if self._running else STILL_BUILD_SECONDS
+        level = choose_level(self._grids, self._seconds_per_point, budget)
         snapshot = build_snapshot(self._trainer, self._job, self._rows, self._last_row,
-                                  self._rate, self._focus, self._budget.steps_per_frame())
+                                  self._rate, self._focus, self._budget.steps_per_frame(),
+                                  self._grids, level)
         self._rows = []
         self._build_seconds = time.perf_counter() - start
         self._budget.add_build(self._build_seconds)
+        self._builds += 1
+        if self._builds > 1:         # the first build of a network loads kernels: not counted
+            per_point = self._build_seconds / self._grids.points(level)
+            self._seconds_per_point = per_point if self._builds == 2 else \
+                0.7 * self._seconds_per_point + 0.3 * per_point
         self._last_emit = time.perf_counter()
         self.consumer_ready.clear()
         self.snapshot_ready.emit(snapshot)
@@ -343,20 +363,23 @@ def steps_to_epoch(trainer, epoch: int) -> int:
 
 
 def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate: float,
-                   focus, steps_per_frame_at_60: int = 0) -> Snapshot:
-    """Evaluate the network on the grids and copy everything the views draw."""
+                   focus, steps_per_frame_at_60: int = 0, grids: DetailGrids | None = None,
+                   level: int = 0) -> Snapshot:
+    """Evaluate the network on the grids, at detail ``level`` (0: every point; see grids.py),
+    and copy everything the views draw."""
     data = job.data
-    r = int(round(math.sqrt(len(data.boundary_inputs))))
-    m = int(round(math.sqrt(len(data.map_inputs))))
-    out = np.asarray(trainer.predict(data.boundary_inputs))
-    boundary = out.reshape(r, r, -1) if data.task == "multiclass" else out[:, 0].reshape(r, r)
-    hidden = trainer.hidden_activations(data.map_inputs)
-    maps = tuple(frozen(h.T.reshape(-1, m, m)) for h in hidden)
-    small = np.asarray(trainer.predict(data.map_inputs)).T.reshape(-1, m, m)
+    if grids is None:
+        grids = DetailGrids(data.boundary_inputs, data.map_inputs)
+    out = grids.full("boundary", level, trainer.predict(grids.inputs("boundary", level)))
+    boundary = out.transpose(1, 2, 0) if data.task == "multiclass" else out[0]
+    map_inputs = grids.inputs("map", level)
+    hidden = trainer.hidden_activations(map_inputs)
+    maps = tuple(frozen(grids.full("map", level, h)) for h in hidden)
+    small = grids.full("map", level, trainer.predict(map_inputs))
     focus_map = None
     if focus is not None and focus[0] < len(hidden) and focus[1] < hidden[focus[0]].shape[1]:
-        focus_map = frozen(trainer.hidden_activations(data.boundary_inputs)[focus[0]]
-                           [:, focus[1]].reshape(r, r))
+        values = trainer.hidden_activations(grids.inputs("boundary", level))[focus[0]]
+        focus_map = frozen(grids.full("boundary", level, values[:, focus[1]])[0])
     history = {name: np.array([row[name] for row in rows], dtype=np.float64) for name in COLUMNS}
     return Snapshot(
         generation=job.generation, step=int(trainer.step_count), epoch=int(trainer.epoch),
@@ -368,7 +391,7 @@ def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate:
         learning_rate=last["learning_rate"] if last else job.config.learning_rate,
         boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),
         params=frozen(trainer.params, np.float64), history=history,
-        focus=focus_map, focus_key=focus if focus_map is not None else None)
+        focus=focus_map, focus_key=focus if focus_map is not None else None, detail=level)
 
 
 def divergence_message(step: int, config, nan: bool) -> str:

@@ -304,3 +304,22 @@ def test_snapshots_say_how_many_steps_keep_sixty_frames_a_second(qtbot, make_ses
     # a step of three 128-unit layers on batches of 50 costs a few hundred times one of two
     # 4-unit layers on batches of 10
     assert fits[0] > 10 * fits[1] >= 10
+
+
+def test_large_networks_train_with_coarser_live_views_and_pause_finer(qtbot, make_session):
+    _, session = make_session(layers=(Layer(64, "relu"),) * 4)
+    first_snapshot(qtbot, session)
+    with qtbot.waitSignal(session.running_changed, timeout=TIMEOUT):
+        session.play()
+    live = next_snapshot(qtbot, session, lambda: None, lambda s: s.step >= 200)
+    session.pause()
+    next_snapshot(qtbot, session, lambda: session.step(1))   # (or one still on its way)
+    paused = next_snapshot(qtbot, session, lambda: session.step(1))
+    # 70,000 forward passes through 13,000 weights cannot be drawn 60 times a second
+    assert live.detail > 0 and paused.detail < live.detail
+    assert live.boundary.shape == paused.boundary.shape == (256, 256)
+    assert [m.shape for m in live.neuron_maps] == [(64, 48, 48)] * 4
+    # the default network is drawn exactly
+    _, small = make_session()
+    first_snapshot(qtbot, small)
+    assert next_snapshot(qtbot, small, lambda: small.step(10)).detail == 0
