@@ -87,10 +87,24 @@ def _side(inputs: np.ndarray) -> int:
     return side
 
 
-def choose_level(grids: DetailGrids, seconds_per_point: float, budget: float) -> int:
+#: a level in use is kept until its snapshots take this much longer than the budget, and a
+#: finer one is taken only when it would take this much less: measured times wobble, and the
+#: views should not flicker between two levels
+KEEP_ABOVE, TAKE_BELOW = 1.5, 0.7
+
+
+def choose_level(grids: DetailGrids, seconds_per_point: float, budget: float,
+                 current: int | None = None) -> int:
     """The finest detail level whose snapshot is expected within ``budget`` seconds (the
-    coarsest when none is)."""
-    for level in range(len(DETAIL_LEVELS)):
-        if grids.points(level) * seconds_per_point <= budget:
-            return level
-    return len(DETAIL_LEVELS) - 1
+    coarsest when none is); with the ``current`` level, a change only when clearly due."""
+    def cost(level):
+        return grids.points(level) * seconds_per_point
+    best = next((level for level in range(len(DETAIL_LEVELS)) if cost(level) <= budget),
+                len(DETAIL_LEVELS) - 1)
+    if current is None or best == current:
+        return best
+    if best > current and cost(current) <= KEEP_ABOVE * budget:
+        return current                       # a little slow: not worth a coarser picture
+    if best < current and cost(best) > TAKE_BELOW * budget:
+        return current                       # only just fits: stay until it clearly does
+    return best

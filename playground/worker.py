@@ -25,7 +25,7 @@ FRAME_SECONDS = 1.0 / 60.0
 #: building takes at most 1/BUILD_SHARE of the worker's time at full speed
 BUILD_SHARE = 1.5
 #: time a snapshot may take to build while training runs, and while it is paused (see grids.py)
-LIVE_BUILD_SECONDS = 0.02
+LIVE_BUILD_SECONDS = 0.03
 STILL_BUILD_SECONDS = 0.25
 
 
@@ -124,6 +124,7 @@ class TrainingWorker(QObject):
         self._grids: DetailGrids | None = None
         self._seconds_per_point = 0.0     # building a snapshot, per forward pass (measured)
         self._builds = 0
+        self._level: int | None = None    # the detail level of the last live snapshot
         #: Set by the GUI once it has drawn the last snapshot; the worker skips frames until then.
         self.consumer_ready = threading.Event()
         self.consumer_ready.set()
@@ -156,6 +157,7 @@ class TrainingWorker(QObject):
         # before a build is timed: about 3 ns a parameter per forward pass
         self._seconds_per_point = 3e-9 * trainer.spec.n_params + 5e-8
         self._builds = 0
+        self._level = None
         self._rows.clear()
         if job.last_row is None:
             self._record_row()
@@ -328,7 +330,9 @@ class TrainingWorker(QObject):
     def _emit_snapshot(self) -> None:
         start = time.perf_counter()
         budget = LIVE_BUILD_SECONDS if self._running else STILL_BUILD_SECONDS
-        level = choose_level(self._grids, self._seconds_per_point, budget)
+        level = choose_level(self._grids, self._seconds_per_point, budget,
+                             self._level if self._running else None)
+        self._level = level if self._running else None
         snapshot = build_snapshot(self._trainer, self._job, self._rows, self._last_row,
                                   self._rate, self._focus, self._budget.steps_per_frame(),
                                   self._grids, level)

@@ -69,6 +69,12 @@ def test_the_finest_level_within_the_budget_is_chosen():
     assert choose_level(grids, per_point, costs[0] * per_point * 0.99) == 1
     assert choose_level(grids, per_point, costs[3] * per_point) == 3
     assert choose_level(grids, per_point, 0.0) == len(DETAIL_LEVELS) - 1
+    # a level in use is kept through small wobbles of the measured time, in both directions
+    budget = costs[1] * per_point
+    assert choose_level(grids, per_point * 1.4, budget, current=1) == 1
+    assert choose_level(grids, per_point * 1.6, budget, current=1) == 2
+    assert choose_level(grids, per_point * 0.8, budget, current=2) == 2
+    assert choose_level(grids, per_point * 0.6, budget, current=2) == 1
 
 
 @pytest.mark.parametrize("dataset", ["spiral", "spiral_k"])
