@@ -269,12 +269,18 @@ class Trainer:
 
     def hidden_activations(self, X):
         """[(n, units) per hidden layer]: every hidden neuron's output at each row of X."""
+        return self.activations(X)[0]
+
+    def activations(self, X):
+        """Every unit at each row of X, in one pass: ([(n, units) per hidden layer],
+        (n, n_outputs) output activations as ``predict`` gives them)."""
         X = np.ascontiguousarray(X, dtype=np.float64)
         total = int(self._li[:, 1].sum())
         out = np.empty((X.shape[0], total))
         K.predict_all(self.params, self._li, self._lf, X, out, K.ALL_UNITS)
         cols = np.cumsum([0] + [h.units for h in self.spec.hidden])
-        return [out[:, cols[i]:cols[i + 1]] for i in range(len(self.spec.hidden))]
+        hidden = [out[:, cols[i]:cols[i + 1]] for i in range(len(self.spec.hidden))]
+        return hidden, out[:, cols[-1]:]
 
     def evaluate(self, X, Y):
         """(mean data loss, accuracy) on (X, Y) without dropout; accuracy is None for regression."""

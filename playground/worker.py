@@ -30,11 +30,12 @@ STILL_BUILD_SECONDS = 0.25
 
 
 class FrameBudget:
-    """How many training steps fit in one frame at 60 frames a second, measured as training
-    goes: the time per step of the compiled calls and each frame's fixed cost (recording a
-    history row, building a snapshot), as decaying averages so that a new batch size shows
-    within a few frames. The first snapshot of a network is not counted (it loads the grid
-    kernels), and nothing is said before a few calls were timed."""
+    """What a frame costs, measured as training goes: the time per step of the compiled calls,
+    recording a history row, and building a snapshot per grid point evaluated (which sets the
+    snapshots' detail level, grids.py), as decaying averages so that a new batch size shows
+    within a few frames. From these, how many training steps fit in one frame at 60 frames a
+    second. The first snapshot of a network is not counted (it loads the grid kernels), and
+    nothing is said before a few calls were timed."""
 
     DECAY = 0.8
     MIN_CALLS = 5
@@ -42,12 +43,13 @@ class FrameBudget:
     def __init__(self):
         self.clear()
 
-    def clear(self) -> None:
+    def clear(self, seconds_per_point: float = 0.0) -> None:
+        """Forget all; ``seconds_per_point`` is the guess until a snapshot build is timed."""
         self._seconds = self._steps = 0.0
         self._calls = 0
         self._row_seconds = 0.0
         self._builds = 0
-        self._build_seconds = 0.0
+        self.seconds_per_point = seconds_per_point
 
     def _average(self, old: float, new: float, first: bool) -> float:
         return new if first else self.DECAY * old + (1.0 - self.DECAY) * new
@@ -62,19 +64,19 @@ class FrameBudget:
         self._row_seconds = self._average(self._row_seconds, row_seconds, self._calls == 0)
         self._calls += 1
 
-    def add_build(self, seconds: float) -> None:
-        """Building one snapshot took ``seconds``."""
+    def add_build(self, seconds: float, points: int) -> None:
+        """Building one snapshot, ``points`` forward passes, took ``seconds``."""
         self._builds += 1
         if self._builds > 1:
-            self._build_seconds = self._average(self._build_seconds, seconds,
-                                                self._builds == 2)
+            self.seconds_per_point = self._average(self.seconds_per_point, seconds / points,
+                                                   self._builds == 2)
 
-    def steps_per_frame(self) -> int:
-        """Steps per frame that keep 60 frames a second (at least 1); 0 while too little
-        was measured."""
+    def steps_per_frame(self, points: int) -> int:
+        """Steps per frame that keep 60 frames a second (at least 1) with snapshots of
+        ``points`` forward passes; 0 while too little was measured."""
         if self._calls < self.MIN_CALLS or self._builds < 2:
             return 0
-        spare = FRAME_SECONDS - self._row_seconds - self._build_seconds
+        spare = FRAME_SECONDS - self._row_seconds - self.seconds_per_point * points
         return max(1, int(spare * self._steps / self._seconds)) if self._seconds > 0 else 1
 
 
@@ -122,8 +124,6 @@ class TrainingWorker(QObject):
         self._build_seconds = 0.0
         self._budget = FrameBudget()
         self._grids: DetailGrids | None = None
-        self._seconds_per_point = 0.0     # building a snapshot, per forward pass (measured)
-        self._builds = 0
         self._level: int | None = None    # the detail level of the last live snapshot
         #: Set by the GUI once it has drawn the last snapshot; the worker skips frames until then.
         self.consumer_ready = threading.Event()
@@ -153,10 +153,8 @@ class TrainingWorker(QObject):
         if self._job is None or job.data is not self._job.data:
             self._grids = DetailGrids(job.data.boundary_inputs, job.data.map_inputs)
         self._job, self._trainer = job, trainer
-        self._budget.clear()
         # before a build is timed: about 3 ns a parameter per forward pass
-        self._seconds_per_point = 3e-9 * trainer.spec.n_params + 5e-8
-        self._builds = 0
+        self._budget.clear(seconds_per_point=3e-9 * trainer.spec.n_params + 5e-8)
         self._level = None
         self._rows.clear()
         if job.last_row is None:
@@ -329,21 +327,17 @@ class TrainingWorker(QObject):
 
     def _emit_snapshot(self) -> None:
         start = time.perf_counter()
-        budget = LIVE_BUILD_SECONDS if self._running else STILL_BUILD_SECONDS
-        level = choose_level(self._grids, self._seconds_per_point, budget,
-                             self._level if self._running else None)
-        self._level = level if self._running else None
+        grids, per_point = self._grids, self._budget.seconds_per_point
+        # the level of frames while training: this one's, or the one they would take
+        live = choose_level(grids, per_point, LIVE_BUILD_SECONDS, self._level)
+        level = live if self._running else choose_level(grids, per_point, STILL_BUILD_SECONDS)
+        self._level = live if self._running else None
         snapshot = build_snapshot(self._trainer, self._job, self._rows, self._last_row,
-                                  self._rate, self._focus, self._budget.steps_per_frame(),
-                                  self._grids, level)
+                                  self._rate, self._focus,
+                                  self._budget.steps_per_frame(grids.points(live)), grids, level)
         self._rows = []
         self._build_seconds = time.perf_counter() - start
-        self._budget.add_build(self._build_seconds)
-        self._builds += 1
-        if self._builds > 1:         # the first build of a network loads kernels: not counted
-            per_point = self._build_seconds / self._grids.points(level)
-            self._seconds_per_point = per_point if self._builds == 2 else \
-                0.7 * self._seconds_per_point + 0.3 * per_point
+        self._budget.add_build(self._build_seconds, grids.points(level))
         self._last_emit = time.perf_counter()
         self.consumer_ready.clear()
         self.snapshot_ready.emit(snapshot)
@@ -374,16 +368,19 @@ def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate:
     data = job.data
     if grids is None:
         grids = DetailGrids(data.boundary_inputs, data.map_inputs)
-    out = grids.full("boundary", level, trainer.predict(grids.inputs("boundary", level)))
-    boundary = out.transpose(1, 2, 0) if data.task == "multiclass" else out[0]
-    map_inputs = grids.inputs("map", level)
-    hidden = trainer.hidden_activations(map_inputs)
+    hidden, small = trainer.activations(grids.inputs("map", level))    # one pass for both
     maps = tuple(frozen(grids.full("map", level, h)) for h in hidden)
-    small = grids.full("map", level, trainer.predict(map_inputs))
+    small = grids.full("map", level, small)
+    boundary_inputs = grids.inputs("boundary", level)
     focus_map = None
     if focus is not None and focus[0] < len(hidden) and focus[1] < hidden[focus[0]].shape[1]:
-        values = trainer.hidden_activations(grids.inputs("boundary", level))[focus[0]]
-        focus_map = frozen(grids.full("boundary", level, values[:, focus[1]])[0])
+        # the hovered neuron and the output from one pass over the boundary grid
+        units, out = trainer.activations(boundary_inputs)
+        focus_map = frozen(grids.full("boundary", level, units[focus[0]][:, focus[1]])[0])
+    else:
+        out = trainer.predict(boundary_inputs)
+    out = grids.full("boundary", level, out)
+    boundary = out.transpose(1, 2, 0) if data.task == "multiclass" else out[0]
     history = {name: np.array([row[name] for row in rows], dtype=np.float64) for name in COLUMNS}
     return Snapshot(
         generation=job.generation, step=int(trainer.step_count), epoch=int(trainer.epoch),

@@ -224,6 +224,11 @@ def test_hidden_activations_and_predictions_are_consistent():
     np.testing.assert_allclose(h1, np.tanh(X @ W1 + b1), rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(h2, np.tanh(h1 @ W2 + b2), rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(tr.predict(X), 1 / (1 + np.exp(-(h2 @ W3 + b3))), rtol=1e-13)
+    # one pass for every unit gives the same hidden units and the same outputs
+    hidden, outputs = tr.activations(X)
+    np.testing.assert_array_equal(hidden[0], h1)
+    np.testing.assert_array_equal(hidden[1], h2)
+    np.testing.assert_array_equal(outputs, tr.predict(X))
 
 
 @pytest.mark.parametrize("X,Y,message", [

@@ -267,27 +267,33 @@ def test_a_snapshot_in_flight_at_reset_does_not_reach_the_new_history(qtbot, mak
 def test_frame_budget_divides_what_is_left_of_a_frame_by_the_time_per_step():
     from playground.worker import FRAME_SECONDS, FrameBudget
     budget = FrameBudget()
-    budget.add_build(0.5)                     # the first snapshot loads kernels: not counted
-    budget.add_build(0.004)
+    budget.clear(seconds_per_point=0.1)       # a guess, until a build is timed
+    budget.add_build(0.5, 1)                  # the first snapshot loads kernels: not counted
+    assert budget.seconds_per_point == 0.1
+    budget.add_build(0.004, 1)
     for _ in range(4):
         budget.add_run(100, 0.001, 0.002)     # 10 us a step, 2 ms a row
-    assert budget.steps_per_frame() == 0      # too few calls timed to say
+    assert budget.steps_per_frame(1) == 0     # too few calls timed to say
     budget.add_run(100, 0.001, 0.002)
-    assert budget.steps_per_frame() == int((FRAME_SECONDS - 0.002 - 0.004) / 1e-5)
+    assert budget.steps_per_frame(1) == int((FRAME_SECONDS - 0.002 - 0.004) / 1e-5)
     # a slower call counts in decaying sums: steps and seconds each decay by 0.8 a call; the
     # row and build costs are averages weighing the newest by 0.2
     budget.add_run(50, 0.002, 0.004)
-    budget.add_build(0.009)
+    budget.add_build(0.009, 1)
     steps = sum(100 * 0.8 ** k for k in range(1, 6)) + 50
     seconds = sum(0.001 * 0.8 ** k for k in range(1, 6)) + 0.002
     row, build = 0.8 * 0.002 + 0.2 * 0.004, 0.8 * 0.004 + 0.2 * 0.009
     expected = int((FRAME_SECONDS - row - build) * steps / seconds)
-    assert abs(budget.steps_per_frame() - expected) <= 1        # rounding of the sums
-    budget.add_build(1.0)
-    budget.add_build(1.0)
-    assert budget.steps_per_frame() == 1      # a frame too costly: still one step
+    assert abs(budget.steps_per_frame(1) - expected) <= 1        # rounding of the sums
+    budget.add_build(1.0, 1)
+    budget.add_build(1.0, 1)
+    assert budget.steps_per_frame(1) == 1      # a frame too costly: still one step
     budget.clear()
-    assert budget.steps_per_frame() == 0
+    assert budget.steps_per_frame(1) == 0
+    # builds are timed per grid point: a snapshot of twice the points costs twice as long
+    budget.add_build(9.0, 10)
+    budget.add_build(0.008, 1000)
+    assert budget.seconds_per_point == 8e-6
 
 
 def test_snapshots_say_how_many_steps_keep_sixty_frames_a_second(qtbot, make_session):
