@@ -296,3 +296,39 @@ def _npy_header(f, name: str) -> tuple[tuple, np.dtype]:
     if any(not isinstance(n, int) or n < 0 for n in shape):
         raise FileFormatError(f"array {name!r} has an impossible shape {shape}.")
     return tuple(shape), dtype
+
+
+
+# ---- checking what was read -----------------------------------------------------------------
+def json_object(value, what: str) -> dict:
+    """``value`` if it is a JSON object, else a FileFormatError naming ``what``."""
+    if not isinstance(value, dict):
+        raise FileFormatError(f"{what!r} in {DOCUMENT_NAME} must be an object, not "
+                              f"{json_type(value)}.")
+    return value
+
+
+def json_type(value) -> str:
+    """A JSON value's kind, in words, for messages."""
+    if value is None:
+        return "null"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def checked_array(arrays: dict, name: str, shape: tuple, dtype=np.float64,
+                  finite: bool = True) -> np.ndarray:
+    """Array ``name`` of ``arrays``, checked for its dtype, shape and (``finite``) values."""
+    if name not in arrays:
+        raise FileFormatError(f"array {name!r} is missing.")
+    a = arrays[name]
+    if a.dtype != dtype:
+        raise FileFormatError(f"array {name!r} must be {np.dtype(dtype).name}, not "
+                              f"{a.dtype.name}.")
+    if a.shape != shape:
+        raise FileFormatError(f"array {name!r} has shape {tuple(a.shape)}, expected {shape}.")
+    if finite and not np.isfinite(a).all():
+        bad = int(np.flatnonzero(~np.isfinite(a.ravel()))[0])
+        raise FileFormatError(f"array {name!r} contains NaN or infinite values (first at "
+                              f"index {bad}).")
+    return np.ascontiguousarray(a)

@@ -25,7 +25,8 @@ An experiment file (``.nnp``) reopens exactly where it was left::
 L-BFGS, CG); always ``history.<column>`` float64 (rows,) for every history column.
 
 This module holds the document: ``Document``, ``dumps``/``loads``, the migrations and the checks
-of its contents. The ZIP around it is ``playground.container``: saving writes a temporary file in
+of its contents; the training run inside it (counters, weights, optimizer state) is encoded and
+checked by ``playground.run_state``. The ZIP around it is ``playground.container``: saving writes a temporary file in
 the same folder, flushes and fsyncs it, then renames it over the target, so a crash leaves the old
 file whole; reading checks sizes before it reads and never unpickles anything.
 
@@ -42,7 +43,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-import math
 import os
 import struct
 import zipfile
@@ -55,7 +55,7 @@ from typing import Callable
 import numpy as np
 
 from engine import kernels as K
-from playground import container
+from playground import container, run_state
 from playground import history as history_module
 from playground.container import (  # noqa: F401  (the container's names stay importable here)
     ARRAYS_NAME,
@@ -65,7 +65,10 @@ from playground.container import (  # noqa: F401  (the container's names stay im
     MAX_JSON_BYTES,
     STALE_TEMPORARY_SECONDS,
     FileFormatError,
+    checked_array,
     glob_escape,
+    json_object,
+    json_type,
 )
 from playground.fields import FIELDS, FIELDS_BY_NAME, Layer
 
@@ -76,11 +79,8 @@ APP_NAME = "NN Playground"
 APP_VERSION = "0.1.0"
 
 MAX_HISTORY_ROWS = 2_000_000      # about nine hours of frames at 60 per second
-MAX_COUNTER = 2**62
-MAX_SECOND_ORDER_PAIRS = 1000     # L-BFGS memory rows
 
 HISTORY_PREFIX = "history."
-SECOND_ORDER_PREFIX = "second_order."
 
 
 @dataclass
@@ -143,7 +143,7 @@ def dumps(doc: Document) -> bytes:
     arrays: dict[str, np.ndarray] = {}
     run = None
     if doc.trainer is not None:
-        run, run_arrays = _encode_trainer(doc.trainer)
+        run, run_arrays = run_state.encode(doc.trainer)
         arrays.update(run_arrays)
     columns = history_module.COLUMNS
     hist = doc.history or {}
@@ -196,43 +196,6 @@ def to_json(value):
     return value
 
 
-def _encode_trainer(state: Mapping) -> tuple[dict, dict]:
-    params = np.ascontiguousarray(state["params"], dtype="<f8")
-    initial = np.ascontiguousarray(state["initial_params"], dtype="<f8")
-    counters = np.asarray(state["state"], dtype=np.int64)
-    n = params.size
-    if params.shape != (n,) or initial.shape != (n,):
-        raise ValueError("params and initial_params must be 1-D arrays of one length")
-    if not (np.isfinite(params).all() and np.isfinite(initial).all()):
-        raise ValueError("cannot save weights that are NaN or infinite (the run diverged); "
-                         "reset the network first")
-    run = {"n_params": int(n), "seed": int(state["seed"]),
-           "step": int(counters[K.STEP]), "epoch": int(counters[K.EPOCH]),
-           "position": int(counters[K.POS]), "optimizer_steps": int(counters[K.OPT_T]),
-           "optimizer_iterations": int(state.get("optimizer_iterations", counters[K.OPT_T])),
-           "second_order": None}
-    arrays = {"params": params, "initial_params": initial}
-    if "second_order_state" in state:
-        numbers = {}
-        for key, v in state["second_order_state"].items():
-            if isinstance(v, np.ndarray) and v.ndim > 0:
-                arrays[SECOND_ORDER_PREFIX + key] = np.ascontiguousarray(v, dtype="<f8")
-            elif isinstance(v, str):
-                numbers[key] = v
-            else:
-                v = to_json(v)
-                if isinstance(v, float) and not math.isfinite(v):
-                    raise ValueError(f"second-order state {key!r} is not finite")
-                numbers[key] = v
-        run["second_order"] = {"name": numbers.pop("name", ""), "numbers": numbers}
-    else:
-        slots = np.ascontiguousarray(state["slots"], dtype="<f8")
-        if not np.isfinite(slots).all():
-            raise ValueError("cannot save an optimizer state that is NaN or infinite")
-        arrays["slots"] = slots
-    return run, arrays
-
-
 # ---- loading ------------------------------------------------------------------------------------
 def load(path: str | os.PathLike) -> Document:
     """Read and check the experiment file at ``path``; raise FileFormatError saying what is
@@ -258,7 +221,7 @@ def _loads(data: bytes) -> Document:
         document = container.read_json(archive, infos[DOCUMENT_NAME])
         if not isinstance(document, dict):
             raise FileFormatError(f"{DOCUMENT_NAME} must hold a JSON object, not "
-                                  f"{_json_type(document)}.")
+                                  f"{json_type(document)}.")
         version = _check_header(document)
         npz = container.read_member(archive, infos[ARRAYS_NAME], MAX_FILE_BYTES)
     arrays = container.read_npz(npz)
@@ -292,22 +255,22 @@ def _document_from(document: dict, arrays: dict) -> Document:
     unknown = sorted(set(document) - known)
     if unknown:
         raise FileFormatError(f"{DOCUMENT_NAME} has an unknown section {unknown[0]!r}.")
-    meta = _object(document["meta"], "meta")
+    meta = json_object(document["meta"], "meta")
     meta = {str(k): v for k, v in meta.items()}
     for key, value in meta.items():
         if not isinstance(value, str):
-            raise FileFormatError(f"meta {key!r} must be text, not {_json_type(value)}.")
-    _check_manifest(_object(document["arrays"], "arrays"), arrays)
-    values = _values_from(_object(document["fields"], "fields"))
+            raise FileFormatError(f"meta {key!r} must be text, not {json_type(value)}.")
+    _check_manifest(json_object(document["arrays"], "arrays"), arrays)
+    values = _values_from(json_object(document["fields"], "fields"))
     rows = _history_header(document["history"])
     run = document["run"]
-    trainer = None if run is None else _trainer_from(_object(run, "run"), arrays)
+    trainer = None if run is None else run_state.decode(json_object(run, "run"), arrays)
     history = _history_from(arrays, rows, trainer)
     _check_consistency(values, trainer)
     expected = {HISTORY_PREFIX + c for c in history_module.COLUMNS}
     if trainer is not None:
         expected |= {"params", "initial_params"}
-        expected |= ({SECOND_ORDER_PREFIX + k for k, v in trainer["second_order_state"].items()
+        expected |= ({run_state.SECOND_ORDER_PREFIX + k for k, v in trainer["second_order_state"].items()
                       if isinstance(v, np.ndarray)} if "second_order_state" in trainer
                      else {"slots"})
     extra = sorted(set(arrays) - expected)
@@ -315,19 +278,6 @@ def _document_from(document: dict, arrays: dict) -> Document:
         raise FileFormatError(f"{ARRAYS_NAME} holds an unexpected array {extra[0]!r}.")
     return Document(values, trainer, history, meta)
 
-
-def _object(value, what: str) -> dict:
-    if not isinstance(value, dict):
-        raise FileFormatError(f"{what!r} in {DOCUMENT_NAME} must be an object, not "
-                              f"{_json_type(value)}.")
-    return value
-
-
-def _json_type(value) -> str:
-    if value is None:
-        return "null"
-    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
-            dict: "an object"}.get(type(value), type(value).__name__)
 
 
 def _check_manifest(manifest: dict, arrays: dict) -> None:
@@ -389,83 +339,9 @@ def _same(a, b) -> bool:
         int, float, str, type(None))
 
 
-def _int(run: dict, key: str, low: int = 0, high: int = MAX_COUNTER) -> int:
-    if key not in run:
-        raise FileFormatError(f"'run' has no {key!r}.")
-    value = run[key]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FileFormatError(f"run {key!r} must be a whole number, not {_json_type(value)}.")
-    if not low <= value <= high:
-        raise FileFormatError(f"run {key!r} = {value} is out of range [{low}, {high}].")
-    return value
-
-
-def _array(arrays: dict, name: str, shape: tuple, dtype=np.float64,
-           finite: bool = True) -> np.ndarray:
-    if name not in arrays:
-        raise FileFormatError(f"array {name!r} is missing.")
-    a = arrays[name]
-    if a.dtype != dtype:
-        raise FileFormatError(f"array {name!r} must be {np.dtype(dtype).name}, not "
-                              f"{a.dtype.name}.")
-    if a.shape != shape:
-        raise FileFormatError(f"array {name!r} has shape {tuple(a.shape)}, expected {shape}.")
-    if finite and not np.isfinite(a).all():
-        bad = int(np.flatnonzero(~np.isfinite(a.ravel()))[0])
-        raise FileFormatError(f"array {name!r} contains NaN or infinite values (first at "
-                              f"index {bad}).")
-    return np.ascontiguousarray(a)
-
-
-def _trainer_from(run: dict, arrays: dict) -> dict:
-    known = {"n_params", "seed", "step", "epoch", "position", "optimizer_steps",
-             "optimizer_iterations", "second_order"}
-    unknown = sorted(set(run) - known)
-    if unknown:
-        raise FileFormatError(f"'run' has an unknown entry {unknown[0]!r}.")
-    n = _int(run, "n_params", 1, MAX_ARRAY_BYTES // 8)
-    counters = np.zeros(K.N_STATE, np.int64)
-    counters[K.STEP] = _int(run, "step")
-    counters[K.EPOCH] = _int(run, "epoch")
-    counters[K.POS] = _int(run, "position")
-    counters[K.SEED] = _int(run, "seed", 0, 2**31 - 1)
-    counters[K.OPT_T] = _int(run, "optimizer_steps")
-    if counters[K.EPOCH] > counters[K.STEP]:
-        raise FileFormatError(f"run 'epoch' ({counters[K.EPOCH]}) cannot exceed 'step' "
-                              f"({counters[K.STEP]}).")
-    state = {"params": _array(arrays, "params", (n,)),
-             "initial_params": _array(arrays, "initial_params", (n,)),
-             "state": counters, "seed": int(counters[K.SEED]),
-             "optimizer_iterations": _int(run, "optimizer_iterations")}
-    if "second_order" not in run:
-        raise FileFormatError("'run' has no 'second_order'.")
-    second = run["second_order"]
-    if second is None:
-        state["slots"] = _array(arrays, "slots", (2, n))
-    else:
-        second = _object(second, "second_order")
-        name, numbers = second.get("name"), _object(second.get("numbers"), "numbers")
-        if not isinstance(name, str) or not name:
-            raise FileFormatError("run 'second_order' must name its method.")
-        so = {"name": name}
-        for key, value in numbers.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                    not math.isfinite(value):
-                raise FileFormatError(f"second-order state {key!r} must be a finite number, "
-                                      f"not {value!r}.")
-            so[key] = value
-        for key in sorted(arrays):
-            if key.startswith(SECOND_ORDER_PREFIX):
-                short = key[len(SECOND_ORDER_PREFIX):]
-                a = arrays[key]
-                shape = (n,) if a.ndim == 1 else (min(a.shape[0], MAX_SECOND_ORDER_PAIRS), n)
-                so[short] = _array(arrays, key, shape)
-        state["second_order_state"] = so
-    return state
-
 
 def _history_header(header) -> int:
-    header = _object(header, "history")
+    header = json_object(header, "history")
     columns = header.get("columns")
     if columns != list(history_module.COLUMNS):
         raise FileFormatError(f"history columns are {columns!r}, expected "
@@ -478,7 +354,7 @@ def _history_header(header) -> int:
 
 
 def _history_from(arrays: dict, rows: int, trainer: dict | None) -> dict:
-    history = {c: _array(arrays, HISTORY_PREFIX + c, (rows,), finite=False)
+    history = {c: checked_array(arrays, HISTORY_PREFIX + c, (rows,), finite=False)
                for c in history_module.COLUMNS}
     last_step = 0 if trainer is None else int(trainer["state"][K.STEP])
     last_epoch = 0 if trainer is None else int(trainer["state"][K.EPOCH])
