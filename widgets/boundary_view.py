@@ -15,10 +15,9 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from playground import catalog
 from widgets import theme
 from widgets.controls import send
-from widgets.neuron_tiles import DEAD_FRACTION
+from widgets.neuron_tiles import BOUNDED_ACTIVATIONS, DEAD_FRACTION, colour_indices
 
 POINT_SIZE = 9
-BOUNDED_ACTIVATIONS = ("tanh", "sigmoid")
 CONFIDENCE_STEPS = 64
 LEFT_AXIS_WIDTH = 40
 BAR_AXIS_WIDTH = 56
@@ -49,11 +48,8 @@ def class_pixels(probabilities: np.ndarray, lut: np.ndarray) -> np.ndarray:
 
 def value_pixels(values: np.ndarray, lo: float, hi: float, lut: np.ndarray) -> np.ndarray:
     """(R, R) RGB32 picture of values over [lo, hi] through a 256-entry RGB32 table."""
-    scaled = np.subtract(values, np.float32(lo), dtype=np.float32)
-    scaled *= np.float32(255.0 / (hi - lo if hi > lo else 1.0))
-    scaled += np.float32(0.5)
-    np.clip(scaled, 0.0, 255.0, out=scaled)
-    return lut.take(scaled.astype(np.uint8))
+    hi = hi if hi > lo else lo + 1.0
+    return lut.take(colour_indices(values[None], np.array([lo]), np.array([hi]))[0])
 
 
 class PictureItem(pg.GraphicsObject):

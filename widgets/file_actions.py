@@ -29,9 +29,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from playground import files, presets
+from playground.files import APP_NAME
 from widgets.export_actions import ExportActions, safe_stem
 
-APP_NAME = "NN Playground"
 MAX_RECENT = 8
 RECENT_KEY = "files/recent"
 LAST_FOLDER_KEY = "files/last_folder"

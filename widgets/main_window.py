@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWi
                                QPushButton, QSizePolicy, QStatusBar, QVBoxLayout, QWidget)
 
 from playground.experiment import Experiment
+from playground.files import APP_NAME
 from playground.session import TrainingSession
 from widgets import theme
 from widgets.boundary_view import BoundaryView
@@ -23,7 +24,6 @@ from widgets.optimizer_panel import OptimizerPanel
 from widgets.training_toolbar import TrainingToolbar
 
 SETTINGS_VERSION = 1
-APP_NAME = "NN Playground"
 
 
 class Banner(QFrame):
@@ -165,7 +165,6 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(verb)
             self.shortcuts[QKeySequence(key).toString()] = shortcut
-        self.space_shortcut = self.shortcuts["Space"]
         self.network_view.neuron_hovered.connect(self.boundary_view.set_focus)
         self.banner.action.clicked.connect(self._on_banner_reset_clicked)
         self.session.snapshot_ready.connect(self.status.set_snapshot)
@@ -173,6 +172,7 @@ class MainWindow(QMainWindow):
         self.session.failed.connect(self._on_session_failed)
         self.session.network_rebuilt.connect(self._on_session_network_rebuilt)
         self.resize(1280, 720)
+        self._docks_proportioned = False
         self._restore_layout()
 
     # ---- building ---------------------------------------------------------------------------
@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self._layout_restored and not getattr(self, "_docks_proportioned", False):
+        if not self._layout_restored and not self._docks_proportioned:
             self._docks_proportioned = True
             self._proportion_docks()
 

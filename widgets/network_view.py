@@ -20,11 +20,8 @@ from widgets import network_geometry as geo
 from widgets import theme
 from widgets.controls import hint_label, section_label, send, show_refusal
 from widgets.network_canvas import NetworkCanvas
-from widgets.neuron_tiles import ColumnColours
+from widgets.neuron_tiles import BOUNDED_ACTIVATIONS, ColumnColours
 
-#: Units whose output is bounded to [-1, 1]: their maps share one fixed scale, so saturation
-#: shows. Other units' maps are each scaled to their own largest value.
-BOUNDED_ACTIVATIONS = ("tanh", "sigmoid")
 #: Initializer names written out (the combo box is wide enough for them).
 INITIALIZER_NAMES = {"zeros": "Zeros", "constant": "Constant", "random_normal": "Small normal",
                      "random_uniform": "Small uniform", "glorot_uniform": "Glorot uniform",

@@ -19,6 +19,9 @@ from PySide6.QtGui import QImage, QPainter
 from widgets import theme
 
 DEAD_FRACTION = 1e-3      # a map this much smaller than its column's largest counts as dead
+#: Units whose output is bounded to [-1, 1]: their maps share one fixed scale, so saturation
+#: shows. Other units' maps are each scaled to their own largest value.
+BOUNDED_ACTIVATIONS = ("tanh", "sigmoid")
 
 
 @dataclass(frozen=True)

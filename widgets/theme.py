@@ -96,7 +96,7 @@ def class_color(k: int) -> QColor:
 
 
 def class_rgb() -> np.ndarray:
-    """(K, 3) uint8 class colours, for drawing several-class boundaries."""
+    """(K, 3) float32 RGB of the class colours, for drawing several-class boundaries."""
     return np.array([QColor(c).getRgb()[:3] for c in CLASS_COLORS], dtype=np.float32)
 
 
