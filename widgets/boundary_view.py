@@ -18,6 +18,11 @@ from widgets.controls import send
 from widgets.neuron_tiles import BOUNDED_ACTIVATIONS, DEAD_FRACTION, colour_indices
 
 POINT_SIZE = 9
+
+
+def marker_name(k: int) -> str:
+    """Class k's marker name in words ("triangle down")."""
+    return theme.CLASS_MARKERS[k % len(theme.CLASS_MARKERS)].replace("_", " ")
 CONFIDENCE_STEPS = 64
 LEFT_AXIS_WIDTH = 40
 BAR_AXIS_WIDTH = 56
@@ -200,10 +205,14 @@ class BoundaryView(QWidget):
 
         self.legend = QLabel()
         self.legend.setProperty("role", "hint")
+        self.legend.setWordWrap(True)
+        legend_row = QHBoxLayout()
+        legend_row.setContentsMargins(12, 0, 12, 0)
+        legend_row.addWidget(self.legend, 1)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(12, 0, 12, 0)
         bottom.setSpacing(14)
-        bottom.addWidget(self.legend, 1)
+        bottom.addStretch(1)
         bottom.addWidget(self.show_test)
         bottom.addWidget(self.discretize)
 
@@ -212,6 +221,7 @@ class BoundaryView(QWidget):
         layout.setSpacing(4)
         layout.addLayout(top)
         layout.addWidget(self.host, 1)
+        layout.addLayout(legend_row)
         layout.addLayout(bottom)
         self._focus = None
         self._last = None
@@ -238,11 +248,13 @@ class BoundaryView(QWidget):
         rim = pg.mkPen("#6B7280", width=0.8) if data.task == "regression" else \
             pg.mkPen("#FFFFFF", width=1.2)
         self.train_points.setData(pos=data.points_train, brush=self._brushes(data.labels_train),
-                                  pen=rim, symbol="o")
+                                  pen=rim, symbol=self._symbols(data.labels_train))
         test_pens = [pg.mkPen(c, width=2.2) for c in self._colors(data.labels_test)]
         self.test_points.setData(pos=data.points_test, brush=pg.mkBrush(255, 255, 255, 200),
-                                 pen=test_pens, symbol="o")
+                                 pen=test_pens, symbol=self._symbols(data.labels_test))
         self._class_lut = None
+        # The last frame was of the network before: it may not even have this task's shape.
+        self._last = None
         self._update_legend()
         self._update_colorbar()
         self._update_caption()
@@ -253,6 +265,8 @@ class BoundaryView(QWidget):
             self.set_snapshot(self._last)
 
     def set_snapshot(self, snapshot) -> None:
+        if snapshot.generation != self.session.generation:
+            return                          # of an earlier network (or run): never drawn
         self._last = snapshot
         if not self.isVisible():
             return                          # drawn when shown
@@ -337,12 +351,21 @@ class BoundaryView(QWidget):
             self.caption.setText("Decision boundary")
 
     def _update_legend(self) -> None:
+        """Filled training and outlined test points; for classes, each class's marker in its
+        colour (colour is never the only clue: every class has its own shape)."""
         data = self.session.data
-        self.legend.setText("\u25cf training  \u25cb test")
-        if data is not None and data.task == "binary":
-            self.legend.setToolTip("Orange points are class 1, blue points class 2")
-        else:
-            self.legend.setToolTip("")
+        text = "filled: training \u00b7 outlined: test"
+        tip = ""
+        if data is not None and data.task != "regression":
+            k = max(data.n_classes, 2)
+            text = "&nbsp;&nbsp;".join(
+                f"<span style='color:{theme.CLASS_COLORS[c % len(theme.CLASS_COLORS)]}'>"
+                f"{theme.class_glyph(c)}</span>&nbsp;{c + 1}" for c in range(k)) + \
+                "&nbsp;&nbsp;\u00b7 " + text
+            tip = "\n".join(f"Class {c + 1}: {theme.class_glyph(c)} {marker_name(c)}"
+                            for c in range(k))
+        self.legend.setText(text)
+        self.legend.setToolTip(tip)
 
     def _on_experiment_state_changed(self, name: str) -> None:
         e = self.experiment
@@ -365,6 +388,12 @@ class BoundaryView(QWidget):
             return [theme.TILE.map(np.clip((v - lo) / span, 0, 1), mode="qcolor")
                     for v in labels]
         return [theme.class_color(int(k)) for k in labels]
+
+    def _symbols(self, labels: np.ndarray) -> list | str:
+        """Each point's marker: its class's shape (circles for a regression set)."""
+        if self.session.data.task == "regression":
+            return "o"
+        return [theme.class_symbol(int(k)) for k in labels]
 
     def _brushes(self, labels: np.ndarray) -> list:
         return [pg.mkBrush(c) for c in self._colors(labels)]
