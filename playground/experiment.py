@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from PySide6.QtCore import QObject, Signal
 
 from playground import catalog
+from playground.checks import is_number, is_whole_number, quoted
 from playground.fields import (FIELDS, FIELDS_BY_NAME, MAX_LAYERS, MAX_UNITS, Field, Layer,
                                defaults)
 
@@ -37,14 +38,14 @@ class Experiment(QObject):
         if values:
             unknown = [k for k in values if k not in FIELDS_BY_NAME]
             if unknown:
-                raise InvalidValue(unknown[0], f"Unknown setting {unknown[0]!r}.")
+                raise InvalidValue(unknown[0], f"Unknown setting {quoted(unknown[0])}.")
             self._values = self._validated_state({**self._values, **values},
                                                  changed=tuple(values))
 
     # ---- reading -------------------------------------------------------------------------
     def get(self, name: str):
         if name not in FIELDS_BY_NAME:
-            raise KeyError(f"no field named {name!r}")
+            raise KeyError(f"no field named {quoted(name)}")
         return self._values[name]
 
     def __getattr__(self, name: str):
@@ -82,7 +83,7 @@ class Experiment(QObject):
         """Apply several fields at once: all are validated first, then all are stored."""
         unknown = [k for k in changes if k not in FIELDS_BY_NAME]
         if unknown:
-            raise InvalidValue(unknown[0], f"Unknown setting {unknown[0]!r}.")
+            raise InvalidValue(unknown[0], f"Unknown setting {quoted(unknown[0])}.")
         state = dict(self._values)
         state.update(changes)
         state = self._validated_state(state, changed=tuple(changes))
@@ -157,43 +158,42 @@ def _coerce(f: Field, value):
     """Bring a value to the field's type (lists to tuples, integral floats to ints)."""
     if f.kind is bool:
         if not isinstance(value, bool):
-            raise InvalidValue(f.name, f"{f.title} must be true or false, not {value!r}.")
+            raise InvalidValue(f.name, f"{f.title} must be true or false, not {quoted(value)}.")
         return value
     if f.kind is int:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-                isinstance(value, float) and not value.is_integer()):
-            raise InvalidValue(f.name, f"{f.title} must be a whole number, not {value!r}.")
+        if not (is_whole_number(value) or (is_number(value) and float(value).is_integer())):
+            raise InvalidValue(f.name, f"{f.title} must be a whole number, not {quoted(value)}.")
         return int(value)
     if f.kind is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidValue(f.name, f"{f.title} must be a number, not {value!r}.")
+            raise InvalidValue(f.name, f"{f.title} must be a number, not {quoted(value)}.")
         if not math.isfinite(value):
-            raise InvalidValue(f.name, f"{f.title} must be a finite number, not {value!r}.")
+            raise InvalidValue(f.name, f"{f.title} must be a finite number, not {quoted(value)}.")
         return float(value)
     if f.kind is str:
         if not isinstance(value, str):
-            raise InvalidValue(f.name, f"{f.title} must be a name, not {value!r}.")
+            raise InvalidValue(f.name, f"{f.title} must be a name, not {quoted(value)}.")
         return value
     if f.kind is dict:
         if not isinstance(value, Mapping):
-            raise InvalidValue(f.name, f"{f.title} must be a mapping, not {value!r}.")
+            raise InvalidValue(f.name, f"{f.title} must be a mapping, not {quoted(value)}.")
         return {str(k): (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
                          else v) for k, v in value.items()}
     if f.name == "layers":
         if not isinstance(value, (list, tuple)):
-            raise InvalidValue(f.name, f"Layers must be a list, not {value!r}.")
+            raise InvalidValue(f.name, f"Layers must be a list, not {quoted(value)}.")
         return tuple(v if isinstance(v, Layer) else _layer_from(v) for v in value)
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise InvalidValue(f.name, f"{f.title} must be a list, not {value!r}.")
+        raise InvalidValue(f.name, f"{f.title} must be a list, not {quoted(value)}.")
     return tuple(value)
 
 
 def _layer_from(value) -> Layer:
     if not isinstance(value, Mapping):
-        raise InvalidValue("layers", f"A layer must be a mapping, not {value!r}.")
+        raise InvalidValue("layers", f"A layer must be a mapping, not {quoted(value)}.")
     unknown = set(value) - set(Layer.__dataclass_fields__)
     if unknown:
-        raise InvalidValue("layers", f"A layer has no setting {sorted(unknown)[0]!r}.")
+        raise InvalidValue("layers", f"A layer has no setting {quoted(sorted(unknown)[0])}.")
     return Layer(**value)
 
 
@@ -222,14 +222,14 @@ def _check(f: Field, value, state: dict) -> None:
                                  f"not {value:g}.")
     allowed = f.allowed()
     if f.kind is str and allowed is not None and value not in allowed:
-        raise InvalidValue(name, f"{f.title} {value!r} is unknown; choose one of "
+        raise InvalidValue(name, f"{f.title} {quoted(value)} is unknown; choose one of "
                                  f"{', '.join(allowed)}.")
     if name == "features":
         if not value:
             raise InvalidValue(name, "Choose at least one input feature.")
         bad = [v for v in value if v not in allowed]
         if bad:
-            raise InvalidValue(name, f"Unknown feature {bad[0]!r}.")
+            raise InvalidValue(name, f"Unknown feature {quoted(bad[0])}.")
         if len(set(value)) != len(value):
             raise InvalidValue(name, "Each feature can be chosen once.")
     elif name == "layers":
@@ -253,16 +253,18 @@ def _check_layers(layers: tuple) -> None:
     if len(layers) > MAX_LAYERS:
         raise InvalidValue("layers", f"At most {MAX_LAYERS} hidden layers.")
     for i, layer in enumerate(layers, start=1):
-        if not isinstance(layer.units, int) or not 1 <= layer.units <= MAX_UNITS:
+        if not is_whole_number(layer.units) or not 1 <= layer.units <= MAX_UNITS:
             raise InvalidValue("layers", f"Layer {i} must have 1 to {MAX_UNITS} neurons, "
-                                         f"not {layer.units!r}.")
+                                         f"not {quoted(layer.units)}.")
         if layer.activation not in catalog.activation_names():
-            raise InvalidValue("layers", f"Layer {i}: unknown activation {layer.activation!r}.")
+            raise InvalidValue("layers", f"Layer {i}: unknown activation "
+                                         f"{quoted(layer.activation)}.")
         if layer.init not in catalog.initializer_names():
-            raise InvalidValue("layers", f"Layer {i}: unknown initializer {layer.init!r}.")
-        if not isinstance(layer.dropout, (int, float)) or not 0.0 <= layer.dropout <= MAX_DROPOUT:
+            raise InvalidValue("layers", f"Layer {i}: unknown initializer "
+                                         f"{quoted(layer.init)}.")
+        if not is_number(layer.dropout) or not 0.0 <= layer.dropout <= MAX_DROPOUT:
             raise InvalidValue("layers", f"Layer {i}: dropout must be between 0 and "
-                                         f"{MAX_DROPOUT}, not {layer.dropout!r}.")
+                                         f"{MAX_DROPOUT}, not {quoted(layer.dropout)}.")
 
 
 def _check_hyper(name: str, validate, kind: str, params: dict) -> None:

@@ -44,9 +44,6 @@ import dataclasses
 import datetime
 import json
 import os
-import struct
-import zipfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +66,8 @@ from playground.container import (  # noqa: F401  (the container's names stay im
     glob_escape,
     json_object,
     json_type,
+    one_line,
+    quoted,
 )
 from playground.fields import FIELDS, FIELDS_BY_NAME, Layer
 
@@ -151,7 +150,7 @@ def dumps(doc: Document) -> bytes:
     for name in columns:
         column = np.ascontiguousarray(hist.get(name, np.zeros(0)), dtype="<f8")
         if column.shape != (rows,):
-            raise ValueError(f"history column {name!r} has shape {column.shape}, expected "
+            raise ValueError(f"history column {quoted(name)} has shape {column.shape}, expected "
                              f"({rows},)")
         arrays[HISTORY_PREFIX + name] = column
     document = {
@@ -179,7 +178,7 @@ def save(path: str | os.PathLike, doc: Document) -> Path:
 def _checked_values_for_saving(values: Mapping) -> dict:
     missing = [f.name for f in FIELDS if f.name not in values]
     if missing:
-        raise ValueError(f"cannot save: setting {missing[0]!r} has no value")
+        raise ValueError(f"cannot save: setting {quoted(missing[0])} has no value")
     return {f.name: to_json(values[f.name]) for f in FIELDS}
 
 
@@ -209,10 +208,10 @@ def loads(data: bytes, path: str | os.PathLike | None = None) -> Document:
         return _loads(data)
     except FileFormatError as error:
         raise FileFormatError(error.problem, path) from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, struct.error, NotImplementedError,
-            UnicodeDecodeError, OSError, OverflowError) as error:
-        raise FileFormatError(f"the file is damaged ({type(error).__name__}: {error}).",
-                              path) from None
+    except (*container.ZIP_ERRORS, UnicodeDecodeError, RecursionError, MemoryError) as error:
+        # the last net: each class is caught where it arises, with a better message
+        raise FileFormatError(f"the file is damaged ({type(error).__name__}: "
+                              f"{one_line(error, 200)}).", path) from None
 
 
 def _loads(data: bytes) -> Document:
@@ -234,11 +233,11 @@ def _check_header(document: dict) -> int:
     fmt = document.get("format")
     if fmt != FORMAT:
         raise FileFormatError(f"this is not an NN Playground experiment (format "
-                              f"{fmt!r}, expected {FORMAT!r}).")
+                              f"{quoted(fmt)}, expected {quoted(FORMAT)}).")
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise FileFormatError(f"the format version must be a whole number from 1, not "
-                              f"{version!r}.")
+                              f"{quoted(version)}.")
     if version > VERSION:
         raise FileFormatError(f"the file was written by a newer version of {APP_NAME} (format "
                               f"version {version}; this version reads up to {VERSION}). Update "
@@ -254,12 +253,13 @@ def _document_from(document: dict, arrays: dict) -> Document:
     known = {"format", "version", "app", "saved", "meta", "fields", "run", "history", "arrays"}
     unknown = sorted(set(document) - known)
     if unknown:
-        raise FileFormatError(f"{DOCUMENT_NAME} has an unknown section {unknown[0]!r}.")
+        raise FileFormatError(f"{DOCUMENT_NAME} has an unknown section "
+                              f"{quoted(unknown[0])}.")
     meta = json_object(document["meta"], "meta")
     meta = {str(k): v for k, v in meta.items()}
     for key, value in meta.items():
         if not isinstance(value, str):
-            raise FileFormatError(f"meta {key!r} must be text, not {json_type(value)}.")
+            raise FileFormatError(f"meta {quoted(key)} must be text, not {json_type(value)}.")
     _check_manifest(json_object(document["arrays"], "arrays"), arrays)
     values = _values_from(json_object(document["fields"], "fields"))
     rows = _history_header(document["history"])
@@ -275,7 +275,8 @@ def _document_from(document: dict, arrays: dict) -> Document:
                      else {"slots"})
     extra = sorted(set(arrays) - expected)
     if extra:
-        raise FileFormatError(f"{ARRAYS_NAME} holds an unexpected array {extra[0]!r}.")
+        raise FileFormatError(f"{ARRAYS_NAME} holds an unexpected array "
+                              f"{quoted(extra[0])}.")
     return Document(values, trainer, history, meta)
 
 
@@ -283,16 +284,17 @@ def _document_from(document: dict, arrays: dict) -> Document:
 def _check_manifest(manifest: dict, arrays: dict) -> None:
     for name in sorted(set(manifest) | set(arrays)):
         if name not in arrays:
-            raise FileFormatError(f"array {name!r} is listed in {DOCUMENT_NAME} but missing "
-                                  f"from {ARRAYS_NAME}.")
+            raise FileFormatError(f"array {quoted(name)} is listed in {DOCUMENT_NAME} but "
+                                  f"missing from {ARRAYS_NAME}.")
         if name not in manifest:
-            raise FileFormatError(f"{ARRAYS_NAME} holds an array {name!r} that "
+            raise FileFormatError(f"{ARRAYS_NAME} holds an array {quoted(name)} that "
                                   f"{DOCUMENT_NAME} does not list.")
         entry, a = manifest[name], arrays[name]
         if not isinstance(entry, dict) or entry.get("dtype") != a.dtype.name or \
                 entry.get("shape") != list(a.shape):
-            raise FileFormatError(f"array {name!r} is {a.dtype.name} {tuple(a.shape)} but "
-                                  f"{DOCUMENT_NAME} lists it as {entry!r}.")
+            raise FileFormatError(f"array {quoted(name)} is {a.dtype.name} "
+                                  f"{tuple(a.shape)} but {DOCUMENT_NAME} lists it as "
+                                  f"{quoted(entry)}.")
 
 
 def _values_from(fields: dict) -> dict:
@@ -301,10 +303,10 @@ def _values_from(fields: dict) -> dict:
 
     unknown = [k for k in fields if k not in FIELDS_BY_NAME]
     if unknown:
-        raise FileFormatError(f"unknown setting {unknown[0]!r}.")
+        raise FileFormatError(f"unknown setting {quoted(unknown[0])}.")
     missing = [f.name for f in FIELDS if f.name not in fields]
     if missing:
-        raise FileFormatError(f"setting {missing[0]!r} is missing.")
+        raise FileFormatError(f"setting {quoted(missing[0])} is missing.")
     layers = fields["layers"]
     if isinstance(layers, list):
         names = [f.name for f in dataclasses.fields(Layer)]
@@ -312,18 +314,22 @@ def _values_from(fields: dict) -> dict:
             if isinstance(layer, dict):
                 missing = [n for n in names if n not in layer]
                 if missing:
-                    raise FileFormatError(f"setting 'layers': layer {i} has no {missing[0]!r}.")
+                    raise FileFormatError(f"setting 'layers': layer {i} has no "
+                                          f"{quoted(missing[0])}.")
     try:
         values = Experiment(fields).values()
     except InvalidValue as error:
-        raise FileFormatError(f"setting {error.field!r}: {error}") from None
+        raise FileFormatError(f"setting {quoted(error.field)}: {one_line(error, 300)}") \
+            from None
     except (ValueError, TypeError, KeyError, AttributeError) as error:
-        raise FileFormatError(f"the settings are not valid ({error}).") from None
+        raise FileFormatError(f"the settings are not valid ({one_line(error, 300)}).") \
+            from None
     for f in FIELDS:
         if not _same(to_json(values[f.name]), fields[f.name]):
             raise FileFormatError(
-                f"setting {f.name!r} = {fields[f.name]!r} does not fit the other settings "
-                f"(the playground would change it to {to_json(values[f.name])!r}).")
+                f"setting {f.name!r} = {quoted(fields[f.name])} does not fit the other "
+                f"settings (the playground would change it to "
+                f"{quoted(to_json(values[f.name]))}).")
     return values
 
 
@@ -344,12 +350,12 @@ def _history_header(header) -> int:
     header = json_object(header, "history")
     columns = header.get("columns")
     if columns != list(history_module.COLUMNS):
-        raise FileFormatError(f"history columns are {columns!r}, expected "
+        raise FileFormatError(f"history columns are {quoted(columns)}, expected "
                               f"{list(history_module.COLUMNS)!r}.")
     rows = header.get("rows")
     if isinstance(rows, bool) or not isinstance(rows, int) or not 0 <= rows <= MAX_HISTORY_ROWS:
         raise FileFormatError(f"history 'rows' must be a whole number from 0 to "
-                              f"{MAX_HISTORY_ROWS}, not {rows!r}.")
+                              f"{MAX_HISTORY_ROWS}, not {quoted(rows)}.")
     return rows
 
 
@@ -384,7 +390,8 @@ def _check_consistency(values: dict, trainer: dict | None) -> None:
     try:
         data = pipeline.prepare(values, boundary_resolution=2, map_resolution=2)
     except ValueError as error:
-        raise FileFormatError(f"the data cannot be made from these settings ({error}).") \
+        raise FileFormatError(f"the data cannot be made from these settings "
+                              f"({one_line(error, 300)}).") \
             from None
     n_outputs = data.n_classes if data.task == "multiclass" else 1
     spec = pipeline.network_spec(values, len(data.features), n_outputs)
@@ -396,7 +403,7 @@ def _check_consistency(values: dict, trainer: dict | None) -> None:
     from playground import catalog
     if second != catalog.is_second_order(values["optimizer"]):
         raise FileFormatError(f"the optimizer state does not belong to optimizer "
-                              f"{values['optimizer']!r}.")
+                              f"{quoted(values['optimizer'])}.")
     if trainer["state"][K.POS] >= len(data.X_train):
         raise FileFormatError(f"the batch position {trainer['state'][K.POS]} is past the "
                               f"{len(data.X_train)} training points.")
@@ -405,7 +412,8 @@ def _check_consistency(values: dict, trainer: dict | None) -> None:
                     seed=values["seed"])
         t.load_state_dict(trainer)
     except (ValueError, KeyError, TypeError) as error:
-        raise FileFormatError(f"the saved network does not fit its settings ({error}).") \
+        raise FileFormatError(f"the saved network does not fit its settings "
+                              f"({one_line(error, 300)}).") \
             from None
 
 

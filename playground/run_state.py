@@ -19,6 +19,7 @@ from playground.container import (
     checked_array,
     json_object,
     json_type,
+    quoted,
 )
 
 MAX_COUNTER = 2**62
@@ -54,7 +55,7 @@ def encode(state: Mapping) -> tuple[dict, dict]:
             else:
                 v = v.item() if isinstance(v, np.generic) else v
                 if isinstance(v, float) and not math.isfinite(v):
-                    raise ValueError(f"second-order state {key!r} is not finite")
+                    raise ValueError(f"second-order state {quoted(key)} is not finite")
                 numbers[key] = v
         run["second_order"] = {"name": numbers.pop("name", ""), "numbers": numbers}
     else:
@@ -72,7 +73,7 @@ def decode(run: dict, arrays: dict) -> dict:
              "optimizer_iterations", "second_order"}
     unknown = sorted(set(run) - known)
     if unknown:
-        raise FileFormatError(f"'run' has an unknown entry {unknown[0]!r}.")
+        raise FileFormatError(f"'run' has an unknown entry {quoted(unknown[0])}.")
     n = _whole_number(run, "n_params", 1, MAX_ARRAY_BYTES // 8)
     counters = np.zeros(K.N_STATE, np.int64)
     counters[K.STEP] = _whole_number(run, "step")
@@ -101,8 +102,8 @@ def decode(run: dict, arrays: dict) -> dict:
         for key, value in numbers.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                     not math.isfinite(value):
-                raise FileFormatError(f"second-order state {key!r} must be a finite number, "
-                                      f"not {value!r}.")
+                raise FileFormatError(f"second-order state {quoted(key)} must be a finite number, "
+                                      f"not {quoted(value)}.")
             so[key] = value
         for key in sorted(arrays):
             if key.startswith(SECOND_ORDER_PREFIX):
@@ -116,10 +117,10 @@ def decode(run: dict, arrays: dict) -> dict:
 
 def _whole_number(run: dict, key: str, low: int = 0, high: int = MAX_COUNTER) -> int:
     if key not in run:
-        raise FileFormatError(f"'run' has no {key!r}.")
+        raise FileFormatError(f"'run' has no {quoted(key)}.")
     value = run[key]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise FileFormatError(f"run {key!r} must be a whole number, not {json_type(value)}.")
+        raise FileFormatError(f"run {quoted(key)} must be a whole number, not {json_type(value)}.")
     if not low <= value <= high:
-        raise FileFormatError(f"run {key!r} = {value} is out of range [{low}, {high}].")
+        raise FileFormatError(f"run {quoted(key)} = {value} is out of range [{low}, {high}].")
     return value

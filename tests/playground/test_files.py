@@ -432,16 +432,20 @@ def test_with_extension():
     assert files.with_extension("b.json").name == "b.json.nnp"
 
 
-def test_save_removes_temporaries_left_by_a_killed_save_long_ago(tmp_path):
-    import os
-    import time
-    old, fresh = tmp_path / ".x.nnp.abc123.tmp", tmp_path / ".x.nnp.def456.tmp"
+def test_save_and_open_remove_temporaries_of_killed_saves_but_not_of_saves_in_progress(
+        tmp_path):
+    import fcntl
+    left, busy = tmp_path / ".x.nnp.abc123.tmp", tmp_path / ".x.nnp.def456.tmp"
     other = tmp_path / ".y.nnp.abc123.tmp"
-    for p in (old, fresh, other):
+    for p in (left, busy, other):
         p.write_bytes(b"half a file")
-    hours_ago = time.time() - 2 * files.STALE_TEMPORARY_SECONDS
-    os.utime(old, (hours_ago, hours_ago))
-    os.utime(other, (hours_ago, hours_ago))
-    files.save(tmp_path / "x.nnp", trained_document(2))
-    assert not old.exists()
-    assert fresh.exists() and other.exists()     # maybe another save in progress; not ours
+    with open(busy, "rb") as held:                 # a save in progress holds its lock
+        fcntl.flock(held, fcntl.LOCK_EX)
+        files.save(tmp_path / "x.nnp", trained_document(2))
+        assert not left.exists()
+        assert busy.exists() and other.exists()     # in use, or not ours
+        left.write_bytes(b"killed again")
+        files.load(tmp_path / "x.nnp")
+        assert not left.exists() and busy.exists()
+    files.load(tmp_path / "x.nnp")                  # the save holding it was killed
+    assert not busy.exists() and other.exists()
