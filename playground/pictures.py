@@ -1,8 +1,9 @@
 """The pictures a headless run writes: the decision boundary with the data, and the loss curves.
 
-They follow the window's look (``widgets/theme.py`` and ``widgets/boundary_view.py``): class 0
-orange and class 1 blue, a soft diverging map behind filled training points and outlined test
-points; a dark training curve and an orange test curve. Drawn with ``playground.png``, no Qt.
+They follow the window's look (``widgets/boundary_view.py``), with the one palette of
+``playground/palette.py``: a colour and a marker shape per class, a soft diverging map behind
+filled training points and outlined test points; a dark training curve and an orange test curve.
+Drawn with ``playground.png``, no Qt.
 """
 from __future__ import annotations
 
@@ -10,15 +11,14 @@ import math
 
 import numpy as np
 
+from playground import palette
 from playground.png import Canvas
 
-# Keep in step with widgets/theme.py.
-CLASS_COLORS = ("#F28E2B", "#2F6FDE", "#2CA25F", "#8E5FD0", "#E0474C", "#17A2B8", "#B8860B",
-                "#E377C2", "#7F7F7F", "#8C564B")
-DIVERGING = ("#F5A35C", "#F7F7F7", "#6E98EA")     # soft: boundary background
-STRONG = (CLASS_COLORS[0], "#FAFAFA", CLASS_COLORS[1])   # points of a regression set
-INK, MUTED, GRID = "#1F2937", "#6B7280", "#E5E7EB"
-TRAIN_CURVE, TEST_CURVE = "#1F2937", "#E8590C"
+CLASS_COLORS = palette.CLASS_COLORS
+DIVERGING = palette.DIVERGING         # soft: boundary background
+STRONG = palette.STRONG               # points of a regression set
+INK, MUTED, GRID = palette.INK, palette.MUTED, palette.GRID
+TRAIN_CURVE, TEST_CURVE = palette.TRAIN_CURVE, palette.TEST_CURVE
 
 
 def _hex(c: str) -> np.ndarray:
@@ -78,19 +78,25 @@ def boundary_picture(outputs: np.ndarray, data, discretize: bool = False,
         py = margin + (y1 - points[:, 1]) / (y1 - y0) * size
         return px, py
 
-    def point_colors(labels):
+    def groups(points, labels):
+        """(xs, ys, colours, marker) per marker shape: one per class, circles for values."""
+        px, py = place(points)
         if data.task == "regression":
             lo, hi = data.target_range
-            return diverging((labels - lo) / max(hi - lo, 1e-12), STRONG)
-        return class_colors(labels)
+            yield px, py, diverging((labels - lo) / max(hi - lo, 1e-12), STRONG), "circle"
+            return
+        labels = np.asarray(labels, np.int64)
+        for k in np.unique(labels):
+            mine = labels == k
+            yield px[mine], py[mine], class_colors(labels[mine]), palette.class_marker(k)
 
     if show_test and len(data.points_test):
-        px, py = place(data.points_test)
-        canvas.discs(px, py, 4.6, point_colors(data.labels_test))
-        canvas.discs(px, py, 3.0, "#FFFFFF", alpha=0.8)
-    px, py = place(data.points_train)
-    canvas.discs(px, py, 4.6, "#FFFFFF")
-    canvas.discs(px, py, 3.8, point_colors(data.labels_train))
+        for px, py, colors, marker in groups(data.points_test, data.labels_test):
+            canvas.markers(px, py, 4.8, marker, colors)
+            canvas.markers(px, py, 3.0, marker, "#FFFFFF", alpha=0.8)
+    for px, py, colors, marker in groups(data.points_train, data.labels_train):
+        canvas.markers(px, py, 4.8, marker, "#FFFFFF")
+        canvas.markers(px, py, 3.8, marker, colors)
     canvas.frame(margin, margin, size, size, GRID)
     return canvas
 

@@ -115,6 +115,11 @@ class Canvas:
     def discs(self, xs, ys, radius: float, color, alpha: float = 1.0) -> None:
         """Filled circles of ``radius`` (final pixels) at points (xs, ys); ``color`` one colour
         or float (n, 3) per point."""
+        self.markers(xs, ys, radius, "circle", color, alpha)
+
+    def markers(self, xs, ys, radius: float, shape: str, color, alpha: float = 1.0) -> None:
+        """Filled markers of ``shape`` (a name in ``MARKER_SHAPES``) about ``radius`` final
+        pixels in size at points (xs, ys); ``color`` one colour or float (n, 3) per point."""
         xs = np.asarray(xs, np.float64) * self.scale
         ys = np.asarray(ys, np.float64) * self.scale
         if xs.size == 0:
@@ -122,9 +127,9 @@ class Canvas:
         colors = np.broadcast_to(rgb(color) if isinstance(color, str) or np.ndim(color) == 1
                                  else np.asarray(color, np.float32), (xs.size, 3))
         r = radius * self.scale
-        k = int(np.ceil(r))
+        k = int(np.ceil(r * 1.25))
         dy, dx = np.mgrid[-k:k + 1, -k:k + 1]
-        inside = dx ** 2 + dy ** 2 <= r * r
+        inside = marker_mask(shape, dx / r, dy / r)
         dx, dy = dx[inside], dy[inside]
         px = (np.rint(xs)[:, None] + dx[None, :]).astype(np.int64).ravel()
         py = (np.rint(ys)[:, None] + dy[None, :]).astype(np.int64).ravel()
@@ -195,6 +200,56 @@ class Canvas:
         s = self.scale
         return (int(round(x * s)), int(round(y * s)), int(round((x + w) * s)),
                 int(round((y + h) * s)))
+
+
+def _regular(n: int, turn: float = 0.0, size: float = 1.0) -> np.ndarray:
+    """(n, 2) corners of a regular n-gon of circumradius ``size``, the first at the top
+    (turned by ``turn`` radians); y grows downwards as on the canvas."""
+    a = turn - np.pi / 2 + 2 * np.pi * np.arange(n) / n
+    return size * np.column_stack([np.cos(a), np.sin(a)])
+
+
+def _star(points: int = 5, inner: float = 0.45) -> np.ndarray:
+    outer = _regular(points)
+    inside = _regular(points, np.pi / points, inner)
+    return np.stack([outer, inside], axis=1).reshape(-1, 2)
+
+
+_ARM = 0.36
+_PLUS = np.array([(-_ARM, -1), (_ARM, -1), (_ARM, -_ARM), (1, -_ARM), (1, _ARM), (_ARM, _ARM),
+                  (_ARM, 1), (-_ARM, 1), (-_ARM, _ARM), (-1, _ARM), (-1, -_ARM),
+                  (-_ARM, -_ARM)], float)
+_ROT45 = np.array([[1, -1], [1, 1]]) / np.sqrt(2)
+#: Marker outlines (corners, in units of the marker's radius; y down), by name.
+MARKER_SHAPES = {
+    "circle": None,
+    "square": np.array([(-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)]),
+    "triangle": _regular(3, size=1.15) + np.array([0.0, 0.2]),
+    "diamond": _regular(4, size=1.15),
+    "triangle_down": _regular(3, np.pi, 1.15) - np.array([0.0, 0.2]),
+    "pentagon": _regular(5, size=1.05),
+    "hexagon": _regular(6, size=1.0),
+    "star": _star() * 1.2,
+    "plus": _PLUS * 1.05,
+    "cross": _PLUS @ _ROT45.T * 1.15,
+}
+
+
+def marker_mask(shape: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Boolean mask of the points (x, y) (in units of the marker's radius, y down) that lie
+    inside marker ``shape`` (even-odd rule)."""
+    if shape not in MARKER_SHAPES:
+        raise ValueError(f"unknown marker {shape!r}; known: {', '.join(MARKER_SHAPES)}")
+    poly = MARKER_SHAPES[shape]
+    if poly is None:
+        return x ** 2 + y ** 2 <= 1.0
+    inside = np.zeros(np.shape(x), bool)
+    for (x0, y0), (x1, y1) in zip(poly, np.roll(poly, -1, axis=0)):
+        crosses = (y0 > y) != (y1 > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+        inside ^= crosses & (x < at)
+    return inside
 
 
 def _runs(mask: np.ndarray) -> list[slice]:

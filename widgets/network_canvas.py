@@ -1,8 +1,9 @@
 """The network drawn as columns of neuron maps joined by links; hover to read, click to edit.
 
 Each link's colour is the sign of its weight (blue positive, orange negative) and its thickness
-the size. Hovering a link shows the weight; clicking a link or a neuron's bias square opens a small
-editor to type a new value; hovering a hidden neuron asks for its map in the large view.
+the size, relative to the other weights of its layer now (the footer says each layer's scale).
+Hovering a link shows the weight; clicking a link or a neuron's bias square opens a small editor
+to type a new value; hovering a hidden neuron asks for its map in the large view.
 
 Painting is layered for speed: a background pixmap holds what changes rarely (links, tile frames,
 labels) and is redrawn only when a link's drawn colour or width changes. A frame repaints only the
@@ -327,13 +328,19 @@ class NetworkCanvas(QWidget):
                                  labels[u])
         painter.setPen(QColor(theme.MUTED))
         painter.setFont(theme.font(-1.5))
-        painter.drawText(QRectF(geo.MARGIN, self.height() - 24, self.width(), 20),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, HINT)
+        for line, text in ((2, self.links.legend()), (1, HINT)):
+            painter.drawText(QRectF(geo.MARGIN, self.height() - 4 - 18 * line, self.width(), 18),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def link_legend(self) -> str:
+        """What the footer says about link widths: each layer's full-width |w|."""
+        return self.links.legend()
 
     def _paint_hovered_link(self, painter: QPainter) -> None:
         path = self.links.path_of(*self._hover[1:])
         if path is not None:
-            width = self.links.pen_for(self.value_of(self._hover)).widthF() + 2.5
+            width = self.links.pen_for(self._hover[1], self.value_of(self._hover)).widthF() \
+                + 2.5
             painter.setPen(QPen(QColor(theme.INK), width, Qt.PenStyle.SolidLine,
                                 Qt.PenCapStyle.RoundCap))
             painter.drawPath(path)
@@ -412,8 +419,11 @@ class NetworkCanvas(QWidget):
         if target[0] == "bias":
             return (f"Bias of {self._endpoint(target[1], target[2])}: {theme.number(value)}\n"
                     "Click to type a new value")
+        scales = self.links.scales
+        scale = (f"\n(full width in this layer: |w| \u2265 {scales[target[1]]:g})"
+                 if target[1] < len(scales) else "")
         return (f"Weight {theme.number(value)}\n{self._endpoint(target[1], target[2])} \u2192 "
-                f"{self._endpoint(target[1] + 1, target[3])}\nClick to type a new value")
+                f"{self._endpoint(target[1] + 1, target[3])}{scale}\nClick to type a new value")
 
     def _describe_tile(self, c: int, u: int) -> str:
         name = self._column_names[c] if c < len(self._column_names) else ""

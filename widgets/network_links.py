@@ -2,7 +2,10 @@
 a few milliseconds at a time.
 
 A link's pen is the sign of its weight (blue positive, orange negative) and its size in
-LEVELS + 1 steps of strength and width (|w| >= 2 is full). Antialiased thick curves are the
+LEVELS + 1 steps of strength and width, relative to its layer's weights as they are now: the
+layer's ``scale`` is the SCALE_PERCENTILE-th percentile of its |w| (two significant digits), and
+a weight that large or larger is drawn at full width. So the widths rank the weights within each
+layer however large they all grow, and the canvas says each layer's scale in its legend. Antialiased thick curves are the
 costliest thing the window paints (about 50 microseconds each), so the layer knows when a
 repaint would look the same: it keeps the steps it last drew and is ``dirty`` only when one of
 them changes. A redraw is a job done in slices (``start``, then ``proceed`` until it says done)
@@ -19,7 +22,8 @@ from widgets import network_geometry as geo
 from widgets import theme
 
 LEVELS = 16
-FULL_WEIGHT = 2.0
+#: |w| at this percentile of its layer (and above) draws at full width.
+SCALE_PERCENTILE = 95.0
 #: Links drawn in all, shared among the layers (each keeps its strongest).
 LINK_BUDGET = 1200
 _WHITE = np.array([255.0, 255.0, 255.0])
@@ -39,12 +43,28 @@ def pen(code: int) -> QPen:
                 Qt.PenCapStyle.RoundCap)
 
 
-def codes(w: np.ndarray) -> np.ndarray:
-    """Drawing step of each weight: sign * level, level 0..LEVELS (NaN and inf draw as +0)."""
+def layer_scale(W: np.ndarray) -> float:
+    """The |w| drawn at full width for a layer's weights W (any shape): the SCALE_PERCENTILE-th
+    percentile of the finite |w|, rounded to two significant digits; 0 when all are 0."""
+    a = np.abs(np.asarray(W, dtype=np.float64)).ravel()
+    a = a[np.isfinite(a)]
+    if not a.size:
+        return 0.0
+    p = float(np.percentile(a, SCALE_PERCENTILE))
+    if p <= 0.0:
+        p = float(a.max())
+    return float(f"{p:.2g}") if p > 0.0 else 0.0
+
+
+def codes(w: np.ndarray, scale: float) -> np.ndarray:
+    """Drawing step of each weight: sign * level, level 0..LEVELS, |w| >= ``scale`` at LEVELS
+    (NaN and inf draw as +0; everything as 0 when ``scale`` is 0)."""
     w = np.asarray(w, dtype=np.float64)
     if not np.isfinite(w).all():
         w = np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0)
-    level = np.rint(np.minimum(np.abs(w) * (LEVELS / FULL_WEIGHT), LEVELS))
+    if scale <= 0.0:
+        return np.zeros(w.shape, np.int16)
+    level = np.rint(np.minimum(np.abs(w) * (LEVELS / scale), LEVELS))
     return np.copysign(level, w).astype(np.int16)
 
 
@@ -69,7 +89,9 @@ class LinkLayer:
         self._paths: list[list[QPainterPath] | None] = []
         self._path_cache: list[dict] = []
         self._codes: list[np.ndarray] = []
+        self.scales: list[float] = []          # per layer, the |w| of a full-width link
         self._drawn: list[np.ndarray] | None = None
+        self._drawn_scales: list[float] | None = None
         self._geometry = None
         self._job = None
         self.dirty = True
@@ -105,6 +127,7 @@ class LinkLayer:
                 W.shape != (len(geometry.columns[l].tiles), len(geometry.columns[l + 1].tiles))
                 for l, (W, _) in enumerate(weights)):
             self._pairs, self._curves, self._paths, self._codes = [], [], [], []
+            self.scales = []
             self.dirty = True
             return
         same_place = geometry is self._geometry and len(self._pairs) == len(weights)
@@ -116,6 +139,7 @@ class LinkLayer:
             self._paths = [None] * len(weights)
         limit = max(16, min(geo.MAX_LINKS_PER_LAYER, LINK_BUDGET // max(len(weights), 1)))
         all_codes = []
+        self.scales = [layer_scale(W) for W, _ in weights]
         for l, (W, _) in enumerate(weights):
             if W.size > limit or len(self._pairs[l]) != W.size:   # (else all, as they were)
                 pairs = geo.shown_links(W, limit)
@@ -123,13 +147,17 @@ class LinkLayer:
                     self._pairs[l], self._curves[l], self._paths[l] = pairs, None, None
             pairs = self._pairs[l]
             shown = W.ravel() if len(pairs) == W.size else W[pairs[:, 0], pairs[:, 1]]
-            all_codes.append(codes(shown))        # (all pairs come in row-major order)
+            all_codes.append(codes(shown, self.scales[l]))   # (pairs come in row-major order)
         self._codes = all_codes
-        self.dirty = self.dirty or not same_place or not self._same(self._drawn)
+        self.dirty = self.dirty or not same_place or not self._same(self._drawn,
+                                                                     self._drawn_scales)
 
-    def _same(self, drawn) -> bool:
-        return drawn is not None and len(drawn) == len(self._codes) and all(
-            len(a) == len(b) and np.array_equal(a, b) for a, b in zip(drawn, self._codes))
+    def _same(self, drawn, scales) -> bool:
+        """Whether links drawn with these codes and scales look as they would now (the
+        scales are in the legend drawn with them)."""
+        return drawn is not None and scales == self.scales and len(drawn) == len(self._codes) \
+            and all(len(a) == len(b) and np.array_equal(a, b)
+                    for a, b in zip(drawn, self._codes))
 
     # ---- drawing ------------------------------------------------------------------------------
     @property
@@ -143,12 +171,12 @@ class LinkLayer:
         order = np.argsort(np.abs(flat_codes), kind="stable")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._job = [painter, flat_paths, flat_codes, order, 0, [c.copy() for c in self._codes],
-                     0.0]
+                     0.0, list(self.scales)]
 
     def proceed(self, budget: float) -> bool:
         """Draw links for about ``budget`` seconds; True when all are drawn (the painter is then
         the caller's again)."""
-        painter, paths, flat_codes, order, pos, snapshot, spent = self._job
+        painter, paths, flat_codes, order, pos, snapshot, spent, scales = self._job
         start = time.perf_counter()
         last = None
         while pos < len(order):
@@ -167,9 +195,9 @@ class LinkLayer:
             return False
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         self.cost = self._job[6]
-        self._drawn = snapshot
+        self._drawn, self._drawn_scales = snapshot, scales
         self._job = None
-        self.dirty = not self._same(snapshot)
+        self.dirty = not self._same(snapshot, scales)
         return True
 
     def paint(self, painter: QPainter) -> None:
@@ -188,6 +216,14 @@ class LinkLayer:
         hits = np.flatnonzero((pairs[:, 0] == i) & (pairs[:, 1] == j))
         return self._paths_of(l)[int(hits[0])] if len(hits) else None
 
-    @staticmethod
-    def pen_for(w: float) -> QPen:
-        return pen(int(codes(np.array([w]))[0]))
+    def pen_for(self, l: int, w: float) -> QPen:
+        """The pen of weight ``w`` in layer ``l`` at that layer's present scale."""
+        scale = self.scales[l] if l < len(self.scales) else 0.0
+        return pen(int(codes(np.array([w]), scale)[0]))
+
+    def legend(self) -> str:
+        """The scale of each layer's links in words (empty before any weights)."""
+        if not self.scales:
+            return ""
+        values = " \u00b7 ".join(f"{s:g}" for s in self.scales)
+        return f"Thickest link, layer by layer: |w| \u2265 {values}"

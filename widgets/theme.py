@@ -1,7 +1,8 @@
 """Colours, fonts and colour maps shared by every view, so each class has one colour everywhere.
 
 Class 0 is orange and class 1 blue, as are negative and positive values (weights, neuron maps,
-the two-class boundary): the diverging map runs orange -> near white -> blue.
+the two-class boundary): the diverging map runs orange -> near white -> blue. The class colours
+and markers (chosen for colour-vision deficiency) are read from ``playground/palette.py``.
 """
 from pathlib import Path
 
@@ -10,26 +11,35 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import QApplication
 
+from playground import palette
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
-CLASS_COLORS = ("#F28E2B", "#2F6FDE", "#2CA25F", "#8E5FD0", "#E0474C", "#17A2B8", "#B8860B",
-                "#E377C2", "#7F7F7F", "#8C564B")
-NEGATIVE = CLASS_COLORS[0]
-POSITIVE = CLASS_COLORS[1]
+# The palette itself is plain data in playground/palette.py (headless pictures use it too).
+CLASS_COLORS = palette.CLASS_COLORS
+CLASS_MARKERS = palette.CLASS_MARKERS
+NEGATIVE = palette.NEGATIVE
+POSITIVE = palette.POSITIVE
 NEUTRAL = "#F4F5F7"
-INK = "#1F2937"
-MUTED = "#6B7280"
-GRID = "#E5E7EB"
+INK = palette.INK
+MUTED = palette.MUTED
+GRID = palette.GRID
 ACCENT = "#2F6FDE"
 DANGER = "#C62828"
-TRAIN_CURVE = "#1F2937"
-TEST_CURVE = "#E8590C"
+TRAIN_CURVE = palette.TRAIN_CURVE
+TEST_CURVE = palette.TEST_CURVE
+#: pyqtgraph's symbol for each marker name of the palette.
+SYMBOLS = {"circle": "o", "square": "s", "triangle": "t1", "diamond": "d", "triangle_down": "t",
+           "pentagon": "p", "hexagon": "h", "star": "star", "plus": "+", "cross": "x"}
+#: A character that looks like each marker, for text legends.
+MARKER_GLYPHS = {"circle": "\u25cf", "square": "\u25a0", "triangle": "\u25b2",
+                 "diamond": "\u25c6", "triangle_down": "\u25bc", "pentagon": "\u2b1f",
+                 "hexagon": "\u2b22", "star": "\u2605", "plus": "\u271a", "cross": "\u2716"}
 
 BASE_POINT_SIZE = 11
 
 #: Diverging map for boundaries and neuron maps (soft ends so data points stand out on it).
-DIVERGING = pg.ColorMap(np.array([0.0, 0.5, 1.0]),
-                        [QColor("#F5A35C"), QColor("#F7F7F7"), QColor("#6E98EA")])
+DIVERGING = pg.ColorMap(np.array([0.0, 0.5, 1.0]), [QColor(c) for c in palette.DIVERGING])
 DIVERGING_LUT = DIVERGING.getLookupTable(0.0, 1.0, 256, alpha=False)
 #: Colour strength of the neuron maps rises as |value| ** TILE_GAMMA: small activations are
 #: already tinted (a ReLU ramp shows where the unit is active, not only its far corner).
@@ -93,6 +103,16 @@ def number(value) -> str:
 
 def class_color(k: int) -> QColor:
     return QColor(CLASS_COLORS[int(k) % len(CLASS_COLORS)])
+
+
+def class_symbol(k: int) -> str:
+    """pyqtgraph symbol of class k's marker."""
+    return SYMBOLS[palette.class_marker(k)]
+
+
+def class_glyph(k: int) -> str:
+    """A text character shaped like class k's marker."""
+    return MARKER_GLYPHS[palette.class_marker(k)]
 
 
 def class_rgb() -> np.ndarray:
