@@ -1,10 +1,13 @@
 # Two commands for a fresh Debian/Ubuntu machine:
 #   make run    set up a local virtual environment and launch the app on its default experiment
-#   make test   set up the same environment and run the whole test suite
+#   make test   set up the same environment, add PyTorch CPU when it installs (one test runs an
+#               exported script with it), and run the whole test suite; .ci/run runs exactly this
+# Afterwards `. .venv/bin/activate` puts `nn-playground` (and the environment's python) on PATH.
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+TORCH   = $(VENV)/.torch-tried
 
 .PHONY: setup run test bench sysdeps clean
 
@@ -17,6 +20,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Tried once per installation; without it the test of the exported PyTorch script is skipped.
+$(TORCH): $(STAMP)
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet -e ".[torch]" \
+	  || echo "PyTorch (torch==2.13.0) could not be installed: the test of the exported script will be skipped"
+	@touch $@
+
 # Debian packages a bare machine needs for a real Qt window (xcb) and a virtual screen.
 sysdeps:
 	@bash scripts/sysdeps.sh
@@ -24,7 +33,7 @@ sysdeps:
 run: $(STAMP)
 	@bash scripts/launch.sh $(PY) main.py
 
-test: $(STAMP)
+test: $(TORCH)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -1,16 +1,19 @@
 """NN Playground: build a dense neural network by point and click and watch it learn.
 
-    python main.py                          open the window on the default experiment
-    python main.py FILE_OR_PRESET           open an experiment file (.nnp) or a preset in it
-    python main.py [FILE] --screenshot PATH [--steps N] [--size WxH]
+    nn-playground                           open the window on the default experiment
+    nn-playground FILE_OR_EXAMPLE           open an experiment file (.nnp) or an example in it
+    nn-playground [FILE] --screenshot PATH [--steps N] [--size WxH]
                                             train N steps offscreen and save the window as PNG
-    python main.py run FILE_OR_PRESET [--steps N | --epochs N] [--seed S] [--out DIR] [--json]
+    nn-playground run FILE_OR_EXAMPLE [--steps N | --epochs N] [--seed S] [--out DIR] [--json]
                                             train without a window, write file, CSV and PNGs
-    python main.py list [--json]            list the presets
-    python main.py export FILE_OR_PRESET [--out DIR] [--name NAME]
+    nn-playground list [--json]             list the examples
+    nn-playground export FILE_OR_EXAMPLE [--out DIR] [--name NAME]
                                             a standalone PyTorch script, its weights, the CSV
 
-Sub-commands (``python main.py COMMAND ...``) are registered in ``COMMANDS`` (from
+``nn-playground`` is the console command ``pip install -e .`` (``make setup``) puts in the
+environment; ``python main.py`` with the environment's Python is the same thing.
+
+Sub-commands (``nn-playground COMMAND ...``) are registered in ``COMMANDS`` (from
 ``playground.cli``; they need no display); the window is what runs when the first argument is
 not one of them.
 """
@@ -34,27 +37,34 @@ SCREENSHOT_SETTLE_S = 0.3
 SCREENSHOT_TIMEOUT_S = 120.0
 
 
+def program_name() -> str:
+    """How the user called us, for usage lines: ``nn-playground`` or ``main.py``."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return name if name and name not in ("-c", "__main__.py") else "main.py"
+
+
 def window_parser() -> argparse.ArgumentParser:
+    prog = program_name()
     commands = "\n".join(
         textwrap.fill(help_text, 92, initial_indent=f"  {name:<8} ", subsequent_indent=" " * 11)
         for name, (help_text, _, _) in COMMANDS.items())
     parser = argparse.ArgumentParser(
-        prog="main.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        usage="%(prog)s [FILE_OR_PRESET] [--screenshot PATH [--steps N] [--size WxH]]\n"
+        prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="%(prog)s [FILE_OR_EXAMPLE] [--screenshot PATH [--steps N] [--size WxH]]\n"
               "       %(prog)s COMMAND ...",
         description="Build a dense neural network by point and click, train it, and watch it "
-                    "learn.\nWithout a COMMAND this opens the window, on FILE_OR_PRESET when "
+                    "learn.\nWithout a COMMAND this opens the window, on FILE_OR_EXAMPLE when "
                     "given.",
-        epilog=f"commands (python main.py COMMAND --help for each):\n{commands}\n\n"
-               "examples:\n"
-               "  python main.py spiral.nnp                    open a file in the window\n"
-               "  python main.py xor                           open a preset in the window\n"
-               "  python main.py list                          the presets\n"
-               "  python main.py run spiral --epochs 100 --out runs/spiral --json\n"
-               "  python main.py export lesson.nnp --out torch-lesson\n\n"
+        epilog=f"commands ({prog} COMMAND --help for each):\n{commands}\n\n"
+               "for instance:\n"
+               f"  {prog} spiral.nnp          open a file in the window\n"
+               f"  {prog} xor                 open the example 'xor' in the window\n"
+               f"  {prog} list                the examples\n"
+               f"  {prog} run spiral --epochs 100 --out runs/spiral --json\n"
+               f"  {prog} export lesson.nnp --out torch-lesson\n\n"
                + textwrap.fill(f"{EXIT_CODES_HELP}.", 92))
-    parser.add_argument("file", nargs="?", default=None, metavar="FILE_OR_PRESET",
-                        help="experiment file (.nnp) or example name (see 'main.py list') to "
+    parser.add_argument("file", nargs="?", default=None, metavar="FILE_OR_EXAMPLE",
+                        help=f"experiment file (.nnp) or example name (see '{prog} list') to "
                              "open (default: the built-in experiment)")
     parser.add_argument("--screenshot", metavar="PATH",
                         help="build the window (offscreen without a display), train, save it "
@@ -81,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
         help_text, add_arguments, handler = COMMANDS[argv[0]]
-        sub = argparse.ArgumentParser(prog=f"main.py {argv[0]}", description=help_text)
+        sub = argparse.ArgumentParser(prog=f"{program_name()} {argv[0]}",
+                                      description=help_text)
         add_arguments(sub)
         return handler(sub.parse_args(argv[1:]))
     args = window_parser().parse_args(argv)
@@ -95,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def load_experiment(path: str | None):
     """(experiment, document or None, file path or None) to open: the built-in default, or the
-    file or preset ``path`` names, read and checked. A bad file prints why and exits 1."""
+    file or example ``path`` names, read and checked. A bad file prints why and exits 1."""
     from playground import cli
     from playground.experiment import Experiment
     document, file_path, code = cli.document_for_window(path)   # prints the error itself

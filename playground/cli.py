@@ -1,15 +1,18 @@
-"""The command line: train without a window, list the presets, open a file in the window.
+"""The command line: train without a window, list the examples, open a file in the window.
 
-    python main.py run FILE_OR_PRESET [--steps N | --epochs N] [--seed S] [--out DIR] [--json]
-    python main.py list [--json]
-    python main.py export FILE_OR_PRESET [--out DIR] [--name NAME]
-    python main.py FILE_OR_PRESET           open it in the window
+    nn-playground run FILE_OR_EXAMPLE [--steps N | --epochs N] [--seed S] [--out DIR] [--json]
+    nn-playground list [--json]
+    nn-playground export FILE_OR_EXAMPLE [--out DIR] [--name NAME]
+    nn-playground FILE_OR_EXAMPLE           open it in the window
+
+(``nn-playground`` is main.py's ``main``; "examples" are the ready experiments of
+``playground.presets``.)
 
 ``COMMANDS`` follows main.py's registry: name -> (help, add_arguments(parser), handler(args)
 -> exit code). Nothing here needs a display. ``python -m playground.cli`` runs the same
 commands without main.py.
 
-Exit codes: 0 done; 1 the file or preset cannot be read, or the outputs cannot be written;
+Exit codes: 0 done; 1 the file or example cannot be read, or the outputs cannot be written;
 2 the command line is wrong; 3 training diverged (the outputs are still written).
 """
 from __future__ import annotations
@@ -23,7 +26,7 @@ from playground import files, presets
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
 
-EXIT_CODES_HELP = ("exit codes: 0 done; 1 the file or preset cannot be read or the outputs "
+EXIT_CODES_HELP = ("exit codes: 0 done; 1 the file or example cannot be read or the outputs "
                    "cannot be written; 2 wrong command line; 3 training diverged (outputs "
                    "still written)")
 
@@ -49,7 +52,7 @@ def _seed(text: str) -> int:
 
 
 # ---- run ---------------------------------------------------------------------------------------
-RUN_HELP = ("train an experiment file or a preset without a window and write the updated "
+RUN_HELP = ("train an experiment file or an example without a window and write the updated "
             "file, the history as CSV and PNG pictures of the decision boundary and the loss")
 
 
@@ -62,8 +65,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                      f"none. Writes DIR/NAME.nnp, DIR/history.csv, DIR/boundary.png and "
                      f"DIR/loss.png. {EXIT_CODES_HELP}.")
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("experiment", metavar="FILE_OR_PRESET",
-                        help="an .nnp experiment file, or a preset name (see 'list')")
+    parser.add_argument("experiment", metavar="FILE_OR_EXAMPLE",
+                        help="an .nnp experiment file, or an example's name (see 'list')")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--steps", type=_count, metavar="N", help="train N more steps")
     length.add_argument("--epochs", type=_count, metavar="N", help="train N more epochs")
@@ -135,12 +138,12 @@ def _print_outcome(r: dict, out) -> None:
 
 
 # ---- list --------------------------------------------------------------------------------------
-LIST_HELP = "list the preset experiments shipped with the app"
+LIST_HELP = "list the example experiments shipped with the app"
 
 
 def add_list_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("List the preset experiments; open one with 'main.py NAME' or train "
-                          "it with 'main.py run NAME'.")
+    parser.description = ("List the example experiments; open one in the window with "
+                          "'nn-playground NAME' or train it with 'nn-playground run NAME'.")
     parser.add_argument("--json", action="store_true", help="print the list as JSON")
 
 
@@ -163,12 +166,18 @@ EXPORT_HELP = "write a standalone PyTorch script (+ NPZ weights) and the history
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = ("Export an experiment's network as a standalone PyTorch script with "
-                          "its weights in an NPZ beside it, and its history as CSV.")
+                          "its weights in an NPZ beside it, and its history as CSV: "
+                          "DIR/model.py, DIR/model.npz and DIR/history.csv, where DIR is "
+                          "NAME-pytorch in the current folder unless --out says otherwise.")
     parser.epilog = EXIT_CODES_HELP
-    parser.add_argument("experiment", metavar="FILE_OR_PRESET")
-    parser.add_argument("--out", metavar="DIR", help="folder (default: NAME-pytorch)")
-    parser.add_argument("--name", default="model", help="script name without .py (default "
-                                                        "model)")
+    parser.add_argument("experiment", metavar="FILE_OR_EXAMPLE",
+                        help="an .nnp experiment file, or an example's name (see 'list')")
+    parser.add_argument("--out", metavar="DIR",
+                        help="folder for the files (default: NAME-pytorch in the current "
+                             "folder)")
+    parser.add_argument("--name", default="model",
+                        help="file name of the script and its weights, without .py / .npz "
+                             "(default model: DIR/model.py and DIR/model.npz)")
 
 
 def export_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:

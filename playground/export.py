@@ -431,6 +431,25 @@ def train(model, optimizer, epochs, device="cpu", path=WEIGHTS, log=print):
     return model
 
 
+def usable_device(name):
+    """torch.device(name) when this PyTorch can compute on it; otherwise SystemExit with one
+    line saying why (a CPU-only PyTorch asked for cuda, a GPU index that does not exist...)."""
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError) as error:
+        raise SystemExit(f"error: --device {name}: {str(error).splitlines()[0]}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"error: --device {name}: this PyTorch ({torch.__version__}) cannot "
+                         f"use a CUDA GPU here (a CPU-only build, or no GPU/driver); use "
+                         f"--device cpu or install a CUDA build of PyTorch")
+    try:
+        torch.zeros(1, device=device)
+    except (RuntimeError, AssertionError, ValueError) as error:
+        message = (str(error).splitlines() or [type(error).__name__])[0].split(". ")[0]
+        raise SystemExit(f"error: --device {name} cannot be used here: {message}") from None
+    return device
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=100, help="epochs to train (default 100)")
@@ -439,6 +458,7 @@ def main():
     parser.add_argument("--predict", nargs=2, type=float, metavar=("X1", "X2"),
                         help="print the output at one point instead of training")
     args = parser.parse_args()
+    args.device = usable_device(args.device)
     model = load_weights(build_model()).to(args.device)
     if args.predict:
         print(predict(model, [args.predict])[0].tolist())

@@ -98,7 +98,7 @@ def document(preset: Preset) -> files.Document:
 def load(name: str) -> files.Document:
     """The shipped file of preset ``name``; FileFormatError if it is missing or damaged."""
     if name not in PRESETS_BY_NAME:
-        raise KeyError(f"no preset named {name!r}; presets: {', '.join(names())}")
+        raise KeyError(f"no example named {name!r}; examples: {', '.join(names())}")
     return files.load(PRESETS_BY_NAME[name].path)
 
 
@@ -112,8 +112,9 @@ def resolve(name_or_path: str | os.PathLike) -> tuple[files.Document, str, Path 
         return files.load(path), path.stem, path
     if str(name_or_path) in PRESETS_BY_NAME:
         return load(str(name_or_path)), str(name_or_path), None
-    raise FileNotFoundError(f"{str(name_or_path)!r} is neither an experiment file nor a preset "
-                            f"(presets: {', '.join(names())}; see 'main.py list').")
+    raise FileNotFoundError(f"{str(name_or_path)!r} is neither an experiment file nor an "
+                            f"example (examples: {', '.join(names())}; see 'nn-playground "
+                            f"list').")
 
 
 def build(folder: Path = PRESETS_DIR) -> list[Path]:

@@ -73,12 +73,12 @@ def test_divergence_exits_3_with_the_outputs_written(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("argv,code,words", [
-    (["run", "no-such-preset"], 1, ["neither an experiment file nor a preset"]),
+    (["run", "no-such-example"], 1, ["neither an experiment file nor an example"]),
     (["run", "circle", "--steps", "-3"], 2, ["--steps", "from 0"]),
     (["run", "circle", "--steps", "ten"], 2, ["whole number"]),
     (["run", "circle", "--steps", "5", "--epochs", "1"], 2, ["not allowed"]),
     (["run", "circle", "--seed", "-1"], 2, ["--seed"]),
-    (["run"], 2, ["FILE_OR_PRESET"]),
+    (["run"], 2, ["FILE_OR_EXAMPLE"]),
     (["fly"], 2, ["invalid choice"]),
     ([], 2, ["COMMAND"]),
 ])
@@ -172,3 +172,27 @@ def test_headless_runs_never_load_qt_graphics(tmp_path):
                          timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[-2] == "0 []"
+
+
+def test_the_nn_playground_command_is_main_py():
+    """pyproject.toml declares the console command and it resolves to main.py's main."""
+    from importlib.metadata import entry_points
+
+    import main
+    (entry,) = entry_points(group="console_scripts", name="nn-playground")
+    assert entry.value == "main:main"
+    assert entry.load() is main.main
+
+
+def test_the_installed_command_works_from_any_folder(tmp_path):
+    """After ``make setup`` the environment has ``nn-playground``, and it needs no PYTHONPATH
+    and no particular current folder."""
+    command = pathlib.Path(sys.executable).parent / "nn-playground"
+    assert command.exists(), f"{command} is missing: run make setup (pip install -e .)"
+    out = subprocess.run([str(command), "list"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300, env={"PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "default" and "spiral" in out.stdout
+    usage = subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=300, env={"PATH": "/usr/bin:/bin"})
+    assert usage.returncode == 0 and usage.stdout.startswith("usage: nn-playground ")

@@ -133,3 +133,20 @@ def test_an_untrained_preset_exports_its_initial_weights(tmp_path):
     model = module.load_weights(module.build_model())
     np.testing.assert_allclose(module.predict(model, run.data.points_test),
                                run.trainer.predict(run.data.X_test), rtol=1e-12)
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:7", "gpu"])
+def test_a_device_this_torch_cannot_use_gets_a_one_line_message(tmp_path, device):
+    """``--device cuda`` under a CPU-only PyTorch (or a GPU index that is not there, or no such
+    device type) ends with one line naming the device, not a traceback."""
+    if device.startswith("cuda") and torch.cuda.is_available() \
+            and int(device.partition(":")[2] or 0) < torch.cuda.device_count():
+        pytest.skip("this PyTorch can use that GPU")
+    run = trained_run(5)
+    script, _ = export.export_pytorch(run.document(), tmp_path, "net")
+    out = subprocess.run([sys.executable, str(script), "--epochs", "1", "--device", device],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith(f"error: --device {device}")
+    assert "Traceback" not in out.stderr

@@ -149,7 +149,7 @@ def test_resolve_prefers_files_and_names_presets(tmp_path, monkeypatch):
     doc, name, path = presets.resolve("xor")
     assert name == "xor" and path is None and doc.values["dataset"] == "xor"
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(FileNotFoundError, match="presets: default"):
+    with pytest.raises(FileNotFoundError, match="examples: default"):
         presets.resolve("no-such-thing")
     (tmp_path / "xor").write_text("not an experiment")
     with pytest.raises(files.FileFormatError, match="not a ZIP"):
