@@ -264,6 +264,11 @@ def _document_from(document: dict, arrays: dict) -> Document:
     values = _values_from(json_object(document["fields"], "fields"))
     rows = _history_header(document["history"])
     run = document["run"]
+    if isinstance(run, dict) and "second_order" in run:
+        from playground import catalog
+        if (run["second_order"] is not None) != catalog.is_second_order(values["optimizer"]):
+            raise FileFormatError(f"the optimizer state does not belong to optimizer "
+                                  f"{quoted(values['optimizer'])}.")
     trainer = None if run is None else run_state.decode(json_object(run, "run"), arrays)
     history = _history_from(arrays, rows, trainer)
     _check_consistency(values, trainer)

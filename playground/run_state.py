@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from engine import kernels as K
+from playground import container
 from playground.container import (
     MAX_ARRAY_BYTES,
     FileFormatError,
@@ -21,6 +22,7 @@ from playground.container import (
     json_type,
     quoted,
 )
+from playground.checks import is_number, is_whole_number
 
 MAX_COUNTER = 2**62
 MAX_SECOND_ORDER_PAIRS = 1000     # L-BFGS memory rows
@@ -49,6 +51,13 @@ def encode(state: Mapping) -> tuple[dict, dict]:
         numbers = {}
         for key, v in state["second_order_state"].items():
             if isinstance(v, np.ndarray) and v.ndim > 0:
+                if v.ndim == 2 and v.size * 8 > container.MAX_ARRAY_BYTES:
+                    keep = max(container.MAX_ARRAY_BYTES // (8 * max(v.shape[1], 1)), 0)
+                    raise ValueError(f"cannot save: the {state['second_order_state']['name']} "
+                                     f"history of {v.shape[0]} pairs of {v.shape[1]} weights "
+                                     f"would take {v.size * 8 / 2**20:.0f} MiB, more than a "
+                                     f"file may hold ({container.MAX_ARRAY_BYTES >> 20} MiB); "
+                                     f"keep at most {keep} pairs (its 'history' setting)")
                 arrays[SECOND_ORDER_PREFIX + key] = np.ascontiguousarray(v, dtype="<f8")
             elif isinstance(v, str):
                 numbers[key] = v
@@ -94,32 +103,100 @@ def decode(run: dict, arrays: dict) -> dict:
     if second is None:
         state["slots"] = checked_array(arrays, "slots", (2, n))
     else:
-        second = json_object(second, "second_order")
-        name, numbers = second.get("name"), json_object(second.get("numbers"), "numbers")
-        if not isinstance(name, str) or not name:
-            raise FileFormatError("run 'second_order' must name its method.")
-        so = {"name": name}
-        for key, value in numbers.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                    not math.isfinite(value):
-                raise FileFormatError(f"second-order state {quoted(key)} must be a finite number, "
-                                      f"not {quoted(value)}.")
-            so[key] = value
-        for key in sorted(arrays):
-            if key.startswith(SECOND_ORDER_PREFIX):
-                short = key[len(SECOND_ORDER_PREFIX):]
-                a = arrays[key]
-                shape = (n,) if a.ndim == 1 else (min(a.shape[0], MAX_SECOND_ORDER_PAIRS), n)
-                so[short] = checked_array(arrays, key, shape)
-        state["second_order_state"] = so
+        state["second_order_state"] = _second_order_state(
+            json_object(second, "second_order"), arrays, n, state["optimizer_iterations"])
     return state
+
+
+#: The second-order state's numbers that are counters or flags: (low, high) beyond being a
+#: whole number; "n" and "iterations" are checked against the run. Other numbers are finite
+#: floats, with the signs of ``_SIGNS``.
+_COUNTS = {"has_point": (0, 1), "has_direction": (0, 1), "since_restart": (0, MAX_COUNTER)}
+_SIGNS = {"lam": (">= 0", lambda v: v >= 0.0), "last_decrease": ("<= 0", lambda v: v <= 0.0)}
+
+
+def _second_order_state(second: dict, arrays: dict, n: int, iterations: int) -> dict:
+    """The ``second_order`` object and ``second_order.<key>`` arrays checked against the state
+    the engine's method of that name keeps (``state_dict()`` of a fresh one: the same keys,
+    whole numbers where it has ints, finite floats where it has floats, float64 (n,) or
+    (k, n) arrays where it has arrays) and the ranges these values can take."""
+    from engine.second_order import SECOND_ORDER
+
+    unknown = sorted(set(second) - {"name", "numbers"})
+    if unknown:
+        raise FileFormatError(f"run 'second_order' has an unknown entry {quoted(unknown[0])}.")
+    name, numbers = second.get("name"), json_object(second.get("numbers"), "numbers")
+    if name not in SECOND_ORDER:
+        raise FileFormatError(f"run 'second_order' names method {quoted(name)}; known are "
+                              f"{', '.join(SECOND_ORDER)}.")
+    template = SECOND_ORDER[name]().state_dict()
+    template.pop("name")
+    kept = {k[len(SECOND_ORDER_PREFIX):] for k in arrays if k.startswith(SECOND_ORDER_PREFIX)}
+    expected_arrays = {k for k, v in template.items() if isinstance(v, np.ndarray)}
+    for key in sorted(set(numbers) | kept):
+        if key not in template:
+            raise FileFormatError(f"the {name} state has an unknown entry {quoted(key)}.")
+    so: dict = {"name": name}
+    for key, like in template.items():
+        what = f"{name} state {key!r}"
+        if key in expected_arrays:
+            if key in numbers or key not in kept:
+                raise FileFormatError(f"{what} must be an array ({SECOND_ORDER_PREFIX}{key}), "
+                                      f"not {'a number' if key in numbers else 'missing'}.")
+            a = arrays[SECOND_ORDER_PREFIX + key]
+            # (n,) vectors; (k, n) pairs, k up to MAX_SECOND_ORDER_PAIRS (what else is
+            # refused by the shape it is expected to have)
+            rows = min(a.shape[0], MAX_SECOND_ORDER_PAIRS) if a.ndim == 2 else 0
+            shape = (rows, n) if like.ndim == 2 else (n,)
+            so[key] = checked_array(arrays, SECOND_ORDER_PREFIX + key, shape)
+            continue
+        if key in kept:
+            raise FileFormatError(f"{what} must be a number, not an array.")
+        if key not in numbers:
+            raise FileFormatError(f"{what} is missing.")
+        value = numbers[key]
+        if isinstance(like, (int, np.integer)):
+            low, high = _COUNTS.get(key, (0, MAX_COUNTER))
+            if not is_whole_number(value) or not low <= value <= high:
+                raise FileFormatError(f"{what} must be a whole number from {low} to {high}, "
+                                      f"not {quoted(value)}.")
+        else:
+            sign, ok = _SIGNS.get(key, ("", lambda v: True))
+            if not is_number(value) or not ok(value):
+                raise FileFormatError(f"{what} must be a finite number"
+                                      f"{(' ' + sign) if sign else ''}, not {quoted(value)}.")
+            value = float(value)
+        so[key] = value
+    if so.get("n") != n:
+        raise FileFormatError(f"the {name} state is for {so.get('n')} weights, not {n}.")
+    if so.get("iterations") != iterations:
+        raise FileFormatError(f"the {name} state counts {so.get('iterations')} iterations but "
+                              f"the run {iterations}.")
+    if so.get("since_restart", 0) > iterations:
+        raise FileFormatError(f"the {name} state has {so['since_restart']} iterations since a "
+                              f"restart, more than the {iterations} it has made.")
+    if "s" in so:
+        _check_pairs(so["s"], so.get("y"), name)
+    return so
+
+
+def _check_pairs(s: np.ndarray, y: np.ndarray, name: str) -> None:
+    """L-BFGS pairs: as many s as y, each with s'y > eps y'y (the engine keeps no other)."""
+    if y is None or s.shape != y.shape:
+        raise FileFormatError(f"the {name} state holds {len(s)} steps 's' but "
+                              f"{0 if y is None else len(y)} gradient changes 'y'.")
+    sy, yy = np.einsum("ij,ij->i", s, y), np.einsum("ij,ij->i", y, y)
+    bad = np.flatnonzero(~(sy > np.finfo(np.float64).eps * yy))
+    if bad.size:
+        raise FileFormatError(f"the {name} state's pair {int(bad[0])} has no positive "
+                              f"curvature (s'y = {sy[bad[0]]:.3g}); L-BFGS never keeps one.")
 
 
 def _whole_number(run: dict, key: str, low: int = 0, high: int = MAX_COUNTER) -> int:
     if key not in run:
         raise FileFormatError(f"'run' has no {quoted(key)}.")
     value = run[key]
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_whole_number(value):
         raise FileFormatError(f"run {quoted(key)} must be a whole number, not {json_type(value)}.")
     if not low <= value <= high:
         raise FileFormatError(f"run {quoted(key)} = {value} is out of range [{low}, {high}].")

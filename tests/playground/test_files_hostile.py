@@ -288,3 +288,111 @@ def test_a_bool_is_never_taken_for_a_whole_number(good, path):
         target = target[key]
     target[path[-1]] = True
     refused(pack(document, good[2]))
+
+
+# ---- 24: the state of L-BFGS, CG and Newton ------------------------------------------------
+@pytest.fixture(scope="module")
+def second_order():
+    """{method: (document json, arrays)} of small files trained 4 steps by each method."""
+    out = {}
+    for method in ("lbfgs", "cg", "newton"):
+        data = files.dumps(trained_document(4, optimizer=method))
+        assert files.loads(data).step == 4
+        out[method] = unpack(data)
+    return out
+
+
+def with_numbers(document: dict, **changes) -> dict:
+    document = json.loads(json.dumps(document))
+    numbers = document["run"]["second_order"]["numbers"]
+    for key, value in changes.items():
+        if value is KeyError:
+            del numbers[key]
+        else:
+            numbers[key] = value
+    return document
+
+
+@pytest.mark.parametrize("method,key,value,words", [
+    ("lbfgs", "iterations", -1, ("iterations", "whole number")),
+    ("lbfgs", "iterations", 2.5, ("iterations", "whole number")),
+    ("lbfgs", "iterations", 999, ("iterations", "999")),
+    ("lbfgs", "iterations", True, ("iterations",)),
+    ("lbfgs", "n", 3, ("weights",)),
+    ("lbfgs", "n", -105, ("'n'",)),
+    ("lbfgs", "has_point", 7, ("has_point", "0 to 1")),
+    ("lbfgs", "f", "low", ("'f'", "finite number")),
+    ("lbfgs", "f", KeyError, ("'f'", "missing")),
+    ("lbfgs", "s", 0.5, ("'s'", "must be an array")),
+    ("lbfgs", "surprise", 1, ("unknown entry", "surprise")),
+    ("cg", "since_restart", -3, ("since_restart",)),
+    ("cg", "since_restart", 10**6, ("since a restart", "more than the 4")),
+    ("cg", "has_direction", 2, ("has_direction",)),
+    ("cg", "last_decrease", 5.0, ("last_decrease", "<= 0")),
+    ("cg", "last_decrease", "inf", ("last_decrease", "finite number")),
+    ("newton", "lam", -1.0, ("lam", ">= 0")),
+    ("newton", "lam", [1.0], ("lam",)),
+    ("newton", "iterations", 2**63, ("iterations",)),
+])
+def test_absurd_second_order_numbers(second_order, method, key, value, words):
+    document, arrays = second_order[method]
+    refused(pack(with_numbers(document, **{key: value}), arrays), *words)
+
+
+def test_second_order_method_names(second_order):
+    document, arrays = second_order["cg"]
+    for name, words in (("lbfgs", ("lbfgs", "unknown entry")), ("bfgs", ("bfgs", "known")),
+                        ("", ("method",)), (None, ("method",))):
+        changed = json.loads(json.dumps(document))
+        changed["run"]["second_order"]["name"] = name
+        refused(pack(changed, arrays), *words)
+
+
+@pytest.mark.parametrize("method,name,make,words", [
+    ("lbfgs", "s", lambda a: np.float64(3.0), ("second_order.s", "shape ()")),     # 0-d
+    ("lbfgs", "s", lambda a: a[:, :-1], ("second_order.s", "shape")),
+    ("lbfgs", "s", lambda a: a.ravel(), ("second_order.s", "shape")),
+    ("lbfgs", "s", lambda a: np.zeros((1001, a.shape[1])), ("second_order.s", "(1000, 105)")),
+    ("lbfgs", "s", lambda a: np.zeros((3, 1001, a.shape[1])), ("second_order.s", "shape")),
+    ("lbfgs", "y", lambda a: a[:1], ("steps", "gradient changes")),
+    ("lbfgs", "y", lambda a: -a, ("curvature",)),
+    ("lbfgs", "s", lambda a: np.where(a == a.max(), np.inf, a), ("'second_order.s'", "NaN")),
+    ("lbfgs", "x", lambda a: np.float64(1.0), ("'second_order.x'", "shape")),
+    ("lbfgs", "g", lambda a: a.reshape(1, -1), ("'second_order.g'", "shape")),
+    ("cg", "direction", lambda a: a[:5], ("direction", "shape")),
+    ("cg", "direction", lambda a: a.astype(np.int64), ("direction", "int64")),
+    ("newton", "x", lambda a: np.full_like(a, np.nan), ("'second_order.x'", "NaN")),
+])
+def test_second_order_arrays_of_the_wrong_shape_or_values(second_order, method, name, make,
+                                                          words):
+    document, arrays = second_order[method]
+    arrays = dict(arrays)
+    key = "second_order." + name
+    arrays[key] = make(arrays[key])
+    refused(pack(document, arrays), *words)
+
+
+def test_second_order_arrays_missing_or_unknown(second_order):
+    document, arrays = second_order["lbfgs"]
+    refused(pack(document, {k: v for k, v in arrays.items() if k != "second_order.y"}),
+            "'y'", "missing")
+    refused(pack(document, dict(arrays, **{"second_order.z": np.zeros(3)})), "unknown", "'z'")
+    refused(pack(with_numbers(document, g=0.0),
+                 {k: v for k, v in arrays.items() if k != "second_order.g"}), "'g'", "array")
+
+
+def test_more_pairs_than_the_method_keeps(second_order):
+    document, arrays = second_order["lbfgs"]
+    changed = json.loads(json.dumps(document))
+    changed["fields"]["optimizer_params"] = {"history": 2}
+    refused(pack(changed, arrays), "does not fit")
+
+
+def test_a_long_lbfgs_history_that_a_file_cannot_hold_is_refused_with_advice(tmp_path,
+                                                                              monkeypatch):
+    doc = trained_document(6, optimizer="lbfgs")
+    rows, n = doc.trainer["second_order_state"]["s"].shape
+    monkeypatch.setattr(container, "MAX_ARRAY_BYTES", (rows * n - 1) * 8)
+    with pytest.raises(ValueError, match=f"history of {rows} pairs.*keep at most {rows - 1}"):
+        files.save(tmp_path / "x.nnp", doc)
+    assert not list(tmp_path.iterdir())
