@@ -28,6 +28,7 @@ import stat
 import struct
 import tempfile
 import time
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -319,6 +320,8 @@ def open_archive(data: bytes) -> zipfile.ZipFile:
 #: struct.error, an unknown compression method NotImplementedError).
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, struct.error,
               NotImplementedError, OverflowError, KeyError, IndexError)
+#: ... and what numpy adds reading an array from one (its header is parsed by ``ast``).
+NPY_ERRORS = ZIP_ERRORS + (SyntaxError, tokenize.TokenError, TypeError, MemoryError)
 
 
 def checked_members(archive: zipfile.ZipFile, what: str, expected: set) -> dict:
@@ -469,7 +472,7 @@ def read_npz(data: bytes) -> dict[str, np.ndarray]:
                     a = np.lib.format.read_array(f, allow_pickle=False)
             except FileFormatError:
                 raise
-            except ZIP_ERRORS as error:
+            except NPY_ERRORS as error:
                 raise FileFormatError(f"array {quoted(name)} is damaged "
                                       f"({_reason(error)}).") from None
             arrays[name] = a
@@ -485,8 +488,9 @@ def _npy_header(f, name: str) -> tuple[tuple, np.dtype]:
             shape, _, dtype = np.lib.format.read_array_header_2_0(f)
         else:
             raise ValueError(f"unsupported .npy version {version}")
-    except ValueError as error:
-        raise FileFormatError(f"array {quoted(name)} has a bad header ({error}).") from None
+    except NPY_ERRORS as error:             # numpy parses the header with ast: SyntaxError
+        raise FileFormatError(f"array {quoted(name)} has a bad header "
+                              f"({_reason(error)}).") from None
     if dtype not in _ALLOWED_DTYPES or dtype.hasobject:
         raise FileFormatError(f"array {quoted(name)} has type {dtype}; experiment files hold only "
                               f"float64 and int64 numbers.")
