@@ -9,9 +9,9 @@ and ``da``; the gathered inputs ``xb`` and targets ``yb`` use the same layout.
 
 ``train_steps`` runs N optimisation steps in one call that releases the GIL: gather a
 mini-batch, forward, loss, backward, regularise, clip, look up the scheduled learning rate,
-apply the optimizer's update kernel, decay, constrain, check for divergence, advance the
-counters. Randomness (shuffle, dropout) comes from ``engine.rng``'s counter hash, so the result
-does not depend on how the steps are chunked.
+decay the parameters, apply the optimizer's update kernel, constrain (max-norm), check for
+divergence, advance the counters. Randomness (shuffle, dropout) comes from ``engine.rng``'s
+counter hash, so the result does not depend on how the steps are chunked.
 """
 import math
 
@@ -194,6 +194,17 @@ def regularize(params, grad, wmask, reg):
 
 
 @njit(**_KW)
+def decay_parameters(params, rate):
+    """Decoupled weight decay (Loshchilov & Hutter 2019), x <- x - rate * x with rate =
+    lr * weight_decay, on every parameter (weights and biases, as AdamW does). The training
+    loop applies it to the parameters the gradient was taken at, just before the optimizer's
+    update, so Adam with it is AdamW exactly: x' = x - lr wd x - lr m^ / (sqrt(v^) + eps)."""
+    if rate != 0.0:
+        for i in range(params.size):
+            params[i] -= rate * params[i]
+
+
+@njit(**_KW)
 def apply_max_norm(params, li, c):
     """Rescale each unit's incoming weight vector (a column of W) to norm <= c."""
     for l in range(li.shape[0]):
@@ -259,11 +270,8 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, b
             for i in range(grad.size):
                 grad[i] *= f
         lr = schedule_lr(sched_code, lr0, shp, step, epoch)
+        decay_parameters(params, lr * reg[WEIGHT_DECAY])
         apply_update(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1)
-        wd = reg[WEIGHT_DECAY]
-        if wd != 0.0:
-            for i in range(params.size):
-                params[i] -= lr * wd * wmask[i] * params[i]
         if reg[MAX_NORM] > 0.0:
             apply_max_norm(params, li, reg[MAX_NORM])
         psum = 0.0

@@ -20,7 +20,9 @@ Layout of ``hyper`` and ``slots`` (``hyper`` follows each class's ``HYPERPARAMS`
     ADADELTA  rho        eps                                                 E[g^2]    E[dx^2]
     RMSPROP   rho        eps                                                 E[g^2]    -
     ADAM      beta1      beta2     eps       bias_correction                 m         v
-    ADAMW     beta1      beta2     eps       bias_correction   weight_decay  m         v
+
+Decoupled weight decay (AdamW is Adam with it, Loshchilov & Hutter 2019) is not an optimizer
+hyperparameter: the training loop applies it for every optimizer, ``TrainConfig.weight_decay``.
 
 The Python classes (Keras style: ``build``, ``update_step``, ``get_config``) validate the
 hyperparameters and call ``apply_update``; the fused training loop calls ``apply_update``
@@ -34,7 +36,7 @@ from numba import njit
 
 from engine.hyper import Configurable, Hyper, check_hypers, hyper_array  # noqa: F401
 
-SGD, MOMENTUM, NESTEROV, ADAGRAD, ADADELTA, RMSPROP, ADAM, ADAMW = range(8)
+SGD, MOMENTUM, NESTEROV, ADAGRAD, ADADELTA, RMSPROP, ADAM = range(7)
 N_HYPER = 8  # length of the hyper vector
 N_SLOTS = 2  # rows of the slots array
 
@@ -110,13 +112,13 @@ def rmsprop_update(param, grad, cache, rho, eps, lr):
 
 
 @njit(**_KW)
-def adam_update(param, grad, m, v, beta1, beta2, eps, bias_correction, weight_decay, lr, t):
-    """Adam as in the course, optionally with AdamW's decoupled weight decay.
+def adam_update(param, grad, m, v, beta1, beta2, eps, bias_correction, lr, t):
+    """Adam as in the course.
 
     m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
     m^ = m / (1 - b1^t), v^ = v / (1 - b2^t)   (bias_correction; otherwise m^ = m, v^ = v:
                                                the course's "Adam (almost)")
-    x <- x - lr * wd * x - lr * m^ / (sqrt(v^) + eps)   (wd = 0 for plain Adam)
+    x <- x - lr * m^ / (sqrt(v^) + eps)
     """
     c1 = 1.0
     c2 = 1.0
@@ -129,8 +131,7 @@ def adam_update(param, grad, m, v, beta1, beta2, eps, bias_correction, weight_de
         v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
         m_hat = m[i] / c1
         v_hat = v[i] / c2
-        x = param[i]
-        param[i] = x - lr * weight_decay * x - lr * m_hat / (math.sqrt(v_hat) + eps)
+        param[i] -= lr * m_hat / (math.sqrt(v_hat) + eps)
 
 
 @njit(**_KW)
@@ -154,10 +155,7 @@ def apply_update(code, param, grad, slots, hyper, lr, t):
         rmsprop_update(param, grad, slots[0], hyper[0], hyper[1], lr)
     elif code == ADAM:
         adam_update(param, grad, slots[0], slots[1], hyper[0], hyper[1], hyper[2],
-                    hyper[3] != 0.0, 0.0, lr, t)
-    elif code == ADAMW:
-        adam_update(param, grad, slots[0], slots[1], hyper[0], hyper[1], hyper[2],
-                    hyper[3] != 0.0, hyper[4], lr, t)
+                    hyper[3] != 0.0, lr, t)
     else:
         raise ValueError("apply_update: unknown optimizer code")
 
@@ -275,16 +273,8 @@ class Adam(Optimizer):
     HYPERPARAMS = (_BETA1, _BETA2, _EPS, _BIAS)
 
 
-class AdamW(Optimizer):
-    """Adam + decoupled weight decay x <- x - lr wd x, applied to every parameter it is given."""
-    name, code = "adamw", ADAMW
-    HYPERPARAMS = (_BETA1, _BETA2, _EPS, _BIAS,
-                   Hyper("weight_decay", 0.01, 0.0, 1.0, "Decoupled weight decay: each step "
-                         "shrinks every parameter by lr * weight_decay * x."))
-
-
 OPTIMIZERS = {cls.name: cls for cls in
-              (SGDOptimizer, Momentum, Nesterov, AdaGrad, AdaDelta, RMSProp, Adam, AdamW)}
+              (SGDOptimizer, Momentum, Nesterov, AdaGrad, AdaDelta, RMSProp, Adam)}
 
 
 def optimizer_from_config(cfg):

@@ -31,9 +31,11 @@ class TrainConfig:
     batch_size: int = 10
     l1: float = 0.0
     l2: float = 0.0
-    weight_decay: float = 0.0   # decoupled: w <- w - lr * weight_decay * w after each update
+    weight_decay: float = 0.0   # decoupled (AdamW's): x <- x - lr * weight_decay * x on every
+                                # parameter before each first-order update (0 = off)
     clip_norm: float = 0.0      # clip the gradient's global norm to this (0 = off)
-    max_norm: float = 0.0       # cap each unit's incoming weight norm (0 = off)
+    max_norm: float = 0.0       # cap each unit's incoming weight norm after each first-order
+                                # update (0 = off)
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS and self.optimizer not in SECOND_ORDER_NAMES:

@@ -10,7 +10,7 @@ import numpy as np
 from engine.activations import ACTIVATION_LABELS, ACTIVATIONS
 from engine.datasets import DATASETS
 from engine.features import FEATURES
-from engine.initializers import INITIALIZERS
+from engine.initializers import INITIALIZER_PARAMS, INITIALIZERS
 from engine.network import LOSS_LABELS as ENGINE_LOSS_LABELS
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
@@ -36,12 +36,12 @@ INITIALIZER_LABELS = {"zeros": "Zeros", "constant": "Constant", "random_normal":
                       "lecun_normal": "LeCun N"}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov",
                     "adagrad": "AdaGrad", "adadelta": "AdaDelta", "rmsprop": "RMSProp",
-                    "adam": "Adam", "adamw": "AdamW", "newton": "Newton (full batch)",
+                    "adam": "Adam", "newton": "Newton (full batch)",
                     "lbfgs": "L-BFGS (full batch)", "cg": "Conjugate gradient (full batch)"}
 
 
 def label(key: str) -> str:
-    """Display label for a registry key: 'leaky_relu' -> 'Leaky relu', 'adamw' -> 'Adamw'."""
+    """Display label for a registry key: 'leaky_relu' -> 'Leaky ReLU', 'rmsprop' -> 'RMSProp'."""
     return (ACTIVATION_LABELS.get(key) or OPTIMIZER_LABELS.get(key) or LOSS_LABELS.get(key)
             or INITIALIZER_LABELS.get(key)
             or ENGINE_LOSS_LABELS.get(key) or key.replace("_", " ").capitalize())
@@ -65,6 +65,21 @@ def initializer_names() -> tuple[str, ...]:
 
 def initializer_doc(name: str) -> str:
     return INITIALIZERS[name].doc
+
+
+def initializer_takes_scale(name: str) -> bool:
+    """True for the small-random initializers, whose spread is the experiment's init_scale."""
+    return "scale" in INITIALIZER_PARAMS.get(name, {})
+
+
+def initializer_params(name: str, scale: float) -> dict:
+    """The engine parameters of initializer ``name`` for an experiment's init_scale."""
+    return {"scale": float(scale)} if initializer_takes_scale(name) else {}
+
+
+def activation_params(name: str, leaky_slope: float) -> float | None:
+    """The shape parameter of hidden activation ``name`` (None: the engine's default)."""
+    return float(leaky_slope) if name == "leaky_relu" else None
 
 
 def optimizer_names() -> tuple[str, ...]:

@@ -140,6 +140,8 @@ def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str 
         f"L1 = {values['l1']!r}",
         f"L2 = {values['l2']!r}",
         f"CLIP_NORM = {values['clip_norm']!r}",
+        f"WEIGHT_DECAY = {values['weight_decay']!r}  # decoupled, on every parameter (AdamW's)",
+        f"MAX_NORM = {values['max_norm']!r}  # cap on each neuron's incoming weight norm (0: off)",
         f"START_STEP = {int(state[K.STEP])}  # updates done in the playground",
         f"START_EPOCH = {int(state[K.EPOCH])}",
         f"OPTIMIZER_STEPS = {int(state[K.OPT_T])}  # the optimizer's own update count",
@@ -174,8 +176,9 @@ Or import it:
     print(predict(model, [[1.5, -2.0]]))
 
 Training continues where the playground stopped, with the same optimizer, hyperparameters,
-learning-rate schedule, L1/L2 penalties on the weights (not the biases) and gradient clipping,
-so it can go on from here on bigger hardware (wrap the model in DistributedDataParallel for
+learning-rate schedule, L1/L2 penalties on the weights (not the biases), gradient clipping,
+decoupled weight decay and max-norm, so it can go on from here on bigger hardware (wrap the
+model in DistributedDataParallel for
 several GPUs). The batch order and dropout masks come from PyTorch's random numbers.
 """
 import argparse
@@ -288,11 +291,10 @@ def penalty(model):
 
 
 class CourseAdam(torch.optim.Optimizer):
-    """Adam without bias correction (the course's "Adam, almost"), optional decoupled decay."""
+    """Adam without bias correction (the course's "Adam, almost")."""
 
-    def __init__(self, params, lr, beta1, beta2, eps, weight_decay=0.0):
-        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps,
-                                      weight_decay=weight_decay))
+    def __init__(self, params, lr, beta1, beta2, eps):
+        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps))
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -305,7 +307,6 @@ class CourseAdam(torch.optim.Optimizer):
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 m.mul_(group["beta1"]).add_(p.grad, alpha=1 - group["beta1"])
                 v.mul_(group["beta2"]).addcmul_(p.grad, p.grad, value=1 - group["beta2"])
-                p.mul_(1 - group["lr"] * group["weight_decay"])
                 p.sub_(group["lr"] * m / (v.sqrt() + group["eps"]))
 
 
@@ -322,13 +323,9 @@ def make_optimizer(model):
         return torch.optim.Adadelta(p, lr=lr, rho=o["rho"], eps=o["eps"])
     if OPTIMIZER == "rmsprop":
         return torch.optim.RMSprop(p, lr=lr, alpha=o["rho"], eps=o["eps"])
-    if OPTIMIZER in ("adam", "adamw"):
-        decay = o.get("weight_decay", 0.0) if OPTIMIZER == "adamw" else 0.0
+    if OPTIMIZER == "adam":     # with WEIGHT_DECAY, train_step makes it AdamW
         if not o["bias_correction"]:
-            return CourseAdam(p, lr, o["beta1"], o["beta2"], o["eps"], decay)
-        if OPTIMIZER == "adamw":
-            return torch.optim.AdamW(p, lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"],
-                                     weight_decay=decay)
+            return CourseAdam(p, lr, o["beta1"], o["beta2"], o["eps"])
         return torch.optim.Adam(p, lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"])
     # Newton, L-BFGS and nonlinear CG train on the full batch; PyTorch offers L-BFGS.
     return torch.optim.LBFGS(p, lr=1.0, max_iter=1, history_size=int(o.get("history", 10)),
@@ -337,7 +334,7 @@ def make_optimizer(model):
 
 SLOT_NAMES = {"momentum": ["momentum_buffer"], "adagrad": ["sum"],
               "adadelta": ["square_avg", "acc_delta"], "rmsprop": ["square_avg"],
-              "adam": ["exp_avg", "exp_avg_sq"], "adamw": ["exp_avg", "exp_avg_sq"]}
+              "adam": ["exp_avg", "exp_avg_sq"]}
 
 
 def load_optimizer_state(model, optimizer, path=WEIGHTS):
@@ -385,8 +382,28 @@ def clip_gradients(model):
             g.mul_(CLIP_NORM / norm)
 
 
+@torch.no_grad()
+def decay_weights(model, lr):
+    """Decoupled weight decay (Loshchilov & Hutter), as AdamW applies it: every weight and bias
+    shrinks, p <- p - lr * WEIGHT_DECAY * p, after the gradient is taken and before the step."""
+    if WEIGHT_DECAY > 0:
+        for p in model.parameters():
+            p.mul_(1 - lr * WEIGHT_DECAY)
+
+
+@torch.no_grad()
+def apply_max_norm(model):
+    """Scale each neuron's incoming weights (a row of weight) back to norm MAX_NORM when longer."""
+    if MAX_NORM <= 0:
+        return
+    for layer in linear_layers(model):
+        norms = layer.weight.norm(dim=1, keepdim=True)
+        layer.weight.mul_(torch.where(norms > MAX_NORM, MAX_NORM / norms, torch.ones_like(norms)))
+
+
 def train_step(model, optimizer, x, y, step, epoch):
-    """One update on the batch (x, y); returns the batch's data loss before the update."""
+    """One update on the batch (x, y); returns the batch's data loss before the update.
+    Weight decay and max-norm apply to first-order optimizers, as in the playground."""
     for group in optimizer.param_groups:
         group["lr"] = LEARNING_RATE * lr_factor(step, epoch)
 
@@ -401,7 +418,9 @@ def train_step(model, optimizer, x, y, step, epoch):
     if isinstance(optimizer, torch.optim.LBFGS):
         return float(optimizer.step(closure).detach())
     loss = closure()
+    decay_weights(model, LEARNING_RATE * lr_factor(step, epoch))
     optimizer.step()
+    apply_max_norm(model)
     return float(loss.detach())
 
 

@@ -78,6 +78,17 @@ FIELDS: tuple[Field, ...] = (
           choices=tuple(catalog.LOSS_LABELS)),
     Field("seed", int, 1, "network", "Seed of the initial weights and the batch order",
           low=0, high=2**31 - 1),
+    Field("output_init", str, "glorot_uniform", "network",
+          "How the output layer's weights start (its biases start at 0)",
+          choices=catalog.initializer_names, label="Output initializer"),
+    Field("init_scale", float, 0.01, "network",
+          "Scale of the small random initial weights, in every layer that uses them: "
+          "W ~ N(0, scale\u00b2) (small normal) or U[-scale, scale] (small uniform)",
+          low=1e-4, high=10.0, label="Initial scale"),
+    Field("leaky_slope", float, 0.01, "network",
+          "Slope of leaky ReLU below zero, in every leaky ReLU layer: f(z) = z if z > 0, "
+          "else slope \u00b7 z (the course uses 0.1; 0 is plain ReLU)",
+          low=0.0, high=1.0, label="Leaky slope"),
     # training, applied live
     Field("optimizer", str, "adam", "live", "Update rule", choices=catalog.optimizer_names),
     Field("optimizer_params", dict, {}, "live",
@@ -95,6 +106,16 @@ FIELDS: tuple[Field, ...] = (
     Field("l2", float, 0.0, "live", "L2 regularization rate", low=0.0, high=1.0, label="L2"),
     Field("clip_norm", float, 0.0, "live", "Clip the gradient to this norm (0: off)",
           low=0.0, high=1000.0, label="Gradient clip"),
+    Field("weight_decay", float, 0.0, "live",
+          "Decoupled weight decay (AdamW's, Loshchilov & Hutter): before each update every "
+          "weight and bias shrinks, w \u2190 w - lr \u00b7 decay \u00b7 w, apart from the "
+          "gradient (Adam with it is AdamW; first-order optimizers only; 0: off)",
+          low=0.0, high=1.0, label="Weight decay"),
+    Field("max_norm", float, 0.0, "live",
+          "Max-norm constraint: after each update, a neuron whose incoming weights w are "
+          "longer than c is scaled back, w \u2190 w \u00b7 c / \u2016w\u2016 "
+          "(first-order optimizers only; 0: off)",
+          low=0.0, high=100.0, label="Max-norm"),
     # how the run is driven
     Field("steps_per_frame", int, 30, "control", "Training steps between two frames",
           low=1, high=MAX_STEPS_PER_FRAME, label="Speed"),

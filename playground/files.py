@@ -7,9 +7,9 @@ An experiment file (``.nnp``) reopens exactly where it was left::
                                 the training counters and a list of the arrays
       arrays.npz                numpy's NPZ: weights, optimizer state and history columns
 
-``experiment.json`` (format version 1)::
+``experiment.json`` (format version 2)::
 
-    {"format": "nn-playground-experiment", "version": 1,
+    {"format": "nn-playground-experiment", "version": 2,
      "app": {"name": "NN Playground", "version": "0.1.0"}, "saved": "2026-01-31T12:00:00Z",
      "meta": {"title": "...", "description": "..."},
      "fields": {"dataset": "spiral", "layers": [{"units": 8, ...}], ...},
@@ -72,7 +72,7 @@ from playground.container import (  # noqa: F401  (the container's names stay im
 from playground.fields import FIELDS, FIELDS_BY_NAME, Layer
 
 FORMAT = "nn-playground-experiment"
-VERSION = 1
+VERSION = 2
 EXTENSION = ".nnp"
 APP_NAME = "NN Playground"
 APP_VERSION = "0.1.0"
@@ -115,6 +115,32 @@ class Document:
 #: into one of the next. ``document`` is the parsed JSON, ``arrays`` {name: ndarray} as read.
 #: Add one entry whenever VERSION goes up; never edit an old one.
 MIGRATIONS: dict[int, Callable[[dict, dict], tuple[dict, dict]]] = {}
+
+#: Settings added in version 2, with the value version 1 used without saying so.
+_ADDED_IN_2 = {"output_init": "glorot_uniform", "init_scale": 0.01, "leaky_slope": 0.01,
+               "weight_decay": 0.0, "max_norm": 0.0}
+
+
+def _version_1_to_2(document: dict, arrays: dict) -> tuple[dict, dict]:
+    """Version 2 saves the output layer's initializer, the small-random scale, the leaky-ReLU
+    slope, weight decay and max-norm. Decoupled weight decay became one setting for every
+    optimizer, so "adamw" with ``optimizer_params.weight_decay`` (default 0.01) is now "adam"
+    with ``weight_decay``: the same update, bit for bit. Anything malformed is left for the
+    checks to name."""
+    document = dict(document, version=2)
+    fields = document.get("fields")
+    if isinstance(fields, dict):
+        fields = {**_ADDED_IN_2, **fields}
+        params = fields.get("optimizer_params")
+        if fields.get("optimizer") == "adamw" and isinstance(params, dict):
+            params = dict(params)
+            fields["weight_decay"] = params.pop("weight_decay", 0.01)
+            fields["optimizer"], fields["optimizer_params"] = "adam", params
+        document["fields"] = fields
+    return document, arrays
+
+
+MIGRATIONS[1] = _version_1_to_2
 
 
 def migrate(document: dict, arrays: dict) -> tuple[dict, dict]:

@@ -14,6 +14,8 @@ from engine.features import make_features
 from engine.network import LayerSpec, NetworkSpec
 from engine.normalization import Standardizer
 from engine.trainer import TrainConfig
+from playground import catalog
+
 BOUNDARY_RESOLUTION = 256
 MAP_RESOLUTION = 48
 
@@ -103,11 +105,20 @@ def grid_points(extent: tuple, resolution: int) -> np.ndarray:
 
 
 def network_spec(values: dict, n_inputs: int, n_outputs: int) -> NetworkSpec:
-    """The engine's NetworkSpec for the experiment's architecture fields."""
+    """The engine's NetworkSpec for the experiment's architecture fields: each layer's
+    initializer takes the experiment's init_scale when it is a small-random one, leaky ReLU
+    layers the experiment's leaky_slope, the output layer its own initializer."""
+    scale = values["init_scale"]
     hidden = tuple(LayerSpec(units=l.units, activation=l.activation, dropout=l.dropout,
-                             init=l.init) for l in values["layers"])
+                             init=l.init, init_params=catalog.initializer_params(l.init, scale),
+                             activation_param=catalog.activation_params(
+                                 l.activation, values["leaky_slope"]))
+                   for l in values["layers"])
     return NetworkSpec(n_inputs=n_inputs, hidden=hidden, n_outputs=n_outputs,
-                       output_activation=values["output_activation"], loss=values["loss"])
+                       output_activation=values["output_activation"], loss=values["loss"],
+                       output_init=values["output_init"],
+                       output_init_params=catalog.initializer_params(values["output_init"],
+                                                                     scale))
 
 
 def train_config(values: dict) -> TrainConfig:
@@ -117,7 +128,8 @@ def train_config(values: dict) -> TrainConfig:
                        learning_rate=values["learning_rate"], schedule=values["schedule"],
                        schedule_params=dict(values["schedule_params"]),
                        batch_size=values["batch_size"], l1=values["l1"], l2=values["l2"],
-                       clip_norm=values["clip_norm"])
+                       clip_norm=values["clip_norm"], weight_decay=values["weight_decay"],
+                       max_norm=values["max_norm"])
 
 
 def steps_per_epoch(n_train: int, batch_size: int) -> int:

@@ -10,10 +10,12 @@ from engine.normalization import Standardizer
 from engine.trainer import TrainConfig, Trainer
 
 LEARNING_RATES = {"sgd": 0.3, "momentum": 0.03, "nesterov": 0.03, "adagrad": 0.3,
-                  "adadelta": 1.0, "rmsprop": 0.01, "adam": 0.02, "adamw": 0.02}
-# AdamW's decay is lr * weight_decay per step: at this learning rate 1e-3 is a mild setting
-# (PyTorch's 0.01 default assumes lr ~ 1e-3 and keeps the spiral from forming its large weights)
-OPTIMIZER_PARAMS = {"adamw": {"weight_decay": 1e-3}}
+                  "adadelta": 1.0, "rmsprop": 0.01, "adam": 0.02, "adamw": 0.02,
+                  "momentum+decay": 0.03}
+# AdamW is Adam with decoupled weight decay, and the decay works with every optimizer: it is
+# lr * weight_decay per step, so at these learning rates 1e-3 is a mild setting (PyTorch's 0.01
+# default assumes lr ~ 1e-3 and keeps the spiral from forming its large weights)
+WITH_DECAY = {"adamw": ("adam", 1e-3), "momentum+decay": ("momentum", 1e-3)}
 
 # data set -> (generator kwargs, features, hidden widths, steps, required test score)
 CASES = {
@@ -48,8 +50,9 @@ def score(trainer, Xt, Yt):
 def test_first_order_optimizers_learn_every_data_set(dataset, optimizer):
     gen_kw, features, hidden, steps, required = CASES[dataset]
     spec, X, Y, Xt, Yt = build(dataset, gen_kw, features, hidden)
-    tr = Trainer(spec, TrainConfig(optimizer=optimizer, learning_rate=LEARNING_RATES[optimizer],
-                                   optimizer_params=OPTIMIZER_PARAMS.get(optimizer, {}),
+    lr = LEARNING_RATES[optimizer]
+    optimizer, decay = WITH_DECAY.get(optimizer, (optimizer, 0.0))
+    tr = Trainer(spec, TrainConfig(optimizer=optimizer, learning_rate=lr, weight_decay=decay,
                                    batch_size=10), X, Y, seed=1)
     result = tr.run(steps)
     assert not result.diverged

@@ -22,11 +22,12 @@ LOSS_SETUPS = {  # loss -> (output activation, n_outputs)
 REGULARISERS = {"none": {}, "l2": {"l2": 0.3}, "l1": {"l1": 0.2}, "l1+l2": {"l1": 0.1, "l2": 0.2}}
 
 
-def _problem(activation, loss_key, dropout=0.0, seed=0):
+def _problem(activation, loss_key, dropout=0.0, seed=0, param=None):
     out_act, K = LOSS_SETUPS[loss_key]
     loss = loss_key.split("_")[0] if loss_key.startswith("mse") else loss_key
-    spec = NetworkSpec(3, (LayerSpec(5, activation, dropout=dropout),
-                           LayerSpec(4, activation, dropout=dropout)), K, out_act, loss)
+    spec = NetworkSpec(3, (LayerSpec(5, activation, dropout=dropout, activation_param=param),
+                           LayerSpec(4, activation, dropout=dropout, activation_param=param)),
+                       K, out_act, loss)
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(7, 3))
     if loss == "softmax_ce":
@@ -66,6 +67,33 @@ def test_backprop_matches_finite_differences(activation, loss_key, reg):
     r = REGULARISERS[reg]
     assert f == pytest.approx(reference.objective(spec, params, X, Y, r.get("l1", 0.0),
                                                   r.get("l2", 0.0)), rel=1e-12)
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 0.1, 0.5, 1.0])
+@pytest.mark.parametrize("loss_key", ["bce", "softmax_ce", "mse"])
+def test_leaky_relu_slope_forward_and_backward(slope, loss_key):
+    """The slope reaches the compiled forward and backward passes: the gradient matches finite
+    differences and the numpy reference, the objective matches the reference's forward pass,
+    and a different slope gives a different objective."""
+    spec, X, Y, params = _problem("leaky_relu", loss_key, param=slope)
+    assert spec.hidden[0].param == slope
+    obj = NetworkObjective(spec, X, Y, _reg_vector(l2=0.1))
+    f, g = obj.value_and_grad(params)
+    np.testing.assert_allclose(g, _fd_grad(obj.value, params), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(g, reference.gradient(spec, params, X, Y, 0.0, 0.1),
+                               rtol=1e-10, atol=1e-13)
+    assert f == pytest.approx(reference.objective(spec, params, X, Y, 0.0, 0.1), rel=1e-12)
+    other, _, _, _ = _problem("leaky_relu", loss_key, param=slope + 0.2)
+    assert NetworkObjective(other, X, Y, _reg_vector(l2=0.1)).value(params) != f
+
+
+def test_leaky_relu_by_hand():
+    """f(z) = z for z > 0, slope * z otherwise; f'(z) = 1 or slope (course: slope 0.1)."""
+    from engine.activations import apply, derivative
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
+    np.testing.assert_array_equal(apply("leaky_relu", z, 0.1), [-0.2, -0.05, 0.0, 0.5, 3.0])
+    np.testing.assert_array_equal(derivative("leaky_relu", z, 0.1), [0.1, 0.1, 0.1, 1.0, 1.0])
+    np.testing.assert_array_equal(apply("leaky_relu", z), [-0.02, -0.005, 0.0, 0.5, 3.0])
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])

@@ -9,21 +9,24 @@ from hypothesis import strategies as st
 from numba import njit
 
 from engine import optimizers as opt
-from engine.optimizers import (ADADELTA, ADAGRAD, ADAM, ADAMW, MOMENTUM, N_HYPER, N_SLOTS,
-                               NESTEROV, OPTIMIZERS, RMSPROP, SGD, apply_update,
-                               optimizer_from_config)
+from engine.kernels import decay_parameters
+from engine.optimizers import (ADADELTA, ADAGRAD, ADAM, MOMENTUM, N_HYPER, N_SLOTS, NESTEROV,
+                               OPTIMIZERS, RMSPROP, SGD, apply_update, optimizer_from_config)
 
 X0 = [1.0, -2.0, 0.5]
 GRADS = [[0.5, -1.0, 2.0], [0.3, 0.4, -1.5], [-0.2, 0.8, 1.0]]
 LR = 0.1
 
 
-def run_kernel(name, grads, lr=LR, x0=X0, **hyper):
-    """Apply the optimizer to x0 for each gradient in turn; return the final param and slots."""
+def run_kernel(name, grads, lr=LR, x0=X0, weight_decay=0.0, **hyper):
+    """Apply the optimizer to x0 for each gradient in turn; return the final param and slots.
+    With ``weight_decay``, each update is preceded by the training loop's decoupled decay
+    (``name="adam"`` with it is AdamW)."""
     o = OPTIMIZERS[name](**hyper)
     param = np.array(x0, dtype=np.float64)
     o.build(param.size)
     for g in grads:
+        decay_parameters(param, lr * weight_decay)
         o.update_step(np.array(g, dtype=np.float64), param, lr)
     return param, o
 
@@ -123,8 +126,10 @@ def test_one_step_closed_forms():
     close(p, [x[i] - LR * g[i] / (abs(g[i]) + 1e-7) for i in range(3)])
     p, _ = run_kernel("adam", [g], bias_correction=False)     # m = 0.1 g, v = 0.001 g^2
     close(p, [x[i] - LR * 0.1 * g[i] / (math.sqrt(0.001) * abs(g[i]) + 1e-7) for i in range(3)])
-    p, _ = run_kernel("adamw", [g], weight_decay=0.01)
+    p, _ = run_kernel("adam", [g], weight_decay=0.01)         # AdamW
     close(p, [x[i] - LR * 0.01 * x[i] - LR * g[i] / (abs(g[i]) + 1e-7) for i in range(3)])
+    p, _ = run_kernel("sgd", [g], weight_decay=0.5)           # decay before the step
+    close(p, [x[i] - LR * 0.5 * x[i] - LR * g[i] for i in range(3)])
 
 
 # --- one and three steps against the references --------------------------------------------------
@@ -143,8 +148,8 @@ CASES = [
     ("adam", {}, ref_adam, (0.9, 0.999, 1e-7, True)),
     ("adam", {"bias_correction": False}, ref_adam, (0.9, 0.999, 1e-7, False)),
     ("adam", {"beta1": 0.5, "beta2": 0.8, "eps": 0.2}, ref_adam, (0.5, 0.8, 0.2, True)),
-    ("adamw", {"weight_decay": 0.1}, ref_adam, (0.9, 0.999, 1e-7, True, 0.1)),
-    ("adamw", {"weight_decay": 0.1, "bias_correction": False}, ref_adam,
+    ("adam", {"weight_decay": 0.1}, ref_adam, (0.9, 0.999, 1e-7, True, 0.1)),       # AdamW
+    ("adam", {"weight_decay": 0.1, "bias_correction": False}, ref_adam,
      (0.9, 0.999, 1e-7, False, 0.1)),
 ]
 
@@ -180,14 +185,25 @@ def test_adam_bias_correction_makes_constant_gradient_steps_constant():
     assert steps[0][0] / (LR * np.sign(g[0])) > 3.1
 
 
-def test_adamw_decay_is_decoupled_from_the_gradient():
-    """Zero gradient: Adam's step is 0/(0 + eps) = 0, so only x <- (1 - lr wd) x remains."""
-    p, o = run_kernel("adamw", [[0.0, 0.0, 0.0]] * 5, weight_decay=0.2)
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_weight_decay_is_decoupled_from_the_gradient(name):
+    """Zero gradient: every optimizer's step is 0 (Adam's 0/(0 + eps)), so only
+    x <- (1 - lr wd) x remains, and the decay never enters the slots (unlike L2)."""
+    p, o = run_kernel(name, [[0.0, 0.0, 0.0]] * 5, weight_decay=0.2)
     close(p, [x * (1 - LR * 0.2) ** 5 for x in X0])
-    assert np.all(o.slots == 0.0)          # the decay never enters the moments (unlike L2)
-    a, _ = run_kernel("adam", GRADS)
-    w, _ = run_kernel("adamw", GRADS, weight_decay=0.0)
+    assert np.all(o.slots == 0.0)
+    a, _ = run_kernel(name, GRADS)
+    w, _ = run_kernel(name, GRADS, weight_decay=0.0)
     assert np.array_equal(a, w)
+
+
+@pytest.mark.parametrize("name, hyper, ref, args",
+                         [c for c in CASES if "weight_decay" not in c[1]])
+def test_one_step_with_weight_decay_is_the_decay_then_the_textbook_step(name, hyper, ref, args):
+    """x1 = ref(x0 - lr wd x0, g0): the decay uses the parameters the gradient was taken at,
+    then each optimizer's own first step (from empty slots) follows its textbook form."""
+    p, _ = run_kernel(name, GRADS[:1], weight_decay=0.3, **hyper)
+    close(p, [ref(X0[i] - LR * 0.3 * X0[i], [GRADS[0][i]], LR, *args) for i in range(3)])
 
 
 def test_momentum_zero_is_sgd():
@@ -249,14 +265,13 @@ def test_unknown_code_raises():
 
 
 def test_codes_and_hyper_layout():
-    assert (SGD, MOMENTUM, NESTEROV, ADAGRAD, ADADELTA, RMSPROP, ADAM, ADAMW) == tuple(range(8))
-    assert [c.code for c in OPTIMIZERS.values()] == list(range(8))
+    assert (SGD, MOMENTUM, NESTEROV, ADAGRAD, ADADELTA, RMSPROP, ADAM) == tuple(range(7))
+    assert [c.code for c in OPTIMIZERS.values()] == list(range(7))
     assert list(OPTIMIZERS) == ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop",
-                                "adam", "adamw"]
-    h = opt.AdamW(beta1=0.8, beta2=0.99, eps=1e-8, bias_correction=False,
-                  weight_decay=0.05).hyper_vector()
+                                "adam"]
+    h = opt.Adam(beta1=0.8, beta2=0.99, eps=1e-8, bias_correction=False).hyper_vector()
     assert h.dtype == np.float64 and h.shape == (N_HYPER,)
-    assert list(h) == [0.8, 0.99, 1e-8, 0.0, 0.05, 0.0, 0.0, 0.0]
+    assert list(h) == [0.8, 0.99, 1e-8, 0.0, 0.0, 0.0, 0.0, 0.0]
     assert list(opt.RMSProp().hyper_vector()[:2]) == [0.9, 1e-7]
     assert opt.Adam().hyper["eps"] == 1e-7 and opt.AdaGrad().hyper["eps"] == 1e-7
 
@@ -293,7 +308,7 @@ def test_unknown_hyper_raises(name):
 
 def test_boundaries_and_bool_forms():
     assert opt.Momentum(momentum=0).hyper["momentum"] == 0.0
-    assert opt.AdamW(weight_decay=1).hyper["weight_decay"] == 1.0
+    assert opt.RMSProp(rho=0).hyper["rho"] == 0.0
     assert opt.Adam(bias_correction=0).hyper["bias_correction"] is False
     assert opt.Adam(bias_correction=1.0).hyper["bias_correction"] is True
     assert opt.Adam(beta1=np.float32(0.5)).hyper["beta1"] == 0.5
@@ -322,16 +337,15 @@ def test_build_resets_state():
 # --- config ------------------------------------------------------------------------------------
 
 def test_config_round_trip_and_repr():
-    o = opt.AdamW(beta1=0.8, bias_correction=False, weight_decay=0.05)
+    o = opt.Adam(beta1=0.8, bias_correction=False)
     cfg = o.get_config()
-    assert cfg == {"name": "adamw", "beta1": 0.8, "beta2": 0.999, "eps": 1e-7,
-                   "bias_correction": False, "weight_decay": 0.05}
+    assert cfg == {"name": "adam", "beta1": 0.8, "beta2": 0.999, "eps": 1e-7,
+                   "bias_correction": False}
     again = optimizer_from_config(json.loads(json.dumps(cfg)))
-    assert type(again) is opt.AdamW and again.get_config() == cfg
+    assert type(again) is opt.Adam and again.get_config() == cfg
     assert np.array_equal(again.hyper_vector(), o.hyper_vector())
-    assert repr(o) == ("AdamW(beta1=0.8, beta2=0.999, eps=1e-07, bias_correction=False, "
-                       "weight_decay=0.05)")
-    assert cfg["name"] == "adamw"        # from_config did not consume the caller's dict
+    assert repr(o) == "Adam(beta1=0.8, beta2=0.999, eps=1e-07, bias_correction=False)"
+    assert cfg["name"] == "adam"        # from_config did not consume the caller's dict
 
 
 def test_from_config_errors():

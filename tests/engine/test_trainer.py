@@ -24,6 +24,8 @@ def _trainer(config=None, hidden=(LayerSpec(6), LayerSpec(5)), seed=3, n=200, **
     TrainConfig(optimizer="nesterov", learning_rate=0.05, batch_size=1, l2=1e-3, clip_norm=1.0),
     TrainConfig(optimizer="rmsprop", learning_rate=0.01, batch_size=32, schedule="step",
                 schedule_params={"factor": 0.5, "every_epochs": 2}, max_norm=2.0),
+    TrainConfig(optimizer="momentum", learning_rate=0.05, batch_size=9, weight_decay=0.01,
+                max_norm=1.5),
 ])
 def test_chunking_does_not_change_the_run_bit_for_bit(config):
     hidden = (LayerSpec(6, dropout=0.2), LayerSpec(5, "relu"))
@@ -196,13 +198,15 @@ def test_max_norm_caps_every_units_incoming_weights():
         assert np.linalg.norm(W, axis=0).max() <= 0.5 + 1e-12
 
 
-def test_decoupled_weight_decay_shrinks_weights_not_biases():
+def test_decoupled_weight_decay_shrinks_every_parameter_before_the_update():
+    # x' = x - lr wd x - lr g(x), biases included, as AdamW decays (Loshchilov & Hutter)
     tr = _trainer(batch_size=200, learning_rate=0.1, weight_decay=0.5)
     p0 = tr.params.copy()
+    p0[tr.spec.weight_mask() == 0] = 0.3          # biases that a decay would visibly move
+    tr.params[:] = p0
     _, g = tr.objective().value_and_grad(p0)
     tr.run(1)
-    m = tr.spec.weight_mask()
-    expected = (p0 - 0.1 * g) * (1 - 0.1 * 0.5 * m)
+    expected = p0 - 0.1 * 0.5 * p0 - 0.1 * g
     np.testing.assert_allclose(tr.params, expected, rtol=1e-13, atol=1e-16)
 
 

@@ -79,7 +79,6 @@ def test_the_exported_model_predicts_what_the_playground_predicts(tmp_path, chan
     ("rmsprop", {"rho": 0.8}, "linear", {"decay_steps": 10, "end_fraction": 0.1}),
     ("adam", {}, "cosine", {"decay_steps": 12, "min_fraction": 0.1}),
     ("adam", {"bias_correction": False}, "constant", {}),
-    ("adamw", {"weight_decay": 0.05}, "constant", {}),
 ])
 def test_the_exported_training_continues_like_the_playground(tmp_path, optimizer, params,
                                                              schedule, schedule_params):
