@@ -10,6 +10,7 @@ Files go through two verbs: ``run_state()`` takes the network's full state and h
 it) and ``load_document(values, trainer, history)`` replaces the settings and the network in one
 go (to open one). Saving and opening again continues bit-identically.
 """
+import math
 import time
 
 import numpy as np
@@ -19,11 +20,12 @@ from playground import catalog, pipeline
 from playground.experiment import Experiment
 from playground.fields import FIELDS_BY_NAME
 from playground.history import COLUMNS, History
-from playground.worker import Job, TrainingWorker
+from playground.worker import CHUNK_SECONDS, Job, TrainingWorker
 
 SHUTDOWN_TIMEOUT_MS = 5000
 MAX_FRAME_PAUSE = 0.25   # seconds: even on a slow machine the views update 4 times a second
 PAUSE_PER_FRAME = 1.0    # after each frame the GUI thread rests as long as the frame took
+MAX_TYPED_PARAM = 1e6    # the largest weight or bias a person may type (set_param)
 
 
 def make_trainer(job: Job):
@@ -58,7 +60,7 @@ class TrainingSession(QObject):
     _state_requested = Signal(object)
 
     def __init__(self, experiment: Experiment, parent: QObject | None = None,
-                 trainer_factory=make_trainer):
+                 trainer_factory=make_trainer, chunk_seconds: float = CHUNK_SECONDS):
         super().__init__(parent)
         self.experiment = experiment
         self.history = History()
@@ -86,21 +88,27 @@ class TrainingSession(QObject):
         self._release_timer.timeout.connect(self._on_release_timer_timeout)
         self._thread = QThread()
         self._thread.setObjectName("training-worker")
-        self._worker = TrainingWorker(trainer_factory)
+        self._worker = TrainingWorker(trainer_factory, chunk_seconds)
         self._worker.moveToThread(self._thread)
-        self._load_requested.connect(self._worker.load)
-        self._config_changed.connect(self._worker.set_config)
-        self._dropout_changed.connect(self._worker.set_dropout)
-        self._controls_changed.connect(self._worker.set_controls)
-        self._running_requested.connect(self._worker.set_running)
-        self._advance_requested.connect(self._worker.advance)
-        self._reset_requested.connect(self._worker.reset)
-        self._param_edited.connect(self._worker.edit_param)
-        self._focus_changed.connect(self._worker.set_focus)
-        self._stop_requested.connect(self._worker.stop,
-                                     Qt.ConnectionType.BlockingQueuedConnection)
-        self._state_requested.connect(self._worker.state,
-                                      Qt.ConnectionType.BlockingQueuedConnection)
+        worker = self._worker
+        queued, blocking = Qt.ConnectionType.AutoConnection, \
+            Qt.ConnectionType.BlockingQueuedConnection
+        # Every command but a focus change is counted in as it is sent (before it is queued),
+        # so that a long frame in progress ends at its next chunk for it (worker.Interrupts).
+        for signal, slot, kind in (
+                (self._load_requested, worker.load, queued),
+                (self._config_changed, worker.set_config, queued),
+                (self._dropout_changed, worker.set_dropout, queued),
+                (self._controls_changed, worker.set_controls, queued),
+                (self._running_requested, worker.set_running, queued),
+                (self._advance_requested, worker.advance, queued),
+                (self._reset_requested, worker.reset, queued),
+                (self._param_edited, worker.edit_param, queued),
+                (self._stop_requested, worker.stop, blocking),
+                (self._state_requested, worker.state, blocking)):
+            signal.connect(worker.interrupts.sent, Qt.ConnectionType.DirectConnection)
+            signal.connect(slot, kind)
+        self._focus_changed.connect(worker.set_focus)
         self._worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
         self._worker.paused.connect(self._on_worker_paused)
         self._worker.failed.connect(self._on_worker_failed)
@@ -128,8 +136,10 @@ class TrainingSession(QObject):
     def run_state(self) -> dict | None:
         """The network as it is now, to save: {"trainer": Trainer.state_dict(), "history":
         {column: array}} with every history row up to the trainer's step. Taken between two
-        compiled calls (training goes on); None when there is no network (before the first one
-        is built, after a failed build, after shutdown)."""
+        compiled calls (training goes on): a long frame ends at its next chunk for it, so this
+        waits for one chunk (about worker.CHUNK_SECONDS), a history row and the copy. None
+        when there is no network (before the first one is built, after a failed build, after
+        shutdown)."""
         if not self._thread.isRunning():
             return None                  # a blocking call to a stopped thread never returns
         box: list = []
@@ -201,8 +211,21 @@ class TrainingSession(QObject):
         self.experiment.set("seed", (self.experiment.seed + 1) % (2**31 - 1))
 
     def set_param(self, layer: int, row: int | None, col: int, value: float) -> None:
-        """Type a new value into weight W[row, col] (or bias col when row is None)."""
-        self._param_edited.emit(self.param_index(layer, row, col), float(value))
+        """Type a new value into weight W[row, col] (or bias col when row is None).
+
+        ValueError (with a message to show) unless ``value`` (a number or its text) is a finite
+        number within +-MAX_TYPED_PARAM: an infinite or NaN weight only makes every output NaN."""
+        what = "A bias" if row is None else "A weight"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} must be a number, not {value!r}.") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{what} must be a finite number, not {value!r}.")
+        if abs(number) > MAX_TYPED_PARAM:
+            raise ValueError(f"{what} must lie between {-MAX_TYPED_PARAM:,g} and "
+                             f"{MAX_TYPED_PARAM:,g}, not {number:g}.")
+        self._param_edited.emit(self.param_index(layer, row, col), number)
 
     def focus_neuron(self, key: tuple | None) -> None:
         """Ask for (layer, unit)'s map at boundary resolution in the next snapshots (None: stop)."""

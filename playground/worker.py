@@ -1,9 +1,17 @@
 """The training worker: lives on its own thread, drives the engine's Trainer, emits snapshots.
 
-Commands arrive as queued slot calls from the session (new config, play, pause, step, reset) and
-run between compiled ``trainer.run(n)`` calls, never during one. While running, a single-shot
-timer paces frames: each frame runs ``steps_per_frame`` steps, records one history row and, when
-the GUI has drawn the previous snapshot, builds and emits the next one, at most 60 per second.
+Commands arrive as queued slot calls from the session (new config, play, pause, step, reset,
+save) and run between compiled ``trainer.run(n)`` calls, never during one. While running (or
+stepping), a single-shot timer paces frames: each frame runs ``steps_per_frame`` steps, records
+one history row and, when the GUI has drawn the previous snapshot, builds and emits the next
+one, at most 60 per second.
+
+A frame's steps run in chunks of about ``CHUNK_SECONDS`` (one iteration for second-order
+methods). The session counts every command in as it sends it (``Interrupts``); between two
+chunks the worker looks at that count and, when a command is waiting, ends the frame there (its
+row records where it stopped) and returns to its event loop, so Pause, Save or a rebuild waits
+for one chunk, never for the rest of a long frame. Chunking does not change the run: the
+engine's counter-based random numbers make n steps in any chunks bit-identical to one call.
 """
 import math
 import threading
@@ -17,69 +25,14 @@ from engine.kernels import POS
 from playground.grids import DetailGrids, choose_level
 from playground.headless import history_row
 from playground.history import COLUMNS
+from playground.pacing import (BUILD_SHARE, CHUNK_SECONDS, FRAME_SECONDS, FrameBudget,
+                               Interrupts, chunk_steps, joined)
 from playground.pipeline import PreparedData
 from playground.snapshot import Snapshot, frozen
 
-FRAME_SECONDS = 1.0 / 60.0
-#: a snapshot is built at most every BUILD_SHARE times as long as building one takes, so that
-#: building takes at most 1/BUILD_SHARE of the worker's time at full speed
-BUILD_SHARE = 1.5
 #: time a snapshot may take to build while training runs, and while it is paused (see grids.py)
 LIVE_BUILD_SECONDS = 0.03
 STILL_BUILD_SECONDS = 0.25
-
-
-class FrameBudget:
-    """What a frame costs, measured as training goes: the time per step of the compiled calls,
-    recording a history row, and building a snapshot per grid point evaluated (which sets the
-    snapshots' detail level, grids.py), as decaying averages so that a new batch size shows
-    within a few frames. From these, how many training steps fit in one frame at 60 frames a
-    second. The first snapshot of a network is not counted (it loads the grid kernels), and
-    nothing is said before a few calls were timed."""
-
-    DECAY = 0.8
-    MIN_CALLS = 5
-
-    def __init__(self):
-        self.clear()
-
-    def clear(self, seconds_per_point: float = 0.0) -> None:
-        """Forget all; ``seconds_per_point`` is the guess until a snapshot build is timed."""
-        self._seconds = self._steps = 0.0
-        self._calls = 0
-        self._row_seconds = 0.0
-        self._builds = 0
-        self.seconds_per_point = seconds_per_point
-
-    def _average(self, old: float, new: float, first: bool) -> float:
-        return new if first else self.DECAY * old + (1.0 - self.DECAY) * new
-
-    def add_run(self, steps: int, run_seconds: float, row_seconds: float) -> None:
-        """One compiled call trained ``steps`` steps in ``run_seconds``; recording its row
-        took ``row_seconds``."""
-        if steps <= 0:
-            return
-        self._seconds = self.DECAY * self._seconds + run_seconds
-        self._steps = self.DECAY * self._steps + steps
-        self._row_seconds = self._average(self._row_seconds, row_seconds, self._calls == 0)
-        self._calls += 1
-
-    def add_build(self, seconds: float, points: int) -> None:
-        """Building one snapshot, ``points`` forward passes, took ``seconds``."""
-        self._builds += 1
-        if self._builds > 1:
-            self.seconds_per_point = self._average(self.seconds_per_point, seconds / points,
-                                                   self._builds == 2)
-
-    def steps_per_frame(self, points: int) -> int:
-        """Steps per frame that keep 60 frames a second (at least 1) with snapshots of
-        ``points`` forward passes; 0 while too little was measured."""
-        if self._calls < self.MIN_CALLS or self._builds < 2:
-            return 0
-        spare = FRAME_SECONDS - self._row_seconds - self.seconds_per_point * points
-        return max(1, int(spare * self._steps / self._seconds)) if self._seconds > 0 else 1
-
-
 @dataclass(frozen=True)
 class Job:
     """A network to train: built by the session, handed to the worker whole."""
@@ -103,9 +56,14 @@ class TrainingWorker(QObject):
                                       # "stop_loss") and a message in words
     failed = Signal(str)              # an engine error, in words
 
-    def __init__(self, trainer_factory):
+    def __init__(self, trainer_factory, chunk_seconds: float = CHUNK_SECONDS):
         super().__init__()
         self._make_trainer = trainer_factory
+        #: counted in by the session as it sends a command, out here as it runs (see Interrupts)
+        self.interrupts = Interrupts()
+        self._chunk_seconds = float(chunk_seconds)
+        self._step_seconds = 0.0          # measured time per step of the compiled calls
+        self._advance_left = 0            # steps still to train for Step / Epoch (paused)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -142,6 +100,8 @@ class TrainingWorker(QObject):
 
     @Slot(object)
     def load(self, job: Job) -> None:
+        self.interrupts.served()
+        self._advance_left = 0
         try:
             trainer = self._make_trainer(job)
             if job.state is not None:
@@ -153,6 +113,7 @@ class TrainingWorker(QObject):
         if self._job is None or job.data is not self._job.data:
             self._grids = DetailGrids(job.data.boundary_inputs, job.data.map_inputs)
         self._job, self._trainer = job, trainer
+        self._step_seconds = 0.0
         # before a build is timed: about 3 ns a parameter per forward pass
         self._budget.clear(seconds_per_point=3e-9 * trainer.spec.n_params + 5e-8)
         self._level = None
@@ -169,7 +130,9 @@ class TrainingWorker(QObject):
     def state(self, box: list) -> None:
         """Append to ``box`` the run as it stands between two compiled calls: the generation,
         ``Trainer.state_dict()`` (copies) and the history rows recorded since the last emitted
-        snapshot. The session calls this through a blocking connection (File > Save)."""
+        snapshot. The session calls this through a blocking connection (File > Save); a frame
+        in progress ends at its next chunk for it, its row recording the step it reached."""
+        self.interrupts.served()
         if self._trainer is not None:
             box.append({"generation": self._job.generation,
                         "trainer": self._trainer.state_dict(),
@@ -177,6 +140,7 @@ class TrainingWorker(QObject):
 
     @Slot(object)
     def set_config(self, config) -> None:
+        self.interrupts.served()
         if self._trainer is not None:
             self._trainer.set_config(config)
             self._job = _replace_job(self._job, config=config)
@@ -184,17 +148,22 @@ class TrainingWorker(QObject):
     @Slot(object)
     def set_dropout(self, rates) -> None:
         """New dropout rates per hidden layer, weights and counters kept."""
+        self.interrupts.served()
         if self._trainer is not None:
             self._trainer.set_dropout(rates)
             self._job = _replace_job(self._job, spec=self._trainer.spec)
 
     @Slot(int, int, float)
     def set_controls(self, steps_per_frame: int, stop_epoch: int, stop_loss: float) -> None:
+        self.interrupts.served()
         self._steps_per_frame = max(1, int(steps_per_frame))
         self._stop_epoch, self._stop_loss = int(stop_epoch), float(stop_loss)
 
     @Slot(bool)
     def set_running(self, running: bool) -> None:
+        """Play or pause. On pause, the views get the step where training stopped."""
+        self.interrupts.served()
+        self._advance_left = 0
         if running and self._trainer is None:
             return
         self._set_running(running)
@@ -203,28 +172,34 @@ class TrainingWorker(QObject):
             self._timer.start(0)
         else:
             self._timer.stop()
+            if self._rows and self._trainer is not None:
+                self._emit_snapshot()
 
     @Slot(int)
     def advance(self, n_steps: int) -> None:
-        """Run exactly n_steps (paused), then emit a snapshot. n_steps < 0: to the next epoch."""
+        """Run exactly n_steps (paused), then emit a snapshot. n_steps < 0: to the next epoch.
+        In frames (so the history holds the same rows as when playing) paced by the timer, so
+        that commands (Save, Pause) are served on the way; Play, Pause or a new network ends
+        it early."""
+        self.interrupts.served()
         if self._trainer is None:
             return
         self._set_running(False)
-        self._timer.stop()
         if n_steps < 0:
             n_steps = self._steps_to_next_epoch()
         self._rate_mark = (time.perf_counter(), self._trainer.step_count)
-        # In frame-sized chunks, so the history holds the same rows as when playing.
-        while n_steps > 0:
-            chunk = min(n_steps, self._steps_per_frame)
-            n_steps -= chunk
-            if self._train(chunk) is not None:
-                return
-        self._emit_snapshot()
+        self._advance_left = max(0, int(n_steps))
+        if self._advance_left:
+            self._timer.start(0)
+        else:
+            self._timer.stop()
+            self._emit_snapshot()
 
     @Slot(int)
     def reset(self, generation: int) -> None:
         """Back to the initial weights; snapshots from now on carry ``generation``."""
+        self.interrupts.served()
+        self._advance_left = 0
         if self._trainer is not None:
             self._job = _replace_job(self._job, generation=generation)
             self._trainer.reset()
@@ -235,6 +210,7 @@ class TrainingWorker(QObject):
     @Slot(int, float)
     def edit_param(self, index: int, value: float) -> None:
         """Set one weight or bias (flat index into the engine's parameter layout)."""
+        self.interrupts.served()
         if self._trainer is not None:
             self._trainer.params[index] = value
             self._emit_snapshot()
@@ -249,6 +225,8 @@ class TrainingWorker(QObject):
     def stop(self) -> None:
         """Stop for good: no more frames; hand this object back to the application thread so
         that it can be deleted there once the worker thread has ended."""
+        self.interrupts.served()
+        self._advance_left = 0
         self._timer.stop()
         self._running = False
         app = QCoreApplication.instance()
@@ -257,50 +235,92 @@ class TrainingWorker(QObject):
 
     # ---- the frame loop -------------------------------------------------------------------
     def _on_timer_timeout(self) -> None:
-        if not self._running or self._trainer is None:
+        advancing = self._advance_left > 0
+        if not (self._running or advancing) or self._trainer is None:
+            return
+        if self.interrupts.pending():    # a command waits in the queue: it goes first
+            self._timer.start(1)
             return
         start = time.perf_counter()
         n = self._steps_per_frame
-        if self._stop_epoch > self._trainer.epoch:
+        if advancing:
+            n = min(n, self._advance_left)
+        elif self._stop_epoch > self._trainer.epoch:
             n = min(n, steps_to_epoch(self._trainer, self._stop_epoch))
-        reason = self._train(n)
-        if reason is None:
+        reason, done = self._train(n)
+        if advancing and reason in (None, "interrupted"):
+            self._advance_left = max(0, self._advance_left - done)
+            if not self._advance_left:
+                self._emit_snapshot()
+                return
+        if reason == "interrupted":
+            self._timer.start(0)         # after the waiting command
+        elif reason is None:
             now = time.perf_counter()
-            if self.consumer_ready.is_set() and now - self._last_emit >= max(
+            if not advancing and self.consumer_ready.is_set() and now - self._last_emit >= max(
                     FRAME_SECONDS, BUILD_SHARE * self._build_seconds):
                 self._emit_snapshot()
-            self._timer.start(max(0, int((FRAME_SECONDS - (time.perf_counter() - start)) * 1000)))
+            wait = 0.0 if advancing else FRAME_SECONDS - (time.perf_counter() - start)
+            self._timer.start(max(0, int(wait * 1000)))
 
-    def _train(self, n_steps: int) -> str | None:
-        """Run n_steps; record a row; pause and say why on divergence or a stop condition."""
+    def _run_chunks(self, n_steps: int):
+        """``trainer.run`` for n_steps, in chunks (see chunk_steps); stops early when the run
+        diverges or a command waits. Returns (one RunResult for all chunks, seconds trained,
+        True if it stopped for a command)."""
         trainer = self._trainer
-        start = time.perf_counter()
+        second_order = bool(getattr(trainer.config, "second_order", False))
+        results, seconds, left = [], 0.0, int(n_steps)
+        while True:
+            chunk = chunk_steps(left, self._step_seconds, second_order, self._chunk_seconds)
+            start = time.perf_counter()
+            result = trainer.run(chunk)
+            took = time.perf_counter() - start
+            seconds += took
+            if result.steps_done:
+                per_step = took / result.steps_done
+                self._step_seconds = per_step if self._step_seconds <= 0 else \
+                    0.5 * (self._step_seconds + per_step)
+            results.append(result)
+            left -= result.steps_done
+            if left <= 0 or result.diverged:
+                return joined(results), seconds, False
+            if self.interrupts.pending():
+                return joined(results), seconds, True
+
+    def _train(self, n_steps: int) -> tuple[str | None, int]:
+        """Run n_steps (fewer if a command waits); record a row; pause and say why on
+        divergence or a stop condition. Returns (why it stopped: None when all steps ran,
+        "interrupted" for a waiting command, else a pause reason; steps trained)."""
+        trainer = self._trainer
         try:
-            result = trainer.run(int(n_steps))
+            result, seconds, interrupted = self._run_chunks(n_steps)
         except Exception as error:
             self._set_running(False)
+            self._advance_left = 0
             self.failed.emit(f"Training failed: {error}")
-            return "failed"
+            return "failed", 0
         trained = time.perf_counter()
         self._record_row(result)
-        self._budget.add_run(result.steps_done, trained - start, time.perf_counter() - trained)
+        self._budget.add_run(result.steps_done, seconds, time.perf_counter() - trained)
         self._update_rate()
+        done = result.steps_done
         if result.diverged:
             self._pause("diverged", divergence_message(trainer.step_count, self._job.config,
                                                       np.isnan(result.losses).any()))
-            return "diverged"
+            return "diverged", done
         row = self._rows[-1]
         if self._stop_epoch and trainer.epoch >= self._stop_epoch:
             self._pause("stop_epoch", f"Reached epoch {self._stop_epoch}: training paused.")
-            return "stop_epoch"
+            return "stop_epoch", done
         test = row["test_loss"]
         if self._stop_loss and np.isfinite(test) and test <= self._stop_loss:
             self._pause("stop_loss", f"Test loss {test:.4f} fell below the target "
                                      f"{self._stop_loss:g}: training paused.")
-            return "stop_loss"
-        return None
+            return "stop_loss", done
+        return ("interrupted" if interrupted else None), done
 
     def _pause(self, reason: str, message: str) -> None:
+        self._advance_left = 0
         self._timer.stop()
         self._set_running(False)
         self._emit_snapshot()

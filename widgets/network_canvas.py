@@ -16,11 +16,10 @@ import time
 from functools import lru_cache
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
-    QDoubleValidator,
     QPainter,
     QPen,
     QPixmap,
@@ -91,11 +90,11 @@ class NetworkCanvas(QWidget):
         self._bias_region = QRegion()         # of it, what needs the background beneath
         self._bias_rects: list[list[QRectF]] = []
         self.editor = QLineEdit(self)
-        self.editor.setValidator(QDoubleValidator(-1e6, 1e6, 8, self.editor))
         self.editor.setFixedWidth(120)
         self.editor.hide()
         self.editor.returnPressed.connect(self._on_editor_return_pressed)
-        self.editor.editingFinished.connect(self.editor.hide)
+        self.editor.editingFinished.connect(self._on_editor_editing_finished)
+        self._refused = False             # the model refused the typed text: keep the editor
 
     @property
     def _links(self) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -466,15 +465,31 @@ class NetworkCanvas(QWidget):
         self.editor.selectAll()
 
     def _on_editor_return_pressed(self) -> None:
+        """Hand the typed text to the model; if it refuses it, say why and keep the editor."""
         target = self._edit_target
-        try:
-            value = float(self.editor.text())
-        except ValueError:
-            return
-        self.editor.hide()
         if target is None:
+            self.editor.hide()
             return
-        if target[0] == "bias":
-            self.session.set_param(target[1] - 1, None, target[2], value)
-        else:
-            self.session.set_param(target[1], target[2], target[3], value)
+        text = self.editor.text().strip()
+        try:
+            if target[0] == "bias":
+                self.session.set_param(target[1] - 1, None, target[2], text)
+            else:
+                self.session.set_param(target[1], target[2], target[3], text)
+        except ValueError as error:
+            self._refused = True
+            self.editor.setToolTip(str(error))
+            QToolTip.showText(self.editor.mapToGlobal(QPoint(0, self.editor.height())),
+                              str(error), self.editor)
+            self.editor.selectAll()
+            return
+        self.editor.setToolTip("")
+        self.editor.hide()
+
+    def _on_editor_editing_finished(self) -> None:
+        """Return or leaving the editor: it closes, unless the value was just refused."""
+        if self._refused:
+            self._refused = False
+            return
+        self.editor.setToolTip("")
+        self.editor.hide()

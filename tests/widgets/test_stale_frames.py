@@ -50,3 +50,54 @@ def test_a_late_frame_of_the_old_network_is_not_drawn(qtbot, make_window):
     np.testing.assert_array_equal(w.boundary_view.image.image, now)
     click_box(qtbot, w.boundary_view.discretize)
     assert w.boundary_view.image.image.shape == (256, 256)
+
+
+# ---- typed weights ------------------------------------------------------------------------------
+def test_session_refuses_weights_that_are_not_finite_numbers(qtbot, make_session):
+    _, session = make_session(n_points=100)
+    qtbot.waitUntil(lambda: session.latest is not None, timeout=TIMEOUT)
+    for value in ("inf", "Infinity", "-inf", "nan", float("nan"), float("inf"), "x", None):
+        with pytest.raises(ValueError, match="must be a"):
+            session.set_param(0, 0, 0, value)
+    with pytest.raises(ValueError, match="A bias must be a finite number"):
+        session.set_param(0, None, 0, "nan")
+    with pytest.raises(ValueError, match="between -1e\\+06 and 1e\\+06"):
+        session.set_param(0, 0, 0, 2e6)
+    with qtbot.waitSignal(session.snapshot_ready, timeout=TIMEOUT,
+                          check_params_cb=lambda s: session.layer_params(s.params)[0][0][0, 0]
+                          == 0.75):
+        session.set_param(0, 0, 0, "0.75")
+
+
+def ready_canvas(qtbot, w):
+    qtbot.waitUntil(lambda: w.session.latest is not None
+                    and w.session.latest.generation == w.session.generation, timeout=TIMEOUT)
+    return w.network_view.canvas
+
+
+@pytest.mark.parametrize("text, why", [("inf", "finite number"), ("Infinity", "finite number"),
+                                       ("nan", "finite number"), ("-inf", "finite number"),
+                                       ("1e7", "between"), ("abc", "must be a number")])
+def test_typing_a_weight_that_is_not_finite_is_refused_with_a_message(qtbot, make_window,
+                                                                      text, why):
+    w = make_window(n_points=100)
+    canvas = ready_canvas(qtbot, w)
+    bx, by, bw, bh = canvas.geometry_().bias_rect(1, 2)
+    pos = QPoint(int(bx + bw / 2), int(by + bh / 2))
+    before = w.session.layer_params(w.session.latest.params)[0][1][2]
+    qtbot.mouseClick(canvas, LEFT, pos=pos)
+    assert canvas.editor.isVisible()
+    canvas.editor.selectAll()
+    qtbot.keyClicks(canvas.editor, text)
+    qtbot.keyClick(canvas.editor, Qt.Key.Key_Return)
+    assert canvas.editor.isVisible()                          # kept, to type again
+    assert why in canvas.editor.toolTip()
+    w.session.step(1)                                         # a frame after the refusal
+    qtbot.waitUntil(lambda: w.session.latest.step == 1, timeout=TIMEOUT)
+    assert np.isfinite(w.session.latest.params).all()
+    canvas.editor.selectAll()
+    qtbot.keyClicks(canvas.editor, "0.5")
+    edited = lambda s: w.session.layer_params(s.params)[0][1][2] == 0.5
+    with qtbot.waitSignal(w.session.snapshot_ready, timeout=TIMEOUT, check_params_cb=edited):
+        qtbot.keyClick(canvas.editor, Qt.Key.Key_Return)
+    assert not canvas.editor.isVisible() and before != 0.5
