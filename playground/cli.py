@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from playground import files, presets
+from playground.checks import one_line
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
 
@@ -92,7 +93,7 @@ def run_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     try:
         document, name, _ = presets.resolve(args.experiment)
     except (files.FileFormatError, FileNotFoundError, KeyError) as error:
-        print(f"error: {error}", file=stderr)
+        print(f"error: {one_line(error)}", file=stderr)
         return EXIT_BAD_INPUT
     from playground.headless import run_to_folder
     out = Path(args.out) if args.out else Path(f"{name}-run")
@@ -106,7 +107,7 @@ def run_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
         print(f"error: cannot write the outputs to {out}: {error}", file=stderr)
         return EXIT_BAD_INPUT
     except ValueError as error:
-        print(f"error: {error}", file=stderr)
+        print(f"error: {one_line(error)}", file=stderr)
         return EXIT_BAD_INPUT
     result = outcome.as_json()
     result["experiment"] = str(args.experiment)
@@ -186,7 +187,7 @@ def export_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     try:
         document, name, _ = presets.resolve(args.experiment)
     except (files.FileFormatError, FileNotFoundError, KeyError) as error:
-        print(f"error: {error}", file=stderr)
+        print(f"error: {one_line(error)}", file=stderr)
         return EXIT_BAD_INPUT
     from playground import export
     out = Path(args.out) if args.out else Path(f"{name}-pytorch")
@@ -194,7 +195,7 @@ def export_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
         script, npz = export.export_pytorch(document, out, args.name)
         csv = export.write_history_csv(out / "history.csv", document.history or {})
     except ValueError as error:
-        print(f"error: {error}", file=stderr)
+        print(f"error: {one_line(error)}", file=stderr)
         return EXIT_USAGE
     except OSError as error:
         print(f"error: cannot write to {out}: {error}", file=stderr)
@@ -223,7 +224,7 @@ def document_for_window(name_or_path: str | None, stderr=None):
     try:
         document, _, path = presets.resolve(name_or_path)
     except (files.FileFormatError, FileNotFoundError, KeyError) as error:
-        print(f"error: {error}", file=stderr)
+        print(f"error: {one_line(error)}", file=stderr)
         return None, None, EXIT_BAD_INPUT
     return document, path, EXIT_OK
 
