@@ -18,6 +18,8 @@ def main(argv=None):
         bench_frame = None
     if bench_frame is not None and hasattr(bench_frame, "main"):
         bench_frame.main(report)
+    from benchmarks import bench_latency
+    bench_latency.main(report, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,25 @@ def test_the_finest_level_within_the_budget_is_chosen():
     assert choose_level(grids, per_point * 0.6, budget, current=2) == 1
 
 
+def test_with_the_workers_budgets_a_paused_view_is_finer_than_a_coarsened_live_one():
+    """Given the same measured cost per point (what the worker's timing gives it), the paused
+    budget draws finer than the live one whenever the live view is coarsened and not already at
+    the coarsest level, whichever level the live view held before (its hysteresis)."""
+    from playground.worker import LIVE_BUILD_SECONDS, STILL_BUILD_SECONDS
+    grids, _, _ = _grids()
+    coarsest = len(DETAIL_LEVELS) - 1
+    coarsened = 0
+    for per_point in np.geomspace(1e-8, 1e-3, 400):
+        still = choose_level(grids, per_point, STILL_BUILD_SECONDS)
+        for current in (None, *range(len(DETAIL_LEVELS))):
+            live = choose_level(grids, per_point, LIVE_BUILD_SECONDS, current)
+            assert still <= live, (per_point, current)
+            if 0 < live < coarsest:
+                coarsened += 1
+                assert still < live, (per_point, current)
+    assert coarsened > 100             # the range above does coarsen the live view
+
+
 @pytest.mark.parametrize("dataset", ["spiral", "spiral_k"])
 def test_a_coarse_snapshot_is_full_size_and_close_to_the_exact_one(dataset):
     values = Experiment({"dataset": dataset, "layers": (Layer(16, "tanh"), Layer(16, "tanh"))}

@@ -14,7 +14,7 @@ from playground.fields import Layer
 from playground.headless import HeadlessRun
 from widgets.file_actions import FileActions, dropped_file
 
-TIMEOUT = 15_000
+TIMEOUT = 30_000     # ms: a bound on waits for the worker on a busy machine, never a target
 
 
 def _unexpected(*args):
@@ -229,7 +229,8 @@ def test_examples_open_untitled(qtbot, window_actions):
     assert w.banner.isVisible() and w.banner.text.text() == description
     assert w.banner.property("kind") == "info" and not w.banner.action.isVisible()
     w.session.step(5)
-    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step == 5)
+    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step == 5,
+                    timeout=TIMEOUT)
     assert w.banner.isVisible()
     w.banner.close_button.click()
     assert not w.banner.isVisible()

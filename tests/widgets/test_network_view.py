@@ -5,7 +5,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from playground.fields import Layer
 
-TIMEOUT = 15_000
+TIMEOUT = 30_000     # ms: a bound on waits for the worker on a busy machine, never a target
 LEFT = Qt.MouseButton.LeftButton
 
 

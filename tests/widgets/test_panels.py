@@ -3,7 +3,7 @@ experiment change shows in the control."""
 from PySide6.QtCore import QPoint, Qt
 
 LEFT = Qt.MouseButton.LeftButton
-TIMEOUT = 15_000
+TIMEOUT = 30_000     # ms: a bound on waits for the worker on a busy machine, never a target
 
 
 def click_box(qtbot, box):

@@ -9,7 +9,7 @@ import pytest
 from playground.fields import Layer
 from playground.presets import PRESETS
 
-TIMEOUT = 15_000
+TIMEOUT = 30_000     # ms: a bound on waits for the worker on a busy machine, never a target
 SPIRAL_K = next(p.changes for p in PRESETS if p.name == "spiral_k")
 
 
@@ -201,14 +201,16 @@ def test_frames_show_what_a_full_repaint_draws(qtbot, make_window):
     painting the whole view afresh draws."""
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QToolTip
     w = make_window(size=(1280, 720))
     ready(qtbot, w)
     canvas, curves = w.network_view.canvas, w.curves_panel
-    qtbot.waitUntil(lambda: bool(canvas._links), timeout=TIMEOUT)
-    pairs, paths = canvas._links[1]
+    qtbot.waitUntil(lambda: bool(canvas.links.links), timeout=TIMEOUT)
+    pairs, paths = canvas.links.links[1]
     x, y = paths[5][len(paths[5]) // 2]
+    assert canvas.hit(x, y)[0] == "link"
     qtbot.mouseMove(canvas, QPoint(round(x), round(y)))
-    assert canvas._hover and canvas._hover[0] == "link"
+    assert QToolTip.text().startswith("Weight")     # the link is hovered
     partial = []
     line = curves.train_curve
     path_near = line._path_near
@@ -220,7 +222,10 @@ def test_frames_show_what_a_full_repaint_draws(qtbot, make_window):
         ready(qtbot, w, target)
         curves.refresh()
         qtbot.wait(20)
-    qtbot.wait(200)                         # the links' background redrawn, all painted
+    # the links' background redrawn (in slices, at most 20 times a second), then all painted
+    qtbot.waitUntil(lambda: not canvas.links.dirty and not canvas.links.drawing,
+                    timeout=TIMEOUT)
+    qtbot.wait(50)
     assert any(partial)
     # New maps and biases, the same weights: the links stay as drawn, only the tiles and the
     # bias squares repaint.
@@ -308,7 +313,8 @@ def test_curve_axis_titles_step_aside_only_when_they_would_overlap(qtbot, make_w
 def test_side_docks_grow_with_a_large_window(qtbot, make_window):
     small = make_window(size=(1280, 720))
     large = make_window(size=(1920, 1080))
-    qtbot.waitUntil(lambda: large.output_dock.width() > 0 and small.output_dock.width() > 0)
+    qtbot.waitUntil(lambda: large.output_dock.width() > 0 and small.output_dock.width() > 0,
+                    timeout=TIMEOUT)
     qtbot.wait(50)
     assert large.output_dock.width() >= 1.3 * small.output_dock.width()
     assert large.output_dock.height() >= 1.3 * small.output_dock.height()

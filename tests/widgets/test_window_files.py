@@ -11,7 +11,7 @@ import main
 from playground import files
 from playground.fields import Layer
 
-TIMEOUT = 20_000
+TIMEOUT = 30_000     # ms: a bound on waits for the worker on a busy machine, never a target
 
 #: Adam with a decaying schedule and dropout: the moments, the schedule's clock and the dropout
 #: draws all have to come back from the file for the continuation to match.
