@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -20,12 +19,35 @@ from PySide6.QtWidgets import (
 from playground import catalog, pipeline
 from playground.fields import FIELDS_BY_NAME
 from widgets import theme
-from widgets.controls import ValueSlider, section_label, send
+from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, clear_refusal,
+                              section_label, send)
 
 THUMB = 50
 POINT_LADDER = (20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000)
 BATCH_LADDER = (1, 2, 3, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 500, 1000,
                 2000, 5000)
+#: What each data setting means, one line (the row's label and its control share it).
+ROW_TIPS = {
+    "Classes": "How many classes the points fall into.",
+    "Noise": "How far each point is pushed at random from its clean place: more noise, more "
+             "overlap between the classes.",
+    "Points": "How many points the data set has, training and test points together.",
+    "Training": "The share of the points the network learns from; the others are test points, "
+                "which show how well it does on points it has never seen.",
+    "Batch size": "How many training points each step averages its gradient over: small "
+                  "batches give quick, noisy steps; all the points, exact but slow ones.",
+}
+#: What each input feature is, one line; the names on screen come from the engine's labels.
+FEATURE_TIPS = {
+    "x1": "the point's horizontal position",
+    "x2": "the point's vertical position",
+    "x1^2": "the square of the horizontal position: a neuron can draw a curved boundary",
+    "x2^2": "the square of the vertical position: a neuron can draw a curved boundary",
+    "x1*x2": "the product of the two positions: positive in two opposite quadrants, negative "
+             "in the other two",
+    "sin x1": "a wave along the horizontal position",
+    "sin x2": "a wave along the vertical position",
+}
 
 
 def dataset_thumbnail(name: str, size: int = THUMB) -> QPixmap:
@@ -87,10 +109,9 @@ class DataPanel(QWidget):
         form = QGridLayout()
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(10)
-        self.classes = QSpinBox()
-        self.classes.setRange(int(FIELDS_BY_NAME["n_classes"].low),
+        self.classes = IntBox(int(FIELDS_BY_NAME["n_classes"].low),
                               int(FIELDS_BY_NAME["n_classes"].high))
-        self.classes.valueChanged.connect(lambda v: send(experiment, "n_classes", v, self.classes))
+        self.classes.valueChanged.connect(self._on_classes_value_changed)
         self.noise = ValueSlider(np.round(np.linspace(0, 0.5, 51), 2), lambda v: f"{v:.2f}")
         self.noise.value_chosen.connect(lambda v: send(experiment, "noise", float(v), self.noise))
         self.points = ValueSlider(POINT_LADDER, lambda v: f"{int(v)}")
@@ -108,8 +129,13 @@ class DataPanel(QWidget):
         self.row_labels = {}
         for r, (text, control) in enumerate(rows):
             self.row_labels[text] = QLabel(text)
-            form.addWidget(self.row_labels[text], r, 0)
-            form.addWidget(control, r, 1)
+            self.row_labels[text].setToolTip(ROW_TIPS[text])
+            control.setToolTip(ROW_TIPS[text])
+            if isinstance(control, ValueSlider):
+                control.slider.setToolTip(ROW_TIPS[text])
+            # every other row is left free: a refused value is explained under its control
+            form.addWidget(self.row_labels[text], 2 * r, 0)
+            form.addWidget(control, 2 * r, 1)
         form.setColumnStretch(1, 1)
         layout.addLayout(form)
         self.regenerate = QPushButton(theme.icon("refresh"), "  Regenerate")
@@ -124,10 +150,14 @@ class DataPanel(QWidget):
         for i, name in enumerate(catalog.feature_names()):
             box = QCheckBox(catalog.feature_label(name))
             box.setFont(theme.font(1))
+            box.setToolTip(f"{catalog.feature_label(name)}: {FEATURE_TIPS.get(name, 'an input')}")
             box.toggled.connect(lambda on, n=name: self._on_feature_toggled(n, on))
             self.feature_boxes[name] = box
             features.addWidget(box, i // 2, i % 2)
         layout.addLayout(features)
+        #: one note under the grid speaks for every feature box ("choose at least one")
+        self.features_note = attach_note(RefusalNote(), *self.feature_boxes.values())
+        layout.addWidget(self.features_note)
         self.normalize = QCheckBox("Normalize inputs")
         self.normalize.setToolTip(FIELDS_BY_NAME["normalize"].doc)
         self.normalize.toggled.connect(lambda on: send(experiment, "normalize", on,
@@ -153,6 +183,10 @@ class DataPanel(QWidget):
         send(self.experiment, "dataset", name, self.dataset_buttons[name])
         self._on_experiment_state_changed("dataset")
 
+    def _on_classes_value_changed(self, value: int) -> None:
+        if not send(self.experiment, "n_classes", value, self.classes):
+            self._on_experiment_state_changed("n_classes")
+
     def _on_regenerate_clicked(self) -> None:
         send(self.experiment, "data_seed", (self.experiment.data_seed + 1) % (2**31 - 1),
              self.regenerate)
@@ -176,6 +210,8 @@ class DataPanel(QWidget):
             takes_classes = catalog.dataset_takes_classes(e.dataset)
             self.classes.setVisible(takes_classes)
             self.row_labels["Classes"].setVisible(takes_classes)
+            if not takes_classes:
+                clear_refusal(self.classes)
         elif name == "n_classes":
             with QSignalBlocker(self.classes):
                 self.classes.setValue(e.n_classes)

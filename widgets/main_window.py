@@ -19,6 +19,7 @@ from widgets.controls import ValueLabel
 from widgets.curves_panel import CurvesPanel
 from widgets.data_panel import DataPanel
 from widgets.file_actions import AUTOSAVE_MS, FileActions
+from widgets.keyboard import FieldFocus
 from widgets.network_view import NetworkView
 from widgets.optimizer_panel import OptimizerPanel
 from widgets.training_toolbar import TrainingToolbar
@@ -48,13 +49,17 @@ class Banner(QFrame):
         self.hide()
 
     def show_text(self, text: str, error: bool, offer_reset: bool | None = None) -> None:
-        """Show ``text`` (red when ``error``), with the Reset button when ``offer_reset``
-        (default: for errors, which are training errors unless said otherwise)."""
+        """Show ``text`` (red when ``error``, else in the information style), with the Reset
+        button when ``offer_reset`` (default: for errors, which are training errors unless
+        said otherwise)."""
         self.text.setText(text)
         self.action.setVisible(error if offer_reset is None else offer_reset)
         self.setProperty("kind", "error" if error else "info")
-        self.style().unpolish(self)
-        self.style().polish(self)
+        # The style sheet colours the text by the frame's kind ("#banner[kind] QLabel"): the
+        # children are polished again too, or they keep the colour of the first message.
+        for widget in (self, self.text, self.action, self.close_button):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
         self.show()
 
 
@@ -155,7 +160,8 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState(SETTINGS_VERSION)
 
         # One key per run control, for a teacher at the keyboard (a focused text field keeps
-        # its letters: Qt gives it the key first).
+        # its letters: Qt gives it the key first). Space plays and pauses whenever no text is
+        # being typed, and Enter or Escape in a field gives the focus back (FieldFocus).
         self.shortcuts: dict[str, QShortcut] = {}
         for key, verb in ((Qt.Key.Key_Space, self.session.toggle_running),
                           (Qt.Key.Key_S, lambda: self.session.step(1)),
@@ -165,6 +171,7 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(verb)
             self.shortcuts[QKeySequence(key).toString()] = shortcut
+        self.field_focus = FieldFocus(self)
         self.network_view.neuron_hovered.connect(self.boundary_view.set_focus)
         self.banner.action.clicked.connect(self._on_banner_reset_clicked)
         self.session.snapshot_ready.connect(self.status.set_snapshot)

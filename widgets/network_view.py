@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
 )
 
 from playground import catalog
-from playground.experiment import MAX_DROPOUT, InvalidValue
+from playground.experiment import MAX_DROPOUT
 from playground.fields import MAX_LAYERS
 from widgets import network_geometry as geo
 from widgets import theme
-from widgets.controls import hint_label, section_label, send, show_refusal
+from widgets.controls import RefusalNote, attach_note, attempt, hint_label, section_label, send
 from widgets.network_canvas import NetworkCanvas
 from widgets.neuron_tiles import BOUNDED_ACTIVATIONS, ColumnColours
 
@@ -128,16 +128,10 @@ class LayerHeader(QWidget):
         self.dropout.valueChanged.connect(lambda v: self._set(dropout=round(float(v), 4)))
 
     def _apply(self, verb) -> None:
-        try:
-            verb(self.index)
-        except InvalidValue as error:
-            show_refusal(self, str(error))
+        attempt(self, verb, self.index)
 
     def _set(self, **changes) -> None:
-        try:
-            self.experiment.set_layer(self.index, **changes)
-        except InvalidValue as error:
-            show_refusal(self, str(error))
+        if not attempt(self, self.experiment.set_layer, self.index, **changes):
             self.refresh()
 
     def refresh(self) -> None:
@@ -253,6 +247,9 @@ class NetworkView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        #: why adding or removing a layer was refused, under the buttons
+        self.layer_note = attach_note(RefusalNote(), self.add_layer, self.remove_layer)
+        layout.addWidget(self.layer_note)
         layout.addWidget(self.scroll, 1)
         self.input_header = ColumnTitle("Input")
         self.output_header = OutputHeader(experiment)
@@ -270,16 +267,10 @@ class NetworkView(QWidget):
 
     # ---- intent ---------------------------------------------------------------------------
     def _on_add_layer_clicked(self) -> None:
-        try:
-            self.experiment.add_layer()
-        except InvalidValue as error:
-            show_refusal(self.add_layer, str(error))
+        attempt(self.add_layer, self.experiment.add_layer)
 
     def _on_remove_layer_clicked(self) -> None:
-        try:
-            self.experiment.remove_layer()
-        except InvalidValue as error:
-            show_refusal(self.remove_layer, str(error))
+        attempt(self.remove_layer, self.experiment.remove_layer)
 
     def _on_canvas_neuron_hovered(self, key) -> None:
         self.canvas.set_focus(key)

@@ -1,8 +1,9 @@
 """The toolbar: reset, play/pause, one step, one epoch, new seed, speed and stop conditions."""
 from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
-    QSpinBox,
+    QSizePolicy,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -11,7 +12,8 @@ from PySide6.QtWidgets import (
 
 from playground.fields import FIELDS_BY_NAME, MAX_STEPS_PER_FRAME
 from widgets import theme
-from widgets.controls import LogSpinBox, ValueLabel, ValueSlider, send
+from widgets.controls import (IntBox, LogSpinBox, RefusalNote, ValueLabel, ValueSlider,
+                              attach_note, send)
 
 SPEED_LADDER = tuple(v for v in (1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
                      if v <= MAX_STEPS_PER_FRAME)
@@ -67,10 +69,7 @@ class TrainingToolbar(QToolBar):
         self.speed.setMaximumWidth(210)
         self._fit = 0          # steps per frame that keep 60 frames a second, as measured
         self._show_speed_fit()
-        self.stop_epoch = QSpinBox()
-        self.stop_epoch.setRange(0, int(FIELDS_BY_NAME["stop_at_epoch"].high))
-        self.stop_epoch.setSpecialValueText("never")
-        self.stop_epoch.setKeyboardTracking(False)
+        self.stop_epoch = IntBox(0, int(FIELDS_BY_NAME["stop_at_epoch"].high), zero_text="never")
         self.stop_epoch.setMinimumWidth(96)
         self.stop_epoch.setToolTip(FIELDS_BY_NAME["stop_at_epoch"].doc)
         self.stop_loss = LogSpinBox(1e-4, FIELDS_BY_NAME["stop_at_test_loss"].high,
@@ -90,6 +89,18 @@ class TrainingToolbar(QToolBar):
         self.addWidget(labelled("Speed (steps per frame)", self.speed))
         self.addWidget(labelled("Stop at epoch", self.stop_epoch))
         self.addWidget(labelled("Stop at test loss", self.stop_loss))
+        # A refused speed or stop condition is explained beside the stop controls (a toolbar
+        # has no room under them); the holder stays, so showing the note moves nothing.
+        self.refusal = RefusalNote()
+        self.refusal.setMaximumWidth(420)
+        holder = QWidget()
+        holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(10, 0, 0, 0)
+        row.addWidget(self.refusal)
+        row.addStretch(1)
+        self.addWidget(holder)
+        attach_note(self.refusal, self.speed, self.stop_epoch, self.stop_loss)
 
         self.reset_button.clicked.connect(session.reset)
         self.play_button.clicked.connect(lambda: session.toggle_running())
@@ -99,15 +110,20 @@ class TrainingToolbar(QToolBar):
         self.speed.value_chosen.connect(lambda v: send(experiment, "steps_per_frame", int(v),
                                                        self.speed))
         self.stop_epoch.valueChanged.connect(
-            lambda v: send(experiment, "stop_at_epoch", int(v), self.stop_epoch))
+            lambda v: self._send_or_restore("stop_at_epoch", int(v), self.stop_epoch))
         self.stop_loss.editingFinished.connect(
-            lambda: send(experiment, "stop_at_test_loss", float(self.stop_loss.value()),
-                         self.stop_loss))
+            lambda: self._send_or_restore("stop_at_test_loss", float(self.stop_loss.value()),
+                                          self.stop_loss))
         session.running_changed.connect(self._on_session_running_changed)
         session.snapshot_ready.connect(self.set_snapshot)
         experiment.state_changed.connect(self._on_experiment_state_changed)
         self._on_session_running_changed(session.running)
         for name in ("steps_per_frame", "stop_at_epoch", "stop_at_test_loss"):
+            self._on_experiment_state_changed(name)
+
+    def _send_or_restore(self, name: str, value, box) -> None:
+        """Send a typed value; a refused one is explained and the box shows the model's."""
+        if not send(self.experiment, name, value, box):
             self._on_experiment_state_changed(name)
 
     def set_snapshot(self, snapshot) -> None:
@@ -119,13 +135,20 @@ class TrainingToolbar(QToolBar):
 
     def _show_speed_fit(self) -> None:
         """Say how fast the engine can go on this network at 60 frames a second; a speed
-        beyond that shows in orange (training is faster still, but frames come less often)."""
+        beyond that shows in orange (training is faster still, but frames come less often).
+
+        A measured figure of 1 means drawing one frame alone takes about a 60th of a second
+        (a slower machine, a busy one, a large network): then no speed is to blame for the
+        frame rate, and none is marked."""
         tip = "Training steps between two frames."
-        if self._fit:
+        if self._fit > 1:
             tip += (f" About {self._fit:,} steps a frame keep 60 frames a second on this "
                     f"network; above that, training goes faster but the views update less "
                     f"often.")
-        beyond = bool(self._fit) and self.experiment.steps_per_frame > self._fit
+        elif self._fit == 1:
+            tip += (" Drawing the views alone takes about a 60th of a second a frame on this "
+                    "network and machine, whatever the speed.")
+        beyond = self._fit > 1 and self.experiment.steps_per_frame > self._fit
         self.speed.setToolTip(tip)
         self.speed.label.setToolTip(tip)
         self.speed.label.setStyleSheet(f"color: {theme.TEST_CURVE};" if beyond else "")
