@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from playground import files, presets
+from playground.checks import one_line
 from playground.files import APP_NAME
 from widgets.export_actions import ExportActions, safe_stem
 from widgets.file_reader import FileReader
@@ -188,7 +190,7 @@ class FileActions(ExportActions, QObject):
             doc = files.load(path)
         except files.FileFormatError as error:
             self.show_error("Cannot open the experiment",
-                            f"{path.name} cannot be opened: {error.problem}\n\n"
+                            f"{one_line(path.name, 80)} cannot be opened: {error.problem}\n\n"
                             f"The experiment that is open has not changed.")
             if not path.exists():
                 self._forget_recent(path)
@@ -270,14 +272,18 @@ class FileActions(ExportActions, QObject):
             files.save(path, doc)
         except (OSError, ValueError) as error:
             self.show_error("Cannot save the experiment",
-                            f"{path.name} could not be saved: {error}\n\nNothing was "
-                            f"overwritten.")
+                            f"{one_line(path.name, 80)} could not be saved: "
+                            f"{one_line(error)}\n\nNothing was overwritten.")
             return False
         self._clean_step = doc.step
         self._set_file(path, path.stem)
         self._add_recent(path)
         self._discard_recovery()
-        self.message(f"Saved {path}")
+        if path.is_symlink():           # files.save wrote through the link and kept it
+            self.message(f"Saved {one_line(os.path.realpath(path))} (through the link "
+                         f"{one_line(path.name, 80)})")
+        else:
+            self.message(f"Saved {one_line(path)}")
         return True
 
     def maybe_save(self) -> bool:
@@ -344,7 +350,7 @@ class FileActions(ExportActions, QObject):
             files.save(self.recovery_path, doc)
             self._owns_recovery = True
         except (OSError, ValueError) as error:
-            self.message(f"Autosave failed: {error}")
+            self.message(f"Autosave failed: {one_line(error)}")
             return False
         return True
 
@@ -352,25 +358,31 @@ class FileActions(ExportActions, QObject):
         """At start: if an earlier session left unsaved work behind (it crashed), offer to
         open it. Returns True when it was recovered."""
         path = self.recovery_path
-        if not path.exists():
+        try:
+            if not path.exists() and not path.is_symlink():
+                return False
+        except OSError:
             return False
         try:
             doc = files.load(path)
-        except files.FileFormatError:
+        except files.FileFormatError as error:
             self._owns_recovery = True
             self._discard_recovery()
+            self.message(f"The autosaved recovery file could not be read and was removed: "
+                         f"{error.problem}", error=True)
             return False
-        owner = doc.meta.get("pid", "")
-        if owner.isdigit() and int(owner) != os.getpid() and _process_alive(int(owner)):
+        owner = recovery_owner(doc.meta)
+        if owner is not None and owner != os.getpid() and _process_alive(owner):
             return False              # another window of a running playground autosaved it
         self._owns_recovery = True
+        name, when = recovery_names(doc.meta)
         if not self.ask_recover(doc):
             self._discard_recovery()
             return False
         self.apply_document(doc)
-        self._set_file(None, f"{doc.meta.get('original_name', 'Untitled')} (recovered)")
+        self._set_file(None, f"{name} (recovered)")
         self.set_modified(True)        # it was never saved where the user wanted it
-        self.message(f"Recovered the unsaved experiment from {doc.meta.get('autosaved', '')}")
+        self.message(f"Recovered the unsaved experiment from {when}")
         return True
 
     def _discard_recovery(self) -> None:
@@ -460,17 +472,26 @@ class FileActions(ExportActions, QObject):
             or None
 
     def ask_recover(self, doc: files.Document) -> bool:
-        when = doc.meta.get("autosaved", "an earlier session")
-        name = doc.meta.get("original_name", "an untitled experiment")
-        answer = QMessageBox.question(
-            self.window, APP_NAME,
-            f"{APP_NAME} did not close properly last time. Recover the unsaved changes to "
-            f"{name} (autosaved {when})?")
-        return answer == QMessageBox.StandardButton.Yes
+        name, when = recovery_names(doc.meta)
+        buttons = QMessageBox.StandardButton
+        box = self.message_box(QMessageBox.Icon.Question, APP_NAME,
+                               f"{APP_NAME} did not close properly last time. Recover the "
+                               f"unsaved changes to {name} (autosaved {when})?",
+                               buttons.Yes | buttons.No)
+        return box.exec() == buttons.Yes
 
     def show_error(self, title: str, text: str) -> None:
         self.message(text.splitlines()[0], error=True)
-        QMessageBox.warning(self.window, title, text)
+        self.message_box(QMessageBox.Icon.Warning, title, text).exec()
+
+    def message_box(self, icon, title: str, text: str, buttons=None) -> QMessageBox:
+        """A dialog that shows ``text`` as plain text: messages quote what files say, and a
+        file must not put a link or an image into the playground's own warning."""
+        box = QMessageBox(icon, title, text, parent=self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        if buttons is not None:
+            box.setStandardButtons(buttons)
+        return box
 
     def message(self, text: str, error: bool = False, note: bool = False) -> None:
         """Tell the user: ``error`` when something failed, ``note`` for text to read at
@@ -494,6 +515,23 @@ def dropped_file(mime) -> str | None:
     return path if path.lower().endswith(files.EXTENSION) else None
 
 
+def recovery_owner(meta: dict) -> int | None:
+    """The process id a recovery file says wrote it, or None when it says none (or something
+    that is not a process id: the file may be forged)."""
+    pid = meta.get("pid", "")
+    if isinstance(pid, str) and re.fullmatch(r"[0-9]{1,9}", pid) and int(pid) > 0:
+        return int(pid)
+    return None
+
+
+def recovery_names(meta: dict) -> tuple[str, str]:
+    """(experiment name, when) of a recovery file's meta, short and on one line, for the
+    offer and the title."""
+    name = meta.get("original_name") or "Untitled"
+    when = meta.get("autosaved") or "an earlier session"
+    return one_line(name, 60), one_line(when, 40)
+
+
 def recovery_meta(path: Path | None, name: str) -> dict:
     return {"original_path": str(path) if path else "", "original_name": name,
             "autosaved": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -505,6 +543,8 @@ def _process_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except (OverflowError, ValueError):
+        return False
+    except OSError:                 # PermissionError: alive, someone else's
         return True
     return True
