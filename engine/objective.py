@@ -11,8 +11,7 @@ from engine import kernels as K
 from engine import reference
 from engine import rng as R
 from engine.network import LOSSES
-
-MAX_HESSIAN_PARAMS = 500
+from engine.second_order import MAX_NEWTON_PARAMS as MAX_HESSIAN_PARAMS
 
 
 class NetworkObjective:

@@ -74,6 +74,11 @@ def lbfgs_two_loop(g: np.ndarray, s_hist, y_hist, gamma: float | None = None) ->
 
 
 # ------------------------------------------------------------------------------- methods
+#: The most parameters Newton's method takes, and the exact Hessian of ``engine.objective``:
+#: n^2 floats of memory and an n^3 / 3 solve per step. Newton's ``max_params`` goes up to it.
+MAX_NEWTON_PARAMS = 500
+
+
 def _wolfe_constants(c2: float) -> tuple[Hyper, Hyper]:
     return (Hyper("c1", 1e-4, 0.0, 1.0, "sufficient-decrease constant of the line search",
                   False, False),
@@ -217,8 +222,8 @@ class NewtonMethod(SecondOrderMethod):
         Hyper("damping", 1e-3, 0.0, 1e8, "initial lambda added to the Hessian's diagonal"),
         Hyper("damping_factor", 10.0, 1.0, 1e3, "lambda is multiplied or divided by this",
               low_inclusive=False),
-        Hyper("max_params", 500, 1, 5000, "largest n accepted (n^2 memory, n^3 solve)",
-              kind="int"),
+        Hyper("max_params", MAX_NEWTON_PARAMS, 1, MAX_NEWTON_PARAMS,
+              "largest n accepted (n^2 memory, n^3 solve)", kind="int"),
     )
     MAX_FACTORIZATIONS = 40  # lambda grows by damping_factor after each failed Cholesky
     MAX_FAILED_SEARCHES = 3  # each costs up to 20 evaluations

@@ -396,3 +396,19 @@ def test_a_long_lbfgs_history_that_a_file_cannot_hold_is_refused_with_advice(tmp
     with pytest.raises(ValueError, match=f"history of {rows} pairs.*keep at most {rows - 1}"):
         files.save(tmp_path / "x.nnp", doc)
     assert not list(tmp_path.iterdir())
+
+
+def test_newton_offers_no_more_weights_than_the_engine_takes(second_order):
+    from engine.objective import MAX_HESSIAN_PARAMS
+    from engine.second_order import NewtonMethod
+    from playground import catalog
+
+    (offered,) = [h for h in catalog.optimizer_hyperparams("newton") if h.name == "max_params"]
+    assert offered.high == MAX_HESSIAN_PARAMS
+    NewtonMethod(max_params=int(offered.high)).build(int(offered.high))
+    with pytest.raises(ValueError, match="max_params"):
+        NewtonMethod(max_params=int(offered.high) + 1)
+    document, arrays = second_order["newton"]
+    changed = json.loads(json.dumps(document))
+    changed["fields"]["optimizer_params"] = {"max_params": int(offered.high) + 1}
+    refused(pack(changed, arrays), "max_params")
