@@ -8,6 +8,8 @@ text, and ``quoted`` keeps a file's text from running to pages or breaking lines
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 
 def is_whole_number(value) -> bool:
@@ -50,3 +52,13 @@ def one_line(text: str, limit: int = 400) -> str:
 def _escaped(text: str) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
                    for ch in text)
+
+
+class FileFormatError(ValueError):
+    """A file that cannot be opened as an experiment; the message says what is wrong with it."""
+
+    def __init__(self, problem: str, path: str | os.PathLike | None = None):
+        self.problem = problem
+        self.path = None if path is None else str(path)
+        where = f"{Path(self.path).name}: " if self.path else ""
+        super().__init__(where + problem)
