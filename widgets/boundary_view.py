@@ -162,9 +162,12 @@ class BoundaryView(QWidget):
                                                        self.show_test))
         self.discretize.toggled.connect(lambda on: send(experiment, "discretize", on,
                                                         self.discretize))
-        top = QHBoxLayout()
-        top.setContentsMargins(12, 6, 12, 0)
+        top = QHBoxLayout()              # the caption and the switches share a row: every
+        top.setContentsMargins(12, 6, 12, 0)     # row less is a larger square
+        top.setSpacing(12)
         top.addWidget(self.caption, 1)
+        top.addWidget(self.show_test)
+        top.addWidget(self.discretize)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.layout.setContentsMargins(0, 4, 4, 0)
@@ -209,12 +212,6 @@ class BoundaryView(QWidget):
         legend_row = QHBoxLayout()
         legend_row.setContentsMargins(12, 0, 12, 0)
         legend_row.addWidget(self.legend, 1)
-        bottom = QHBoxLayout()
-        bottom.setContentsMargins(12, 0, 12, 0)
-        bottom.setSpacing(14)
-        bottom.addStretch(1)
-        bottom.addWidget(self.show_test)
-        bottom.addWidget(self.discretize)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 6)
@@ -222,7 +219,6 @@ class BoundaryView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.host, 1)
         layout.addLayout(legend_row)
-        layout.addLayout(bottom)
         self._focus = None
         self._last = None
         self._class_lut: np.ndarray | None = None

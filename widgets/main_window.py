@@ -25,6 +25,13 @@ from widgets.optimizer_panel import OptimizerPanel
 from widgets.training_toolbar import TrainingToolbar
 
 SETTINGS_VERSION = 1
+#: Dock sizing (``MainWindow._proportion_docks``): the left column's width range, the centre's
+#: share of the window's width, the right column's least width (the curves' numbers need it)
+#: and the output's share of the right column's height at 720 and at 1080 pixels tall.
+DATA_DOCK_WIDTH = (270, 340)
+CENTRE_SHARE = 0.47
+RIGHT_DOCK_MIN = 416
+OUTPUT_SHARE = (0.5, 0.6)
 
 
 class Banner(QFrame):
@@ -124,7 +131,7 @@ class MainWindow(QMainWindow):
         self.network_view = NetworkView(self.experiment, self.session)
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(8, 8, 8, 0)
+        layout.setContentsMargins(4, 8, 4, 0)     # narrow sides: the network needs the width
         layout.setSpacing(6)
         layout.addWidget(self.banner)
         layout.addWidget(self.network_view, 1)
@@ -247,15 +254,22 @@ class MainWindow(QMainWindow):
             state, SETTINGS_VERSION)
 
     def _proportion_docks(self) -> None:
-        """Give the side docks a share of the window that grows with it: on a 1920-wide
-        projector the decision boundary gets the room, not the empty middle."""
+        """Give the side docks a share of the window that grows with it: on a 1920 x 1080
+        projector the decision boundary and the curves get the room, not the empty middle.
+
+        The left column stays about as wide as its controls need (DATA_DOCK_WIDTH); the right
+        column takes what the centre can spare beyond CENTRE_SHARE of the window. Its height is
+        shared so that the boundary's square stays as wide as its column allows (OUTPUT_SHARE
+        in a short window, more when tall), the curves taking the rest."""
         w, h = self.width(), self.height()
-        data = int(min(max(0.21 * w, 270), 420))
-        output = int(min(max(0.30 * w, 380), 760))
+        data = int(min(max(DATA_DOCK_WIDTH[0], 0.17 * w), DATA_DOCK_WIDTH[1]))
+        output = int(max(RIGHT_DOCK_MIN, w - data - CENTRE_SHARE * w))
         self.resizeDocks([self.data_dock, self.output_dock], [data, output],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.output_dock, self.curves_dock], [int(0.56 * h), int(0.44 * h)],
-                         Qt.Orientation.Vertical)
+        share = OUTPUT_SHARE[0] + (OUTPUT_SHARE[1] - OUTPUT_SHARE[0]) * \
+            min(max((h - 720) / (1080 - 720), 0.0), 1.0)
+        self.resizeDocks([self.output_dock, self.curves_dock],
+                         [int(share * h), int((1 - share) * h)], Qt.Orientation.Vertical)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -20,12 +20,21 @@ from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Si
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFontMetrics,
     QPainter,
     QPen,
     QPixmap,
     QRegion,
 )
-from PySide6.QtWidgets import QLineEdit, QToolTip, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QStyle,
+    QStyleOptionComboBox,
+    QToolTip,
+    QWidget,
+)
 
 from widgets import network_geometry as geo
 from widgets import theme
@@ -50,6 +59,23 @@ def _bias_brush(value: float) -> QBrush:
     color = QColor(theme.POSITIVE if value > 0 else theme.NEGATIVE)
     color.setAlphaF(0.35 + 0.65 * min(abs(value), 1.0) if math.isfinite(value) else 0.2)
     return QBrush(color)
+
+
+def readable_width(header: QWidget) -> int:
+    """The least width at which every combo box and spin box of a column header shows its
+    text whole (the header's own chrome: arrows, frames, as its style draws them)."""
+    need = geo.MIN_COLUMN_WIDTH // 2
+    for box in header.findChildren(QComboBox):
+        option = QStyleOptionComboBox()
+        box.initStyleOption(option)
+        field = box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                           QStyle.SubControl.SC_ComboBoxEditField, box)
+        chrome = box.width() - field.width()
+        need = max(need, box.fontMetrics().horizontalAdvance(box.currentText()) + chrome + 2)
+    for box in header.findChildren(QAbstractSpinBox):
+        chrome = box.width() - box.lineEdit().width()
+        need = max(need, box.fontMetrics().horizontalAdvance(box.text()) + chrome + 3)
+    return need
 
 
 class NetworkCanvas(QWidget):
@@ -177,13 +203,22 @@ class NetworkCanvas(QWidget):
         super().resizeEvent(event)
         self._relayout()
 
+    def _label_widths(self) -> list[float]:
+        """Pixels each column's tile labels need (drawn in theme.font(0)), 0 where none."""
+        metrics = QFontMetrics(theme.font(0))
+        return [max((metrics.horizontalAdvance(t) for t in labels), default=0) + 2
+                if labels else 0 for labels in
+                (self._column_labels + [[]] * len(self._units))[:len(self._units)]]
+
     def _relayout(self) -> None:
         if not self._units:
             return
         least = geo.HEADER_HEIGHT + 160
         height = max(self.parentWidget().height() if self.parentWidget() else self.height(),
                      least)
-        self._geometry = geo.layout(self._units, height, self._widths, self.width())
+        self._geometry = geo.layout(self._units, height, self._widths, self.width(),
+                                    self._label_widths(),
+                                    [readable_width(h) for h in self._headers])
         self.setMinimumWidth(int(self._geometry.width))
         # Taller than the view only when even the smallest tiles overflow it (then it scrolls);
         # otherwise the tiles shrink with the view, whichever way it is resized.
@@ -316,20 +351,27 @@ class NetworkCanvas(QWidget):
                 painter.drawRect(QRectF(x - 1, y - 1, t + 1, t + 1))
         painter.setPen(QColor(theme.INK))
         painter.setFont(theme.font(0))
-        for c, col in enumerate(self._geometry.columns):
-            labels = self._column_labels[c] if c < len(self._column_labels) else []
-            if col.tile < 20:
-                continue
-            for u, (x, y) in enumerate(col.tiles[:len(labels)]):
-                painter.drawText(QRectF(col.x - geo.MARGIN, y, x - col.x + geo.MARGIN - 6,
-                                        col.tile),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                                 labels[u])
+        for text, rect in self.label_rects():
+            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             text)
         painter.setPen(QColor(theme.MUTED))
         painter.setFont(theme.font(-1.5))
         for line, text in ((2, self.links.legend()), (1, HINT)):
             painter.drawText(QRectF(geo.MARGIN, self.height() - 4 - 18 * line, self.width(), 18),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def label_rects(self) -> list[tuple[str, QRectF]]:
+        """Each drawn tile label (the input features') and the box it is drawn in, right
+        aligned against its tile (labels of tiles under 20 pixels are not drawn)."""
+        rects = []
+        for c, col in enumerate(self._geometry.columns if self._geometry else ()):
+            labels = self._column_labels[c] if c < len(self._column_labels) else []
+            if col.tile < 20:
+                continue
+            for u, (x, y) in enumerate(col.tiles[:len(labels)].tolist()):
+                left = max(0.0, col.x - geo.MARGIN)
+                rects.append((labels[u], QRectF(left, y, x - geo.LABEL_GAP - left, col.tile)))
+        return rects
 
     def link_legend(self) -> str:
         """What the footer says about link widths: each layer's full-width |w|."""

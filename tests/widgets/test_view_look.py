@@ -256,12 +256,7 @@ def test_spare_width_spreads_the_columns_and_centres_the_network():
     assert abs(left - right) < 1.0
 
 
-def test_a_layer_too_tall_for_one_column_wraps_into_larger_tiles():
-    from widgets import network_geometry as geo
-    tile, per_column, gap = geo.fit(16, 372)
-    assert per_column == 8 and tile >= 36                   # two columns of 8, not 16 of 20
-    tile, per_column, gap = geo.fit(8, 372)
-    assert per_column == 8 and tile >= 36 and gap == geo.TILE_GAP
+# (How a tall layer shrinks, and wraps only in compact form: tests/widgets/test_fit_layout.py.)
 
 
 # ---- numbers ----------------------------------------------------------------------------------
