@@ -57,6 +57,20 @@ def value_pixels(values: np.ndarray, lo: float, hi: float, lut: np.ndarray) -> n
     return lut.take(colour_indices(values[None], np.array([lo]), np.array([hi]))[0])
 
 
+def one_per_colour(colors: list, make) -> list:
+    """``make(colour)`` for each colour, the same object for equal colours: pyqtgraph renders a
+    marker once per pen and brush *object*, so 5,000 points of three colours then cost three
+    renders, not 5,000 (a second and more on the GUI thread while training)."""
+    made: dict = {}
+    out = []
+    for c in colors:
+        key = c.rgba()
+        if key not in made:
+            made[key] = make(c)
+        out.append(made[key])
+    return out
+
+
 class PictureItem(pg.GraphicsObject):
     """An RGB32 picture stretched over a data rectangle (row 0 at the rectangle's lower y).
 
@@ -245,7 +259,8 @@ class BoundaryView(QWidget):
             pg.mkPen("#FFFFFF", width=1.2)
         self.train_points.setData(pos=data.points_train, brush=self._brushes(data.labels_train),
                                   pen=rim, symbol=self._symbols(data.labels_train))
-        test_pens = [pg.mkPen(c, width=2.2) for c in self._colors(data.labels_test)]
+        test_pens = one_per_colour(self._colors(data.labels_test),
+                                   lambda c: pg.mkPen(c, width=2.2))
         self.test_points.setData(pos=data.points_test, brush=pg.mkBrush(255, 255, 255, 200),
                                  pen=test_pens, symbol=self._symbols(data.labels_test))
         self._class_lut = None
@@ -381,8 +396,10 @@ class BoundaryView(QWidget):
         if data.task == "regression":
             lo, hi = data.target_range
             span = max(hi - lo, 1e-12)
-            return [theme.TILE.map(np.clip((v - lo) / span, 0, 1), mode="qcolor")
-                    for v in labels]
+            # 256 shades, as the colour bar has: a few hundred markers to render, not one a
+            # point (see one_per_colour)
+            return [theme.TILE.map(round(float(np.clip((v - lo) / span, 0, 1)) * 255) / 255,
+                                   mode="qcolor") for v in labels]
         return [theme.class_color(int(k)) for k in labels]
 
     def _symbols(self, labels: np.ndarray) -> list | str:
@@ -392,4 +409,4 @@ class BoundaryView(QWidget):
         return [theme.class_symbol(int(k)) for k in labels]
 
     def _brushes(self, labels: np.ndarray) -> list:
-        return [pg.mkBrush(c) for c in self._colors(labels)]
+        return one_per_colour(self._colors(labels), pg.mkBrush)

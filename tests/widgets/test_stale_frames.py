@@ -101,3 +101,14 @@ def test_typing_a_weight_that_is_not_finite_is_refused_with_a_message(qtbot, mak
     with qtbot.waitSignal(w.session.snapshot_ready, timeout=TIMEOUT, check_params_cb=edited):
         qtbot.keyClick(canvas.editor, Qt.Key.Key_Return)
     assert not canvas.editor.isVisible() and before != 0.5
+
+
+def test_points_of_one_colour_share_one_pen_and_brush(qtbot, make_window):
+    """pyqtgraph renders a marker per pen/brush object: equal colours must be one object, or
+    5,000 points take seconds of the GUI thread to place."""
+    w = make_window(dataset="spiral_k", n_points=3000, n_classes=3)
+    assert len(w.boundary_view.train_points.data) >= 1000
+    assert len({id(p) for p in w.boundary_view.test_points.data["pen"]}) == 3
+    assert len({id(b) for b in w.boundary_view.train_points.data["brush"]}) == 3
+    w.experiment.set("dataset", "reg_gauss")               # shades of one colour bar
+    assert len({id(b) for b in w.boundary_view.train_points.data["brush"]}) <= 256
