@@ -15,10 +15,18 @@ from PySide6.QtWidgets import (
 
 from playground import catalog
 from playground.experiment import MAX_DROPOUT
-from playground.fields import MAX_LAYERS
+from playground.fields import FIELDS_BY_NAME, MAX_LAYERS
 from widgets import network_geometry as geo
 from widgets import theme
-from widgets.controls import RefusalNote, attach_note, attempt, hint_label, section_label, send
+from widgets.controls import (
+    LogSpinBox,
+    RefusalNote,
+    attach_note,
+    attempt,
+    hint_label,
+    section_label,
+    send,
+)
 from widgets.network_canvas import NetworkCanvas
 from widgets.neuron_tiles import BOUNDED_ACTIVATIONS, ColumnColours
 
@@ -32,7 +40,7 @@ ACTIVATION_FORMULAS = {
     "sigmoid": "\u03c3(z) = 1 / (1 + e^-z), between 0 and 1",
     "tanh": "tanh(z) = (e^z - e^-z) / (e^z + e^-z), between -1 and 1",
     "relu": "ReLU(z) = max(0, z)",
-    "leaky_relu": "max(0.01 z, z): ReLU with a small slope below 0",
+    "leaky_relu": "z if z > 0, else slope \u00b7 z: ReLU with a small slope below 0",
     "softplus": "log(1 + e^z): a smooth ReLU",
     "elu": "z if z > 0, else e^z - 1",
     "swish": "z \u00b7 \u03c3(z)",
@@ -81,6 +89,53 @@ def _select(combo: QComboBox, key) -> None:
         combo.setCurrentIndex(max(0, combo.findData(key)))
 
 
+def _initializer_combo() -> QComboBox:
+    return _combo(((k, INITIALIZER_NAMES.get(k, catalog.label(k)))
+                   for k in catalog.initializer_names()),
+                  {k: catalog.initializer_doc(k) for k in catalog.initializer_names()})
+
+
+def _setting_box(experiment, name: str, decimals: int | None = None) -> QDoubleSpinBox:
+    """A compact box for one experiment-wide setting shown beside a layer's choice: the
+    small-random scale beside the initializer, the leaky slope beside the activation. Every
+    header that shows it edits the same field; its tooltip is the field's doc."""
+    f = FIELDS_BY_NAME[name]
+    if decimals is None:
+        box = LogSpinBox(f.low, f.high)
+    else:
+        box = QDoubleSpinBox()
+        box.setRange(f.low, f.high)
+        box.setDecimals(decimals)
+        box.setSingleStep(10 ** -decimals * 10)
+        box.setKeyboardTracking(False)
+    box.setProperty("role", "compact")
+    box.setFont(theme.font(-1))
+    box.setAlignment(Qt.AlignmentFlag.AlignRight)
+    box.setToolTip(f"{f.title} (shared by every layer): {f.doc}")
+    box.setFixedWidth(58)
+    box.editingFinished.connect(lambda: _send_setting(experiment, name, box))
+    return box
+
+
+def _send_setting(experiment, name: str, box: QDoubleSpinBox) -> None:
+    if not send(experiment, name, float(box.value()), box):
+        _show_setting(box, experiment.get(name), box.isVisible())
+
+
+def _show_setting(box: QDoubleSpinBox, value: float, visible: bool) -> None:
+    with QSignalBlocker(box):
+        box.setValue(value)
+    box.setVisible(visible)
+
+
+def _beside(combo: QWidget, box: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setSpacing(2)
+    row.addWidget(combo, 1)
+    row.addWidget(box)
+    return row
+
+
 class LayerHeader(QWidget):
     """Controls above one hidden layer: neuron count -/+, activation, initializer, dropout."""
 
@@ -96,9 +151,9 @@ class LayerHeader(QWidget):
         self.count.setProperty("role", "value")
         self.activation = _combo(((k, catalog.label(k)) for k in catalog.activation_names()),
                                  ACTIVATION_FORMULAS)
-        self.init = _combo(((k, INITIALIZER_NAMES.get(k, catalog.label(k)))
-                            for k in catalog.initializer_names()),
-                           {k: catalog.initializer_doc(k) for k in catalog.initializer_names()})
+        self.init = _initializer_combo()
+        self.slope = _setting_box(experiment, "leaky_slope", decimals=3)
+        self.scale = _setting_box(experiment, "init_scale")
         self.dropout = QDoubleSpinBox()
         self.dropout.setProperty("role", "compact")
         self.dropout.setFont(theme.font(-1))
@@ -118,8 +173,9 @@ class LayerHeader(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
         layout.addLayout(row)
-        for w in (self.activation, self.init, self.dropout):
-            layout.addWidget(w)
+        layout.addLayout(_beside(self.activation, self.slope))
+        layout.addLayout(_beside(self.init, self.scale))
+        layout.addWidget(self.dropout)
         self.add_neuron.clicked.connect(lambda: self._apply(self.experiment.add_neuron))
         self.remove_neuron.clicked.connect(lambda: self._apply(self.experiment.remove_neuron))
         self.activation.activated.connect(
@@ -146,6 +202,9 @@ class LayerHeader(QWidget):
                                              ACTIVATION_FORMULAS.get(layer.activation, "")))
         self.init.setToolTip(_describe("Initial weights", self.init.currentText(),
                                        catalog.initializer_doc(layer.init)))
+        e = self.experiment
+        _show_setting(self.slope, e.leaky_slope, layer.activation == "leaky_relu")
+        _show_setting(self.scale, e.init_scale, catalog.initializer_takes_scale(layer.init))
         with QSignalBlocker(self.dropout):
             self.dropout.setValue(layer.dropout)
 
@@ -162,14 +221,20 @@ class OutputHeader(QWidget):
         self.output = _combo(catalog.OUTPUT_ACTIVATION_LABELS.items())
         self.loss = _combo((k, LOSS_NAMES.get(k, text)) for k, text in
                            catalog.LOSS_LABELS.items())
+        self.init = _initializer_combo()
+        self.scale = _setting_box(experiment, "init_scale")
         self.task = QLabel()
         self.task.setProperty("role", "hint")
         self.task.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
-        for w in (title, self.output, self.loss, self.task):
+        for w in (title, self.output, self.loss):
             layout.addWidget(w)
+        layout.addLayout(_beside(self.init, self.scale))
+        layout.addWidget(self.task)
+        self.init.activated.connect(
+            lambda i: self._send("output_init", self.init.itemData(i), self.init))
         self.output.activated.connect(
             lambda i: self._send("output_activation", self.output.itemData(i), self.output))
         self.loss.activated.connect(lambda i: self._send("loss", self.loss.itemData(i),
@@ -183,6 +248,11 @@ class OutputHeader(QWidget):
         e = self.experiment
         _select(self.output, e.output_activation)
         _select(self.loss, e.loss)
+        _select(self.init, e.output_init)
+        self.init.setToolTip(_describe("Initial weights of the output layer",
+                                       self.init.currentText(),
+                                       catalog.initializer_doc(e.output_init)))
+        _show_setting(self.scale, e.init_scale, catalog.initializer_takes_scale(e.output_init))
         self.task.setText(f"{e.n_outputs} classes" if e.task == "multiclass"
                           else catalog.TASK_LABELS[e.task])
         self.task.setToolTip(f"Task: {catalog.TASK_LABELS[e.task]}")
@@ -279,7 +349,8 @@ class NetworkView(QWidget):
 
     # ---- model -> view ----------------------------------------------------------------------
     def _on_experiment_state_changed(self, name: str) -> None:
-        if name in ("layers", "output_activation", "loss", "dataset"):
+        if name in ("layers", "output_activation", "loss", "dataset", "output_init",
+                    "init_scale", "leaky_slope"):
             self._refresh_headers()
 
     def _on_session_network_rebuilt(self) -> None:

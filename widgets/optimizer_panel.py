@@ -173,7 +173,11 @@ class OptimizerPanel(QWidget):
         self.l1 = LogSpinBox(1e-6, 1.0, allow_zero=True)
         self.l2 = LogSpinBox(1e-6, 1.0, allow_zero=True)
         self.clip_norm = LogSpinBox(1e-3, 1000.0, allow_zero=True)
-        for name, box in (("l1", self.l1), ("l2", self.l2), ("clip_norm", self.clip_norm)):
+        self.weight_decay = LogSpinBox(1e-6, FIELDS_BY_NAME["weight_decay"].high,
+                                       allow_zero=True)
+        self.max_norm = LogSpinBox(0.1, FIELDS_BY_NAME["max_norm"].high, allow_zero=True)
+        for name, box in (("l1", self.l1), ("l2", self.l2), ("clip_norm", self.clip_norm),
+                          ("weight_decay", self.weight_decay), ("max_norm", self.max_norm)):
             box.setToolTip(FIELDS_BY_NAME[name].doc)
             box.editingFinished.connect(lambda n=name, b=box: self._send_number(n, b))
             reg.addRow(FIELDS_BY_NAME[name].title, box)
@@ -193,7 +197,8 @@ class OptimizerPanel(QWidget):
         experiment.state_changed.connect(self._on_experiment_state_changed)
         session.snapshot_ready.connect(self._on_session_snapshot_ready)
         session.network_rebuilt.connect(self._refresh_schedule_chart)
-        for name in ("optimizer", "learning_rate", "schedule", "l1", "l2", "clip_norm"):
+        for name in ("optimizer", "learning_rate", "schedule", "l1", "l2", "clip_norm",
+                     "weight_decay", "max_norm"):
             self._on_experiment_state_changed(name)
 
     # ---- intent ---------------------------------------------------------------------------
@@ -230,7 +235,7 @@ class OptimizerPanel(QWidget):
             self._fill_hypers(self.schedule_boxes, catalog.schedule_hyperparams(e.schedule),
                               e.schedule_params)
             self._refresh_schedule_chart()
-        elif name in ("learning_rate", "l1", "l2", "clip_norm"):
+        elif name in ("learning_rate", "l1", "l2", "clip_norm", "weight_decay", "max_norm"):
             box = getattr(self, name)
             with QSignalBlocker(box):
                 box.setValue(e.get(name))
