@@ -119,6 +119,7 @@ def run_window(args) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from playground.stop_signals import StopSignals
     from widgets import theme
     from widgets.main_window import MainWindow
 
@@ -137,7 +138,12 @@ def run_window(args) -> int:
             window.file_actions.open_document(document, file_path)  # weights and history too
         window.show()
         QTimer.singleShot(0, window.file_actions.offer_recovery)  # only after a crash
-        return app.exec()
+        stops = StopSignals(app)
+        stops.received.connect(lambda signum: stop_on_signal(app, window, signum))
+        try:
+            return app.exec()
+        finally:
+            stops.uninstall()
     with tempfile.TemporaryDirectory() as tmp:
         # A fresh layout, not the user's remembered one: screenshots are reproducible. No
         # autosave, and no recovery file of the user's is touched.
@@ -148,6 +154,18 @@ def run_window(args) -> int:
             window.file_actions.open_document(document, file_path)
         window.file_actions.ask_unsaved = lambda name: "discard"
         return save_screenshot(app, window, args.screenshot, args.steps, args.size)
+
+
+def stop_on_signal(app, window, signum: int) -> None:
+    """Ctrl-C, SIGTERM or a closed terminal: keep the unsaved work in the recovery file, stop
+    training, close, and end with status 0 as closing the window does (so ``make run`` and
+    xvfb-run end quietly too)."""
+    from playground.stop_signals import signal_name
+    recovery = window.close_without_asking()
+    kept = (f"; the unsaved experiment is kept in {recovery} and offered back at the next "
+            f"start" if recovery else "")
+    print(f"Stopped by {signal_name(signum)}{kept}.", file=sys.stderr, flush=True)
+    app.exit(0)
 
 
 def save_screenshot(app, window, path: str, steps: int, size: tuple[int, int]) -> int:

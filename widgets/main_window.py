@@ -5,6 +5,8 @@ Panels are dock widgets; their arrangement is saved in QSettings when the window
 restored when it opens. The File menu (new, open, save, recent files, examples, export, autosave
 and recovery, the title with the file name) belongs to ``widgets.file_actions.FileActions``.
 """
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow,
@@ -294,3 +296,15 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.session.shutdown()
         super().closeEvent(event)
+
+    def close_without_asking(self) -> Path | None:
+        """Close at once, for Ctrl-C or SIGTERM from outside (main.py): unsaved work goes to
+        the recovery file, which the next start offers back, instead of a question nobody may
+        be there to answer; training stops and its thread ends. Returns the recovery file when
+        it was written."""
+        kept = self.file_actions.autosave()
+        self.file_actions.autosave_timer.stop()
+        # Without FileActions' filter the close neither asks nor deletes the recovery file.
+        self.removeEventFilter(self.file_actions)
+        self.close()
+        return self.file_actions.recovery_path if kept else None
