@@ -22,6 +22,7 @@ from widgets import theme
 from widgets.controls import LogSpinBox, hint_label, section_label, send
 
 PREVIEW_POINTS = 200
+HYPER_EDITOR_WIDTH = 84       # the least width of a hyperparameter's editor
 FULL_BATCH = " (full batch)"
 #: Row names of hyperparameters whose key is a symbol or an abbreviation (the row's tooltip
 #: says what each one does).
@@ -57,6 +58,10 @@ def hyper_editor(info) -> QWidget:
                          allow_zero=info.low <= 0 and info.low_inclusive)
         box.setSpecialValueText("0")            # a hyperparameter at zero is 0, not "off"
     box.setToolTip(info.doc)
+    if not isinstance(box, QCheckBox):
+        # Narrower than its widest value (10 digits for a step count) may make it: the row's
+        # name ("Decay steps") is then whole beside it in the narrow Training panel.
+        box.setMinimumWidth(HYPER_EDITOR_WIDTH)
     return box
 
 
