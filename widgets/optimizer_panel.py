@@ -226,6 +226,8 @@ class OptimizerPanel(QWidget):
             self.optimizer.setToolTip("Optimizer: " + self.optimizer.itemData(
                 self.optimizer.currentIndex(), Qt.ItemDataRole.ToolTipRole))
             self.full_batch.setVisible(catalog.is_second_order(e.optimizer))
+            for box in (self.weight_decay, self.max_norm):      # steps of first-order methods
+                box.setEnabled(not catalog.is_second_order(e.optimizer))
             self._rebuild_hypers(self.hyper_form, self.hyper_boxes, "optimizer_params",
                                  catalog.optimizer_hyperparams(e.optimizer))
         elif name == "optimizer_params":

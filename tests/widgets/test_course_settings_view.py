@@ -93,6 +93,11 @@ def test_weight_decay_and_max_norm_in_the_training_panel(qtbot, make_window):
     assert w.session.generation == generation           # live: the network is kept
     w.experiment.update({"weight_decay": 0.0, "max_norm": 0.5})
     assert panel.weight_decay.text() == "off" and panel.max_norm.value() == 0.5
+    # full-batch methods take no decoupled decay or max-norm: the boxes say so by being off
+    w.experiment.set("optimizer", "lbfgs")
+    assert not panel.weight_decay.isEnabled() and not panel.max_norm.isEnabled()
+    w.experiment.set("optimizer", "sgd")
+    assert panel.weight_decay.isEnabled() and panel.max_norm.isEnabled()
     # a refused value says why and keeps the experiment's value
     type_into(qtbot, panel.weight_decay, "5")
     assert w.experiment.weight_decay == 0.0 and panel.weight_decay.value() == 0.0
