@@ -97,8 +97,34 @@ def boundary_picture(outputs: np.ndarray, data, discretize: bool = False,
     for px, py, colors, marker in groups(data.points_train, data.labels_train):
         canvas.markers(px, py, 4.8, marker, "#FFFFFF")
         canvas.markers(px, py, 3.8, marker, colors)
+    if data.task != "regression":
+        class_legend(canvas, margin + 4, margin + size - 4, _n_classes(data))
     canvas.frame(margin, margin, size, size, GRID)
     return canvas
+
+
+LEGEND_ENTRY = 26          # pixels per class in the picture's legend
+
+
+def class_legend(canvas: Canvas, x: float, bottom: float, k: int) -> tuple[float, float]:
+    """Each class's marker in its colour and its number (1..k), in a white box whose lower
+    left corner is (x, bottom); returns the box's (width, height)."""
+    w, h = 8 + k * LEGEND_ENTRY, 18
+    canvas.rect(x, bottom - h, w, h, "#FFFFFF")
+    canvas.frame(x, bottom - h, w, h, GRID)
+    for c in range(k):
+        cx = x + 10 + c * LEGEND_ENTRY
+        canvas.markers([cx], [bottom - h / 2], 4.4, palette.class_marker(c),
+                       palette.class_color(c))
+        canvas.text(cx + 7, bottom - h / 2 - 3.5, str(c + 1), INK)
+    return w, h
+
+
+def _n_classes(data) -> int:
+    k = getattr(data, "n_classes", 0) or 0
+    labels = [np.asarray(v) for v in (data.labels_train, data.labels_test) if len(v)]
+    seen = max((int(v.max()) + 1 for v in labels), default=2)
+    return max(int(k), seen, 2)
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:

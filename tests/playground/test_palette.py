@@ -135,3 +135,29 @@ def test_the_headless_picture_draws_each_class_with_its_own_shape():
     for i, j in itertools.combinations(range(k), 2):
         differ = np.logical_xor(shapes[i], shapes[j]).sum()
         assert differ > 0.15 * np.logical_or(shapes[i], shapes[j]).sum(), (i + 1, j + 1)
+
+
+def test_the_headless_picture_has_a_legend_of_class_markers():
+    from playground.pictures import LEGEND_ENTRY
+    from playground.png import Canvas
+    k = 4
+    data = _one_point_per_class(k)
+    outputs = np.full((20, 20, k), 1.0 / k, np.float32)
+    image = boundary_picture(outputs, data, size=480).image().astype(float)
+    bottom, left = 8 + 480 - 4, 8 + 4
+    strip = image[bottom - 18:bottom, left:left + 8 + k * LEGEND_ENTRY]
+    for c in range(k):
+        srgb = np.array([int(palette.class_color(c)[i:i + 2], 16) for i in (1, 3, 5)])
+        entry = strip[:, 10 + c * LEGEND_ENTRY - 6:10 + c * LEGEND_ENTRY + 6]
+        mask = np.abs(entry - srgb).max(axis=2) < 40
+        # the same shape as the marker drawn alone
+        alone = Canvas(12, 18)
+        alone.markers([6], [9], 4.4, palette.class_marker(c), palette.class_color(c))
+        expected = np.abs(alone.image().astype(float) - srgb).max(axis=2) < 40
+        assert mask.sum() > 10 and np.logical_xor(mask, expected).sum() <= 0.2 * expected.sum()
+    regression = SimpleNamespace(**{**vars(data), "task": "regression",
+                                    "labels_train": np.linspace(0, 1, k)})
+    plain = boundary_picture(np.zeros((20, 20), np.float32), regression, size=480).image()
+    white = (plain[bottom - 18:bottom, left:left + 8 + k * LEGEND_ENTRY] >= 254).all(axis=2)
+    assert white.mean() < 0.5                  # a regression set has no legend of classes
+    assert (strip >= 254).all(axis=2).mean() > 0.5     # (as the classes' legend box is)
