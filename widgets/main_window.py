@@ -33,7 +33,7 @@ SETTINGS_VERSION = 1
 DATA_DOCK_WIDTH = (270, 340)
 CENTRE_SHARE = 0.47
 RIGHT_DOCK_MIN = 416
-OUTPUT_SHARE = (0.5, 0.6)
+OUTPUT_SHARE = (0.5, 0.62)
 
 
 class Banner(QFrame):
@@ -260,9 +260,10 @@ class MainWindow(QMainWindow):
         projector the decision boundary and the curves get the room, not the empty middle.
 
         The left column stays about as wide as its controls need (DATA_DOCK_WIDTH); the right
-        column takes what the centre can spare beyond CENTRE_SHARE of the window. Its height is
-        shared so that the boundary's square stays as wide as its column allows (OUTPUT_SHARE
-        in a short window, more when tall), the curves taking the rest."""
+        column takes what the centre can spare beyond CENTRE_SHARE of the window. The output
+        takes OUTPUT_SHARE of its height (from the first figure at 720 pixels tall to the
+        second at 1080: a taller window gives its room to the boundary's square first), the
+        curves the rest."""
         w, h = self.width(), self.height()
         data = int(min(max(DATA_DOCK_WIDTH[0], 0.17 * w), DATA_DOCK_WIDTH[1]))
         output = int(max(RIGHT_DOCK_MIN, w - data - CENTRE_SHARE * w))

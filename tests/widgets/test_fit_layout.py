@@ -134,9 +134,10 @@ def test_a_larger_window_gives_the_boundary_and_curves_the_room(qtbot, make_wind
     small, loss_small, accuracy_small, _ = _sizes(qtbot, make_window, (1280, 720))
     large, loss_large, accuracy_large, w = _sizes(qtbot, make_window, (1920, 1080))
     assert small >= 150
-    assert large >= 1.8 * small                       # the square grows with the window
-    assert loss_small >= 55 and accuracy_small >= 45  # short, yet readable at 1280 x 720
-    assert loss_large > loss_small and accuracy_large > accuracy_small
+    assert large >= 2.5 * small                       # the square grows with the window
+    # at 1280 x 720 the loss and accuracy plots have 100 pixels and more between them
+    assert loss_small >= 55 and accuracy_small >= 45 and loss_small + accuracy_small >= 100
+    assert loss_large >= 1.5 * loss_small and accuracy_large > accuracy_small
     # the network keeps what it needs; the side docks take what the centre can spare
     canvas = w.network_view.canvas
     assert canvas.minimumWidth() <= w.network_view.scroll.viewport().width()
