@@ -35,9 +35,8 @@ def test_engine_imports_no_qt_pyqtgraph_playground_or_widgets():
 
 
 def test_playground_imports_no_qtwidgets_qtgui_pyqtgraph_or_widgets():
-    if not (ROOT / "playground").exists():
-        pytest.skip("no playground package yet")
     mods = _modules_after_importing("playground")
+    assert "playground.session" in mods      # the walk really imported the package
     leaks = {m for m in mods if m in {"PySide6.QtWidgets", "PySide6.QtGui", "pyqtgraph"}
              or m.split(".")[0] == "widgets"}
     assert not leaks
@@ -60,4 +59,6 @@ def _imports(package):
     ("widgets", ("engine",)),       # views render the model; they never drive the engine
 ])
 def test_no_import_statement_crosses_a_layer(package, forbidden):
-    assert [(f, m) for f, m in _imports(package) if m.startswith(forbidden)] == []
+    found = list(_imports(package))
+    assert len({f for f, _ in found}) > 5          # the package's files were read
+    assert [(f, m) for f, m in found if m.startswith(forbidden)] == []
