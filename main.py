@@ -88,7 +88,17 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """The console command ``nn-playground``: a sub-command, or the window. Ctrl-C in a
+    headless command or a screenshot run ends it with status 130 and one line, no traceback
+    (the window handles it itself: see ``stop_on_signal``)."""
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str]) -> int:
     if argv and argv[0] in COMMANDS:
         help_text, add_arguments, handler = COMMANDS[argv[0]]
         sub = argparse.ArgumentParser(prog=f"{program_name()} {argv[0]}",
