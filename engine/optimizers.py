@@ -184,6 +184,9 @@ class Optimizer(Configurable):
     name = ""
     code = -1
     HYPERPARAMS: tuple = ()
+    #: The learning rate this method is usually run with (its step size means something
+    #: different in each: AdaDelta's paper step is 1.0, Adam's a per-weight step near 0.01).
+    recommended_lr = 0.01
 
     def __init__(self, **hyper):
         super().__init__(**hyper)
@@ -226,29 +229,34 @@ class SGDOptimizer(Optimizer):
     """Plain (stochastic) gradient descent: x <- x - lr g."""
     name, code = "sgd", SGD
     HYPERPARAMS = ()
+    recommended_lr = 0.03
 
 
 class Momentum(Optimizer):
     """SGD + momentum, course form: v <- rho v + g; x <- x - lr v."""
     name, code = "momentum", MOMENTUM
     HYPERPARAMS = (_MOMENTUM,)
+    recommended_lr = 0.01         # the velocity sums about 1 / (1 - rho) gradients
 
 
 class Nesterov(Optimizer):
     """Nesterov momentum; the stored parameters are the look-ahead point x + rho v."""
     name, code = "nesterov", NESTEROV
     HYPERPARAMS = (_MOMENTUM,)
+    recommended_lr = 0.01
 
 
 class AdaGrad(Optimizer):
     """Per-parameter step lr / (sqrt(sum of squared gradients) + eps)."""
     name, code = "adagrad", ADAGRAD
     HYPERPARAMS = (_EPS,)
+    recommended_lr = 0.1          # its steps shrink as the squared gradients add up
 
 
 class AdaDelta(Optimizer):
     """AdaDelta (Zeiler 2012): step = RMS of past steps / RMS of gradients; use lr = 1.0."""
     name, code = "adadelta", ADADELTA
+    recommended_lr = 1.0          # Zeiler's update has no learning rate: 1.0 is the paper's
     HYPERPARAMS = (
         Hyper("rho", 0.95, 0.0, 1.0, "Decay of the running averages of g^2 and dx^2.",
               high_inclusive=False),
@@ -260,6 +268,7 @@ class AdaDelta(Optimizer):
 class RMSProp(Optimizer):
     """AdaGrad with a leaky (exponentially decaying) sum of squared gradients."""
     name, code = "rmsprop", RMSPROP
+    recommended_lr = 0.01
     HYPERPARAMS = (
         Hyper("rho", 0.9, 0.0, 1.0, "Decay rate of the squared-gradient average.",
               high_inclusive=False),
@@ -271,6 +280,7 @@ class Adam(Optimizer):
     """Adam: momentum (first moment) + RMSProp (second moment), with bias correction."""
     name, code = "adam", ADAM
     HYPERPARAMS = (_BETA1, _BETA2, _EPS, _BIAS)
+    recommended_lr = 0.01
 
 
 OPTIMIZERS = {cls.name: cls for cls in

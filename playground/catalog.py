@@ -26,8 +26,9 @@ COMPATIBLE_HEADS = {
 }
 OUTPUT_ACTIVATION_LABELS = {"sigmoid": "Sigmoid", "softmax": "Softmax", "tanh": "Tanh",
                             "linear": "Linear"}
-LOSS_LABELS = {"bce": "Cross-entropy", "softmax_ce": "Softmax cross-entropy",
-               "mse": "Squared error"}
+#: The engine's names of the losses ("Binary cross-entropy", "Softmax cross-entropy"...): one
+#: distinct label each, used by every menu and message.
+LOSS_LABELS = dict(ENGINE_LOSS_LABELS)
 TASK_LABELS = {"binary": "two classes", "multiclass": "several classes",
                "regression": "regression"}
 INITIALIZER_LABELS = {"zeros": "Zeros", "constant": "Constant", "random_normal": "Small normal",
@@ -85,6 +86,12 @@ def activation_params(name: str, leaky_slope: float) -> float | None:
 def optimizer_names() -> tuple[str, ...]:
     """First-order optimizers, then the full-batch second-order methods."""
     return tuple(OPTIMIZERS) + tuple(SECOND_ORDER)
+
+
+def recommended_learning_rate(name: str) -> float | None:
+    """The learning rate optimizer ``name`` is usually run with (its engine declaration); None
+    for the full-batch methods, which search for their own step length, and unknown names."""
+    return float(OPTIMIZERS[name].recommended_lr) if name in OPTIMIZERS else None
 
 
 def _optimizer_class(name: str):

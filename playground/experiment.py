@@ -122,7 +122,7 @@ class Experiment(QObject):
     def _validated_state(self, state: dict, changed: tuple = ()) -> dict:
         for f in FIELDS:
             state[f.name] = _coerce(f, state[f.name])
-        _cascade(state, changed)
+        _cascade(state, changed, self._values)
         for f in FIELDS:
             _check(f, state[f.name], state)
         return state
@@ -197,10 +197,20 @@ def _layer_from(value) -> Layer:
     return Layer(**value)
 
 
-def _cascade(state: dict, changed: tuple) -> None:
-    """Adjust fields that depend on a changed one so the state stays consistent."""
+def _cascade(state: dict, changed: tuple, previous: dict) -> None:
+    """Adjust fields that depend on a changed one so the state stays consistent. ``previous``:
+    the values before the change (the defaults for a new experiment).
+
+    Choosing another optimizer without saying a learning rate takes the new optimizer's
+    recommended one (AdaDelta's 1.0 is 100 times Adam's 0.01); a file or preset that gives its
+    learning rate keeps it."""
     if "optimizer" in changed and "optimizer_params" not in changed:
         state["optimizer_params"] = {}
+    if "optimizer" in changed and "learning_rate" not in changed \
+            and state["optimizer"] != previous["optimizer"]:
+        rate = catalog.recommended_learning_rate(state["optimizer"])
+        if rate is not None:
+            state["learning_rate"] = rate
     if "schedule" in changed and "schedule_params" not in changed:
         state["schedule_params"] = {}
     if state["dataset"] in catalog.dataset_names():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playground import files
+from playground.catalog import feature_label as _feature
 from playground.fields import Layer
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "assets" / "presets"
@@ -37,12 +38,14 @@ def _layers(*units, activation="tanh", dropout=0.0) -> tuple:
 PRESETS: tuple[Preset, ...] = (
     Preset("default", "Default", "The experiment a new window starts with: two tanh layers of "
            "eight neurons learn the two-arm spiral with Adam.", {}),
+    # Notes name features as the window writes them (X₁², X₁X₂): the engine's labels.
     Preset("circle", "Circle", "A ring around a disc. Four tanh neurons draw a closed boundary; "
-           "try it with one hidden neuron, then add the x1^2 and x2^2 features instead.",
+           f"try it with one hidden neuron, then add the {_feature('x1^2')} and "
+           f"{_feature('x2^2')} features instead.",
            {"dataset": "circle", "noise": 0.1, "layers": _layers(4), "optimizer": "sgd",
             "learning_rate": 0.1}),
     Preset("xor", "Exclusive or", "Opposite quadrants share a class. No straight line splits "
-           "them; a small hidden layer (or the x1*x2 feature) does.",
+           f"them; a small hidden layer (or the {_feature('x1*x2')} feature) does.",
            {"dataset": "xor", "noise": 0.05, "layers": _layers(4, 2), "optimizer": "rmsprop",
             "learning_rate": 0.01}),
     Preset("gauss", "Gaussian clusters", "Two overlapping clouds. No hidden layer at all: a "
@@ -51,7 +54,8 @@ PRESETS: tuple[Preset, ...] = (
            {"dataset": "gauss", "noise": 0.3, "layers": (), "optimizer": "lbfgs",
             "learning_rate": 1.0, "batch_size": 200, "l2": 0.001}),
     Preset("spiral", "Spiral, deep", "The hardest two-class set: three layers of ReLU neurons "
-           "with the sine features, Adam and a cosine learning-rate schedule.",
+           f"with the {_feature('sin x1')} and {_feature('sin x2')} features, Adam and a "
+           "cosine learning-rate schedule.",
            {"dataset": "spiral", "noise": 0.05, "features": ("x1", "x2", "sin x1", "sin x2"),
             "layers": _layers(12, 12, 8, activation="relu"), "optimizer": "adam",
             "learning_rate": 0.01, "schedule": "cosine",

@@ -47,7 +47,6 @@ ACTIVATION_FORMULAS = {
     "softmax": "e^z_k / \u03a3_j e^z_j: class probabilities that sum to 1",
 }
 #: Loss names for the output combo box (softmax is already named by the output activation).
-LOSS_NAMES = {"bce": "Cross-entropy", "softmax_ce": "Cross-entropy", "mse": "Squared error"}
 LOSS_FORMULAS = {
     "bce": "Binary cross-entropy: -[y log p + (1 - y) log(1 - p)]",
     "softmax_ce": "Softmax cross-entropy: -\u03a3_k y_k log p_k",
@@ -219,8 +218,7 @@ class OutputHeader(QWidget):
         title.setProperty("role", "value")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.output = _combo(catalog.OUTPUT_ACTIVATION_LABELS.items())
-        self.loss = _combo((k, LOSS_NAMES.get(k, text)) for k, text in
-                           catalog.LOSS_LABELS.items())
+        self.loss = _combo(catalog.LOSS_LABELS.items())      # one distinct name each
         self.init = _initializer_combo()
         self.scale = _setting_box(experiment, "init_scale")
         self.task = QLabel()
