@@ -307,10 +307,16 @@ class _OpenRange:
     def _open_range(self, low: float, high: float, zero_text: str = "") -> None:
         self._low, self._high, self._zero_text = low, high, zero_text
         self.setKeyboardTracking(False)
+        self._show_value()
 
     def setSpecialValueText(self, text: str) -> None:   # noqa: N802 (Qt's name)
         """What 0 shows as (Qt's special value text would sit at the typed-value limit)."""
         self._zero_text = text
+        self._show_value()
+
+    def _show_value(self) -> None:
+        """Write the current value again (Qt wrote it before the zero text was known)."""
+        self.lineEdit().setText(self.prefix() + self.textFromValue(self.value()) + self.suffix())
 
     def declared_range(self) -> tuple[float, float]:
         return self._low, self._high
@@ -324,9 +330,19 @@ class _OpenRange:
         return flags
 
     def _zero_or(self, text: str):
-        return 0 if self._zero_text and text.strip() == self._zero_text else None
+        return 0 if self._zero_text and self._bare(text).strip() == self._zero_text else None
+
+    def _bare(self, text: str) -> str:
+        """``text`` without the box's prefix and suffix ("Dropout 0.5" -> "0.5")."""
+        prefix, suffix = self.prefix(), self.suffix()
+        if prefix and text.startswith(prefix):
+            text = text[len(prefix):]
+        if suffix and text.endswith(suffix):
+            text = text[:-len(suffix)]
+        return text
 
     def _typed_state(self, text: str, parse, limit: float = TYPED_LIMIT) -> QValidator.State:
+        text = self._bare(text)
         stripped = text.strip()
         if stripped != text:
             return QValidator.State.Invalid                 # a number has no spaces
@@ -361,7 +377,7 @@ class IntBox(_OpenRange, QSpinBox):
         if zero is not None:
             return zero
         try:
-            return int(text.strip())
+            return int(self._bare(text).strip())
         except ValueError:
             return self.value()
 
@@ -390,7 +406,7 @@ class DecimalBox(_OpenRange, QDoubleSpinBox):
 
     def valueFromText(self, text: str) -> float:         # noqa: N802
         try:
-            return float(text.strip())
+            return float(self._bare(text).strip())
         except ValueError:
             return self.value()
 
@@ -422,7 +438,7 @@ class LogSpinBox(_OpenRange, QDoubleSpinBox):
         if zero is not None:
             return 0.0
         try:
-            return float(text.strip())
+            return float(self._bare(text).strip())
         except ValueError:
             return self.value()
 
