@@ -68,6 +68,8 @@ class TrainingSession(QObject):
         self.spec = None
         self.latest = None
         self.message = ""
+        #: The step at which this run diverged (the worker paused it), None while it has not.
+        self.diverged_at: int | None = None
         #: Which run the snapshots belong to: bumped at every rebuild and every reset, so that
         #: snapshots of an earlier run still on their way are dropped.
         self._generation = 0
@@ -200,6 +202,7 @@ class TrainingSession(QObject):
     def reset(self) -> None:
         """Back to the same initial weights, counters and history zeroed."""
         self.message = ""
+        self.diverged_at = None
         # A new generation: snapshots of the old run still on their way are dropped, so their
         # rows never reach the new history.
         self._generation += 1
@@ -319,6 +322,7 @@ class TrainingSession(QObject):
             last_row = {c: float(self.history.last(c)) for c in COLUMNS}
         self.latest = None
         self.message = ""
+        self.diverged_at = None
         self._load_requested.emit(Job(self._generation, self.data, self.spec,
                                       pipeline.train_config(values), values["seed"],
                                       state=state, last_row=last_row))
@@ -348,6 +352,8 @@ class TrainingSession(QObject):
 
     def _on_worker_paused(self, reason: str, message: str) -> None:
         self.message = message
+        if reason == "diverged" and self.diverged_at is None and self.latest is not None:
+            self.diverged_at = self.latest.step     # the worker's last snapshot, just before
         self._set_running(False)
         self.paused.emit(reason, message)
 

@@ -1,71 +1,51 @@
 """Train and test loss curves (linear or log, hover readout, peak downsampling) and accuracy.
 
 The axes' ranges are set by hand in nice steps (0 to 500 steps, then to 1000...), so they stay
-put between refreshes and their cached pictures stay valid; the curves are bare polylines
-(``LineItem``) that skip pyqtgraph's per-item bookkeeping, decimated to twice the plot's width
-in pixels by keeping each bin's lowest and highest value (peak downsampling).
+put between refreshes and their cached pictures stay valid (pyqtgraph's autorange and log mode
+are never used: the panel plots log10(loss) itself, on an axis with decade labels). After a
+divergence the loss axis keeps the scale of the run before the blow-up and a dashed line marks
+the step where the loss stopped being finite. The plot items live in ``widgets.curve_items``.
 """
 import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QPainter, QPainterPath
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from widgets import theme
 from widgets.controls import ValueLabel, send
+from widgets.curve_items import (  # noqa: F401  (nice_ceil... are this module's API too)
+    LineItem,
+    NumberAxis,
+    nice_ceil,
+    peak_decimate,
+    short_number,
+)
 
 REFRESH_SECONDS = 0.1
-NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+#: Pixels the loss axis reaches past its end values, so their labels show (half a label).
+LABEL_ROOM = 7
+#: After a divergence, losses above this many times the run's first loss are the blow-up: the
+#: loss axis stops there (the curve leaves through the top) instead of reaching 1e277; a
+#: dashed line marks the step where the session says the run diverged.
+BLOW_UP_FACTOR = 100.0
 
 
-def nice_ceil(value: float) -> float:
-    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k at or above value (an axis end
-    that stays put while the data grows towards it, so the axes are not redrawn at every
-    refresh)."""
-    if not np.isfinite(value) or value <= 0:
-        return 1.0
-    scale = 10.0 ** np.floor(np.log10(value))
-    return float(next(m for m in NICE_STEPS if m * scale >= value * (1 - 1e-12)) * scale)
-
-
-def short_number(value: float) -> str:
-    """3 significant digits, exponent without + or leading zeros: 1500, 2e5, 1e176, 2.5e-7."""
-    text = f"{value:.3g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text
-
-
-class NumberAxis(pg.AxisItem):
-    """Tick labels that stay short for any size (a diverged loss reaches 1e176): 0.25, 1500,
-    2e5, 1e176."""
-
-    #: pixels between labelled ticks on a vertical axis, at least
-    MIN_LABEL_PITCH = 30
-
-    def tickSpacing(self, minVal, maxVal, size):
-        levels = super().tickSpacing(minVal, maxVal, size)
-        if self.orientation not in ("left", "right") or not levels or maxVal <= minVal:
-            return levels
-        # pyqtgraph packs about log(size) labels however short the axis; on a short plot
-        # that stacks them on top of each other. Widen the major step until they breathe.
-        most = max(2, int(size // self.MIN_LABEL_PITCH))
-        major = levels[0][0]
-        while (maxVal - minVal) / major > most:
-            mantissa = round(major / 10.0 ** np.floor(np.log10(major)), 6)
-            major *= 2.5 if mantissa == 2.0 else 2.0        # 1, 2, 5, 10, 20, 50...
-        if major == levels[0][0]:
-            return levels
-        return [(major, 0), (major / 2, 0)]
-
-    def tickStrings(self, values, scale, spacing):
-        if self.logMode or not len(values) or \
-                max(abs(float(v) * scale) for v in values) < 1e4:
-            return super().tickStrings(values, scale, spacing)
-        return [short_number(float(v) * scale) for v in values]
+def loss_scale(train: np.ndarray, test: np.ndarray, diverged: bool) -> tuple[float, float]:
+    """(smallest, largest) finite loss on show, (0, 0) when there is none. When the run
+    diverged, losses above BLOW_UP_FACTOR times the first finite training loss are left out
+    (at least the first loss itself stays)."""
+    losses = np.concatenate([train, test])
+    losses = losses[np.isfinite(losses)]
+    if not len(losses):
+        return 0.0, 0.0
+    if diverged:
+        first = train[np.isfinite(train)]
+        limit = BLOW_UP_FACTOR * abs(float(first[0] if len(first) else losses[0]))
+        kept = losses[losses <= limit]
+        losses = kept if len(kept) else losses[:1]
+    return float(losses.min()), float(losses.max())
 
 
 def _style_plot(plot: pg.PlotItem, y_label: str, x_label: bool) -> None:
@@ -87,126 +67,6 @@ def _style_plot(plot: pg.PlotItem, y_label: str, x_label: bool) -> None:
     # Fewer, readable tick labels on a short axis (pyqtgraph's default fills 60% with text).
     left.setStyle(textFillLimits=[(0, 0.8), (2, 0.45), (4, 0.3), (6, 0.2)])
     theme.cache_axes(plot)
-
-
-def peak_decimate(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most about ``points`` points of the polyline (x, y): bins of consecutive points each
-    kept as their lowest and highest y (NaN ignored), so no spike is lost."""
-    n = len(x)
-    if n <= points:
-        return x, y
-    k = -(-2 * n // points)
-    m = n - n % k
-    xb, yb = x[:m].reshape(-1, k), y[:m].reshape(-1, k)
-    xs = np.column_stack([xb[:, 0], xb[:, -1]]).ravel()
-    ys = np.column_stack([np.fmin.reduce(yb, axis=1), np.fmax.reduce(yb, axis=1)]).ravel()
-    return np.concatenate([xs, x[m:]]), np.concatenate([ys, y[m:]])
-
-
-def polyline(x: np.ndarray, y: np.ndarray) -> QPainterPath:
-    """The path through the points (x, y), broken where one is not finite (pyqtgraph's
-    ``connect="finite"``); a few finite points are joined quicker here than by pyqtgraph."""
-    if len(x) > 32 or not (np.isfinite(x).all() and np.isfinite(y).all()):
-        return pg.arrayToQPath(x, y, connect="finite")
-    path = QPainterPath(QPointF(x[0], y[0]))
-    for px, py in zip(x[1:].tolist(), y[1:].tolist()):
-        path.lineTo(px, py)
-    return path
-
-
-def first_difference(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> int:
-    """Index of the first point where polyline (x1, y1) differs from (x0, y0) (NaN equals NaN),
-    or the shorter one's length when one begins with the other."""
-    n = min(len(x0), len(x1))
-    same = ((x0[:n] == x1[:n]) | (np.isnan(x0[:n]) & np.isnan(x1[:n]))) & \
-        ((y0[:n] == y1[:n]) | (np.isnan(y0[:n]) & np.isnan(y1[:n])))
-    return int(np.argmin(same)) if not same.all() else n
-
-
-class LineItem(pg.GraphicsObject):
-    """A curve drawn as one path through its finite points (gaps where a value is NaN or
-    infinite). ``xData`` and ``yData`` are the points given to ``setData``.
-
-    Qt strokes an antialiased wide line at several microseconds a segment, however little of
-    it is on show, so the curve repaints only around the points that changed (a growing curve:
-    its new end) and paints only the segments whose stroke reaches the exposed area.
-    """
-
-    def __init__(self, pen):
-        super().__init__()
-        self.pen = pen
-        self.xData = self.yData = None
-        self._x = self._y = np.zeros(0)
-        self._path: QPainterPath | None = None      # the whole curve, made when painted whole
-        # paint() is told what part of the plot it repaints (option.exposedRect)
-        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
-
-    def setData(self, x: np.ndarray, y: np.ndarray) -> None:
-        self.xData, self.yData = x, y
-        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        first = first_difference(self._x, self._y, x, y)
-        if first == len(x) == len(self._x):
-            return                          # the same curve
-        # Segments change from the one ending at the first changed point on, old and new.
-        start = max(first - 1, 0)
-        old_x, old_y = self._x[start:], self._y[start:]
-        self._x, self._y, self._path = x, y, None
-        self._update_around(np.concatenate([old_x, x[start:]]),
-                            np.concatenate([old_y, y[start:]]))
-
-    def _margin(self) -> float:
-        """Pixels around a point that its stroke may touch (square caps, antialiasing)."""
-        return self.pen.widthF() + 2.0
-
-    def _update_around(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Repaint where the stroke through the points (x, y) lies."""
-        finite = np.isfinite(x) & np.isfinite(y)
-        if not finite.any():
-            return
-        view = self.getViewWidget()
-        to_device = self.deviceTransform(view.viewportTransform()) if view is not None \
-            else None
-        if to_device is None or not to_device.isInvertible():
-            self.update()
-            return
-        x, y, m = x[finite], y[finite], self._margin()
-        rect = to_device.mapRect(QRectF(QPointF(x.min(), y.min()), QPointF(x.max(), y.max())))
-        self.update(to_device.inverted()[0].mapRect(rect.adjusted(-m, -m, m, m)))
-
-    def boundingRect(self) -> QRectF:
-        view = self.getViewBox()       # the whole plot: the ranges are fixed, the pen is wide
-        return view.viewRect() if view is not None else self._whole_path().boundingRect()
-
-    def paint(self, painter, option, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self.pen)
-        painter.drawPath(self._path_near(option.exposedRect, painter.transform()))
-
-    def _path_near(self, exposed: QRectF, to_device) -> QPainterPath:
-        """The part of the curve whose stroke may reach ``exposed`` (item coordinates), with
-        one more segment at each end so that its end points are joined as in the whole curve
-        (their own ends, capped, lie too far away to show)."""
-        x, y = self._x, self._y
-        if len(x) < 2 or not to_device.isInvertible():
-            return self._whole_path()
-        m = self._margin()
-        area = to_device.inverted()[0].mapRect(
-            to_device.mapRect(exposed).adjusted(-m, -m, m, m))
-        near = np.flatnonzero((np.minimum(x[:-1], x[1:]) <= area.right()) &
-                              (np.maximum(x[:-1], x[1:]) >= area.left()) &
-                              (np.minimum(y[:-1], y[1:]) <= area.bottom()) &
-                              (np.maximum(y[:-1], y[1:]) >= area.top()))
-        if not len(near):
-            return QPainterPath()
-        lo, hi = max(near[0] - 1, 0), min(near[-1] + 3, len(x))    # segment i joins i, i + 1
-        if lo == 0 and hi == len(x):
-            return self._whole_path()
-        return polyline(x[lo:hi], y[lo:hi])
-
-    def _whole_path(self) -> QPainterPath:
-        if self._path is None:
-            self._path = polyline(self._x, self._y) if len(self._x) > 1 else QPainterPath()
-        return self._path
 
 
 def _curve(plot: pg.PlotItem, color: str) -> LineItem:
@@ -291,6 +151,14 @@ class CurvesPanel(QWidget):
         self.hover_text.setVisible(False)
         self.loss_plot.addItem(self.hover_text, ignoreBounds=True)
         self.graphics.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        # The readout goes when the pointer leaves the plots, however fast it leaves.
+        self.graphics.viewport().installEventFilter(self)
+        self.divergence_line = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen(theme.TEST_CURVE, width=1.5, style=Qt.PenStyle.DashLine),
+            label="diverged", labelOpts={"position": 0.9, "color": theme.TEST_CURVE,
+                                         "anchors": [(1, 0), (1, 0)]})
+        self.divergence_line.setVisible(False)
+        self.loss_plot.addItem(self.divergence_line, ignoreBounds=True)
 
         self._refreshed = 0.0
         self._pending = QTimer(self)
@@ -304,6 +172,7 @@ class CurvesPanel(QWidget):
         experiment.state_changed.connect(self._on_experiment_state_changed)
         session.snapshot_ready.connect(self.set_snapshot)
         session.network_rebuilt.connect(self.refresh)
+        session.paused.connect(self._on_session_paused)
         self._on_experiment_state_changed("log_loss")
         self.refresh()
 
@@ -329,6 +198,8 @@ class CurvesPanel(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_axis_titles()
+        if self.isVisible() and not self._pending.isActive():
+            self._pending.start(0)          # the ranges' room for end labels is in pixels
 
     def _fit_axis_titles(self) -> None:
         rows = 2 if self.accuracy_plot.scene() is not None else 1
@@ -345,16 +216,24 @@ class CurvesPanel(QWidget):
         self._pending.stop()
         h = self.session.history
         steps = h.column("step")
+        y_lo, y_hi = self._fit_ranges(steps)
+        # Off-scale points are drawn just past the plot's edge: a blown-up loss (1e277) as a
+        # coordinate makes Qt drop the whole curve.
+        margin = 10.0 * (y_hi - y_lo)
         points = max(200, 2 * int(self.loss_plot.vb.width()))
         for item, name in ((self.train_curve, "train_loss"), (self.test_curve, "test_loss"),
                            (self.train_accuracy, "train_accuracy"),
                            (self.test_accuracy, "test_accuracy")):
             y = h.column(name)
-            if self.experiment.log_loss and "loss" in name:
+            if "loss" in name:
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    y = np.log10(y)
+                    y = np.log10(y) if self.experiment.log_loss else y
+                    y = np.clip(y, y_lo - margin, y_hi + margin)
             item.setData(*peak_decimate(steps, y, points))
-        self._fit_ranges(steps)
+        diverged_at = self.session.diverged_at
+        self.divergence_line.setVisible(diverged_at is not None)
+        if diverged_at is not None:
+            self.divergence_line.setValue(diverged_at)
         has_accuracy = self.session.data is not None and self.session.data.task != "regression"
         shown = self.accuracy_plot.scene() is not None
         if has_accuracy and not shown:
@@ -371,33 +250,42 @@ class CurvesPanel(QWidget):
                 widget.setVisible(has_accuracy)        # no accuracy for a regression
         for key, label in self.readout.items():
             value = h.last(key) if len(h) else float("nan")
-            if not np.isfinite(value):
-                label.setText("\u2013" if len(h) == 0 or "accuracy" in key else "NaN")
+            if len(h) == 0 or ("accuracy" in key and not np.isfinite(value)):
+                label.setText("\u2013")
             elif "accuracy" in key:
                 label.setText(f"{value * 100:.1f}%")
             else:
-                label.setText(theme.number(value))
+                label.setText(theme.number(value))     # as the status bar writes it
 
-    def _fit_ranges(self, steps: np.ndarray) -> None:
+    def _fit_ranges(self, steps: np.ndarray) -> tuple[float, float]:
         """Step axis from 0 to the next nice number past the last step; loss axis from 0 to the
-        next nice number past the largest finite loss (log scale: the finite losses' span)."""
+        next nice number past the largest loss on show (log scale: the whole decades around
+        the losses on show). After a divergence the blow-up is left out (``loss_scale``).
+        Returns the loss axis's (low, high) without padding."""
         h = self.session.history
         x_end = nice_ceil(float(steps[-1])) if len(steps) else 1.0
         if x_end != self._x_end:
             self._x_end = x_end
             self.loss_plot.setXRange(0.0, x_end, padding=0.02)
-        losses = np.concatenate([h.column("train_loss"), h.column("test_loss")])
-        losses = losses[np.isfinite(losses)]
+        lo, hi = loss_scale(h.column("train_loss"), h.column("test_loss"),
+                            self.session.diverged_at is not None)
         if self.experiment.log_loss:
-            positive = losses[losses > 0]
-            lo, hi = (np.log10(positive.min()), np.log10(positive.max())) if len(positive) \
-                else (-2.0, 0.0)
-            y_range = (np.floor(lo * 2) / 2, max(np.ceil(hi * 2) / 2, np.floor(lo * 2) / 2 + 0.5))
+            if hi > 0:
+                lo = lo if lo > 0 else hi / 100.0
+                lo, hi = np.floor(np.log10(lo)), np.ceil(np.log10(hi))
+                y_range = (float(lo), float(max(hi, lo + 1.0)))
+            else:
+                y_range = (-2.0, 0.0)
         else:
-            y_range = (0.0, nice_ceil(float(losses.max())) if len(losses) else 1.0)
-        if y_range != self._y_end:
-            self._y_end = y_range
-            self.loss_plot.setYRange(*y_range, padding=0.02)
+            y_range = (0.0, nice_ceil(hi))
+        # pyqtgraph drops a tick label that sticks out of the plot, and the ends of the axis
+        # are labelled (0, or the first and last decade): they get room for half a label.
+        height = self.loss_plot.vb.height()
+        pad = round(max(0.02, LABEL_ROOM / max(height - 2 * LABEL_ROOM, LABEL_ROOM)), 3)
+        if (y_range, pad) != self._y_end:
+            self._y_end = (y_range, pad)
+            self.loss_plot.setYRange(*y_range, padding=pad)
+        return y_range
 
     def _style_axes_for(self, accuracy: bool) -> None:
         """The step axis sits under the lowest plot: the accuracy plot when it is shown."""
@@ -411,16 +299,30 @@ class CurvesPanel(QWidget):
         if name == "log_loss":
             with QSignalBlocker(self.log_scale):
                 self.log_scale.setChecked(self.experiment.log_loss)
-            self.loss_plot.setLogMode(y=self.experiment.log_loss)
+            # The panel plots log10(loss) itself and sets the ranges by hand: pyqtgraph's own
+            # log mode would also switch autorange back on, and the step axis would drift.
+            self.loss_plot.getAxis("left").set_log_ticks(self.experiment.log_loss)
             self._y_end = None
             self.refresh()
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Leave and watched is self.graphics.viewport():
+            self._hide_hover()
+        return super().eventFilter(watched, event)
+
+    def _hide_hover(self) -> None:
+        self.cursor.setVisible(False)
+        self.hover_text.setVisible(False)
+
+    def _on_session_paused(self, reason: str, message: str) -> None:
+        if reason == "diverged":
+            self.refresh()                  # the scale before the blow-up, the step marked
 
     def _on_scene_mouse_moved(self, pos) -> None:
         vb = self.loss_plot.vb
         h = self.session.history
         if not vb.sceneBoundingRect().contains(pos) or len(h) == 0:
-            self.cursor.setVisible(False)
-            self.hover_text.setVisible(False)
+            self._hide_hover()
             return
         x = vb.mapSceneToView(pos).x()
         steps = h.column("step")

@@ -23,7 +23,7 @@ from widgets.data_panel import DataPanel
 from widgets.file_actions import AUTOSAVE_MS, FileActions
 from widgets.keyboard import FieldFocus
 from widgets.network_view import NetworkView
-from widgets.optimizer_panel import OptimizerPanel
+from widgets.optimizer_panel import OptimizerPanel, learning_rate_text
 from widgets.training_toolbar import TrainingToolbar
 
 SETTINGS_VERSION = 1
@@ -73,7 +73,8 @@ class Banner(QFrame):
 
 
 class StatusView(QStatusBar):
-    """Epoch, step, steps per second, train and test loss."""
+    """Epoch, step, steps per second, the learning rate in use, train and test loss; on the
+    left, messages, shortened to what fits (``showMessage``)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -85,6 +86,7 @@ class StatusView(QStatusBar):
         for key, title, widest in (("epoch", "Epoch", "Epoch: 888,888"),
                                    ("step", "Step", "Step: 88,888,888"),
                                    ("rate", "Steps/s", "Steps/s: 888,888"),
+                                   ("learning_rate", "LR", "LR: 8.88e-08"),
                                    ("train_loss", "Train loss", "Train loss: 8888.8888"),
                                    ("test_loss", "Test loss", "Test loss: 8888.8888")):
             label = ValueLabel(widest)
@@ -103,8 +105,37 @@ class StatusView(QStatusBar):
         f["step"].setText(f"Step: {snapshot.step:,}")
         rate = snapshot.steps_per_second        # 0 while paused: no rate to show
         f["rate"].setText(f"Steps/s: {rate:,.0f}" if rate > 0 else "Steps/s: \u2013")
+        f["learning_rate"].setText(f"LR: {learning_rate_text(snapshot.learning_rate)}")
         f["train_loss"].setText(f"Train loss: {_number(snapshot.train_loss)}")
         f["test_loss"].setText(f"Test loss: {_number(snapshot.test_loss)}")
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:
+        """Show ``text`` whole when it fits beside the numbers, else its first sentence, or
+        what comes before its first colon ("Training diverged at step 133"), else cut with an
+        ellipsis; the whole text is then the bar's tooltip (and the banner shows it)."""
+        fitted = fit_message(text, self.fontMetrics(), self.message_width())
+        self.setToolTip(text if fitted != text else "")
+        super().showMessage(fitted, timeout)
+
+    def message_width(self) -> int:
+        """Pixels for a message: from the bar's left edge to the first number, less margins."""
+        shown = [label.geometry().left() for label in self.fields.values()
+                 if label.isVisible()]
+        return max(0, (min(shown) if shown else self.width()) - 16)
+
+
+def fit_message(text: str, metrics, width: int) -> str:
+    """The longest of ``text``, its first sentence and its part before the first colon that
+    is ``width`` pixels wide at most in ``metrics``; else the shortest of them, elided."""
+    candidates = [text]
+    if ". " in text:
+        candidates.append(text[:text.index(". ") + 1])
+    if ": " in text:
+        candidates.append(text[:text.index(": ")])
+    for candidate in candidates:
+        if metrics.horizontalAdvance(candidate) <= width:
+            return candidate
+    return metrics.elidedText(candidates[-1], Qt.TextElideMode.ElideRight, width)
 
 
 def _number(v) -> str:

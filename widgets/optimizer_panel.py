@@ -32,6 +32,14 @@ HYPER_LABELS = {"beta1": "\u03b2\u2081", "beta2": "\u03b2\u2082", "eps": "\u03b5
                 "damping": "Damping \u03bb"}
 
 
+def learning_rate_text(value) -> str:
+    """A learning rate for display, 3 significant digits: 0.01, 0.00312, 1.2e-05 (the
+    Training panel and the status bar write it alike)."""
+    if value is None or not np.isfinite(value):
+        return "\u2013"
+    return f"{value:.3g}"
+
+
 def hyper_label(info) -> QLabel:
     label = QLabel(HYPER_LABELS.get(info.name, info.name.replace("_", " ").capitalize()))
     label.setToolTip(info.doc)
