@@ -19,6 +19,7 @@ from playground.fields import FIELDS_BY_NAME, MAX_LAYERS
 from widgets import network_geometry as geo
 from widgets import theme
 from widgets.controls import (
+    DecimalBox,
     LogSpinBox,
     RefusalNote,
     attach_note,
@@ -102,11 +103,8 @@ def _setting_box(experiment, name: str, decimals: int | None = None) -> QDoubleS
     if decimals is None:
         box = LogSpinBox(f.low, f.high)
     else:
-        box = QDoubleSpinBox()
-        box.setRange(f.low, f.high)
-        box.setDecimals(decimals)
-        box.setSingleStep(10 ** -decimals * 10)
-        box.setKeyboardTracking(False)
+        # typed values outside the range reach the experiment, which says why it refuses them
+        box = DecimalBox(f.low, f.high, step=10 ** -decimals * 10, decimals=decimals)
     box.setProperty("role", "compact")
     box.setFont(theme.font(-1))
     box.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -153,14 +151,10 @@ class LayerHeader(QWidget):
         self.init = _initializer_combo()
         self.slope = _setting_box(experiment, "leaky_slope", decimals=3)
         self.scale = _setting_box(experiment, "init_scale")
-        self.dropout = QDoubleSpinBox()
+        self.dropout = DecimalBox(0.0, MAX_DROPOUT, step=0.05, decimals=2)
         self.dropout.setProperty("role", "compact")
         self.dropout.setFont(theme.font(-1))
-        self.dropout.setRange(0.0, MAX_DROPOUT)
-        self.dropout.setSingleStep(0.05)
-        self.dropout.setDecimals(2)
         self.dropout.setPrefix("Dropout ")
-        self.dropout.setKeyboardTracking(False)
         self.dropout.setToolTip("Dropout: the share of this layer's neurons silenced at each "
                                 "training step (0: none)")
         row = QHBoxLayout()

@@ -261,3 +261,15 @@ def test_the_default_speed_is_not_orange_with_the_measured_figure(qtbot, window)
     for fit, orange in ((1, False), (speed - 10, True), (speed, False), (5000, False)):
         bar.set_snapshot(replace(measured, steps_per_frame_at_60=fit))
         assert ("color" in bar.speed.label.styleSheet()) == orange, fit
+
+
+def test_a_typed_dropout_above_the_limit_is_explained_under_the_layer(qtbot, window):
+    w = window
+    header = w.network_view.layer_headers[0]
+    type_into(qtbot, header.dropout, "0.95")
+    assert w.experiment.layers[0].dropout == 0.0
+    assert header.dropout.text() == "Dropout 0.00"
+    note = shown_note(header)
+    assert note is not None and "dropout" in note.text().lower() and "0.95" in note.text()
+    type_into(qtbot, header.dropout, "0.2")
+    assert w.experiment.layers[0].dropout == 0.2 and not note.isVisible()
