@@ -177,8 +177,8 @@ class BoundaryView(QWidget):
         self.discretize.toggled.connect(lambda on: send(experiment, "discretize", on,
                                                         self.discretize))
         top = QHBoxLayout()              # the caption and the switches share a row: every
-        top.setContentsMargins(12, 6, 12, 0)     # row less is a larger square
-        top.setSpacing(12)
+        top.setContentsMargins(10, 6, 6, 0)      # row less is a larger square
+        top.setSpacing(8)
         top.addWidget(self.caption, 1)
         top.addWidget(self.show_test)
         top.addWidget(self.discretize)

@@ -85,7 +85,7 @@ class CurvesPanel(QWidget):
         self.readout = {}
         numbers = QGridLayout()
         numbers.setContentsMargins(12, 6, 12, 0)
-        numbers.setHorizontalSpacing(16)
+        numbers.setHorizontalSpacing(8)      # tight: this grid sets the right column's least width
         numbers.setVerticalSpacing(0)
         for col, (title, color) in enumerate((("Train", theme.TRAIN_CURVE),
                                               ("Test", theme.TEST_CURVE)), start=1):

@@ -28,11 +28,11 @@ from widgets.training_toolbar import TrainingToolbar
 
 SETTINGS_VERSION = 1
 #: Dock sizing (``MainWindow._proportion_docks``): the left column's width range, the centre's
-#: share of the window's width, the right column's least width (the curves' numbers need it)
+#: share of the window's width, the right column's least width (its rows of controls need it)
 #: and the output's share of the right column's height at 720 and at 1080 pixels tall.
 DATA_DOCK_WIDTH = (270, 340)
-CENTRE_SHARE = 0.47
-RIGHT_DOCK_MIN = 416
+CENTRE_SHARE = 0.49
+RIGHT_DOCK_MIN = 396
 OUTPUT_SHARE = (0.5, 0.62)
 
 

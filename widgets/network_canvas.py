@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
+    QLabel,
     QLineEdit,
     QStyle,
     QStyleOptionComboBox,
@@ -62,19 +63,22 @@ def _bias_brush(value: float) -> QBrush:
 
 
 def readable_width(header: QWidget) -> int:
-    """The least width at which every combo box and spin box of a column header shows its
-    text whole (the header's own chrome: arrows, frames, as its style draws them)."""
+    """The least width at which every label, combo box and spin box of a column header shows
+    its text whole (with the chrome its style draws: arrows, frames)."""
     need = geo.MIN_COLUMN_WIDTH // 2
+    for label in header.findChildren(QLabel):
+        if label.text() and not label.isHidden():
+            need = max(need, label.fontMetrics().horizontalAdvance(label.text()) + 4)
     for box in header.findChildren(QComboBox):
         option = QStyleOptionComboBox()
         box.initStyleOption(option)
         field = box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
                                            QStyle.SubControl.SC_ComboBoxEditField, box)
         chrome = box.width() - field.width()
-        need = max(need, box.fontMetrics().horizontalAdvance(box.currentText()) + chrome + 2)
+        need = max(need, box.fontMetrics().horizontalAdvance(box.currentText()) + chrome + 1)
     for box in header.findChildren(QAbstractSpinBox):
         chrome = box.width() - box.lineEdit().width()
-        need = max(need, box.fontMetrics().horizontalAdvance(box.text()) + chrome + 3)
+        need = max(need, box.fontMetrics().horizontalAdvance(box.text()) + chrome + 1)
     return need
 
 

@@ -16,14 +16,14 @@ import numpy as np
 COLUMN_WIDTH = 124      # a column's width when there is room (its header's comfortable width)
 MIN_COLUMN_WIDTH = 100  # and when the window is narrow
 COLUMN_GAP = 24
-MIN_COLUMN_GAP = 6
+MIN_COLUMN_GAP = 4
 MAX_COLUMN_GAP = 150
-MARGIN = 6
+MARGIN = 4
 LABEL_GAP = 6          # between a label and its tile
 HEADER_HEIGHT = 124
 FOOTER_HEIGHT = 42     # the link legend and the hint, a line each
 TILE = 64              # largest tile side (the maps are 48 x 48: 48 shows them 1:1)
-MIN_LABELLED_TILE = 24  # labelled tiles (inputs) shrink no further for want of width
+MIN_LABELLED_TILE = 20  # labelled tiles (inputs) shrink no further for want of width
 MIN_TILE = 12
 TILE_GAP = 10
 MIN_TILE_GAP = 4

@@ -4,7 +4,8 @@ a few milliseconds at a time.
 A link's pen is the sign of its weight (blue positive, orange negative) and its size in
 LEVELS + 1 steps of strength and width, relative to its layer's weights as they are now: the
 layer's ``scale`` is the SCALE_PERCENTILE-th percentile of its |w| (two significant digits), and
-a weight that large or larger is drawn at full width. So the widths rank the weights within each
+a weight that large or larger is drawn at the layer's full width (narrower in layers of many
+links, ``top_level``). So the widths rank the weights within each
 layer however large they all grow, and the canvas says each layer's scale in its legend. Antialiased thick curves are the
 costliest thing the window paints (about 50 microseconds each), so the layer knows when a
 repaint would look the same: it keeps the steps it last drew and is ``dirty`` only when one of
@@ -24,6 +25,8 @@ from widgets import theme
 LEVELS = 16
 #: |w| at this percentile of its layer (and above) draws at full width.
 SCALE_PERCENTILE = 95.0
+#: Layers drawing more links than this draw them thinner (``top_level``).
+SPARSE_LINKS = 100
 #: Links drawn in all, shared among the layers (each keeps its strongest).
 LINK_BUDGET = 1200
 _WHITE = np.array([255.0, 255.0, 255.0])
@@ -56,15 +59,22 @@ def layer_scale(W: np.ndarray) -> float:
     return float(f"{p:.2g}") if p > 0.0 else 0.0
 
 
-def codes(w: np.ndarray, scale: float) -> np.ndarray:
-    """Drawing step of each weight: sign * level, level 0..LEVELS, |w| >= ``scale`` at LEVELS
+def top_level(n_links: int) -> int:
+    """The level of a layer's thickest links: LEVELS for up to SPARSE_LINKS links, less for
+    more (as 1 / sqrt of the count, down to a quarter), so a dense layer is not a wall of ink."""
+    return int(max(LEVELS // 4, min(LEVELS, round(LEVELS * (SPARSE_LINKS / max(n_links, 1))
+                                                  ** 0.5))))
+
+
+def codes(w: np.ndarray, scale: float, top: int = LEVELS) -> np.ndarray:
+    """Drawing step of each weight: sign * level, level 0..top, |w| >= ``scale`` at ``top``
     (NaN and inf draw as +0; everything as 0 when ``scale`` is 0)."""
     w = np.asarray(w, dtype=np.float64)
     if not np.isfinite(w).all():
         w = np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0)
     if scale <= 0.0:
         return np.zeros(w.shape, np.int16)
-    level = np.rint(np.minimum(np.abs(w) * (LEVELS / scale), LEVELS))
+    level = np.rint(np.minimum(np.abs(w) / scale, 1.0) * top)
     return np.copysign(level, w).astype(np.int16)
 
 
@@ -90,6 +100,7 @@ class LinkLayer:
         self._path_cache: list[dict] = []
         self._codes: list[np.ndarray] = []
         self.scales: list[float] = []          # per layer, the |w| of a full-width link
+        self._tops: list[int] = []             # per layer, the level of its thickest links
         self._drawn: list[np.ndarray] | None = None
         self._drawn_scales: list[float] | None = None
         self._geometry = None
@@ -127,7 +138,7 @@ class LinkLayer:
                 W.shape != (len(geometry.columns[l].tiles), len(geometry.columns[l + 1].tiles))
                 for l, (W, _) in enumerate(weights)):
             self._pairs, self._curves, self._paths, self._codes = [], [], [], []
-            self.scales = []
+            self.scales, self._tops = [], []
             self.dirty = True
             return
         same_place = geometry is self._geometry and len(self._pairs) == len(weights)
@@ -140,6 +151,7 @@ class LinkLayer:
         limit = max(16, min(geo.MAX_LINKS_PER_LAYER, LINK_BUDGET // max(len(weights), 1)))
         all_codes = []
         self.scales = [layer_scale(W) for W, _ in weights]
+        self._tops = []
         for l, (W, _) in enumerate(weights):
             if W.size > limit or len(self._pairs[l]) != W.size:   # (else all, as they were)
                 pairs = geo.shown_links(W, limit)
@@ -147,7 +159,8 @@ class LinkLayer:
                     self._pairs[l], self._curves[l], self._paths[l] = pairs, None, None
             pairs = self._pairs[l]
             shown = W.ravel() if len(pairs) == W.size else W[pairs[:, 0], pairs[:, 1]]
-            all_codes.append(codes(shown, self.scales[l]))   # (pairs come in row-major order)
+            self._tops.append(top_level(len(pairs)))
+            all_codes.append(codes(shown, self.scales[l], self._tops[l]))   # (row-major pairs)
         self._codes = all_codes
         self.dirty = self.dirty or not same_place or not self._same(self._drawn,
                                                                      self._drawn_scales)
@@ -218,8 +231,9 @@ class LinkLayer:
 
     def pen_for(self, l: int, w: float) -> QPen:
         """The pen of weight ``w`` in layer ``l`` at that layer's present scale."""
-        scale = self.scales[l] if l < len(self.scales) else 0.0
-        return pen(int(codes(np.array([w]), scale)[0]))
+        if l >= len(self.scales):
+            return pen(0)
+        return pen(int(codes(np.array([w]), self.scales[l], self._tops[l])[0]))
 
     def legend(self) -> str:
         """The scale of each layer's links in words (empty before any weights)."""

@@ -3,7 +3,8 @@ crossing links; a larger window gives its room to the boundary and the curves.""
 import numpy as np
 import pytest
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QStyle, QStyleOptionComboBox
+from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QLabel, QStyle,
+                               QStyleOptionComboBox)
 
 from playground import presets
 from widgets import network_geometry as geo
@@ -47,6 +48,10 @@ def test_every_example_fits_1280x720_with_every_label_whole(qtbot, make_window, 
             if box.isVisible():
                 assert box.fontMetrics().horizontalAdvance(box.currentText()) <= \
                     combo_room(box), (name, box.currentText())
+        for label in header.findChildren(QLabel):
+            if label.isVisible() and label.text():
+                assert label.fontMetrics().horizontalAdvance(label.text()) <= \
+                    label.width(), (name, label.text())
         for box in header.findChildren(QAbstractSpinBox):
             if box.isVisible():
                 assert box.fontMetrics().horizontalAdvance(box.text()) <= \
@@ -141,12 +146,11 @@ def test_a_larger_window_gives_the_boundary_and_curves_the_room(qtbot, make_wind
     # the network keeps what it needs; the side docks take what the centre can spare
     canvas = w.network_view.canvas
     assert canvas.minimumWidth() <= w.network_view.scroll.viewport().width()
-    assert w.output_dock.width() > 1.5 * 416
+    assert w.output_dock.width() > 1.5 * 392
 
 
 @pytest.mark.parametrize("name", ["spiral", "default"])
 def test_the_training_panel_names_every_setting_whole(qtbot, make_window, name):
-    from PySide6.QtWidgets import QLabel
     w = make_window(size=(1280, 720))
     assert w.file_actions.open_preset(name)
     w.training_dock.raise_()

@@ -40,6 +40,12 @@ def test_large_weights_still_show_a_spread_of_widths(qtbot, make_window):
     assert f"{scale:g}" in canvas.describe(hit) and "24" in canvas.describe(hit)
 
 
+def test_dense_layers_draw_thinner_links():
+    from widgets.network_links import LEVELS, SPARSE_LINKS, top_level
+    assert top_level(16) == top_level(SPARSE_LINKS) == LEVELS
+    assert LEVELS // 4 <= top_level(600) < top_level(256) < LEVELS
+
+
 def test_the_legend_follows_the_weights_as_they_change(qtbot, make_window):
     w = make_window(layers=(Layer(3, "tanh"),), n_points=100)
     canvas = ready(qtbot, w)
