@@ -64,7 +64,7 @@ def make_window(qtbot, settings, tmp_path):
     for window in windows:
         window.file_actions.ask_unsaved = lambda name: "discard"   # a test may have changed it
         window.close()
-        assert not window.session._thread.isRunning()
+        assert window.session.run_state() is None      # the worker thread has ended
 
 
 @pytest.fixture

@@ -108,21 +108,30 @@ def test_backprop_with_dropout_matches_finite_differences_under_a_fixed_mask(act
 
 
 def test_dropout_mask_drops_about_the_rate_and_scales_the_kept_units():
+    """Read each mask from the gradient, on one example: every hidden unit outputs exactly 1 and
+    the output is their mean, so dL/db_j = dL/dout * (1/200) * mask_j, and dL/dout is the
+    gradient of the output bias."""
     spec = NetworkSpec(2, (LayerSpec(200, "linear", dropout=0.3),), 1, "linear", "mse")
     params = initial_parameters(spec, 0)
-    W, b = spec.views(params)[0]
+    (W, b), (Wo, bo) = spec.views(params)
     W[:] = 0.0
     b[:] = 1.0                                  # every hidden unit outputs exactly 1
-    Wo, _ = spec.views(params)[1]
     Wo[:] = 1.0 / 200                           # output = mean of the hidden units
-    X = np.zeros((500, 2))
-    obj = NetworkObjective(spec, X, np.zeros((500, 1)), _reg_vector(), dropout_seed=3)
-    obj.value_and_grad(params)
-    _, _, _, _, aa, ma, _, uoff = obj._ws
-    mask = ma[:200 * 500]
-    kept = mask != 0.0
-    assert abs(kept.mean() - 0.7) < 0.01
-    np.testing.assert_allclose(mask[kept], 1 / 0.7)
+    bo[:] = 0.0
+    X, Y = np.zeros((1, 2)), np.full((1, 1), -1.0)
+    masks = []
+    for seed in range(50):                      # 50 examples' masks, 10,000 units
+        _, g = NetworkObjective(spec, X, Y, _reg_vector(), dropout_seed=seed).value_and_grad(
+            params)
+        (_, g_b), (_, g_out) = spec.views(g)
+        assert g_out[0] != 0.0
+        masks.append(g_b / (g_out[0] / 200))
+    mask = np.concatenate(masks)
+    kept = np.abs(mask) > 1e-9
+    assert abs(kept.mean() - 0.7) < 0.015
+    np.testing.assert_allclose(mask[kept], 1 / 0.7, rtol=1e-9)
+    np.testing.assert_allclose(mask[~kept], 0.0, atol=1e-9)
+    assert len({tuple(m != 0) for m in masks}) == 50      # each seed its own mask
 
 
 def test_numpy_reference_gradient_agrees_with_the_kernel():

@@ -169,7 +169,7 @@ def test_shutdown_while_training_stops_the_thread(qtbot, make_session):
     session.play()
     next_snapshot(qtbot, session, lambda: None, lambda s: s.step > 0)
     session.shutdown()
-    assert not session._thread.isRunning() and not session.running
+    assert session.run_state() is None and not session.running   # the worker thread ended
 
 
 # ---- the whole run, for files: run_state and load_document ------------------------------------

@@ -205,8 +205,9 @@ def test_recent_files_menu(window_actions, tmp_path):
         assert actions.open_path(path)
         paths.append(str(path.resolve()))
     assert actions.recent_files() == paths[::-1][:8]
-    actions._fill_recent_menu()
+    actions.recent_menu.popup(w.mapToGlobal(w.rect().center()))   # the user opens the menu
     entries = [a for a in actions.recent_menu.actions() if a.data()]
+    actions.recent_menu.hide()
     assert [a.data() for a in entries] == paths[::-1][:8]
     entries[3].trigger()
     assert w.experiment.data_seed == 6
@@ -372,8 +373,9 @@ def test_every_view_exports_as_png_and_svg(qtbot, window_actions, tmp_path):
     qtbot.waitUntil(lambda: w.session.latest is not None, timeout=TIMEOUT)
     views = actions.views()
     assert {"Network", "Data", "Training", "Output", "Curves"} <= set(views)
-    actions._fill_export_menu()
+    actions.export_menu.popup(w.mapToGlobal(w.rect().center()))   # the user opens the menu
     labels = menu_texts(actions.export_menu)
+    actions.export_menu.hide()
     assert "Output as SVG\u2026" in labels and "Curves as PNG\u2026" in labels
     for title in ("Network", "Output", "Curves"):
         for suffix in (".png", ".svg"):

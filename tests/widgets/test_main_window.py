@@ -110,9 +110,9 @@ def test_closing_mid_training_stops_the_worker(qtbot, make_window):
     wait_step(qtbot, w, 0)
     w.session.play()
     wait_step(qtbot, w, 1)
-    thread = w.session._thread
     w.close()
-    assert not thread.isRunning() and not w.session.running
+    # the worker thread has ended: the run can no longer be read from it
+    assert w.session.run_state() is None and not w.session.running
 
 
 def test_panel_arrangement_is_remembered(qtbot, make_window, settings):

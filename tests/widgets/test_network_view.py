@@ -1,7 +1,8 @@
 """The network builder: layers and neurons by clicks, per-layer settings, output and loss, hover
 and click on links, biases and neurons. Both directions: clicks change the experiment, and
 experiment changes show in the controls."""
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtWidgets import QApplication
 
 from playground.fields import Layer
 
@@ -12,7 +13,7 @@ LEFT = Qt.MouseButton.LeftButton
 def ready(qtbot, w):
     qtbot.waitUntil(lambda: w.session.latest is not None
                     and w.session.latest.generation == w.session.generation, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: bool(w.network_view.canvas._links), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: bool(w.network_view.canvas.links.links), timeout=TIMEOUT)
     return w.network_view
 
 
@@ -27,7 +28,9 @@ def test_build_a_network_by_clicks(qtbot, make_window):
     qtbot.mouseClick(view.layer_headers[0].remove_neuron, LEFT)
     assert [l.units for l in w.experiment.layers] == [2, 5]
     assert header.count.text() == "5"
-    qtbot.waitUntil(lambda: w.network_view.canvas._units == [2, 2, 5, 1], timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: [len(column.tiles) for column in
+                             w.network_view.canvas.geometry_().columns] == [2, 2, 5, 1],
+                    timeout=TIMEOUT)
     qtbot.waitUntil(lambda: [m.shape[0] for m in w.session.latest.neuron_maps] == [2, 5]
                     if w.session.latest else False, timeout=TIMEOUT)
     qtbot.mouseClick(view.remove_layer, LEFT)
@@ -69,7 +72,7 @@ def test_incompatible_loss_is_explained_and_refused(qtbot, make_window):
 def test_hover_and_click_a_link_to_type_a_weight(qtbot, make_window):
     w = make_window(n_points=100)
     canvas = ready(qtbot, w).canvas
-    pairs, curves = canvas._links[1]
+    pairs, curves = canvas.links.links[1]
     i, j = (int(v) for v in pairs[5])
     x, y = curves[5][len(curves[5]) // 2]
     assert canvas.hit(x, y) == ("link", 1, i, j)
@@ -108,7 +111,7 @@ def test_hovering_a_neuron_shows_its_map_large(qtbot, make_window):
     qtbot.mouseMove(canvas, QPoint(int(x), int(y)))
     qtbot.waitUntil(lambda: w.session.latest.focus is not None, timeout=TIMEOUT)
     assert w.boundary_view.caption.text() == "Layer 2 \u00b7 neuron 4"
-    canvas.leaveEvent(None)
+    QApplication.sendEvent(canvas, QEvent(QEvent.Type.Leave))       # the pointer leaves
     assert w.boundary_view.caption.text() == "Decision boundary"
 
 
@@ -117,5 +120,5 @@ def test_large_layers_show_in_compact_form(qtbot, make_window, tmp_path):
     canvas = ready(qtbot, w).canvas
     g = canvas.geometry_()
     assert g.columns[1].tile < 24 and len(g.columns[1].tiles) == 256
-    assert len(canvas._links[1][0]) <= 600          # only the strongest links are drawn
+    assert len(canvas.links.links[1][0]) <= 600     # only the strongest links are drawn
     assert w.grab().save(str(tmp_path / "large.png"))

@@ -60,15 +60,21 @@ def test_each_class_has_its_own_colour_in_every_view(qtbot, make_window):
     from widgets.boundary_view import class_lut32, class_pixels
     w = make_window(size=(1280, 720), **SPIRAL_K)
     ready(qtbot, w)
-    # the network's output column: one ramp per class, from white to the class colour
-    tiles = w.network_view.canvas._tiles[-1]
-    assert tiles.colours.mode == "classes"
-    ones = np.ones((3, 48, 48), dtype=np.float32)
-    tiles.set_maps(ones, 20, 1.0)
-    column = tiles._pixels.reshape(3, 20, 20)
+    # the network's output column: one ramp per class, from white to the class colour; a
+    # frame where every class is certain draws each output tile in its class's full colour
+    canvas = w.network_view.canvas
+    assert w.network_view.column_colours()[-1].mode == "classes"
+    latest = w.session.latest
+    w.session.snapshot_ready.emit(dataclasses.replace(
+        latest, output_map=np.ones_like(latest.output_map)))
+    qtbot.wait(50)
+    drawn = canvas.grab().toImage()
+    column = canvas.geometry_().columns[-1]
     for k in range(3):
-        assert column[k, 0, 0] == theme.class_ramp_lut32(k)[255]
-        assert column[k, 0, 0] & 0xFFFFFF == int(theme.CLASS_COLORS[k][1:], 16)
+        x, y = column.tiles[k] + column.tile / 2
+        pixel = drawn.pixel(int(x), int(y)) & 0xFFFFFF
+        assert pixel == int(theme.class_ramp_lut32(k)[255]) & 0xFFFFFF
+        assert pixel == int(theme.CLASS_COLORS[k][1:], 16)
     # the boundary: the likeliest class's colour
     probabilities = np.eye(3, dtype=np.float32)[None, :, :].repeat(2, axis=0)
     pixels = class_pixels(probabilities, class_lut32(3, discretize=False))
@@ -96,29 +102,43 @@ def test_multiclass_network_fits_without_scrolling_at_1280x720(qtbot, make_windo
 
 
 # ---- neuron maps ------------------------------------------------------------------------------
-def test_unbounded_maps_are_each_scaled_to_their_own_size():
+def drawn_tiles(tiles, n: int, side: int) -> np.ndarray:
+    """(n, side, side) RGB32 pixels of a tile column drawn one tile under the other."""
+    from PySide6.QtGui import QImage, QPainter
+    image = QImage(side, n * side, QImage.Format.Format_RGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    tiles.draw(painter, np.array([[0.0, u * side] for u in range(n)]))
+    painter.end()
+    rows = np.frombuffer(image.constBits(), np.uint32).reshape(n * side, -1)
+    return rows[:, :side].reshape(n, side, side) & 0xFFFFFF
+
+
+def test_unbounded_maps_are_each_scaled_to_their_own_size(qtbot):
     from widgets import theme
     from widgets.neuron_tiles import ColumnColours, TileColumn
     ramp = np.linspace(0.0, 1.0, 48, dtype=np.float32)[None, :].repeat(48, axis=0)
     maps = np.stack([0.1 * ramp, 50.0 * ramp, np.zeros_like(ramp)])     # small, large, dead
     tiles = TileColumn(ColumnColours("symmetric"))
     tiles.set_maps(maps, 48, 1.0)
-    pixels = tiles._pixels.reshape(3, 48, 48)
-    assert pixels[0, 0, -1] == pixels[1, 0, -1] == theme.TILE_LUT32[255]  # both reach full blue
-    assert np.all(pixels[2] == theme.TILE_LUT32[128])                    # a dead unit: white
+    pixels = drawn_tiles(tiles, 3, 48)
+    lut = theme.TILE_LUT32 & 0xFFFFFF
+    assert pixels[0, 0, -1] == pixels[1, 0, -1] == lut[255]             # both reach full blue
+    assert np.all(pixels[2] == lut[128])                                 # a dead unit: white
     assert "0.1" in tiles.describe_scale(0) and "50" in tiles.describe_scale(1)
 
 
-def test_bounded_maps_share_one_fixed_scale():
+def test_bounded_maps_share_one_fixed_scale(qtbot):
     from widgets import theme
     from widgets.neuron_tiles import ColumnColours, TileColumn
     maps = np.full((2, 48, 48), 0.1, dtype=np.float32)
     maps[1] = 1.0
     tiles = TileColumn(ColumnColours("fixed", -1.0, 1.0))
     tiles.set_maps(maps, 24, 1.0)
-    pixels = tiles._pixels.reshape(2, 24, 24)
-    assert pixels[1, 0, 0] == theme.TILE_LUT32[255]
-    assert pixels[0, 0, 0] == theme.TILE_LUT32[140]          # 0.1 of the way, not full blue
+    pixels = drawn_tiles(tiles, 2, 24)
+    lut = theme.TILE_LUT32 & 0xFFFFFF
+    assert pixels[1, 0, 0] == lut[255]
+    assert pixels[0, 0, 0] == lut[140]                       # 0.1 of the way, not full blue
 
 
 def test_relu_layers_scale_per_map_and_tanh_layers_do_not(qtbot, make_window):
