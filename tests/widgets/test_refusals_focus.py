@@ -273,3 +273,16 @@ def test_a_typed_dropout_above_the_limit_is_explained_under_the_layer(qtbot, win
     assert note is not None and "dropout" in note.text().lower() and "0.95" in note.text()
     type_into(qtbot, header.dropout, "0.2")
     assert w.experiment.layers[0].dropout == 0.2 and not note.isVisible()
+
+
+def test_a_typed_optimizer_setting_out_of_range_is_explained_under_it(qtbot, window):
+    w = window
+    w.training_dock.raise_()
+    box = w.optimizer_panel.hyper_boxes["beta1"]
+    type_into(qtbot, box, "1.5")
+    assert "beta1" not in w.experiment.optimizer_params and box.value() == 0.9
+    note = shown_note(box)
+    assert note is not None and "beta1" in note.text() and "1.5" in note.text()
+    assert below(note, box)
+    type_into(qtbot, box, "0.8")
+    assert w.experiment.optimizer_params["beta1"] == 0.8 and not note.isVisible()
