@@ -22,8 +22,9 @@ STOP_SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "S
 
 class StopSignals(QObject):
     """While installed, SIGINT, SIGTERM and SIGHUP emit ``received(signum)`` from the event loop
-    instead of raising KeyboardInterrupt or ending the process. Create it on the main thread;
-    ``uninstall()`` puts the previous handlers back."""
+    instead of raising KeyboardInterrupt or ending the process (those the process started with
+    ignored stay ignored). Create it on the main thread; ``uninstall()`` puts the previous
+    handlers back."""
 
     received = Signal(int)
 
@@ -34,7 +35,10 @@ class StopSignals(QObject):
         self._writer.setblocking(False)
         self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(),
                                                  warn_on_full_buffer=False)
-        self._previous = {s: signal.signal(s, self._on_os_signal) for s in signals}
+        # A signal ignored on entry stays ignored, as the shell meant (nohup ignores SIGHUP; a
+        # script's background job ignores SIGINT).
+        self._previous = {s: signal.signal(s, self._on_os_signal) for s in signals
+                          if signal.getsignal(s) is not signal.SIG_IGN}
         self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._on_notifier_activated)
 

@@ -8,4 +8,11 @@ if [[ -n ${DISPLAY:-} || -n ${WAYLAND_DISPLAY:-} ]]; then
 fi
 echo "No screen found (DISPLAY is not set): starting the app on a virtual screen with xvfb-run."
 echo "To get a picture of it instead: $py main.py --screenshot window.png"
-exec env QT_QPA_PLATFORM=xcb xvfb-run -a "$py" "$@"
+# Not exec: Ctrl-C in this terminal reaches xvfb-run as well as the app, and xvfb-run then dies
+# of it after the app has saved its work and closed cleanly (the app says "Stopped by SIGINT"),
+# which make would report as "Interrupt". The app's own exit status is what counts.
+trap 'interrupted=1' INT TERM HUP
+env QT_QPA_PLATFORM=xcb xvfb-run -a "$py" "$@"
+status=$?
+[[ -n ${interrupted:-} && $status -ge 128 ]] && exit 0
+exit "$status"

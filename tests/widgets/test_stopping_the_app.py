@@ -41,9 +41,12 @@ def start_app(tmp_path, modify: bool) -> subprocess.Popen:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
                HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"),
                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    # As from a terminal: SIGINT not ignored even when the test runner was started in the
+    # background (which makes the app keep it ignored, as it should).
     process = subprocess.Popen([sys.executable, "-c", DRIVER, "modify" if modify else "keep"],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     line = process.stdout.readline()             # blocks until the window is up (or it died)
     if line.strip() != "ready":
         process.kill()
