@@ -64,8 +64,8 @@ def window_parser() -> argparse.ArgumentParser:
                f"  {prog} export lesson.nnp --out torch-lesson\n\n"
                + textwrap.fill(f"{EXIT_CODES_HELP}.", 92))
     parser.add_argument("file", nargs="?", default=None, metavar="FILE_OR_EXAMPLE",
-                        help=f"experiment file (.nnp) or example name (see '{prog} list') to "
-                             "open (default: the built-in experiment)")
+                        help="experiment file (.nnp) or the name of an example (see the "
+                             "'list' command) to open (default: the built-in experiment)")
     parser.add_argument("--screenshot", metavar="PATH",
                         help="build the window (offscreen without a display), train, save it "
                              "as PNG at PATH and exit")

@@ -162,7 +162,8 @@ def list_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
 
 
 # ---- export ------------------------------------------------------------------------------------
-EXPORT_HELP = "write a standalone PyTorch script (+ NPZ weights) and the history CSV"
+EXPORT_HELP = ("write a standalone PyTorch script, its weights (NPZ) and the history CSV into a "
+               "folder (default NAME-pytorch)")
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
