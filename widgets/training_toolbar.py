@@ -92,6 +92,8 @@ class TrainingToolbar(QToolBar):
         # A refused speed or stop condition is explained beside the stop controls (a toolbar
         # has no room under them); the holder stays, so showing the note moves nothing.
         self.refusal = RefusalNote()
+        self.refusal.setFont(theme.font(-2))     # three short lines fit the toolbar's height
+        self.refusal.setMinimumWidth(170)
         self.refusal.setMaximumWidth(420)
         holder = QWidget()
         holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)

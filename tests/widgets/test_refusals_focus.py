@@ -77,6 +77,7 @@ def test_a_typed_rate_below_the_range_is_refused_too_and_arrows_stay_inside(qtbo
 def test_a_refused_stop_epoch_is_explained_beside_the_stop_controls(qtbot, window):
     w = window
     bar = w.toolbar
+    height = bar.height()
     type_into(qtbot, bar.stop_epoch, "20000000")
     assert w.experiment.stop_at_epoch == 0 and bar.stop_epoch.text() == "never"
     note = shown_note(bar.stop_epoch)
@@ -84,6 +85,8 @@ def test_a_refused_stop_epoch_is_explained_beside_the_stop_controls(qtbot, windo
         note.text().replace("2e+07", "20000000")
     note_x = note.mapToGlobal(QPoint(0, 0)).x()
     assert note_x > bar.stop_loss.mapToGlobal(QPoint(bar.stop_loss.width(), 0)).x()
+    qtbot.wait(20)
+    assert bar.height() == height                     # the window does not jump
     type_into(qtbot, bar.stop_epoch, "40")
     assert w.experiment.stop_at_epoch == 40 and shown_note(bar.stop_epoch) is None
 
