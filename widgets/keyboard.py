@@ -7,7 +7,8 @@ the focus in one window:
 - Enter or Escape in a field gives the focus back to the window (Escape first puts back the text
   the field had when it got the focus, so nothing typed is sent);
 - Space reaches the play/pause shortcut unless text is being typed: a text field (line edit, text
-  editor) keeps it, and so does a number box whose text was edited since it got the focus.
+  editor) keeps it, and so does a number box whose text is not its value's (typed, not yet
+  entered).
   Check boxes, combo boxes, sliders and buttons do not swallow it.
 """
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -56,7 +57,8 @@ class FieldFocus(QObject):
 
     def _typing(self, widget: QWidget) -> bool:
         if isinstance(widget, QAbstractSpinBox):
-            return _text(widget) != self._text_at_focus
+            shown = _value_text(widget)
+            return _text(widget) != (self._text_at_focus if shown is None else shown)
         if isinstance(widget, QLineEdit):
             return not widget.isReadOnly()
         if isinstance(widget, (QTextEdit, QPlainTextEdit)):
@@ -80,6 +82,15 @@ def _text(widget) -> str:
     if isinstance(widget, QLineEdit):
         return widget.text()
     return ""
+
+
+def _value_text(box: QAbstractSpinBox) -> str | None:
+    """The text a number box shows for its current value (None for other spin boxes)."""
+    if not hasattr(box, "textFromValue"):
+        return None
+    if box.specialValueText() and box.value() == box.minimum():
+        return box.specialValueText()
+    return box.prefix() + box.textFromValue(box.value()) + box.suffix()
 
 
 def _set_text(widget, text: str) -> None:

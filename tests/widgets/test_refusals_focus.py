@@ -171,6 +171,11 @@ def test_space_plays_from_a_clicked_number_box_until_something_is_typed(qtbot, w
     assert w.session.running
     qtbot.keyClick(box, Qt.Key.Key_Space)
     assert not w.session.running
+    w.experiment.set("stop_at_epoch", 30)              # the model writes into the box
+    qtbot.keyClick(box, Qt.Key.Key_Space)              # still nothing typed
+    assert w.session.running
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert not w.session.running
     box.lineEdit().selectAll()
     qtbot.keyClicks(box, "12")
     qtbot.keyClick(box, Qt.Key.Key_Space)              # typing: the box keeps the key
