@@ -29,7 +29,7 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
 
 EXIT_CODES_HELP = ("exit codes: 0 done; 1 the file or example cannot be read or the outputs "
                    "cannot be written; 2 wrong command line; 3 training diverged (outputs "
-                   "still written)")
+                   "still written); 130 stopped with Ctrl-C")
 
 
 def _count(text: str) -> int:
@@ -242,7 +242,11 @@ def main(argv: list[str] | None = None) -> int:
         add_arguments(p)
         p.set_defaults(handler=handler)
     args = parser.parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
