@@ -199,3 +199,21 @@ def test_the_installed_command_works_from_any_folder(tmp_path):
     usage = subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True,
                            text=True, timeout=300, env={"PATH": "/usr/bin:/bin"})
     assert usage.returncode == 0 and usage.stdout.startswith("usage: nn-playground ")
+
+
+def test_ctrl_c_in_a_headless_run_ends_it_with_one_line_and_130(tmp_path):
+    import signal
+    import time
+    code = ("import sys, main; print('ready', flush=True); "
+            f"sys.exit(main.main(['run', 'spiral', '--epochs', '100000000', '--out', "
+            f"{str(tmp_path / 'o')!r}]))")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert process.stdout.readline() == "ready\n"
+    time.sleep(1.0)                               # into the training loop
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "Interrupted." and "Traceback" not in err
