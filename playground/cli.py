@@ -216,7 +216,7 @@ COMMANDS = {
 # ---- opening a file in the window ------------------------------------------------------------
 def document_for_window(name_or_path: str | None, stderr=None):
     """(document or None, path or None, exit code) for ``nn-playground FILE_OR_EXAMPLE``: the
-    document to open (None: the default experiment), the path to save back to (None for a
+    document to open (None: the default experiment), the path to save back to (None for an
     example, which opens untitled) and 0, or (None, None, 1) after printing why it cannot be
     opened."""
     stderr = stderr or sys.stderr
