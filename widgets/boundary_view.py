@@ -365,7 +365,7 @@ class BoundaryView(QWidget):
         """Filled training and outlined test points; for classes, each class's marker in its
         colour (colour is never the only clue: every class has its own shape)."""
         data = self.session.data
-        text = "filled: training \u00b7 outlined: test"
+        text = "filled: train, outlined: test"
         tip = ""
         if data is not None and data.task != "regression":
             k = max(data.n_classes, 2)

@@ -75,7 +75,7 @@ def test_each_class_has_its_own_marker_and_legend_entry(qtbot, make_window):
     text = view.legend.text()
     for k in range(data.n_classes):
         assert theme.class_glyph(k) in text and theme.CLASS_COLORS[k] in text
-    assert "training" in text and "test" in text
+    assert "train" in text and "test" in text
 
 
 def test_a_regression_set_draws_circles(qtbot, make_window):
