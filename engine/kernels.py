@@ -23,7 +23,7 @@ from engine import _fastmath as fm
 from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
 from engine.network import BCE, DENSE, SOFTMAX_CE
 from engine.optimizers import apply_update
-from engine.schedules import schedule_lr
+from engine.schedules import scheduled_lr
 
 _KW = dict(cache=True, nogil=True, error_model="numpy")
 # sums over the batch may be reassociated (vectorised); the order is fixed at compile time,
@@ -240,7 +240,8 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, b
     params  float64 (P,)   slots float64 (N_SLOTS, P)   X (n, n_in), Y (n, K) training data
     perm    int64 (n,)     this epoch's shuffled order (regenerated at every epoch boundary)
     state   int64 (N_STATE,) step, epoch, position in perm, seed, optimizer step count
-    net     (layers_i, layers_f, loss code)     opt (code, hyper)     sched (code, lr0, hp)
+    net     (layers_i, layers_f, loss code)     opt (code, hyper)
+    sched   (code, lr0, hp, start, start_epoch): the schedule, started after ``start`` updates
     reg     float64 (N_REG,)   wmask float64 (P,) 1 on weights
     losses, lrs  float64 (n_steps,): the batch's data loss before the step, and the lr used
     ws      workspace tuple from ``make_workspace``
@@ -248,7 +249,7 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, b
     """
     li, lf, loss_code = net
     opt_code, hyper = opt
-    sched_code, lr0, shp = sched
+    sched_code, lr0, shp, sched_start, sched_epoch = sched
     grad, xb, yb, za, aa, ma, da, uoff = ws
     n = X.shape[0]
     K = Y.shape[1]
@@ -269,7 +270,7 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, b
             f = clip / math.sqrt(gsq)
             for i in range(grad.size):
                 grad[i] *= f
-        lr = schedule_lr(sched_code, lr0, shp, step, epoch)
+        lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
         decay_parameters(params, lr * reg[WEIGHT_DECAY])
         apply_update(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1)
         if reg[MAX_NORM] > 0.0:

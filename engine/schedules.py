@@ -19,6 +19,10 @@ mid-run rescales the whole curve. ``hp`` (float64 (N_SCHED,)) follows each class
 
 ``schedule_lr`` is the compiled dispatcher the training loop calls once per update; the classes
 validate hyperparameters and draw curves ahead with ``lr_at``, which runs the same kernel.
+
+A schedule may start later than the run (the playground restarts it when it is changed mid-run):
+``scheduled_lr`` takes the update count ``start`` and the epoch count ``start_epoch`` at its start
+and counts t and epoch from there; before its start a schedule gives its first rate, lr0.
 """
 import math
 import numbers
@@ -64,11 +68,22 @@ def schedule_lr(code, lr0, hp, step, epoch):
 
 
 @njit(**_KW)
-def schedule_lrs(code, lr0, hp, steps, steps_per_epoch):
-    """float64 (n,): ``schedule_lr`` at each of ``steps`` (int64 (n,)), epoch = step // spe."""
+def scheduled_lr(code, lr0, hp, start, start_epoch, step, epoch):
+    """``schedule_lr`` of a schedule started after ``start`` updates, in epoch ``start_epoch``:
+    its own step and epoch counts are step - start and epoch - start_epoch (0 before it).
+
+    start, start_epoch, step, epoch : int >= 0   -> float
+    """
+    return schedule_lr(code, lr0, hp, max(step - start, 0), max(epoch - start_epoch, 0))
+
+
+@njit(**_KW)
+def schedule_lrs(code, lr0, hp, steps, steps_per_epoch, start, start_epoch):
+    """float64 (n,): ``scheduled_lr`` at each of ``steps`` (int64 (n,)), epoch = step // spe."""
     out = np.empty(steps.size)
     for i in range(steps.size):
-        out[i] = schedule_lr(code, lr0, hp, steps[i], steps[i] // steps_per_epoch)
+        out[i] = scheduled_lr(code, lr0, hp, start, start_epoch, steps[i],
+                              steps[i] // steps_per_epoch)
     return out
 
 
@@ -82,11 +97,13 @@ class Schedule(Configurable):
         """float64 (N_SCHED,): the hyperparameters as ``schedule_lr`` reads them."""
         return hyper_array(self.HYPERPARAMS, self.hyper, N_SCHED)
 
-    def lr_at(self, steps, steps_per_epoch, lr0=1.0):
+    def lr_at(self, steps, steps_per_epoch, lr0=1.0, start=0, start_epoch=None):
         """Learning rates at ``steps`` (int or int array, 0-based), same shape, float64.
 
         epoch = steps // steps_per_epoch. With the default lr0 = 1.0 this is the factor that
-        multiplies the base learning rate. Exactly the numbers ``schedule_lr`` gives in training.
+        multiplies the base learning rate. ``start``: the update count at which the schedule
+        started, ``start_epoch`` the epoch count then (default start // steps_per_epoch).
+        Exactly the numbers ``scheduled_lr`` gives in training.
         """
         s = np.asarray(steps)
         if s.dtype.kind not in "iu" or (s.size and s.min() < 0):
@@ -97,8 +114,14 @@ class Schedule(Configurable):
                              f"got {steps_per_epoch!r}")
         if not isinstance(lr0, numbers.Real) or not math.isfinite(lr0):
             raise ValueError(f"{self.name}: lr0 must be a finite number, got {lr0!r}")
+        if start_epoch is None:
+            start_epoch = start // steps_per_epoch if isinstance(start, numbers.Integral) else -1
+        for name, v in (("start", start), ("start_epoch", start_epoch)):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 0:
+                raise ValueError(f"{self.name}: {name} must be an int >= 0, got {v!r}")
         flat = np.ascontiguousarray(s, dtype=np.int64).ravel()
-        out = schedule_lrs(self.code, float(lr0), self.hyper_vector(), flat, int(steps_per_epoch))
+        out = schedule_lrs(self.code, float(lr0), self.hyper_vector(), flat, int(steps_per_epoch),
+                           int(start), int(start_epoch))
         return out.reshape(s.shape) if s.ndim else float(out[0])
 
 

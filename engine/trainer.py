@@ -154,6 +154,8 @@ class Trainer:
 
     # -- counters and randomness ------------------------------------------------------------
     def _restart_counters(self):
+        #: (updates, epochs) done when the schedule started: it counts from there
+        self.schedule_start = (0, 0)
         self.state = np.zeros(K.N_STATE, np.int64)
         self.state[K.SEED] = self.seed
         self.perm = np.empty(self.X.shape[0], np.int64)
@@ -172,6 +174,19 @@ class Trainer:
     @property
     def epoch(self):
         return int(self.state[K.EPOCH])
+
+    @property
+    def learning_rate(self):
+        """The rate the next first-order update uses: the schedule's, counted from its start."""
+        from engine.schedules import scheduled_lr
+        return float(scheduled_lr(self._schedule.code, float(self.config.learning_rate),
+                                  self._schedule.hyper_vector(), self.schedule_start[0],
+                                  self.schedule_start[1], self.step_count, self.epoch))
+
+    def restart_schedule(self):
+        """Count the schedule from here: the next update uses its first rate (the base rate),
+        the ones after follow it step by step (``schedule_start``)."""
+        self.schedule_start = (self.step_count, self.epoch)
 
     @property
     def steps_per_epoch(self):
@@ -224,7 +239,7 @@ class Trainer:
                 self.params, opt.slots, self.X, self.Y, self.perm, self.state,
                 (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector()),
                 (self._schedule.code, float(self.config.learning_rate),
-                 self._schedule.hyper_vector()),
+                 self._schedule.hyper_vector(), *self.schedule_start),
                 self._reg, self._wmask, self._batch, n_steps, losses, lrs, self._ws)
             opt.iterations = int(self.state[K.OPT_T])
         diverged = status == K.DIVERGED
@@ -308,7 +323,9 @@ class Trainer:
         """Plain dict of numbers and arrays: enough to continue bit-identically."""
         d = {"params": self.params.copy(), "initial_params": self.initial_params.copy(),
              "state": self.state.copy(), "seed": self.seed,
-             "optimizer_iterations": int(getattr(self.optimizer, "iterations", 0))}
+             "optimizer_iterations": int(getattr(self.optimizer, "iterations", 0)),
+             "schedule_start": int(self.schedule_start[0]),
+             "schedule_start_epoch": int(self.schedule_start[1])}
         if self.config.second_order:
             d["second_order_state"] = self.optimizer.state_dict()
         else:
@@ -327,6 +344,11 @@ class Trainer:
         if state.shape != (K.N_STATE,) or state[K.POS] < 0 or state[K.POS] >= self.X.shape[0] \
                 or (state[:3] < 0).any():
             raise ValueError("training counters are inconsistent with the data")
+        start = (int(d.get("schedule_start", 0)), int(d.get("schedule_start_epoch", 0)))
+        if not (0 <= start[0] <= state[K.STEP] and 0 <= start[1] <= state[K.EPOCH]):
+            raise ValueError(f"the schedule's start {start} lies after the run's step "
+                             f"{int(state[K.STEP])} and epoch {int(state[K.EPOCH])}")
+        self.schedule_start = start
         self.seed = int(d["seed"])
         self.params = np.array(d["params"], dtype=np.float64)
         self.initial_params = np.array(d["initial_params"], dtype=np.float64)

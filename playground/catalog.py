@@ -140,11 +140,12 @@ def validate_schedule(name: str, params: dict) -> None:
 
 
 def schedule_preview(name: str, params: dict, lr0: float, steps: np.ndarray,
-                     steps_per_epoch: int) -> np.ndarray:
-    """Learning rate at each of ``steps`` (int array) under schedule ``name``."""
+                     steps_per_epoch: int, start: tuple = (0, 0)) -> np.ndarray:
+    """Learning rate at each of ``steps`` (int array) under schedule ``name`` started at
+    ``start`` = (step, epoch) (playground.schedule_start)."""
     schedule = SCHEDULES[name](**params)
     return np.asarray(schedule.lr_at(np.asarray(steps, dtype=np.int64), int(steps_per_epoch),
-                                     float(lr0)), dtype=float)
+                                     float(lr0), int(start[0]), int(start[1])), dtype=float)
 
 
 def dataset_task(name: str) -> str:

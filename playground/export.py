@@ -71,10 +71,13 @@ def export_pytorch(document: files.Document, folder: str | Path, name: str = "mo
         params = np.asarray(document.trainer["params"], np.float64)
         state = np.asarray(document.trainer["state"], np.int64)
         slots = document.trainer.get("slots")
+        schedule_start = (int(document.trainer.get("schedule_start", 0)),
+                          int(document.trainer.get("schedule_start_epoch", 0)))
     else:
         from engine.trainer import initial_parameters
         params, state, slots = initial_parameters(spec, values["seed"]), np.zeros(K.N_STATE,
                                                                                   np.int64), None
+        schedule_start = (0, 0)
     arrays = {"mean": mean, "std": std,
               "X_train": data.X_train, "Y_train": data.Y_train,
               "X_test": data.X_test, "Y_test": data.Y_test,
@@ -90,7 +93,8 @@ def export_pytorch(document: files.Document, folder: str | Path, name: str = "mo
     npz = folder / f"{name}.npz"
     np.savez(npz, **arrays)
     script = folder / f"{name}.py"
-    script.write_text(pytorch_script(values, spec, name, state, document.title), encoding="utf-8")
+    script.write_text(pytorch_script(values, spec, name, state, document.title,
+                                     schedule_start), encoding="utf-8")
     return script, npz
 
 
@@ -115,8 +119,10 @@ def _hidden(spec) -> list:
             for h in spec.hidden]
 
 
-def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str = "") -> str:
-    """The text of the standalone script (see the module docstring)."""
+def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str = "",
+                   schedule_start: tuple = (0, 0)) -> str:
+    """The text of the standalone script (see the module docstring). ``schedule_start``:
+    the (step, epoch) at which the run's schedule started (playground.schedule_start)."""
     from playground import catalog
     opt_params = dict(catalog_defaults(values["optimizer"], catalog.optimizer_hyperparams))
     opt_params.update(values["optimizer_params"])
@@ -144,6 +150,8 @@ def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str 
         f"MAX_NORM = {values['max_norm']!r}  # cap on each neuron's incoming weight norm (0: off)",
         f"START_STEP = {int(state[K.STEP])}  # updates done in the playground",
         f"START_EPOCH = {int(state[K.EPOCH])}",
+        f"SCHEDULE_START = {int(schedule_start[0])}  # the schedule counts from this update",
+        f"SCHEDULE_START_EPOCH = {int(schedule_start[1])}",
         f"OPTIMIZER_STEPS = {int(state[K.OPT_T])}  # the optimizer's own update count",
     ])
     return (_SCRIPT.replace("@TITLE@", heading).replace("@NAME@", name)
@@ -354,8 +362,10 @@ def load_optimizer_state(model, optimizer, path=WEIGHTS):
 
 def lr_factor(step, epoch):
     """The schedule: the learning rate is LEARNING_RATE times this, for the update after
-    ``step`` updates in epoch ``epoch`` (both counted from 0, as in the playground)."""
+    ``step`` updates in epoch ``epoch`` (both counted from 0, as in the playground). The
+    schedule counts from SCHEDULE_START / SCHEDULE_START_EPOCH (where it was last changed)."""
     s = SCHEDULE_PARAMS
+    step, epoch = max(step - SCHEDULE_START, 0), max(epoch - SCHEDULE_START_EPOCH, 0)
     if SCHEDULE == "step":
         return s["factor"] ** (epoch // int(s["every_epochs"]))
     if SCHEDULE == "exponential":

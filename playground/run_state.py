@@ -45,6 +45,8 @@ def encode(state: Mapping) -> tuple[dict, dict]:
            "step": int(counters[K.STEP]), "epoch": int(counters[K.EPOCH]),
            "position": int(counters[K.POS]), "optimizer_steps": int(counters[K.OPT_T]),
            "optimizer_iterations": int(state.get("optimizer_iterations", counters[K.OPT_T])),
+           "schedule_start": int(state.get("schedule_start", 0)),
+           "schedule_start_epoch": int(state.get("schedule_start_epoch", 0)),
            "second_order": None}
     arrays = {"params": params, "initial_params": initial}
     if "second_order_state" in state:
@@ -79,7 +81,7 @@ def decode(run: dict, arrays: dict) -> dict:
     """The ``run`` object and arrays of a file, checked, as ``Trainer.load_state_dict`` takes
     them; a FileFormatError names the first problem."""
     known = {"n_params", "seed", "step", "epoch", "position", "optimizer_steps",
-             "optimizer_iterations", "second_order"}
+             "optimizer_iterations", "second_order", "schedule_start", "schedule_start_epoch"}
     unknown = sorted(set(run) - known)
     if unknown:
         raise FileFormatError(f"'run' has an unknown entry {quoted(unknown[0])}.")
@@ -97,6 +99,10 @@ def decode(run: dict, arrays: dict) -> dict:
              "initial_params": checked_array(arrays, "initial_params", (n,)),
              "state": counters, "seed": int(counters[K.SEED]),
              "optimizer_iterations": _whole_number(run, "optimizer_iterations")}
+    # Where the learning-rate schedule started (playground.schedule_start); files saved
+    # before starts were kept have none: their schedules started at step 0.
+    for key, counter in (("schedule_start", K.STEP), ("schedule_start_epoch", K.EPOCH)):
+        state[key] = _whole_number(run, key, 0, int(counters[counter])) if key in run else 0
     if "second_order" not in run:
         raise FileFormatError("'run' has no 'second_order'.")
     second = run["second_order"]

@@ -29,6 +29,9 @@ class Snapshot:
     focus_key      : (layer, unit) of that neuron, or None
     detail         : 0 when every grid point was evaluated; higher, a coarser sampling
                      interpolated to the full grids (large networks while training, grids.py)
+    learning_rate  : the rate the next update uses (its schedule's, from its start); for
+                     second-order methods the last step's line-search step length
+    schedule_start : (step, epoch) at which the schedule started (playground.schedule_start)
     """
     generation: int
     step: int
@@ -48,6 +51,7 @@ class Snapshot:
     focus: np.ndarray | None = None
     focus_key: tuple | None = None
     detail: int = 0
+    schedule_start: tuple = (0, 0)
 
 
 def frozen(a: np.ndarray, dtype=np.float32) -> np.ndarray:

@@ -28,6 +28,7 @@ from playground.history import COLUMNS
 from playground.pacing import (BUILD_SHARE, CHUNK_SECONDS, FRAME_SECONDS, FrameBudget,
                                Interrupts, chunk_steps, joined)
 from playground.pipeline import PreparedData
+from playground.schedule_start import apply_config
 from playground.snapshot import Snapshot, frozen
 
 #: time a snapshot may take to build while training runs, and while it is paused (see grids.py)
@@ -140,10 +141,14 @@ class TrainingWorker(QObject):
 
     @Slot(object)
     def set_config(self, config) -> None:
+        """New training settings between two compiled calls; a new schedule starts here
+        (playground.schedule_start), and a paused view hears of its rate at once."""
         self.interrupts.served()
         if self._trainer is not None:
-            self._trainer.set_config(config)
+            restarted = apply_config(self._trainer, config)
             self._job = _replace_job(self._job, config=config)
+            if restarted and not self._running:
+                self._emit_snapshot()
 
     @Slot(object)
     def set_dropout(self, rates) -> None:
@@ -409,7 +414,9 @@ def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate:
         test_loss=last["test_loss"] if last else math.nan,
         train_accuracy=_none_if_nan(last["train_accuracy"]) if last else None,
         test_accuracy=_none_if_nan(last["test_accuracy"]) if last else None,
-        learning_rate=last["learning_rate"] if last else job.config.learning_rate,
+        learning_rate=(last["learning_rate"] if last else job.config.learning_rate)
+        if trainer.config.second_order else trainer.learning_rate,
+        schedule_start=tuple(trainer.schedule_start),
         boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),
         params=frozen(trainer.params, np.float64), history=history,
         focus=focus_map, focus_key=focus if focus_map is not None else None, detail=level)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from playground import catalog
 from playground.fields import FIELDS_BY_NAME
 from widgets import theme
+from widgets.controls import ValueLabel
 from widgets.controls import DecimalBox, IntBox, LogSpinBox, hint_label, section_label, send
 
 PREVIEW_POINTS = 200
@@ -123,6 +124,7 @@ class OptimizerPanel(QWidget):
         self.experiment = experiment
         self.session = session
         self._horizon = 0
+        self._start = (0, 0)          # (step, epoch) where the charted schedule started
         self._dock = None
         inner = QWidget()
         layout = QVBoxLayout(inner)
@@ -149,6 +151,13 @@ class OptimizerPanel(QWidget):
         _tune(top)
         top.addRow(self.optimizer)          # the whole width: the section names it
         top.addRow("Learning rate", self.learning_rate)
+        # The base rate above is what the user sets; the schedule scales it step by step.
+        self.rate_now = ValueLabel("8.88e-08")
+        self.rate_now.setToolTip("The learning rate the next update uses: the base rate "
+                                 "times the schedule's factor, counted from the step where "
+                                 "the schedule was chosen.")
+        self.rate_now.setText(learning_rate_text(experiment.learning_rate))
+        top.addRow("Rate now", self.rate_now)
         layout.addLayout(top)
         layout.addWidget(self.full_batch)
         self.hyper_form = QFormLayout()
@@ -271,17 +280,25 @@ class OptimizerPanel(QWidget):
                 set_editor_value(box, values.get(info.name, info.default))
 
     def _refresh_schedule_chart(self) -> None:
+        """The schedule from where it started (its first step at the left) to well past the
+        current step, which is marked."""
         e = self.experiment
-        step = self.session.latest.step if self.session.latest else 0
-        self._horizon = max(1000, int(2 ** np.ceil(np.log2(max(step, 1) * 1.5))))
-        steps = np.linspace(0, self._horizon, PREVIEW_POINTS).astype(np.int64)
+        latest = self.session.latest
+        step = latest.step if latest else 0
+        start = tuple(latest.schedule_start) if latest else (0, 0)
+        self._start = start
+        span = max(1000, int(2 ** np.ceil(np.log2(max(step - start[0], 1) * 1.5))))
+        self._horizon = span
+        steps = np.linspace(start[0], start[0] + span, PREVIEW_POINTS).astype(np.int64)
         try:
             rates = catalog.schedule_preview(e.schedule, e.schedule_params, e.learning_rate,
-                                             steps, self.session.steps_per_epoch)
+                                             steps, self.session.steps_per_epoch, start)
         except (ValueError, TypeError):
             return
         self.schedule_chart.set_curve(steps, rates)
         self.schedule_chart.set_step(step)
+        if latest is not None:
+            self.rate_now.setText(learning_rate_text(latest.learning_rate))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -300,9 +317,12 @@ class OptimizerPanel(QWidget):
             self._refresh_schedule_chart()
 
     def _on_session_snapshot_ready(self, snapshot) -> None:
-        if not self.schedule_chart.isVisible() or self.schedule_chart.visibleRegion().isEmpty():
+        self.rate_now.setText(learning_rate_text(snapshot.learning_rate))
+        if not self.isVisible() or self.visibleRegion().isEmpty():
             return                 # a hidden tab: brought up to date when it shows again
-        if snapshot.step > self._horizon * 0.9:
+        # (the chart itself may be scrolled out of sight: no event says when it scrolls back)
+        if snapshot.step - snapshot.schedule_start[0] > self._horizon * 0.9 or \
+                tuple(snapshot.schedule_start) != self._start:
             self._refresh_schedule_chart()
         elif abs(snapshot.step - self.schedule_chart.marker.value()) >= self._horizon / 200:
             self.schedule_chart.set_step(snapshot.step)   # moves when it moves a pixel or so

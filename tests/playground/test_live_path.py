@@ -166,5 +166,9 @@ def test_a_new_schedule_decays_the_rate_from_the_next_step(qtbot, make_session):
     assert decayed[-3:].all() and not decayed[0]
     # exponential decay of the step counter (the engine's own schedule, checked in
     # tests/engine/test_schedules.py against its formula): lr(t) = 0.1 * exp(-k t), where t
-    # counts steps done before the last step of each row
-    np.testing.assert_allclose(rates[-3:], 0.1 * np.exp(-0.01 * (steps[-3:] - 1)), rtol=1e-12)
+    # counts the steps done since the schedule started (where the change reached the
+    # trainer, playground.schedule_start) before the last step of each row
+    start = session.latest.schedule_start[0]
+    assert 0 < start < steps[-3]
+    np.testing.assert_allclose(rates[-3:], 0.1 * np.exp(-0.01 * (steps[-3:] - 1 - start)),
+                               rtol=1e-12)
