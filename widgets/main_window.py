@@ -334,8 +334,13 @@ class MainWindow(QMainWindow):
         the recovery file, which the next start offers back, instead of a question nobody may
         be there to answer; training stops and its thread ends. Returns the recovery file when
         it was written."""
-        kept = self.file_actions.autosave()
-        self.file_actions.autosave_timer.stop()
+        actions = self.file_actions
+        writer = getattr(actions, "writer", None)     # large files are written on a thread
+        if writer is not None:
+            writer.wait()                             # a save under way reaches the disk
+        actions.background_bytes = float("inf")       # and this one is written now, here
+        kept = actions.autosave()
+        actions.autosave_timer.stop()
         # Without FileActions' filter the close neither asks nor deletes the recovery file.
         self.removeEventFilter(self.file_actions)
         self.close()

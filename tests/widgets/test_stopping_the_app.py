@@ -22,28 +22,39 @@ from PySide6.QtCore import QTimer
 import main
 from widgets.main_window import MainWindow
 
-modify = sys.argv[1] == "modify"
+modify = sys.argv[1] != "keep"
 shown = MainWindow.show
 
 def show(self):
     shown(self)
+    if sys.argv[1] == "background":
+        self.file_actions.background_bytes = 0   # every file would be written on a thread
     if modify:
         self.experiment.set("learning_rate", 0.1)
         self.session.play()                      # trained weights are unsaved work too
     QTimer.singleShot(300, lambda: print("ready", flush=True))
 
 MainWindow.show = show
+close_without_asking = MainWindow.close_without_asking
+
+def close_and_look(self):
+    kept = close_without_asking(self)
+    print(f"on disk when closed: {self.file_actions.recovery_path.exists()}", file=sys.stderr)
+    return kept
+
+MainWindow.close_without_asking = close_and_look
 sys.exit(main.main([]))
 """
 
 
-def start_app(tmp_path, modify: bool) -> subprocess.Popen:
+def start_app(tmp_path, modify: bool, mode: str = "") -> subprocess.Popen:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
                HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"),
                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_CACHE_HOME=str(tmp_path / "cache"))
     # As from a terminal: SIGINT not ignored even when the test runner was started in the
     # background (which makes the app keep it ignored, as it should).
-    process = subprocess.Popen([sys.executable, "-c", DRIVER, "modify" if modify else "keep"],
+    mode = mode or ("modify" if modify else "keep")
+    process = subprocess.Popen([sys.executable, "-c", DRIVER, mode],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -92,3 +103,13 @@ def test_without_unsaved_work_no_recovery_file_is_written(tmp_path):
     assert "Traceback" not in err and "QThread: Destroyed" not in err
     assert "Stopped by SIGTERM." in err
     assert recovery_files(tmp_path) == []
+
+
+def test_the_recovery_file_is_complete_even_where_large_files_are_written_on_a_thread(tmp_path):
+    """The process ends right after the close: the recovery file must be on disk by then."""
+    process = start_app(tmp_path, modify=True, mode="background")
+    code, err = stop(process, signal.SIGTERM)
+    assert code == 0, err
+    assert "on disk when closed: True" in err
+    (recovery,) = recovery_files(tmp_path)
+    assert files.load(recovery).values["learning_rate"] == 0.1
