@@ -117,7 +117,7 @@ def play_until_diverged(qtbot, w):
 
 @pytest.mark.parametrize("log", [False, True])
 def test_a_diverged_run_keeps_its_scale_and_marks_the_step(qtbot, make_window, log):
-    w = make_window(log_loss=log, **DIVERGING)
+    w = make_window(size=(1920, 1080), log_loss=log, **DIVERGING)
     panel = play_until_diverged(qtbot, w)
     h = w.session.history
     loss = h.column("train_loss")
@@ -140,9 +140,9 @@ def test_a_diverged_run_keeps_its_scale_and_marks_the_step(qtbot, make_window, l
     axis = panel.loss_plot.getAxis("left")
     texts = assert_readable(axis)
     assert all(len(t) <= 6 for t in texts)
-    if axis.label.isVisible():              # the "loss" title is not covered by a tick label
-        title = axis.mapRectFromItem(axis.label, axis.label.boundingRect())
-        assert not any(title.intersects(rect) for _, rect in tick_labels(axis))
+    assert axis.label.isVisible()           # tall enough for the "loss" title...
+    title = axis.mapRectFromItem(axis.label, axis.label.boundingRect())
+    assert not any(title.intersects(rect) for _, rect in tick_labels(axis))    # ...uncovered
 
 
 def test_a_diverged_run_reads_the_same_in_the_panel_and_the_status_bar(qtbot, make_window):
