@@ -113,7 +113,9 @@ class StatusView(QStatusBar):
         """Show ``text`` whole when it fits beside the numbers, else its first sentence, or
         what comes before its first colon ("Training diverged at step 133"), else cut with an
         ellipsis; the whole text is then the bar's tooltip (and the banner shows it)."""
-        fitted = fit_message(text, self.fontMetrics(), self.message_width())
+        # (before the bar is laid out there is nothing to measure: the text goes whole)
+        fitted = fit_message(text, self.fontMetrics(), self.message_width()) \
+            if self.isVisible() else text
         self.setToolTip(text if fitted != text else "")
         super().showMessage(fitted, timeout)
 
