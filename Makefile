@@ -20,10 +20,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Tried once per installation; without it the test of the exported PyTorch script is skipped.
+# Tried once per installation; without it the PyTorch export tests are skipped.
 $(TORCH): $(STAMP)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet -e ".[torch]" \
-	  || echo "PyTorch (torch==2.13.0) could not be installed: the test of the exported script will be skipped"
+	  || echo "PyTorch (torch==2.13.0) could not be installed: the PyTorch export tests will be skipped (rm $(TORCH) to try again)"
 	@touch $@
 
 # Debian packages a bare machine needs for a real Qt window (xcb) and a virtual screen.
