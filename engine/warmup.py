@@ -51,7 +51,7 @@ class _Progress(event.Listener):
 
     def _say(self, text: str) -> None:
         if self.stream is not None:
-            print(f"{text}", file=self.stream, flush=True)
+            print(text, file=self.stream, flush=True)
 
     def on_start(self, e) -> None:
         name = self.names.get(id(e.data["dispatcher"]))
