@@ -2,6 +2,7 @@
 (Ctrl-C in its terminal) or SIGTERM (kill) while it trains, closes cleanly: status 0, no
 traceback, no Qt abort, the worker thread ended, and the unsaved work in the recovery file."""
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -58,7 +59,8 @@ def start_app(tmp_path, modify: bool, mode: str = "") -> subprocess.Popen:
                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    line = process.stdout.readline()             # blocks until the window is up (or it died)
+    up, _, _ = select.select([process.stdout], [], [], 120)   # the window is up, or it died
+    line = process.stdout.readline() if up else "(nothing for 120 s)"
     if line.strip() != "ready":
         process.kill()
         out, err = process.communicate()
