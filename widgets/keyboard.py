@@ -10,12 +10,18 @@ the focus in one window:
   editor) keeps it, and so does a number box whose text is not its value's (typed, not yet
   entered).
   Check boxes, combo boxes, sliders and buttons do not swallow it.
+- The letter keys of the run controls (S, E, R, N) act only when the focused widget would not
+  use the key itself: a text field, a number box or a combo box (which jumps to the item that
+  starts with the letter: E in the schedule combo chooses Exponential) keeps its letters.
 """
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QLineEdit, QPlainTextEdit,
-                               QTextEdit, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox,
+                               QLineEdit, QPlainTextEdit, QTextEdit, QWidget)
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+#: Widgets that use a typed letter themselves (edit it, or search their items by it).
+LETTER_USERS = (QAbstractSpinBox, QComboBox, QLineEdit, QTextEdit, QPlainTextEdit,
+                QAbstractItemView)
 
 
 class FieldFocus(QObject):
@@ -46,6 +52,11 @@ class FieldFocus(QObject):
                 and event.modifiers() == Qt.KeyboardModifier.NoModifier:
             # Not accepted and not delivered: the key goes to the window's Space shortcut.
             return not self._typing(obj)
+        if kind == QEvent.Type.ShortcutOverride and _is_letter(event) \
+                and uses_letters(obj):
+            # Accepted: the key is delivered to the widget, no letter shortcut sees it.
+            event.accept()
+            return True
         if kind == QEvent.Type.KeyPress and _is_field(obj):
             if event.key() == Qt.Key.Key_Escape:
                 _set_text(obj, self._text_at_focus)
@@ -70,6 +81,19 @@ class FieldFocus(QObject):
         if focused is not None and focused.window() is self.window and _is_field(focused):
             focused.clearFocus()
         self.window.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def uses_letters(widget) -> bool:
+    """Whether ``widget`` uses a typed letter itself (a read-only text field does not)."""
+    if isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit)):
+        return not widget.isReadOnly()
+    return isinstance(widget, LETTER_USERS)
+
+
+def _is_letter(event) -> bool:
+    shift = Qt.KeyboardModifier.ShiftModifier
+    return Qt.Key.Key_A <= event.key() <= Qt.Key.Key_Z \
+        and event.modifiers() & ~shift == Qt.KeyboardModifier.NoModifier
 
 
 def _is_field(widget) -> bool:
