@@ -33,14 +33,15 @@ from playground import files, presets
 from playground.checks import one_line
 from playground.files import APP_NAME
 from widgets.export_actions import ExportActions, safe_stem
-from widgets.file_reader import FileReader
+from widgets.file_reader import FileReader, FileWriter, document_bytes
 
 MAX_RECENT = 8
 RECENT_KEY = "files/recent"
 LAST_FOLDER_KEY = "files/last_folder"
 AUTOSAVE_MS = 60_000
-#: files at least this large are read off the GUI thread (the window stays responsive)
-BACKGROUND_OPEN_BYTES = 16 * 2**20
+#: files at least this large are read or written off the GUI thread (compressing 30 MB
+#: takes seconds): the window stays responsive
+BACKGROUND_BYTES = 4 * 2**20
 FILE_FILTER = f"NN Playground experiments (*{files.EXTENSION});;All files (*)"
 
 
@@ -68,10 +69,15 @@ class FileActions(ExportActions, QObject):
         #: True once this window wrote the recovery file or dealt with the one it found: only
         #: then may it delete it (a file left by a crash waits until it has been offered).
         self._owns_recovery = False
-        #: files of at least this many bytes open in the background (self.reader)
-        self.background_bytes = BACKGROUND_OPEN_BYTES
+        #: files of at least this many bytes are read (self.reader) and written
+        #: (self.writer) in the background
+        self.background_bytes = BACKGROUND_BYTES
         self.reader = FileReader(self)
         self.reader.finished.connect(self._on_reader_finished)
+        self.writer = FileWriter(self)
+        self.writer.finished.connect(self._on_writer_finished)
+        self._shown = 0                # counts documents shown (a late save must not
+                                       # retitle the next one)
         self.menu = menu if menu is not None else self._file_menu()
         self._build_actions()
         experiment.state_changed.connect(self._on_experiment_state_changed)
@@ -153,6 +159,7 @@ class FileActions(ExportActions, QObject):
     def apply_document(self, doc: files.Document) -> None:
         """Replace the open experiment with ``doc`` (already read and checked)."""
         self._restoring = True
+        self._shown += 1
         load = getattr(self.session, "load_document", None)
         try:
             if callable(load):
@@ -269,12 +276,19 @@ class FileActions(ExportActions, QObject):
         path = Path(path)
         try:
             doc = self.document()
+            if self._write_in_background(path, doc, "save"):
+                return True
             files.save(path, doc)
         except (OSError, ValueError) as error:
             self.show_error("Cannot save the experiment",
                             f"{one_line(path.name, 80)} could not be saved: "
                             f"{one_line(error)}\n\nNothing was overwritten.")
             return False
+        self._saved(path, doc)
+        return True
+
+    def _saved(self, path: Path, doc: files.Document) -> None:
+        """``doc`` is on disk at ``path``: the window's file is that one, unchanged since."""
         self._clean_step = doc.step
         self._set_file(path, path.stem)
         self._add_recent(path)
@@ -284,7 +298,39 @@ class FileActions(ExportActions, QObject):
                          f"{one_line(path.name, 80)})")
         else:
             self.message(f"Saved {one_line(path)}")
+
+    def _write_in_background(self, path: Path, doc: files.Document, tag: str) -> bool:
+        """A large document: write it on the writer's thread (see _on_writer_finished).
+        False for a small one (written at once by the caller)."""
+        if document_bytes(doc) < self.background_bytes:
+            return False
+        if tag == "save":
+            self.message(f"Saving {path.name}\u2026")
+        if not self.writer.write(path, doc, (tag, self._shown)):
+            if tag == "save":
+                raise OSError(f"{self.writer.busy.name} is still being written")
+            return True                   # an autosave waits for the next turn
         return True
+
+    def _on_writer_finished(self, path: Path, doc, error, tag) -> None:
+        kind, shown = tag
+        if kind == "autosave":
+            if error is None:
+                self._owns_recovery = True
+            else:
+                self.message(f"Autosave failed: {error}")
+            return
+        if error is not None:
+            self.show_error("Cannot save the experiment",
+                            f"{path.name} could not be saved: {error}\n\nNothing was "
+                            f"overwritten.")
+        elif shown != self._shown:        # another experiment is shown by now
+            self.message(f"Saved {path}")
+        else:
+            changed = self.experiment.values() != doc.values
+            self._saved(path, doc)
+            if changed or self._clean_step != doc.step:
+                self.set_modified(True)
 
     def maybe_save(self) -> bool:
         """Before the experiment is replaced or the window closes: True to go on."""
@@ -347,6 +393,8 @@ class FileActions(ExportActions, QObject):
             if self.recovery_path.exists() and not self._owns_recovery:
                 return False          # unsaved work of a crashed session, not offered yet
             self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
+            if self._write_in_background(self.recovery_path, doc, "autosave"):
+                return True
             files.save(self.recovery_path, doc)
             self._owns_recovery = True
         except (OSError, ValueError) as error:
@@ -432,6 +480,7 @@ class FileActions(ExportActions, QObject):
                     event.ignore()
                     return True
                 self.autosave_timer.stop()
+                self.writer.wait()        # a save still on its way reaches the disk
                 self._discard_recovery()
             elif kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
                 if dropped_file(event.mimeData()) is not None:

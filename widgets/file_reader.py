@@ -1,9 +1,10 @@
-"""Reading a large experiment file off the GUI thread.
+"""Reading and writing large experiment files off the GUI thread.
 
 ``FileReader.read(path)`` reads and checks the file (``playground.files.load``) on a thread of
 its own and reports on the GUI thread through ``finished(path, document, error)``: the Document,
 or None and the FileFormatError. While it reads, the window shows a busy cursor; the experiment
-that is open stays as it is until the caller applies the new one.
+that is open stays as it is until the caller applies the new one. ``FileWriter.write(path,
+doc)`` saves on a thread of its own the same way (compressing tens of megabytes takes seconds).
 """
 from __future__ import annotations
 
@@ -65,3 +66,62 @@ class FileReader(QObject):
         # connected first, so the reader is idle again before the caller hears of the result
         self.busy = None
         QApplication.restoreOverrideCursor()
+
+
+class FileWriter(QObject):
+    """Writes experiment files (``playground.files.save``, atomic) on a thread of its own, one
+    at a time, and reports on the GUI thread through ``finished(path, document, error, tag)``
+    (error None when written). ``busy`` is the path being written (None when idle)."""
+
+    finished = Signal(object, object, object, object)    # path, Document, error | None, tag
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.busy: Path | None = None
+        self._done = threading.Event()
+        self._done.set()
+        self.finished.connect(self._on_self_finished)
+
+    def write(self, path: str | Path, doc: files.Document, tag: str = "") -> bool:
+        """Start writing ``doc`` to ``path``; False (nothing started) while a write runs."""
+        if self.busy is not None:
+            return False
+        self.busy = Path(path)
+        self._done.clear()
+        threading.Thread(target=self._write, args=(self.busy, doc, tag), name="file-writer",
+                         daemon=True).start()
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the write in progress has ended (a window closing waits for its save
+        to reach the disk); True if it did."""
+        return self._done.wait(timeout)
+
+    def _write(self, path: Path, doc: files.Document, tag: str) -> None:
+        error = None
+        try:
+            files.save(path, doc)
+        except (OSError, ValueError) as problem:
+            error = problem
+        except Exception as problem:     # never lose the report: say it in words
+            error = OSError(f"{type(problem).__name__}: {problem}")
+        try:
+            self.finished.emit(path, doc, error, tag)
+        except RuntimeError:
+            pass                                     # the window was closed meanwhile
+        finally:
+            self._done.set()
+
+    def _on_self_finished(self, *_args) -> None:
+        self.busy = None
+
+
+def document_bytes(doc: files.Document) -> int:
+    """About how many bytes ``doc``'s arrays take (weights, optimizer state, history)."""
+    total = 0
+    for part in (doc.trainer or {}, doc.history or {}):
+        for value in part.values():
+            total += getattr(value, "nbytes", 0)
+            if isinstance(value, dict):
+                total += sum(getattr(v, "nbytes", 0) for v in value.values())
+    return total

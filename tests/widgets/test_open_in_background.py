@@ -56,3 +56,57 @@ def test_small_files_still_open_at_once(qtbot, make_window, tmp_path):
     w = make_window(n_points=100)
     assert w.file_actions.open_path(path)
     assert w.experiment.dataset == "xor" and w.file_actions.reader.busy is None
+
+
+# ---- saving off the GUI thread ----------------------------------------------------------------
+def trained_window(qtbot, make_window, **values):
+    w = make_window(n_points=100, **values)
+    qtbot.waitUntil(lambda: w.session.latest is not None, timeout=TIMEOUT)
+    with qtbot.waitSignal(w.session.snapshot_ready, timeout=TIMEOUT,
+                          check_params_cb=lambda s: s.step == 30):
+        w.session.step(30)
+    w.file_actions.background_bytes = 0          # every document counts as large here
+    return w
+
+
+def test_a_large_save_is_written_in_the_background(qtbot, make_window, tmp_path):
+    from playground import files
+    w = trained_window(qtbot, make_window)
+    actions, path = w.file_actions, tmp_path / "saved.nnp"
+    with qtbot.waitSignal(actions.writer.finished, timeout=TIMEOUT):
+        assert actions.save_to(path)                 # returns once the writer has it
+        assert actions.path is None                  # not this window's file until written
+    assert actions.path == path and not actions.modified and actions.writer.busy is None
+    doc = files.load(path)
+    assert doc.step == 30 and doc.values == w.experiment.values()
+    np.testing.assert_array_equal(doc.trainer["params"], w.session.latest.params)
+
+
+def test_a_change_during_a_background_save_keeps_the_window_modified(qtbot, make_window,
+                                                                      tmp_path):
+    w = trained_window(qtbot, make_window)
+    actions, path = w.file_actions, tmp_path / "saved.nnp"
+    with qtbot.waitSignal(actions.writer.finished, timeout=TIMEOUT):
+        assert actions.save_to(path)
+        w.experiment.set("learning_rate", 0.3)      # before the save reports back
+    assert actions.path == path and actions.modified
+
+
+def test_a_large_autosave_is_written_in_the_background(qtbot, make_window):
+    from playground import files
+    w = trained_window(qtbot, make_window)
+    actions = w.file_actions
+    assert actions.modified
+    with qtbot.waitSignal(actions.writer.finished, timeout=TIMEOUT):
+        assert actions.autosave()
+    assert files.load(actions.recovery_path).step == 30
+
+
+def test_closing_the_window_waits_for_a_save_on_its_way(qtbot, make_window, tmp_path):
+    from playground import files
+    w = trained_window(qtbot, make_window)
+    path = tmp_path / "saved.nnp"
+    assert w.file_actions.save_to(path)
+    w.file_actions.ask_unsaved = lambda name: "discard"
+    w.close()
+    assert files.load(path).step == 30
