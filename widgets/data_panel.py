@@ -2,19 +2,21 @@
 the input features and normalization. Every control calls ``experiment.set``; every experiment
 change is pushed back into the controls under a signal blocker."""
 import numpy as np
-from PySide6.QtCore import QPointF, QSignalBlocker, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QSignalBlocker, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
+
+from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
 
 from playground import catalog, pipeline
 from playground.fields import FIELDS_BY_NAME
@@ -22,7 +24,11 @@ from widgets import theme
 from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, clear_refusal,
                               section_label, send)
 
-THUMB = 50
+#: Thumbnail side and the side of a point's marker on it, in pixels.
+THUMB = 34
+THUMB_MARKER = 3.4
+#: Least width of a data slider's groove (its value is written beside it).
+SLIDER_MIN_WIDTH = 64
 POINT_LADDER = (20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000)
 BATCH_LADDER = (1, 2, 3, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 500, 1000,
                 2000, 5000)
@@ -51,12 +57,21 @@ FEATURE_TIPS = {
 
 
 def dataset_thumbnail(name: str, size: int = THUMB) -> QPixmap:
-    """A small picture of a data set: its points in their class colours."""
+    """A small picture of data set ``name`` (``size`` pixels square): see ``points_picture``."""
     points, labels, task = pipeline.preview(name)
+    return points_picture(points, labels, task, size, THUMB_MARKER * size / THUMB)
+
+
+def points_picture(points: np.ndarray, labels: np.ndarray, task: str, size: int,
+                   marker: float) -> QPixmap:
+    """A ``size`` x ``size`` picture of ``points`` (n, 2), x to the right and y up, scaled to
+    fit with a marker's width to spare at each edge; each point is drawn ``marker`` pixels wide
+    with its class's marker and colour (``labels`` (n,), the boundary view's markers), or for
+    regression (``task``) as a circle in the colour of its value."""
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor("#FFFFFF"))
     lo, hi = points.min(axis=0), points.max(axis=0)
-    scale = (size - 8) / max(float(np.max(hi - lo)), 1e-9)
+    scale = (size - 2 * marker) / max(float(np.max(hi - lo)), 1e-9)
     centre = (lo + hi) / 2
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -64,12 +79,17 @@ def dataset_thumbnail(name: str, size: int = THUMB) -> QPixmap:
     if task == "regression":
         span = max(float(labels.max() - labels.min()), 1e-9)
         colors = [theme.DIVERGING.map((v - labels.min()) / span, mode="qcolor") for v in labels]
+        shapes = [Symbols[theme.SYMBOLS["circle"]]] * len(labels)
     else:
         colors = [theme.class_color(int(k)) for k in labels]
-    for (x, y), color in zip(points, colors):
+        shapes = [Symbols[theme.class_symbol(int(k))] for k in labels]
+    for (x, y), color, shape in zip(points, colors, shapes):
         painter.setBrush(color)
-        painter.drawEllipse(QPointF(size / 2 + (x - centre[0]) * scale,
-                                    size / 2 - (y - centre[1]) * scale), 2.2, 2.2)
+        painter.save()
+        painter.translate(size / 2 + (x - centre[0]) * scale, size / 2 - (y - centre[1]) * scale)
+        painter.scale(marker, marker)
+        painter.drawPath(shape)
+        painter.restore()
     painter.end()
     return pixmap
 
@@ -82,14 +102,25 @@ class DataPanel(QWidget):
         self.experiment = experiment
         inner = QWidget()
         layout = QVBoxLayout(inner)
-        layout.setContentsMargins(14, 10, 14, 14)
-        layout.setSpacing(8)
+        # Dense enough that every example fits a 1280 x 720 window without scrolling.
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.setSpacing(6)
 
-        layout.addWidget(section_label("Data set"))
+        header = QHBoxLayout()
+        header.addWidget(section_label("Data set"), 0, Qt.AlignmentFlag.AlignBottom)
+        header.addStretch(1)
+        self.regenerate = QToolButton()
+        self.regenerate.setIcon(theme.icon("refresh"))
+        self.regenerate.setText("Regenerate")
+        self.regenerate.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.regenerate.setToolTip("New random points from the next data seed")
+        self.regenerate.clicked.connect(self._on_regenerate_clicked)
+        header.addWidget(self.regenerate)
+        layout.addLayout(header)
         self.dataset_buttons: dict[str, QToolButton] = {}
         self._dataset_group = QButtonGroup(self)
         grid = QGridLayout()
-        grid.setSpacing(6)
+        grid.setSpacing(2)
         for i, name in enumerate(catalog.dataset_names()):
             button = QToolButton()
             button.setProperty("role", "dataset")
@@ -97,6 +128,7 @@ class DataPanel(QWidget):
             button.setIcon(QIcon(dataset_thumbnail(name)))
             button.setIconSize(QSize(THUMB, THUMB))
             button.setText(catalog.dataset_label(name, short=True))
+            button.setFont(theme.font(-1))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             button.setToolTip(f"{catalog.dataset_label(name)} "
                               f"({catalog.TASK_LABELS[catalog.dataset_task(name)]})")
@@ -107,8 +139,8 @@ class DataPanel(QWidget):
         layout.addLayout(grid)
 
         form = QGridLayout()
-        form.setHorizontalSpacing(12)
-        form.setVerticalSpacing(10)
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(3)
         self.classes = IntBox(int(FIELDS_BY_NAME["n_classes"].low),
                               int(FIELDS_BY_NAME["n_classes"].high))
         self.classes.valueChanged.connect(self._on_classes_value_changed)
@@ -137,15 +169,18 @@ class DataPanel(QWidget):
             form.addWidget(self.row_labels[text], 2 * r, 0)
             form.addWidget(control, 2 * r, 1)
         form.setColumnStretch(1, 1)
+        # Room for the widest batch text ("4500 (all)" of 5000 points) beside a shorter slider,
+        # in the narrowest column: a squeezed value label would cut its text.
+        widest = QFontMetrics(theme.font(0, bold=True)).horizontalAdvance("8888 (all)")
+        self.batch.label.setMinimumWidth(widest + 2)
+        for slider in (self.noise, self.points, self.train_ratio, self.batch):
+            slider.slider.setMinimumWidth(SLIDER_MIN_WIDTH)
         layout.addLayout(form)
-        self.regenerate = QPushButton(theme.icon("refresh"), "  Regenerate")
-        self.regenerate.setToolTip("New random points from the next data seed")
-        self.regenerate.clicked.connect(self._on_regenerate_clicked)
-        layout.addWidget(self.regenerate)
 
         layout.addWidget(section_label("Input features"))
         features = QGridLayout()
-        features.setSpacing(8)
+        features.setHorizontalSpacing(8)
+        features.setVerticalSpacing(2)
         self.feature_boxes: dict[str, QCheckBox] = {}
         for i, name in enumerate(catalog.feature_names()):
             box = QCheckBox(catalog.feature_label(name))
