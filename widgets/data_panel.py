@@ -2,7 +2,7 @@
 the input features and normalization. Every control calls ``experiment.set``; every experiment
 change is pushed back into the controls under a signal blocker."""
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, QSize, Qt
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -24,8 +24,12 @@ from widgets import theme
 from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, clear_refusal,
                               section_label, send)
 
-#: Thumbnail side and the side of a point's marker on it, in pixels.
+#: Thumbnail side and the side of a point's marker on it, in pixels; a panel with height to
+#: spare (a 1920 x 1080 window) draws larger thumbnails, up to THUMB_MAX, keeping THUMB_SLACK.
 THUMB = 34
+THUMB_MAX = 64
+THUMB_SLACK = 4
+THUMB_COLUMNS = 3
 THUMB_MARKER = 3.4
 #: Least width of a data slider's groove (its value is written beside it).
 SLIDER_MIN_WIDTH = 64
@@ -59,7 +63,8 @@ FEATURE_TIPS = {
 def dataset_thumbnail(name: str, size: int = THUMB) -> QPixmap:
     """A small picture of data set ``name`` (``size`` pixels square): see ``points_picture``."""
     points, labels, task = pipeline.preview(name)
-    return points_picture(points, labels, task, size, THUMB_MARKER * size / THUMB)
+    # markers grow more slowly than the picture: larger ones would cover each other
+    return points_picture(points, labels, task, size, THUMB_MARKER * (size / THUMB) ** 0.5)
 
 
 def points_picture(points: np.ndarray, labels: np.ndarray, task: str, size: int,
@@ -135,7 +140,7 @@ class DataPanel(QWidget):
             button.clicked.connect(lambda _=False, n=name: self._on_dataset_clicked(n))
             self._dataset_group.addButton(button)
             self.dataset_buttons[name] = button
-            grid.addWidget(button, i // 3, i % 3)
+            grid.addWidget(button, i // THUMB_COLUMNS, i % THUMB_COLUMNS)
         layout.addLayout(grid)
 
         form = QGridLayout()
@@ -169,11 +174,13 @@ class DataPanel(QWidget):
             form.addWidget(self.row_labels[text], 2 * r, 0)
             form.addWidget(control, 2 * r, 1)
         form.setColumnStretch(1, 1)
+        self._form = form
         # Room for the widest batch text ("4500 (all)" of 5000 points) beside a shorter slider,
-        # in the narrowest column: a squeezed value label would cut its text.
+        # in the narrowest column: a squeezed value label would cut its text. Every slider
+        # gets the same, so their grooves line up.
         widest = QFontMetrics(theme.font(0, bold=True)).horizontalAdvance("8888 (all)")
-        self.batch.label.setMinimumWidth(widest + 2)
         for slider in (self.noise, self.points, self.train_ratio, self.batch):
+            slider.label.setMinimumWidth(widest + 2)
             slider.slider.setMinimumWidth(SLIDER_MIN_WIDTH)
         layout.addLayout(form)
 
@@ -208,10 +215,38 @@ class DataPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
+        self.scroll = scroll
+        self._thumb = THUMB
+        scroll.viewport().installEventFilter(self)
         experiment.state_changed.connect(self._on_experiment_state_changed)
         for name in ("dataset", "n_classes", "noise", "n_points", "train_ratio", "batch_size",
                      "features", "normalize"):
             self._on_experiment_state_changed(name)
+
+    def thumbnail_size(self) -> int:
+        """The side of the data-set thumbnails now, in pixels."""
+        return self._thumb
+
+    def eventFilter(self, obj, event) -> bool:         # noqa: N802 (Qt's name)
+        if obj is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_thumbnails()
+        return False
+
+    def _fit_thumbnails(self) -> None:
+        """Thumbnails grow into the height the panel can spare, the same whether or not the
+        data set shows the Classes row (choosing another data set never resizes them)."""
+        rows = -(-len(self.dataset_buttons) // THUMB_COLUMNS)
+        need = self.scroll.widget().sizeHint().height() - rows * (self._thumb - THUMB)
+        if self.classes.isHidden():
+            need += self.classes.sizeHint().height() + self._form.verticalSpacing()
+        spare = self.scroll.viewport().height() - need - THUMB_SLACK
+        size = int(min(max(THUMB + spare // rows, THUMB), THUMB_MAX))
+        if size == self._thumb:
+            return
+        self._thumb = size
+        for name, button in self.dataset_buttons.items():
+            button.setIcon(QIcon(dataset_thumbnail(name, size)))
+            button.setIconSize(QSize(size, size))
 
     # ---- intent ---------------------------------------------------------------------------
     def _on_dataset_clicked(self, name: str) -> None:

@@ -2,11 +2,12 @@
 and its thumbnails draw each class with its own marker and colour."""
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QLabel, QScrollArea, QToolButton
 
 from playground import palette, presets
-from widgets.data_panel import points_picture
+from widgets.data_panel import THUMB, THUMB_MAX, points_picture
 
 EXAMPLES = [p.name for p in presets.PRESETS]
 
@@ -56,7 +57,7 @@ def near(pixel: QColor, color: str) -> bool:
                abs(pixel.blue() - want.blue())) <= 8
 
 
-def test_thumbnails_draw_each_class_with_its_marker_and_colour():
+def test_thumbnails_draw_each_class_with_its_marker_and_colour(qapp):
     # Three points in a row, classes 0, 1, 2: 300 px picture, 60 px markers, 90 px apart.
     points = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]])
     image = points_picture(points, np.array([0.0, 1.0, 2.0]), "binary", 300, 60).toImage()
@@ -84,3 +85,32 @@ def test_the_widest_batch_text_fits_beside_its_slider(qtbot, make_window):
     label = w.data_panel.batch.label
     assert label.text() == "4500 (all)"
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
+
+
+def test_a_taller_window_draws_larger_thumbnails_that_keep_their_size_across_data_sets(
+        qtbot, make_window):
+    small = make_window(size=(1280, 720))
+    settle(qtbot, small)
+    assert small.data_panel.thumbnail_size() == THUMB
+    w = make_window(size=(1366, 768))      # room for larger thumbnails, not the largest
+    settle(qtbot, w)
+    size = w.data_panel.thumbnail_size()
+    assert THUMB < size < THUMB_MAX
+    button = w.data_panel.dataset_buttons["blobs_k"]
+    assert button.iconSize().height() == size > small.data_panel.dataset_buttons[
+        "blobs_k"].iconSize().height()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)     # a data set with a Classes row
+    assert w.experiment.dataset == "blobs_k"
+    qtbot.wait(20)
+    assert w.data_panel.thumbnail_size() == size
+    scroll = w.data_dock.findChild(QScrollArea)
+    assert scroll.widget().sizeHint().height() <= scroll.viewport().height()
+    assert scroll.verticalScrollBar().maximum() == 0
+
+
+def test_a_full_hd_window_draws_the_largest_thumbnails_with_no_scrolling(qtbot, make_window):
+    w = make_window(size=(1920, 1080))
+    assert w.file_actions.open_preset("spiral_k")
+    settle(qtbot, w)
+    assert w.data_panel.thumbnail_size() == THUMB_MAX
+    assert w.data_dock.findChild(QScrollArea).verticalScrollBar().maximum() == 0
