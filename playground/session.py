@@ -58,6 +58,7 @@ class TrainingSession(QObject):
     _focus_changed = Signal(object)
     _stop_requested = Signal()
     _state_requested = Signal(object)
+    _state_requested_later = Signal(object)
 
     def __init__(self, experiment: Experiment, parent: QObject | None = None,
                  trainer_factory=make_trainer, chunk_seconds: float = CHUNK_SECONDS):
@@ -107,11 +108,14 @@ class TrainingSession(QObject):
                 (self._reset_requested, worker.reset, queued),
                 (self._param_edited, worker.edit_param, queued),
                 (self._stop_requested, worker.stop, blocking),
-                (self._state_requested, worker.state, blocking)):
+                (self._state_requested, worker.state, blocking),
+                (self._state_requested_later, worker.state, queued)):
             signal.connect(worker.interrupts.sent, Qt.ConnectionType.DirectConnection)
             signal.connect(slot, kind)
         self._focus_changed.connect(worker.set_focus)
         self._worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
+        self._worker.state_served.connect(self._on_worker_state_served)
+        self._state_callbacks: dict[int, tuple[list, object]] = {}
         self._worker.paused.connect(self._on_worker_paused)
         self._worker.failed.connect(self._on_worker_failed)
         self._thread.started.connect(self._worker.start)
@@ -149,6 +153,27 @@ class TrainingSession(QObject):
         # Snapshots the worker emitted before it answered wait in this object's queue: take
         # their rows now, so that history + pending rows end exactly at the trainer's step.
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        return self._composed_state(box)
+
+    def request_run_state(self, callback) -> None:
+        """``run_state()`` without waiting (File > Save of a large network): ``callback(state)``
+        runs on this thread once the worker has answered at its next chunk, with what
+        run_state would return (at once with None when the worker has stopped)."""
+        if not self._thread.isRunning():
+            callback(None)
+            return
+        box: list = []
+        self._state_callbacks[id(box)] = (box, callback)
+        self._state_requested_later.emit(box)
+
+    def _on_worker_state_served(self, box: list) -> None:
+        # Snapshots the worker emitted before it answered came first (one queue, in order).
+        entry = self._state_callbacks.pop(id(box), None)
+        if entry is not None:
+            entry[1](self._composed_state(box))
+
+    def _composed_state(self, box: list) -> dict | None:
+        """The run_state dict from the worker's answer: history and pending rows together."""
         if not box or box[0]["generation"] != self._generation:
             return None
         history = self.history.as_dict()

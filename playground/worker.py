@@ -53,6 +53,7 @@ class TrainingWorker(QObject):
     """Owns the Trainer. Every slot runs on the worker thread."""
 
     snapshot_ready = Signal(object)
+    state_served = Signal(object)     # a box that ``state`` filled (for requests not waiting)
     paused = Signal(str, str)         # the worker paused itself: reason ("diverged", "stop_epoch",
                                       # "stop_loss") and a message in words
     failed = Signal(str)              # an engine error, in words
@@ -131,13 +132,15 @@ class TrainingWorker(QObject):
     def state(self, box: list) -> None:
         """Append to ``box`` the run as it stands between two compiled calls: the generation,
         ``Trainer.state_dict()`` (copies) and the history rows recorded since the last emitted
-        snapshot. The session calls this through a blocking connection (File > Save); a frame
-        in progress ends at its next chunk for it, its row recording the step it reached."""
+        snapshot. The session calls this through a blocking connection (run_state) or a queued
+        one (request_run_state: ``state_served`` says when); a frame in progress ends at its
+        next chunk for it, its row recording the step it reached."""
         self.interrupts.served()
         if self._trainer is not None:
             box.append({"generation": self._job.generation,
                         "trainer": self._trainer.state_dict(),
                         "rows": [dict(row) for row in self._rows]})
+        self.state_served.emit(box)
 
     @Slot(object)
     def set_config(self, config) -> None:

@@ -78,6 +78,8 @@ class FileActions(ExportActions, QObject):
         self.writer.finished.connect(self._on_writer_finished)
         self._shown = 0                # counts documents shown (a late save must not
                                        # retitle the next one)
+        self._state_on_its_way = False    # a Save waits for the worker's answer
+        self._wait_for_state = False      # save now (before the experiment is replaced)
         self.menu = menu if menu is not None else self._file_menu()
         self._build_actions()
         experiment.state_changed.connect(self._on_experiment_state_changed)
@@ -139,14 +141,16 @@ class FileActions(ExportActions, QObject):
         self._fill_recent_menu()
 
     # ---- the document -------------------------------------------------------------------------
-    def document(self) -> files.Document:
+    def document(self, state: dict | None = None, values: dict | None = None) -> files.Document:
         """The open experiment as a Document: the settings, plus the weights, optimizer state
-        and history when the session can give them (settings only if the run diverged)."""
-        values = self.experiment.values()
+        and history when the session can give them (settings only if the run diverged).
+        ``state``, ``values``: the session's run_state() ({}: none) and the settings when the
+        caller has them already."""
+        values = self.experiment.values() if values is None else values
         trainer = history = None
         run_state = getattr(self.session, "run_state", None)
-        if callable(run_state):
-            state = run_state() or {}
+        if state is not None or callable(run_state):
+            state = (state if state is not None else run_state()) or {}
             trainer, history = state.get("trainer"), state.get("history")
             if trainer is not None and not (np.isfinite(trainer["params"]).all() and
                                             np.isfinite(trainer["initial_params"]).all()):
@@ -275,6 +279,8 @@ class FileActions(ExportActions, QObject):
     def save_to(self, path: str | os.PathLike) -> bool:
         path = Path(path)
         try:
+            if self._save_when_answered(path):
+                return True
             doc = self.document()
             if self._write_in_background(path, doc, "save"):
                 return True
@@ -298,6 +304,44 @@ class FileActions(ExportActions, QObject):
                          f"{one_line(path.name, 80)})")
         else:
             self.message(f"Saved {one_line(path)}")
+
+    def _save_when_answered(self, path: Path) -> bool:
+        """A large network: ask the session for its run without waiting (the worker answers
+        at its next chunk, after a history row) and write it then, on the writer's thread.
+        False when the run is small, the session cannot, or the save must be done now."""
+        request = getattr(self.session, "request_run_state", None)
+        spec = getattr(self.session, "spec", None)
+        # params, initial params and two optimizer slots of 8 bytes each
+        large = 32 * int(getattr(spec, "n_params", 0)) >= self.background_bytes
+        if not callable(request) or not large or self._wait_for_state:
+            return False
+        if self._state_on_its_way or self.writer.busy is not None:
+            raise OSError("the previous save is still being written")
+        self._state_on_its_way = True
+        self.message(f"Saving {path.name}\u2026")
+        asked = (self._shown, getattr(self.session, "generation", None),
+                 self.experiment.values())
+        request(lambda state: self._on_session_state_answered(path, asked, state))
+        return True
+
+    def _on_session_state_answered(self, path: Path, asked: tuple, state) -> None:
+        """The run as it was when Save was chosen (``asked``: what was shown, the network's
+        generation and the settings then) is here: write it."""
+        self._state_on_its_way = False
+        shown, generation, values = asked
+        if (shown, generation) != (self._shown, getattr(self.session, "generation", None)):
+            self.message(f"{path.name} was not saved: the network was replaced before it "
+                         f"could be; save again.", error=True)
+            return
+        try:
+            doc = self.document(state or {}, values)
+            if not self.writer.write(path, doc, ("save", shown)):
+                files.save(path, doc)
+                self._saved(path, doc)
+        except (OSError, ValueError) as error:
+            self.show_error("Cannot save the experiment",
+                            f"{path.name} could not be saved: {error}\n\nNothing was "
+                            f"overwritten.")
 
     def _write_in_background(self, path: Path, doc: files.Document, tag: str) -> bool:
         """A large document: write it on the writer's thread (see _on_writer_finished).
@@ -338,7 +382,11 @@ class FileActions(ExportActions, QObject):
             return True
         answer = self.ask_unsaved(self.name)
         if answer == "save":
-            return self.save()
+            self._wait_for_state = True        # the experiment is replaced right after
+            try:
+                return self.save()
+            finally:
+                self._wait_for_state = False
         return answer == "discard"
 
     # ---- recent files ----------------------------------------------------------------------
@@ -480,6 +528,8 @@ class FileActions(ExportActions, QObject):
                     event.ignore()
                     return True
                 self.autosave_timer.stop()
+                if self._state_on_its_way:    # run_state() delivers that answer too, then
+                    self.session.run_state()  # the write starts: wait for it below
                 self.writer.wait()        # a save still on its way reaches the disk
                 self._discard_recovery()
             elif kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):

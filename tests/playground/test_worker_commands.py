@@ -93,7 +93,7 @@ def test_joined_results_read_as_one_call():
     assert r.learning_rates[-1] == 0.05 and r.steps_done == 3 and r.diverged
 
 
-# ---- commands inside a long frame -----------------------------------------------------------------
+# ---- commands inside a long frame ---------------------------------------------------------------
 def test_pause_inside_a_long_frame_ends_it_at_the_next_chunk(qtbot, make_gated):
     session, gate, calls, entered = make_gated(open=False, steps_per_frame=LONG_FRAME)
     session.play()
@@ -121,6 +121,23 @@ def test_save_inside_a_long_frame_waits_for_one_chunk_and_training_goes_on(qtbot
     assert session.running
     qtbot.waitUntil(lambda: len(calls) > step + 3, timeout=TIMEOUT)   # still training
     session.pause()
+
+
+def test_a_state_request_that_does_not_wait_is_answered_at_the_next_chunk(qtbot, make_gated):
+    session, gate, calls, entered = make_gated(open=False, steps_per_frame=LONG_FRAME)
+    session.play()
+    qtbot.waitUntil(entered.is_set, timeout=TIMEOUT)      # the worker waits inside chunk 1
+    answers = []
+    session.request_run_state(answers.append)             # returns while the chunk runs
+    assert answers == []
+    gate.set()
+    qtbot.waitUntil(lambda: len(answers) == 1, timeout=TIMEOUT)
+    state = answers[0]
+    assert _step(state) == 1 and calls[0] == 1
+    np.testing.assert_array_equal(state["history"]["step"], [0, 1])
+    session.shutdown()
+    session.request_run_state(answers.append)             # no worker: None at once
+    assert answers[1] is None
 
 
 def test_save_during_a_long_step_is_served_and_the_step_still_ends_exactly(qtbot, make_gated):
@@ -169,8 +186,7 @@ def test_a_chunked_frame_equals_one_compiled_call(qtbot, make_gated):
     np.testing.assert_array_equal(whole["history"]["step"], [0, 30, 60, 90, 95])
 
 
-def test_second_order_frames_run_one_iteration_a_call_as_headless_runs_in_one(qtbot,
-                                                                             make_gated):
+def test_second_order_frames_run_one_iteration_a_call_as_headless_in_one(qtbot, make_gated):
     from playground import files
     from playground.headless import HeadlessRun
     session, gate, calls, entered = make_gated(chunk_seconds=1.0, optimizer="lbfgs",

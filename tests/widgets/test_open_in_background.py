@@ -110,3 +110,17 @@ def test_closing_the_window_waits_for_a_save_on_its_way(qtbot, make_window, tmp_
     w.file_actions.ask_unsaved = lambda name: "discard"
     w.close()
     assert files.load(path).step == 30
+
+
+def test_a_network_replaced_before_the_worker_answered_is_not_saved(qtbot, make_window,
+                                                                     tmp_path):
+    w = trained_window(qtbot, make_window)
+    actions, path = w.file_actions, tmp_path / "saved.nnp"
+    assert actions.save_to(path)                  # the worker answers through the event loop
+    w.experiment.set("dataset", "xor")            # a new network before that
+    qtbot.waitUntil(lambda: w.session.latest is not None
+                    and w.session.latest.generation == w.session.generation, timeout=TIMEOUT)
+    qtbot.wait(50)
+    assert not path.exists() and actions.path is None and actions.writer.busy is None
+    assert actions.save_to(path)                  # saving again works
+    qtbot.waitUntil(path.exists, timeout=TIMEOUT)
