@@ -2,6 +2,7 @@
 the input features and normalization. Every control calls ``experiment.set``; every experiment
 change is pushed back into the controls under a signal blocker."""
 import numpy as np
+from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
 from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -15,8 +16,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
 
 from playground import catalog, pipeline
 from playground.fields import FIELDS_BY_NAME
