@@ -5,115 +5,120 @@ its own and reports on the GUI thread through ``finished(path, document, error)`
 or None and the FileFormatError. While it reads, the window shows a busy cursor; the experiment
 that is open stays as it is until the caller applies the new one. ``FileWriter.write(path,
 doc)`` saves on a thread of its own the same way (compressing tens of megabytes takes seconds).
+
+The threads touch no Qt object: each leaves its result in a slot and a timer on the GUI thread
+looks for it (every POLL_MS), so nothing crosses threads through Qt.
 """
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from playground import files
 
+POLL_MS = 20
 
-class FileReader(QObject):
-    """One read at a time; ``busy`` is the path being read (None when idle)."""
 
-    finished = Signal(object, object, object)      # path, Document | None, error | None
+class _Job(QObject):
+    """One background call at a time; ``busy`` is the path it works on (None when idle)."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.busy: Path | None = None
+        self._result: tuple | None = None
         self._done = threading.Event()
         self._done.set()
-        self.finished.connect(self._on_self_finished)
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._on_poll_timeout)
+
+    def _start(self, path: Path, work, *args) -> None:
+        self.busy = Path(path)
+        self._result = None
+        self._done.clear()
+
+        def run():
+            try:
+                self._result = work(self.busy, *args)
+            finally:
+                self._done.set()
+        threading.Thread(target=run, name=type(self).__name__, daemon=True).start()
+        self._poll.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the call in progress has ended (a window closing waits for its save to
+        reach the disk); True if it did. Its report still comes through the event loop."""
+        return self._done.wait(timeout)
+
+    def _on_poll_timeout(self) -> None:
+        if not self._done.is_set():
+            return
+        self._poll.stop()
+        result, self._result, self.busy = self._result, None, None
+        self._report(result)
+
+    def _report(self, result: tuple) -> None:
+        raise NotImplementedError
+
+
+class FileReader(_Job):
+    """Reads one file at a time; ``busy`` is the path being read."""
+
+    finished = Signal(object, object, object)      # path, Document | None, error | None
 
     def read(self, path: str | Path) -> bool:
         """Start reading ``path``; False (and nothing started) while another read runs."""
         if self.busy is not None:
             return False
-        self.busy = Path(path)
-        self._done.clear()
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
-        threading.Thread(target=self._read, args=(self.busy,), name="file-reader",
-                         daemon=True).start()
+        self._start(Path(path), _read)
         return True
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the read in progress has ended (for closing a window); True if it
-        did."""
-        return self._done.wait(timeout)
-
-    def _read(self, path: Path) -> None:
-        """On the reader thread: the Document or the reason it cannot be opened."""
-        doc = error = None
-        try:
-            doc = files.load(path)
-        except files.FileFormatError as problem:
-            error = problem
-        except Exception as problem:     # never lose the report: say it in words
-            error = files.FileFormatError(f"it could not be read ({type(problem).__name__}: "
-                                          f"{problem}).", path)
-        try:
-            self.finished.emit(path, doc, error)     # queued to the GUI thread
-        except RuntimeError:
-            pass                                     # the window was closed meanwhile
-        finally:
-            self._done.set()
-
-    def _on_self_finished(self, *_args) -> None:
-        # connected first, so the reader is idle again before the caller hears of the result
-        self.busy = None
+    def _report(self, result: tuple) -> None:
         QApplication.restoreOverrideCursor()
+        self.finished.emit(*result)
 
 
-class FileWriter(QObject):
-    """Writes experiment files (``playground.files.save``, atomic) on a thread of its own, one
-    at a time, and reports on the GUI thread through ``finished(path, document, error, tag)``
-    (error None when written). ``busy`` is the path being written (None when idle)."""
+class FileWriter(_Job):
+    """Writes experiment files (``playground.files.save``, atomic) one at a time and reports
+    through ``finished(path, document, error, tag)`` (error None when written)."""
 
     finished = Signal(object, object, object, object)    # path, Document, error | None, tag
 
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.busy: Path | None = None
-        self._done = threading.Event()
-        self._done.set()
-        self.finished.connect(self._on_self_finished)
-
-    def write(self, path: str | Path, doc: files.Document, tag: str = "") -> bool:
+    def write(self, path: str | Path, doc: files.Document, tag=None) -> bool:
         """Start writing ``doc`` to ``path``; False (nothing started) while a write runs."""
         if self.busy is not None:
             return False
-        self.busy = Path(path)
-        self._done.clear()
-        threading.Thread(target=self._write, args=(self.busy, doc, tag), name="file-writer",
-                         daemon=True).start()
+        self._start(Path(path), _write, doc, tag)
         return True
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the write in progress has ended (a window closing waits for its save
-        to reach the disk); True if it did."""
-        return self._done.wait(timeout)
+    def _report(self, result: tuple) -> None:
+        self.finished.emit(*result)
 
-    def _write(self, path: Path, doc: files.Document, tag: str) -> None:
-        error = None
-        try:
-            files.save(path, doc)
-        except (OSError, ValueError) as problem:
-            error = problem
-        except Exception as problem:     # never lose the report: say it in words
-            error = OSError(f"{type(problem).__name__}: {problem}")
-        try:
-            self.finished.emit(path, doc, error, tag)
-        except RuntimeError:
-            pass                                     # the window was closed meanwhile
-        finally:
-            self._done.set()
 
-    def _on_self_finished(self, *_args) -> None:
-        self.busy = None
+def _read(path: Path) -> tuple:
+    """On the reader's thread: (path, the Document or None, the reason it cannot be opened)."""
+    try:
+        return path, files.load(path), None
+    except files.FileFormatError as problem:
+        return path, None, problem
+    except Exception as problem:     # never lose the report: say it in words
+        return path, None, files.FileFormatError(
+            f"it could not be read ({type(problem).__name__}: {problem}).", path)
+
+
+def _write(path: Path, doc: files.Document, tag) -> tuple:
+    """On the writer's thread: (path, doc, the error or None, tag)."""
+    try:
+        files.save(path, doc)
+        return path, doc, None, tag
+    except (OSError, ValueError) as problem:
+        return path, doc, problem, tag
+    except Exception as problem:     # never lose the report: say it in words
+        return path, doc, OSError(f"{type(problem).__name__}: {problem}"), tag
 
 
 def document_bytes(doc: files.Document) -> int:

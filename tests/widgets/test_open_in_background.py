@@ -28,7 +28,7 @@ def test_a_large_file_opens_in_the_background_and_keeps_the_experiment_until_rea
         assert actions.open_path(path)        # returns at once: reading has started
         # nothing replaced yet: the result can only arrive through this thread's event loop
         assert w.experiment.dataset == "spiral" and actions.reader.busy == path
-        assert not actions.open_path(path) or actions.reader.busy == path   # one at a time
+        assert actions.open_path(path) and actions.reader.busy == path      # one at a time
     assert actions.reader.busy is None
     assert w.experiment.dataset == "xor" and w.experiment.learning_rate == 0.03
     assert actions.path == path and not actions.modified
