@@ -18,10 +18,7 @@ experiment as it was; the error names the problem. Dialogs go through the ``ask_
 """
 from __future__ import annotations
 
-import datetime
 import os
-import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +31,7 @@ from playground.checks import one_line
 from playground.files import APP_NAME
 from widgets.export_actions import ExportActions, safe_stem
 from widgets.file_reader import FileReader, FileWriter, document_bytes
+from widgets.recovery_actions import RecoveryActions
 
 MAX_RECENT = 8
 RECENT_KEY = "files/recent"
@@ -50,7 +48,7 @@ def default_recovery_path() -> Path:
     return Path(folder or Path.home() / ".nn-playground") / f"recovery{files.EXTENSION}"
 
 
-class FileActions(ExportActions, QObject):
+class FileActions(ExportActions, RecoveryActions, QObject):
     """File verbs for one window. ``path`` is the file the experiment was opened from or last
     saved to (None: untitled); ``modified`` says whether it changed since."""
 
@@ -430,70 +428,6 @@ class FileActions(ExportActions, QObject):
         folder = self.settings.value(LAST_FOLDER_KEY, "")
         return Path(folder) if folder and Path(str(folder)).is_dir() else Path.home()
 
-    # ---- autosave and recovery ----------------------------------------------------------------
-    def autosave(self) -> bool:
-        """Write the experiment to the recovery file when it has unsaved changes."""
-        if not self.modified:
-            return False
-        try:
-            doc = self.document()
-            doc.meta.update(recovery_meta(self.path, self.name))
-            if self.recovery_path.exists() and not self._owns_recovery:
-                return False          # unsaved work of a crashed session, not offered yet
-            self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
-            if self._write_in_background(self.recovery_path, doc, "autosave"):
-                return True
-            files.save(self.recovery_path, doc)
-            self._owns_recovery = True
-        except (OSError, ValueError) as error:
-            self.message(f"Autosave failed: {one_line(error)}")
-            return False
-        return True
-
-    def offer_recovery(self) -> bool:
-        """At start: if an earlier session left unsaved work behind (it crashed), offer to
-        open it. Returns True when it was recovered."""
-        path = self.recovery_path
-        try:
-            if not path.exists() and not path.is_symlink():
-                return False
-        except OSError:
-            return False
-        try:
-            doc = files.load(path)
-        except files.FileFormatError as error:
-            self._owns_recovery = True
-            self._discard_recovery()
-            self.message(f"The autosaved recovery file could not be read and was removed: "
-                         f"{error.problem}", error=True)
-            return False
-        owner = recovery_owner(doc.meta)
-        if owner is not None and owner != os.getpid() and _process_alive(owner):
-            return False              # another window of a running playground autosaved it
-        self._owns_recovery = True
-        name, when = recovery_names(doc.meta)
-        if not self.ask_recover(doc):
-            self._discard_recovery()
-            return False
-        self.apply_document(doc)
-        self._set_file(None, f"{name} (recovered)")
-        self.set_modified(True)        # it was never saved where the user wanted it
-        self.message(f"Recovered the unsaved experiment from {when}")
-        return True
-
-    def _discard_recovery(self) -> None:
-        if not self._owns_recovery:
-            return
-        try:
-            self.recovery_path.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass
-
-    def _on_autosave_timer_timeout(self) -> None:
-        self.autosave()
-
     # ---- modified marker and title ----------------------------------------------------------
     def set_modified(self, modified: bool) -> None:
         if modified != self.modified:
@@ -547,12 +481,12 @@ class FileActions(ExportActions, QObject):
     # ---- dialogs (tests replace these) --------------------------------------------------------
     def ask_unsaved(self, name: str) -> str:
         """'save', 'discard' or 'cancel'."""
-        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME,
-                          f"Save the changes to {name} before closing it?", parent=self.window)
+        buttons = QMessageBox.StandardButton
+        box = self.message_box(QMessageBox.Icon.Warning, APP_NAME,
+                               f"Save the changes to {name} before closing it?",
+                               buttons.Save | buttons.Discard | buttons.Cancel)
         box.setInformativeText("Unsaved changes to the settings, weights and history are lost "
                                "otherwise.")
-        buttons = QMessageBox.StandardButton
-        box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
         box.setDefaultButton(buttons.Save)
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(
             QMessageBox.StandardButton(box.exec()), "cancel")
@@ -569,15 +503,6 @@ class FileActions(ExportActions, QObject):
     def ask_folder(self, title: str) -> str | None:
         return QFileDialog.getExistingDirectory(self.window, title, str(self._last_folder())) \
             or None
-
-    def ask_recover(self, doc: files.Document) -> bool:
-        name, when = recovery_names(doc.meta)
-        buttons = QMessageBox.StandardButton
-        box = self.message_box(QMessageBox.Icon.Question, APP_NAME,
-                               f"{APP_NAME} did not close properly last time. Recover the "
-                               f"unsaved changes to {name} (autosaved {when})?",
-                               buttons.Yes | buttons.No)
-        return box.exec() == buttons.Yes
 
     def show_error(self, title: str, text: str) -> None:
         self.message(text.splitlines()[0], error=True)
@@ -612,38 +537,3 @@ def dropped_file(mime) -> str | None:
         return None
     path = urls[0].toLocalFile()
     return path if path.lower().endswith(files.EXTENSION) else None
-
-
-def recovery_owner(meta: dict) -> int | None:
-    """The process id a recovery file says wrote it, or None when it says none (or something
-    that is not a process id: the file may be forged)."""
-    pid = meta.get("pid", "")
-    if isinstance(pid, str) and re.fullmatch(r"[0-9]{1,9}", pid) and int(pid) > 0:
-        return int(pid)
-    return None
-
-
-def recovery_names(meta: dict) -> tuple[str, str]:
-    """(experiment name, when) of a recovery file's meta, short and on one line, for the
-    offer and the title."""
-    name = meta.get("original_name") or "Untitled"
-    when = meta.get("autosaved") or "an earlier session"
-    return one_line(name, 60), one_line(when, 40)
-
-
-def recovery_meta(path: Path | None, name: str) -> dict:
-    return {"original_path": str(path) if path else "", "original_name": name,
-            "autosaved": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "pid": str(os.getpid()), "time": str(time.time())}
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (OverflowError, ValueError):
-        return False
-    except OSError:                 # PermissionError: alive, someone else's
-        return True
-    return True

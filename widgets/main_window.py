@@ -7,6 +7,7 @@ and recovery, the title with the file name) belongs to ``widgets.file_actions.Fi
 """
 from pathlib import Path
 
+from PySide6 import QtGui
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow,
@@ -43,6 +44,7 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.text = QLabel()
+        self.text.setTextFormat(Qt.TextFormat.PlainText)    # messages quote files' text
         self.text.setWordWrap(True)
         self.text.setFont(theme.font(1))
         # The message wraps to whatever width the centre has; it must never widen the window.
@@ -116,7 +118,9 @@ class StatusView(QStatusBar):
         # (before the bar is laid out there is nothing to measure: the text goes whole)
         fitted = fit_message(text, self.fontMetrics(), self.message_width()) \
             if self.isVisible() else text
-        self.setToolTip(text if fitted != text else "")
+        # a tooltip renders what looks like rich text: messages quote files' text
+        self.setToolTip(QtGui.Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)
+                        if fitted != text else "")
         super().showMessage(fitted, timeout)
 
     def message_width(self) -> int:

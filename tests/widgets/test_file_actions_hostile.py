@@ -69,6 +69,7 @@ def test_a_file_cannot_put_a_link_into_the_warning(qtbot, window, tmp_path):
     assert window.banner.text.textFormat() == Qt.TextFormat.PlainText
     assert window.banner.text.text().startswith("hostile.nnp cannot be opened")
     assert "\n" not in window.banner.text.text()
+    assert "<a href" not in window.status.toolTip()        # a tooltip would render it
 
 
 @pytest.mark.parametrize("pid", ["\u00b2", "9" * 30, "-5", "0", "\u0661\u0662", "12 34", ""])
@@ -131,5 +132,6 @@ def test_save_onto_a_link_writes_its_target_and_keeps_the_link(window, tmp_path)
     window.experiment.set("noise", 0.35)
     assert actions.save_to(link)
     assert link.is_symlink() and files.load(real).values["noise"] == 0.35
-    assert "through the link link.nnp" in window.status.currentMessage()
+    shown = window.status.currentMessage() + window.status.toolTip()     # whole, or cut
+    assert "through the link link.nnp" in shown
     assert window.windowTitle().startswith("link[*]")

@@ -107,8 +107,12 @@ def test_a_bad_file_shows_why_and_the_open_experiment_stays(qtbot, make_window, 
     before = (w.experiment.values(), w.session.generation, w.windowTitle(), len(w.session.history))
 
     shown = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda parent, title, text: shown.append((parent, title, text)))
+
+    def answered(box):                       # the real dialog, answered instead of shown
+        shown.append((box.parent(), box.windowTitle(), box.text()))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "exec", answered)
     del w.file_actions.show_error                             # the real message, not a recorder
     w.file_actions.ask_open_path = lambda: str(bad)
     w.file_actions.open_action.trigger()
