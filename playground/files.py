@@ -54,6 +54,7 @@ import numpy as np
 from engine import kernels as K
 from playground import container, run_state
 from playground import history as history_module
+from playground.checks import is_whole_number
 from playground.container import (  # noqa: F401  (the container's names stay importable here)
     ARRAYS_NAME,
     DOCUMENT_NAME,
@@ -261,7 +262,7 @@ def _check_header(document: dict) -> int:
         raise FileFormatError(f"this is not an NN Playground experiment (format "
                               f"{quoted(fmt)}, expected {quoted(FORMAT)}).")
     version = document.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if not is_whole_number(version) or version < 1:
         raise FileFormatError(f"the format version must be a whole number from 1, not "
                               f"{quoted(version)}.")
     if version > VERSION:
@@ -384,7 +385,7 @@ def _history_header(header) -> int:
         raise FileFormatError(f"history columns are {quoted(columns)}, expected "
                               f"{list(history_module.COLUMNS)!r}.")
     rows = header.get("rows")
-    if isinstance(rows, bool) or not isinstance(rows, int) or not 0 <= rows <= MAX_HISTORY_ROWS:
+    if not is_whole_number(rows) or not 0 <= rows <= MAX_HISTORY_ROWS:
         raise FileFormatError(f"history 'rows' must be a whole number from 0 to "
                               f"{MAX_HISTORY_ROWS}, not {quoted(rows)}.")
     return rows
