@@ -5,6 +5,7 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from playground.fields import Layer
+from widgets.controls import refusal_note
 
 TIMEOUT = 30_000     # ms: a bound on waits for the worker on a busy machine, never a target
 LEFT = Qt.MouseButton.LeftButton
@@ -64,7 +65,9 @@ def test_incompatible_loss_is_explained_and_refused(qtbot, make_window):
     out.output.activated.emit(linear)
     assert w.experiment.output_activation == "sigmoid"
     assert out.output.currentData() == "sigmoid"
-    assert "sigmoid" in w.status.currentMessage().lower()
+    note = refusal_note(out.output)                 # the reason stays beside the control
+    assert note is not None and note.isVisible() and "sigmoid" in note.text().lower()
+    assert "sigmoid" in w.status.currentMessage().lower() + w.status.toolTip().lower()
     w.experiment.set("dataset", "blobs_k")
     assert out.output.currentData() == "softmax" and out.loss.currentData() == "softmax_ce"
 
