@@ -193,10 +193,12 @@ class TrainingWorker(QObject):
         if self._trainer is None:
             return
         self._set_running(False)
+        pending = self._advance_left          # Step pressed again before the last one ended
         if n_steps < 0:
-            n_steps = self._steps_to_next_epoch()
-        self._rate_mark = (time.perf_counter(), self._trainer.step_count)
-        self._advance_left = max(0, int(n_steps))
+            n_steps = steps_to_epoch_after(self._trainer, pending) - pending
+        if not pending:
+            self._rate_mark = (time.perf_counter(), self._trainer.step_count)
+        self._advance_left = pending + max(0, int(n_steps))
         if self._advance_left:
             self._timer.start(0)
         else:
@@ -337,9 +339,6 @@ class TrainingWorker(QObject):
     def _set_running(self, running: bool) -> None:
         self._running = running
 
-    def _steps_to_next_epoch(self) -> int:
-        return steps_to_epoch(self._trainer, self._trainer.epoch + 1)
-
     def _update_rate(self) -> None:
         now = time.perf_counter()
         t0, s0 = self._rate_mark
@@ -386,6 +385,18 @@ def steps_to_epoch(trainer, epoch: int) -> int:
     batch = min(trainer.config.batch_size, n)
     left = n - int(trainer.state[POS])
     return -(-left // batch) + (ahead - 1) * trainer.steps_per_epoch
+
+
+def steps_to_epoch_after(trainer, pending: int) -> int:
+    """Steps from now to the end of the epoch that ``pending`` more steps leave the trainer in
+    (the end of the current epoch when ``pending`` is 0; one epoch further when the pending
+    steps end exactly on an epoch's end)."""
+    to_next = steps_to_epoch(trainer, trainer.epoch + 1)
+    if pending < to_next:
+        return to_next
+    per_epoch = 1 if trainer.config.second_order else trainer.steps_per_epoch
+    over = (pending - to_next) % per_epoch
+    return pending + per_epoch - over
 
 
 def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate: float,

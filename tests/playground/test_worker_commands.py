@@ -202,3 +202,22 @@ def test_second_order_frames_run_one_iteration_a_call_as_headless_in_one(qtbot, 
     np.testing.assert_array_equal(got["history"]["step"], [0, 12, 24])
     np.testing.assert_array_equal(got["history"]["train_loss"],
                                   headless.history.column("train_loss"))
+
+
+def test_steps_and_epochs_asked_for_before_the_last_one_ended_add_up(make_gated, qtbot):
+    """Pressing S three times quickly trains three steps, and E after them runs to the end of
+    the epoch those steps are in; E twice runs two epochs (none is lost to the one before)."""
+    session, gate, calls, entered = make_gated(open=False, n_points=100, batch_size=10)
+    per_epoch = session.steps_per_epoch
+    for _ in range(3):
+        session.step(1)
+    gate.set()
+    qtbot.waitUntil(lambda: session.latest.step == 3, timeout=TIMEOUT)
+    gate.clear()
+    session.run_epoch()
+    session.step(1)
+    session.run_epoch()
+    gate.set()
+    # three steps, to the end of epoch 1, one step into epoch 2, to the end of epoch 2
+    qtbot.waitUntil(lambda: session.latest.step == 2 * per_epoch, timeout=TIMEOUT)
+    assert session.latest.epoch == 2
