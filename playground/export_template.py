@@ -1,0 +1,342 @@
+"""The text of the standalone PyTorch script that ``playground.export.export_pytorch`` writes.
+
+``SCRIPT`` holds the whole script, with three placeholders that ``pytorch_script`` fills in:
+``@TITLE@`` (the network's title), ``@NAME@`` (the export name: the script and its NPZ) and
+``@SETTINGS@`` (the network, optimizer, schedule and counters as Python assignments). The script
+needs only numpy and torch; this module only holds the text and imports nothing.
+"""
+
+SCRIPT = r'''"""@TITLE@: a network exported from NN Playground.
+
+It needs numpy and torch, and @NAME@.npz beside it (weights, optimizer state, input scaling,
+training and test data).
+
+    python @NAME@.py                       continue training 100 epochs, print the losses
+    python @NAME@.py --epochs 500 --device cuda --save trained.pt
+    python @NAME@.py --predict 1.5 -2.0    the network's output at the point (1.5, -2.0)
+
+Or import it:
+
+    from @NAME@ import build_model, load_weights, predict
+    model = load_weights(build_model())
+    print(predict(model, [[1.5, -2.0]]))
+
+Training continues where the playground stopped, with the same optimizer, hyperparameters,
+learning-rate schedule, L1/L2 penalties on the weights (not the biases), gradient clipping,
+decoupled weight decay and max-norm, so it can go on from here on bigger hardware (wrap the
+model in DistributedDataParallel for
+several GPUs). The batch order and dropout masks come from PyTorch's random numbers.
+"""
+import argparse
+import math
+import pathlib
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = pathlib.Path(__file__).resolve().parent
+WEIGHTS = HERE / "@NAME@.npz"
+torch.set_default_dtype(torch.float64)  # the playground computes in float64
+
+@SETTINGS@
+
+FEATURE_FUNCTIONS = {
+    "x1": lambda x1, x2: x1, "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: x1 * x1, "x2^2": lambda x1, x2: x2 * x2,
+    "x1*x2": lambda x1, x2: x1 * x2,
+    "sin x1": lambda x1, x2: np.sin(x1), "sin x2": lambda x1, x2: np.sin(x2),
+}
+
+
+class Softplus(nn.Module):
+    """log(1 + e^z), computed as the playground does."""
+
+    def forward(self, z):
+        return torch.relu(z) + torch.log1p(torch.exp(-z.abs()))
+
+
+def activation(name, param):
+    return {"linear": nn.Identity, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
+            "leaky_relu": lambda: nn.LeakyReLU(param), "softplus": Softplus,
+            "elu": lambda: nn.ELU(param), "swish": nn.SiLU}[name]()
+
+
+def build_model():
+    """The network as nn.Sequential; it returns the output layer's logits (pre-activation)."""
+    layers, n_in = [], N_INPUTS
+    for units, act, dropout, param in HIDDEN:
+        layers += [nn.Linear(n_in, units), activation(act, param)]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        n_in = units
+    layers.append(nn.Linear(n_in, N_OUTPUTS))
+    return nn.Sequential(*layers)
+
+
+def linear_layers(model):
+    return [m for m in model if isinstance(m, nn.Linear)]
+
+
+def load_weights(model, path=WEIGHTS):
+    """Copy the playground's weights into ``model``; returns it."""
+    arrays = np.load(path, allow_pickle=False)
+    with torch.no_grad():
+        for i, layer in enumerate(linear_layers(model)):
+            layer.weight.copy_(torch.from_numpy(arrays[f"layer{i}.weight"]))
+            layer.bias.copy_(torch.from_numpy(arrays[f"layer{i}.bias"]))
+    return model
+
+
+def inputs(points, path=WEIGHTS):
+    """Network inputs (n, N_INPUTS) from 2-D points (n, 2): features, then the scaling the
+    playground fitted on its training data."""
+    arrays = np.load(path, allow_pickle=False)
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    x = np.stack([FEATURE_FUNCTIONS[f](p[:, 0], p[:, 1]) for f in FEATURES], axis=1)
+    return torch.from_numpy((x - arrays["mean"]) / arrays["std"])
+
+
+def output(logits):
+    if OUTPUT_ACTIVATION == "sigmoid":
+        return torch.sigmoid(logits)
+    if OUTPUT_ACTIVATION == "softmax":
+        return torch.softmax(logits, dim=1)
+    if OUTPUT_ACTIVATION == "tanh":
+        return torch.tanh(logits)
+    return logits
+
+
+def predict(model, points):
+    """The network's outputs (n, N_OUTPUTS) at 2-D points, as numpy: probability of class 1,
+    class probabilities, or the predicted value."""
+    model.eval()
+    with torch.no_grad():
+        x = inputs(points).to(next(model.parameters()).device)
+        return output(model(x)).cpu().numpy()
+
+
+def data_loss(logits, y):
+    """Mean loss of a batch, from the logits as the playground computes it."""
+    if LOSS == "bce":
+        return nn.functional.binary_cross_entropy_with_logits(logits, y)
+    if LOSS == "softmax_ce":
+        return nn.functional.cross_entropy(logits, y)    # y: one-hot rows
+    return nn.functional.mse_loss(output(logits), y)
+
+
+def penalty(model):
+    """L1 and L2 penalties on the weights (not the biases): l2/2 sum w^2 + l1 sum |w|."""
+    total = 0.0
+    for layer in linear_layers(model):
+        if L2:
+            total = total + 0.5 * L2 * (layer.weight ** 2).sum()
+        if L1:
+            total = total + L1 * layer.weight.abs().sum()
+    return total
+
+
+class CourseAdam(torch.optim.Optimizer):
+    """Adam without bias correction (the course's "Adam, almost")."""
+
+    def __init__(self, params, lr, beta1, beta2, eps):
+        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                if not state:
+                    state["exp_avg"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m.mul_(group["beta1"]).add_(p.grad, alpha=1 - group["beta1"])
+                v.mul_(group["beta2"]).addcmul_(p.grad, p.grad, value=1 - group["beta2"])
+                p.sub_(group["lr"] * m / (v.sqrt() + group["eps"]))
+
+
+def make_optimizer(model):
+    """The playground's optimizer with its hyperparameters, as a torch optimizer."""
+    p, lr, o = list(model.parameters()), LEARNING_RATE, OPTIMIZER_PARAMS
+    if OPTIMIZER == "sgd":
+        return torch.optim.SGD(p, lr=lr)
+    if OPTIMIZER in ("momentum", "nesterov"):
+        return torch.optim.SGD(p, lr=lr, momentum=o["momentum"], nesterov=OPTIMIZER == "nesterov")
+    if OPTIMIZER == "adagrad":
+        return torch.optim.Adagrad(p, lr=lr, eps=o["eps"])
+    if OPTIMIZER == "adadelta":
+        return torch.optim.Adadelta(p, lr=lr, rho=o["rho"], eps=o["eps"])
+    if OPTIMIZER == "rmsprop":
+        return torch.optim.RMSprop(p, lr=lr, alpha=o["rho"], eps=o["eps"])
+    if OPTIMIZER == "adam":     # with WEIGHT_DECAY, train_step makes it AdamW
+        if not o["bias_correction"]:
+            return CourseAdam(p, lr, o["beta1"], o["beta2"], o["eps"])
+        return torch.optim.Adam(p, lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"])
+    # Newton, L-BFGS and nonlinear CG train on the full batch; PyTorch offers L-BFGS.
+    return torch.optim.LBFGS(p, lr=1.0, max_iter=1, history_size=int(o.get("history", 10)),
+                             line_search_fn="strong_wolfe")
+
+
+SLOT_NAMES = {"momentum": ["momentum_buffer"], "adagrad": ["sum"],
+              "adadelta": ["square_avg", "acc_delta"], "rmsprop": ["square_avg"],
+              "adam": ["exp_avg", "exp_avg_sq"]}
+
+
+def load_optimizer_state(model, optimizer, path=WEIGHTS):
+    """Give the torch optimizer the playground's running averages, so training continues as
+    if it had never stopped (Nesterov's velocity is stored differently and starts afresh)."""
+    arrays = np.load(path, allow_pickle=False)
+    names = SLOT_NAMES.get(OPTIMIZER)
+    if not names or "slot0.layer0.weight" not in arrays.files or OPTIMIZER_STEPS == 0:
+        return
+    for i, layer in enumerate(linear_layers(model)):
+        for param, kind in ((layer.weight, "weight"), (layer.bias, "bias")):
+            state = {"step": torch.tensor(float(OPTIMIZER_STEPS))}
+            for k, slot in enumerate(names):
+                state[slot] = torch.from_numpy(arrays[f"slot{k}.layer{i}.{kind}"]).to(param)
+            optimizer.state[param] = state
+
+
+def lr_factor(step, epoch):
+    """The schedule: the learning rate is LEARNING_RATE times this, for the update after
+    ``step`` updates in epoch ``epoch`` (both counted from 0, as in the playground). The
+    schedule counts from SCHEDULE_START / SCHEDULE_START_EPOCH (where it was last changed)."""
+    s = SCHEDULE_PARAMS
+    step, epoch = max(step - SCHEDULE_START, 0), max(epoch - SCHEDULE_START_EPOCH, 0)
+    if SCHEDULE == "step":
+        return s["factor"] ** (epoch // int(s["every_epochs"]))
+    if SCHEDULE == "exponential":
+        return math.exp(-s["k"] * step)
+    if SCHEDULE == "inverse_time":
+        return 1.0 / (1.0 + s["k"] * step)
+    if SCHEDULE == "linear":
+        a = min(float(step), s["decay_steps"]) / s["decay_steps"]
+        return (1.0 - a) + a * s["end_fraction"]
+    if SCHEDULE == "cosine":
+        t = min(float(step), s["decay_steps"]) / s["decay_steps"]
+        return s["min_fraction"] + (1.0 - s["min_fraction"]) * (1.0 + math.cos(math.pi * t)) / 2
+    return 1.0
+
+
+def clip_gradients(model):
+    """Scale the gradient down to norm CLIP_NORM when it is longer (0: off)."""
+    if CLIP_NORM <= 0:
+        return
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = torch.sqrt(sum((g * g).sum() for g in grads))
+    if norm > CLIP_NORM:
+        for g in grads:
+            g.mul_(CLIP_NORM / norm)
+
+
+@torch.no_grad()
+def decay_weights(model, lr):
+    """Decoupled weight decay (Loshchilov & Hutter), as AdamW applies it: every weight and bias
+    shrinks, p <- p - lr * WEIGHT_DECAY * p, after the gradient is taken and before the step."""
+    if WEIGHT_DECAY > 0:
+        for p in model.parameters():
+            p.mul_(1 - lr * WEIGHT_DECAY)
+
+
+@torch.no_grad()
+def apply_max_norm(model):
+    """Scale each neuron's incoming weights (a row of weight) back to norm MAX_NORM when longer."""
+    if MAX_NORM <= 0:
+        return
+    for layer in linear_layers(model):
+        norms = layer.weight.norm(dim=1, keepdim=True)
+        layer.weight.mul_(torch.where(norms > MAX_NORM, MAX_NORM / norms, torch.ones_like(norms)))
+
+
+def train_step(model, optimizer, x, y, step, epoch):
+    """One update on the batch (x, y); returns the batch's data loss before the update.
+    Weight decay and max-norm apply to first-order optimizers, as in the playground."""
+    for group in optimizer.param_groups:
+        group["lr"] = LEARNING_RATE * lr_factor(step, epoch)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = data_loss(model(x), y)
+        (loss + penalty(model)).backward()
+        clip_gradients(model)
+        return loss
+
+    model.train()
+    if isinstance(optimizer, torch.optim.LBFGS):
+        return float(optimizer.step(closure).detach())
+    loss = closure()
+    decay_weights(model, LEARNING_RATE * lr_factor(step, epoch))
+    optimizer.step()
+    apply_max_norm(model)
+    return float(loss.detach())
+
+
+def evaluate(model, x, y):
+    model.eval()
+    with torch.no_grad():
+        return float(data_loss(model(x), y))
+
+
+def train(model, optimizer, epochs, device="cpu", path=WEIGHTS, log=print):
+    """Continue training for ``epochs`` epochs from START_STEP / START_EPOCH."""
+    arrays = np.load(path, allow_pickle=False)
+    x, y = (torch.from_numpy(arrays[k]).to(device) for k in ("X_train", "Y_train"))
+    x_test, y_test = (torch.from_numpy(arrays[k]).to(device) for k in ("X_test", "Y_test"))
+    full_batch = isinstance(optimizer, torch.optim.LBFGS)
+    batch = len(x) if full_batch else BATCH_SIZE
+    step, epoch = START_STEP, START_EPOCH
+    for _ in range(epochs):
+        order = torch.randperm(len(x), device=device)
+        for start in range(0, len(x), batch):
+            idx = order[start:start + batch]
+            train_step(model, optimizer, x[idx], y[idx], step, epoch)
+            step += 1
+        epoch += 1
+        log(f"epoch {epoch:6d}  step {step:8d}  train loss {evaluate(model, x, y):.6f}"
+            + (f"  test loss {evaluate(model, x_test, y_test):.6f}" if len(x_test) else ""))
+    return model
+
+
+def usable_device(name):
+    """torch.device(name) when this PyTorch can compute on it; otherwise SystemExit with one
+    line saying why (a CPU-only PyTorch asked for cuda, a GPU index that does not exist...)."""
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError) as error:
+        raise SystemExit(f"error: --device {name}: {str(error).splitlines()[0]}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"error: --device {name}: this PyTorch ({torch.__version__}) cannot "
+                         f"use a CUDA GPU here (a CPU-only build, or no GPU/driver); use "
+                         f"--device cpu or install a CUDA build of PyTorch")
+    try:
+        torch.zeros(1, device=device)
+    except (RuntimeError, AssertionError, ValueError) as error:
+        message = (str(error).splitlines() or [type(error).__name__])[0].split(". ")[0]
+        raise SystemExit(f"error: --device {name} cannot be used here: {message}") from None
+    return device
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=100, help="epochs to train (default 100)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, mps ...")
+    parser.add_argument("--save", metavar="PATH", help="save the trained state_dict here")
+    parser.add_argument("--predict", nargs=2, type=float, metavar=("X1", "X2"),
+                        help="print the output at one point instead of training")
+    args = parser.parse_args()
+    args.device = usable_device(args.device)
+    model = load_weights(build_model()).to(args.device)
+    if args.predict:
+        print(predict(model, [args.predict])[0].tolist())
+        return
+    optimizer = make_optimizer(model)
+    load_optimizer_state(model, optimizer)
+    train(model, optimizer, args.epochs, args.device)
+    if args.save:
+        torch.save(model.state_dict(), args.save)
+
+
+if __name__ == "__main__":
+    main()
+'''
