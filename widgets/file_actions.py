@@ -14,7 +14,9 @@ and writes files through ``playground.files`` and talks to the model through a f
 A file is read and checked completely before anything changes, so a bad file leaves the open
 experiment as it was; the error names the problem. Dialogs go through the ``ask_*`` and
 ``show_error`` methods, which tests replace. The Export submenu and the pictures of views are
-``widgets.export_actions``, mixed into ``FileActions``.
+``widgets.export_actions``, autosave and recovery ``widgets.recovery_actions``, and opening and
+saving large files off the GUI thread ``widgets.background_files``, all mixed into
+``FileActions``.
 """
 from __future__ import annotations
 
@@ -29,17 +31,15 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 from playground import files, presets
 from playground.checks import one_line
 from playground.files import APP_NAME
+from widgets.background_files import BACKGROUND_BYTES, BackgroundFiles
 from widgets.export_actions import ExportActions, safe_stem
-from widgets.file_reader import FileReader, FileWriter, document_bytes
+from widgets.file_reader import FileReader, FileWriter
 from widgets.recovery_actions import RecoveryActions
 
 MAX_RECENT = 8
 RECENT_KEY = "files/recent"
 LAST_FOLDER_KEY = "files/last_folder"
 AUTOSAVE_MS = 60_000
-#: files at least this large are read or written off the GUI thread (compressing 30 MB
-#: takes seconds): the window stays responsive
-BACKGROUND_BYTES = 4 * 2**20
 FILE_FILTER = f"NN Playground experiments (*{files.EXTENSION});;All files (*)"
 
 
@@ -48,7 +48,7 @@ def default_recovery_path() -> Path:
     return Path(folder or Path.home() / ".nn-playground") / f"recovery{files.EXTENSION}"
 
 
-class FileActions(ExportActions, RecoveryActions, QObject):
+class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
     """File verbs for one window. ``path`` is the file the experiment was opened from or last
     saved to (None: untitled); ``modified`` says whether it changed since."""
 
@@ -207,32 +207,6 @@ class FileActions(ExportActions, RecoveryActions, QObject):
         self.open_document(doc, path)
         return True
 
-    def _read_in_background(self, path: Path) -> bool:
-        """A large file: read and check it on the reader's thread (the open experiment stays
-        until it is ready, see _on_reader_finished). False for a small or unreadable one."""
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return False                  # the ordinary path says why
-        if size < self.background_bytes:
-            return False
-        if not self.reader.read(path):
-            self.message(f"Still opening {self.reader.busy.name}\u2026", error=True)
-            return True
-        self.message(f"Opening {path.name} ({size / 2**20:,.0f} MB)\u2026 the experiment "
-                     f"that is open stays until it is read.")
-        return True
-
-    def _on_reader_finished(self, path: Path, doc, error) -> None:
-        if error is not None:
-            self.show_error("Cannot open the experiment",
-                            f"{path.name} cannot be opened: {error.problem}\n\n"
-                            f"The experiment that is open has not changed.")
-            if not path.exists():
-                self._forget_recent(path)
-            return
-        self.open_document(doc, path)
-
     def open_document(self, doc: files.Document, path: str | os.PathLike | None = None,
                       name: str | None = None) -> None:
         """Show ``doc``, already read and checked (``python main.py FILE`` hands one over):
@@ -302,77 +276,6 @@ class FileActions(ExportActions, RecoveryActions, QObject):
                          f"{one_line(path.name, 80)})")
         else:
             self.message(f"Saved {one_line(path)}")
-
-    def _save_when_answered(self, path: Path) -> bool:
-        """A large network: ask the session for its run without waiting (the worker answers
-        at its next chunk, after a history row) and write it then, on the writer's thread.
-        False when the run is small, the session cannot, or the save must be done now."""
-        request = getattr(self.session, "request_run_state", None)
-        spec = getattr(self.session, "spec", None)
-        # params, initial params and two optimizer slots of 8 bytes each
-        large = 32 * int(getattr(spec, "n_params", 0)) >= self.background_bytes
-        if not callable(request) or not large or self._wait_for_state:
-            return False
-        if self._state_on_its_way or self.writer.busy is not None:
-            raise OSError("the previous save is still being written")
-        self._state_on_its_way = True
-        self.message(f"Saving {path.name}\u2026")
-        asked = (self._shown, getattr(self.session, "generation", None),
-                 self.experiment.values())
-        request(lambda state: self._on_session_state_answered(path, asked, state))
-        return True
-
-    def _on_session_state_answered(self, path: Path, asked: tuple, state) -> None:
-        """The run as it was when Save was chosen (``asked``: what was shown, the network's
-        generation and the settings then) is here: write it."""
-        self._state_on_its_way = False
-        shown, generation, values = asked
-        if (shown, generation) != (self._shown, getattr(self.session, "generation", None)):
-            self.message(f"{path.name} was not saved: the network was replaced before it "
-                         f"could be; save again.", error=True)
-            return
-        try:
-            doc = self.document(state or {}, values)
-            if not self.writer.write(path, doc, ("save", shown)):
-                files.save(path, doc)
-                self._saved(path, doc)
-        except (OSError, ValueError) as error:
-            self.show_error("Cannot save the experiment",
-                            f"{path.name} could not be saved: {error}\n\nNothing was "
-                            f"overwritten.")
-
-    def _write_in_background(self, path: Path, doc: files.Document, tag: str) -> bool:
-        """A large document: write it on the writer's thread (see _on_writer_finished).
-        False for a small one (written at once by the caller)."""
-        if document_bytes(doc) < self.background_bytes:
-            return False
-        if tag == "save":
-            self.message(f"Saving {path.name}\u2026")
-        if not self.writer.write(path, doc, (tag, self._shown)):
-            if tag == "save":
-                raise OSError(f"{self.writer.busy.name} is still being written")
-            return True                   # an autosave waits for the next turn
-        return True
-
-    def _on_writer_finished(self, path: Path, doc, error, tag) -> None:
-        kind, shown = tag
-        if kind == "autosave":
-            if error is None:
-                self._owns_recovery = True
-            else:
-                self.message(f"Autosave failed: {error}")
-            return
-        if error is not None:
-            self.show_error("Cannot save the experiment",
-                            f"{path.name} could not be saved: {error}\n\nNothing was "
-                            f"overwritten.")
-        elif shown != self._shown:        # another experiment is shown by now
-            self.message(f"Saved {path}")
-        else:
-            changed = self.experiment.values() != doc.values
-            self._saved(path, doc)
-            if changed or self._clean_step != doc.step:
-                self.set_modified(True)
 
     def maybe_save(self) -> bool:
         """Before the experiment is replaced or the window closes: True to go on."""
