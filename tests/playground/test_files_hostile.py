@@ -415,12 +415,11 @@ def test_newton_offers_no_more_weights_than_the_engine_takes(second_order):
 
 
 def test_where_files_cannot_be_locked_temporaries_are_told_by_their_age(tmp_path, monkeypatch):
-    import time
     monkeypatch.setattr(disk, "fcntl", None)
     old, fresh = tmp_path / ".x.nnp.abc123.tmp", tmp_path / ".x.nnp.def456.tmp"
     for p in (old, fresh):
         p.write_bytes(b"half a file")
-    hours_ago = time.time() - 2 * container.STALE_TEMPORARY_SECONDS
+    hours_ago = fresh.stat().st_mtime - 2 * container.STALE_TEMPORARY_SECONDS
     os.utime(old, (hours_ago, hours_ago))
     files.save(tmp_path / "x.nnp", trained_document(2))
     assert not old.exists() and fresh.exists()
