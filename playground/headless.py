@@ -312,5 +312,7 @@ def write_outputs(run: HeadlessRun, folder: Path, name: str) -> dict:
     written["boundary"] = folder / "boundary.png"
     boundary.save(written["boundary"])
     written["loss"] = folder / "loss.png"
-    pictures.loss_picture(run.history.as_dict(), v["log_loss"]).save(written["loss"])
+    history = run.history.as_dict()
+    diverged_at = int(history["step"][-1]) if run.diverged and len(history["step"]) else None
+    pictures.loss_picture(history, v["log_loss"], diverged_at=diverged_at).save(written["loss"])
     return written

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from playground import palette
+from playground import curve_scale, palette
 from playground.png import Canvas
 
 CLASS_COLORS = palette.CLASS_COLORS
@@ -165,21 +165,10 @@ def _decimate(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, n
     return np.array(xs), np.array(ys)
 
 
-def loss_picture(history: dict, log_scale: bool = False, width: int = 720,
-                 height: int = 420) -> Canvas:
-    """Training and test loss against the step, as the Curves panel draws them.
-
-    history : {"step": (n,), "train_loss": (n,), "test_loss": (n,), ...} float arrays
-    """
-    canvas = Canvas(width, height)
-    left, right, top, bottom = 64, 16, 34, 40
-    pw, ph = width - left - right, height - top - bottom
-    steps = np.asarray(history.get("step", ()), np.float64)
-    curves = [(name, np.asarray(history.get(name, ()), np.float64), color)
-              for name, color in (("train_loss", TRAIN_CURVE), ("test_loss", TEST_CURVE))]
-    if log_scale:
-        curves = [(n, np.where(v > 0, v, np.nan), c) for n, v, c in curves]
-    finite = np.concatenate([v[np.isfinite(v)] for _, v, _ in curves] or [np.zeros(0)])
+def _loss_legend(canvas: Canvas, curves: list, log_scale: bool) -> None:
+    """The loss picture's title, legend (a line and a name per curve), frame and step label."""
+    left, right, top, bottom = LOSS_MARGINS
+    width, height = canvas.width, canvas.height
     canvas.text(left, 10, "loss" + (" (log scale)" if log_scale else ""), INK, size=2)
     legend_x = width - right
     for name, _, color in reversed(curves):
@@ -189,20 +178,43 @@ def loss_picture(history: dict, log_scale: bool = False, width: int = 720,
         legend_x -= 26
         canvas.line(legend_x + 2, 19, legend_x + 20, 19, color, width=2.5)
         legend_x -= 14
-    canvas.frame(left, top, pw, ph, GRID)
-    canvas.text(left + pw / 2, height - 14, "step", MUTED, anchor="center", size=1)
+    canvas.frame(left, top, width - left - right, height - top - bottom, GRID)
+    canvas.text(left + (width - left - right) / 2, height - 14, "step", MUTED, anchor="center",
+                size=1)
+
+
+#: The loss picture's margins around its plot, in pixels: left, right, top, bottom.
+LOSS_MARGINS = (64, 16, 34, 40)
+DASH = (6.0, 4.0)          # pixels drawn, pixels skipped along the divergence marker
+
+
+def loss_picture(history: dict, log_scale: bool = False, width: int = 720,
+                 height: int = 420, diverged_at: int | None = None) -> Canvas:
+    """Training and test loss against the step, as the Curves panel draws them: the loss axis
+    follows ``curve_scale.loss_range`` (after a divergence the blow-up is left out, the curve
+    leaves through the top) and a dashed line labelled "diverged" marks ``diverged_at``.
+
+    history : {"step": (n,), "train_loss": (n,), "test_loss": (n,), ...} float arrays
+    diverged_at : the step at which the run diverged, or None
+    """
+    canvas = Canvas(width, height)
+    left, right, top, bottom = LOSS_MARGINS
+    pw, ph = width - left - right, height - top - bottom
+    steps = np.asarray(history.get("step", ()), np.float64)
+    curves = [(name, np.asarray(history.get(name, ()), np.float64), color)
+              for name, color in (("train_loss", TRAIN_CURVE), ("test_loss", TEST_CURVE))]
+    if log_scale:
+        curves = [(n, np.where(v > 0, v, np.nan), c) for n, v, c in curves]
+    finite = np.concatenate([v[np.isfinite(v)] for _, v, _ in curves] or [np.zeros(0)])
     if steps.size == 0 or finite.size == 0:
+        _loss_legend(canvas, curves, log_scale)
         canvas.text(left + pw / 2, top + ph / 2, "no data yet", MUTED, anchor="center", size=2)
         return canvas
     x_lo, x_hi = float(steps.min()), float(max(steps.max(), steps.min() + 1))
-    if log_scale:
-        y_lo, y_hi = math.log10(finite.min()), math.log10(finite.max())
-    else:
-        y_lo, y_hi = min(0.0, float(finite.min())), float(finite.max())
-    if y_hi - y_lo < 1e-12:
-        y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
-    pad = (y_hi - y_lo) * 0.05
-    y_lo, y_hi = y_lo - (pad if log_scale or y_lo < 0 else 0), y_hi + pad
+    if diverged_at is not None:          # the marker stands clear of the frame
+        x_hi = max(x_hi, x_lo + (float(diverged_at) - x_lo) * 1.03)
+    y_lo, y_hi = curve_scale.loss_range(steps, curves[0][1], curves[1][1], diverged_at,
+                                        log_scale)
 
     def sx(v):
         return left + (v - x_lo) / (x_hi - x_lo) * pw
@@ -210,23 +222,36 @@ def loss_picture(history: dict, log_scale: bool = False, width: int = 720,
     def sy(v):
         return top + ph - (v - y_lo) / (y_hi - y_lo) * ph
 
-    y_ticks = ([float(e) for e in range(math.ceil(y_lo), math.floor(y_hi) + 1)] if log_scale
+    decades = math.floor(y_hi) - math.ceil(y_lo) + 1
+    y_ticks = ([float(e) for e in range(math.ceil(y_lo), math.floor(y_hi) + 1,
+                                        max(1, math.ceil(decades / 8)))] if log_scale
                else nice_ticks(y_lo, y_hi))
     if log_scale and len(y_ticks) < 2:
         y_ticks = nice_ticks(y_lo, y_hi)
     for t in y_ticks:
+        canvas.line(left, sy(t), left + pw, sy(t), GRID, width=1)
+    for _, values, color in curves:
+        with np.errstate(all="ignore"):
+            y = np.log10(values) if log_scale else values
+        xs, ys = _decimate(steps, y, pw)
+        # off the scale: drawn into the margin (the curve leaves through the top), whose
+        # overflow the title band below covers
+        ys = np.clip(ys, y_lo - (y_hi - y_lo) * bottom / ph, y_hi + (y_hi - y_lo) * top / ph)
+        canvas.polyline(sx(xs), sy(ys), color, width=2.0)
+    canvas.rect(0, 0, width, top - 1, "#FFFFFF")
+    canvas.rect(0, top + ph + 1, width, bottom, "#FFFFFF")
+    _loss_legend(canvas, curves, log_scale)
+    for t in y_ticks:
         y = sy(t)
-        canvas.line(left, y, left + pw, y, GRID, width=1)
         canvas.text(left - 6, y - 3.5, tick_label(10 ** t if log_scale else t), MUTED,
                     anchor="right")
     for t in nice_ticks(x_lo, x_hi, 6):
         x = sx(t)
         canvas.line(x, top + ph, x, top + ph + 4, MUTED, width=1)
         canvas.text(x, top + ph + 8, tick_label(t), MUTED, anchor="center")
-    for _, values, color in curves:
-        with np.errstate(all="ignore"):
-            y = np.log10(values) if log_scale else values
-        xs, ys = _decimate(steps, y, pw)
-        ys = np.clip(ys, y_lo, y_hi)
-        canvas.polyline(sx(xs), sy(ys), color, width=2.0)
+    if diverged_at is not None:
+        x = sx(float(diverged_at))
+        for y0 in np.arange(top, top + ph, sum(DASH)):
+            canvas.line(x, y0, x, min(y0 + DASH[0], top + ph), TEST_CURVE, width=1.5)
+        canvas.text(x - 4, top + 6, "diverged", TEST_CURVE, anchor="right")
     return canvas

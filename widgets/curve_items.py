@@ -10,17 +10,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter, QPainterPath
 
-NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+from playground.curve_scale import NICE_STEPS, nice_ceil  # noqa: F401  (this module's API too)
 
-
-def nice_ceil(value: float) -> float:
-    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k at or above value (an axis end
-    that stays put while the data grows towards it, so the axes are not redrawn at every
-    refresh)."""
-    if not np.isfinite(value) or value <= 0:
-        return 1.0
-    scale = 10.0 ** np.floor(np.log10(value))
-    return float(next(m for m in NICE_STEPS if m * scale >= value * (1 - 1e-12)) * scale)
 
 
 def short_number(value: float) -> str:

@@ -3,8 +3,9 @@
 The axes' ranges are set by hand in nice steps (0 to 500 steps, then to 1000...), so they stay
 put between refreshes and their cached pictures stay valid (pyqtgraph's autorange and log mode
 are never used: the panel plots log10(loss) itself, on an axis with decade labels). After a
-divergence the loss axis keeps the scale of the run before the blow-up and a dashed line marks
-the step where the loss stopped being finite. The plot items live in ``widgets.curve_items``.
+divergence the loss axis keeps the scale of the run before the blow-up (the rule lives in
+``playground.curve_scale``) and a dashed line marks the step where the loss stopped being
+finite. The plot items live in ``widgets.curve_items``.
 """
 import time
 
@@ -13,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from playground.curve_scale import BLOW_UP_FACTOR, loss_range  # noqa: F401  (API too)
 from widgets import theme
 from widgets.controls import ValueLabel, send
 from widgets.curve_items import (  # noqa: F401  (nice_ceil... are this module's API too)
@@ -26,26 +28,6 @@ from widgets.curve_items import (  # noqa: F401  (nice_ceil... are this module's
 REFRESH_SECONDS = 0.1
 #: Pixels the loss axis reaches past its end values, so their labels show (half a label).
 LABEL_ROOM = 7
-#: After a divergence, losses above this many times the run's first loss are the blow-up: the
-#: loss axis stops there (the curve leaves through the top) instead of reaching 1e277; a
-#: dashed line marks the step where the session says the run diverged.
-BLOW_UP_FACTOR = 100.0
-
-
-def loss_scale(train: np.ndarray, test: np.ndarray, diverged: bool) -> tuple[float, float]:
-    """(smallest, largest) finite loss on show, (0, 0) when there is none. When the run
-    diverged, losses above BLOW_UP_FACTOR times the first finite training loss are left out
-    (at least the first loss itself stays)."""
-    losses = np.concatenate([train, test])
-    losses = losses[np.isfinite(losses)]
-    if not len(losses):
-        return 0.0, 0.0
-    if diverged:
-        first = train[np.isfinite(train)]
-        limit = BLOW_UP_FACTOR * abs(float(first[0] if len(first) else losses[0]))
-        kept = losses[losses <= limit]
-        losses = kept if len(kept) else losses[:1]
-    return float(losses.min()), float(losses.max())
 
 
 def _style_plot(plot: pg.PlotItem, y_label: str, x_label: bool) -> None:
@@ -260,24 +242,16 @@ class CurvesPanel(QWidget):
     def _fit_ranges(self, steps: np.ndarray) -> tuple[float, float]:
         """Step axis from 0 to the next nice number past the last step; loss axis from 0 to the
         next nice number past the largest loss on show (log scale: the whole decades around
-        the losses on show). After a divergence the blow-up is left out (``loss_scale``).
+        the losses on show). After a divergence the blow-up is left out: the rule is
+        ``playground.curve_scale.loss_range``, which the headless loss picture follows too.
         Returns the loss axis's (low, high) without padding."""
         h = self.session.history
         x_end = nice_ceil(float(steps[-1])) if len(steps) else 1.0
         if x_end != self._x_end:
             self._x_end = x_end
             self.loss_plot.setXRange(0.0, x_end, padding=0.02)
-        lo, hi = loss_scale(h.column("train_loss"), h.column("test_loss"),
-                            self.session.diverged_at is not None)
-        if self.experiment.log_loss:
-            if hi > 0:
-                lo = lo if lo > 0 else hi / 100.0
-                lo, hi = np.floor(np.log10(lo)), np.ceil(np.log10(hi))
-                y_range = (float(lo), float(max(hi, lo + 1.0)))
-            else:
-                y_range = (-2.0, 0.0)
-        else:
-            y_range = (0.0, nice_ceil(hi))
+        y_range = loss_range(steps, h.column("train_loss"), h.column("test_loss"),
+                             self.session.diverged_at, self.experiment.log_loss)
         # pyqtgraph drops a tick label that sticks out of the plot, and the ends of the axis
         # are labelled (0, or the first and last decade): they get room for half a label.
         height = self.loss_plot.vb.height()
