@@ -1,0 +1,184 @@
+"""An image data set as an experiment describes it: where the images come from and how they split.
+
+Two sources:
+- "shapes": drawn by ``engine.shapes.make_shapes`` from settings (n, size, noise, jitter, seed,
+  classes); the settings are the whole description, so a saved experiment regenerates the same
+  images bit for bit.
+- "imported": arrays handed over by the caller (read from MNIST files, say); the description
+  carries their shape and class names, the arrays travel beside it.
+
+``ImageData.split(train_fraction, seed)`` cuts it into train and test deterministically and
+stratified: each class is shuffled with its own draws and contributes round(count * fraction)
+images to train (at least one to each side when it has two or more).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.shapes import MAX_IMAGES, SHAPES, make_shapes
+
+MODALITY = "images"
+IMAGE_SOURCES = ("shapes", "imported")
+SHAPES_DEFAULTS = {"n": 800, "size": 20, "noise": 0.1, "jitter": 2.0, "seed": 0,
+                   "classes": tuple(SHAPES)}
+MIN_FRACTION, MAX_FRACTION = 0.1, 0.9
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class ImageData:
+    """Images with their class labels and where they came from; arrays are read-only copies.
+
+    images : float32 (n, 1, height, width) in [0, 1]
+    labels : int64 (n,) in 0..len(class_names)-1
+    class_names : tuple of str, one per class
+    source : "shapes" or "imported"
+    settings : the ``make_shapes`` arguments for "shapes"; empty for "imported"
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    class_names: tuple
+    source: str
+    settings: dict = field(default_factory=dict)
+    modality = MODALITY
+
+    def __post_init__(self):
+        if self.source not in IMAGE_SOURCES:
+            raise ValueError(f"source must be one of {IMAGE_SOURCES}, got {self.source!r}")
+        names = tuple(str(c) for c in self.class_names)
+        if len(names) < 2:
+            raise ValueError(f"an image set needs at least 2 classes, got {len(names)}")
+        images = np.asarray(self.images)
+        if images.ndim == 3:
+            images = images[:, None]
+        if images.ndim != 4 or images.shape[1] != 1:
+            raise ValueError(f"images must have shape (n, 1, height, width) or (n, height, width), "
+                             f"got {images.shape}")
+        if images.dtype == np.uint8:
+            images = images.astype(np.float32) / np.float32(255.0)
+        elif images.dtype.kind == "f":
+            images = images.astype(np.float32)
+            if not np.isfinite(images).all():
+                raise ValueError("images contain NaN or inf")
+            if images.size and (images.min() < 0 or images.max() > 1):
+                raise ValueError(f"image values must lie in [0, 1], got [{images.min()}, {images.max()}]")
+        else:
+            raise ValueError(f"images must be uint8 or floating point, got {images.dtype}")
+        n = len(images)
+        if not 2 <= n <= MAX_IMAGES:
+            raise ValueError(f"an image set holds 2 to {MAX_IMAGES} images, got {n}")
+        labels = np.asarray(self.labels)
+        if labels.shape != (n,):
+            raise ValueError(f"labels must have shape ({n},), got {labels.shape}")
+        if labels.dtype.kind not in "iu":
+            raise ValueError(f"labels must be integers, got {labels.dtype}")
+        if labels.min() < 0 or labels.max() >= len(names):
+            raise ValueError(f"labels must lie in 0..{len(names) - 1} (one per class name), "
+                             f"got {labels.min()}..{labels.max()}")
+        object.__setattr__(self, "images", _read_only(images.copy()))
+        object.__setattr__(self, "labels", _read_only(labels.astype(np.int64)))
+        object.__setattr__(self, "class_names", names)
+        object.__setattr__(self, "settings", dict(self.settings))
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __repr__(self) -> str:
+        _, _, h, w = self.images.shape
+        return (f"ImageData({self.source}, {len(self)} images {h}x{w}, "
+                f"{len(self.class_names)} classes)")
+
+    @property
+    def image_shape(self) -> tuple:
+        """(1, height, width): channels first."""
+        return self.images.shape[1:]
+
+    def class_counts(self) -> np.ndarray:
+        """int64 (n_classes,): images per class."""
+        return np.bincount(self.labels, minlength=len(self.class_names))
+
+    def get_config(self) -> dict:
+        """A plain dict describing the set. For "shapes" it rebuilds the images
+        (``image_data_from_config``); for "imported" it records what the arrays were."""
+        config = {"modality": MODALITY, "source": self.source}
+        if self.source == "shapes":
+            config.update(self.settings, classes=list(self.settings["classes"]))
+        else:
+            config.update(n=len(self), image_shape=list(self.image_shape),
+                          class_names=list(self.class_names))
+        return config
+
+    def subset(self, indices) -> "ImageData":
+        return ImageData(self.images[indices], self.labels[indices], self.class_names,
+                         self.source, self.settings)
+
+    def split(self, train_fraction: float = 0.8, seed: int = 0) -> tuple["ImageData", "ImageData"]:
+        """(train, test), stratified by class and deterministic for ``seed``.
+
+        train_fraction : 0.1..0.9 of each class goes to train (rounded)
+        """
+        if isinstance(train_fraction, bool) or not isinstance(train_fraction, (int, float)) \
+                or not MIN_FRACTION <= train_fraction <= MAX_FRACTION:
+            raise ValueError(f"train_fraction must be in [{MIN_FRACTION}, {MAX_FRACTION}], "
+                             f"got {train_fraction!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        rng = np.random.Generator(np.random.PCG64(int(seed)))
+        train, test = [], []
+        for label in range(len(self.class_names)):
+            members = rng.permutation(np.flatnonzero(self.labels == label))
+            cut = int(round(len(members) * train_fraction))
+            if len(members) >= 2:
+                cut = min(max(cut, 1), len(members) - 1)
+            train.append(members[:cut])
+            test.append(members[cut:])
+        train, test = np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+        if len(train) < 2 or len(test) < 2:
+            raise ValueError(f"{len(self)} images are too few to split at {train_fraction}")
+        return self.subset(train), self.subset(test)
+
+
+def shapes_data(**settings) -> ImageData:
+    """The "shapes" source: ``make_shapes`` with ``SHAPES_DEFAULTS`` updated by ``settings``.
+
+    Unknown setting names raise ValueError naming them; bad values raise make_shapes' own.
+    """
+    unknown = sorted(set(settings) - set(SHAPES_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown shapes setting {unknown[0]!r}; valid: {', '.join(SHAPES_DEFAULTS)}")
+    full = {**SHAPES_DEFAULTS, **settings}
+    full["classes"] = (full["classes"],) if isinstance(full["classes"], str) else tuple(full["classes"])
+    images, labels, names = make_shapes(**full)
+    return ImageData(images, labels, names, "shapes", full)
+
+
+def imported_data(images, labels, class_names=None) -> ImageData:
+    """The "imported" source: arrays from elsewhere (``engine.idx.load_mnist_folder``, say).
+
+    images : uint8 or float (n, 1, h, w) or (n, h, w); floats in [0, 1], uint8 scaled by 1/255
+    labels : int (n,); class_names : one per class (default "0", "1", ... up to the largest label)
+    """
+    if class_names is None:
+        labels_array = np.asarray(labels)
+        top = int(labels_array.max()) if labels_array.size and labels_array.dtype.kind in "iu" else 1
+        class_names = tuple(str(i) for i in range(max(top + 1, 2)))
+    return ImageData(images, labels, class_names, "imported")
+
+
+def image_data_from_config(config: dict) -> ImageData:
+    """Rebuild a "shapes" set from ``get_config()``'s dict (imported sets need their arrays:
+    use ``imported_data``)."""
+    if config.get("modality") != MODALITY:
+        raise ValueError(f"modality must be {MODALITY!r}, got {config.get('modality')!r}")
+    if config.get("source") != "shapes":
+        raise ValueError(f"only a 'shapes' set rebuilds from its description, got source "
+                         f"{config.get('source')!r}")
+    settings = {k: v for k, v in config.items() if k not in ("modality", "source")}
+    return shapes_data(**settings)

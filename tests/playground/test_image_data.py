@@ -1,0 +1,126 @@
+"""playground.image_data: an image data set description (shapes or imported) and its split."""
+import json
+
+import numpy as np
+import pytest
+
+from engine.shapes import make_shapes
+from playground.image_data import (ImageData, image_data_from_config, imported_data,
+                                   shapes_data)
+
+
+def test_shapes_source_holds_what_make_shapes_draws():
+    data = shapes_data(n=40, size=16, seed=3)
+    X, y, names = make_shapes(40, size=16, noise=0.1, jitter=2.0, seed=3)
+    assert data.modality == "images" and data.source == "shapes"
+    assert data.images.tobytes() == X.tobytes() and np.array_equal(data.labels, y)
+    assert data.class_names == names and data.image_shape == (1, 16, 16)
+    assert len(data) == 40 and data.class_counts().tolist() == [5] * 8
+    assert "shapes, 40 images 16x16, 8 classes" in repr(data)
+
+
+def test_the_arrays_are_read_only():
+    data = shapes_data(n=16)
+    with pytest.raises(ValueError):
+        data.images[0, 0, 0, 0] = 1
+    with pytest.raises(ValueError):
+        data.labels[0] = 1
+
+
+def test_a_shapes_config_survives_json_and_rebuilds_the_same_bytes():
+    data = shapes_data(n=24, size=20, noise=0.2, seed=9, classes=("circle", "cross", "square"))
+    config = json.loads(json.dumps(data.get_config()))
+    assert config["modality"] == "images" and config["source"] == "shapes" and config["seed"] == 9
+    again = image_data_from_config(config)
+    assert again.images.tobytes() == data.images.tobytes()
+    assert again.class_names == ("circle", "cross", "square")
+
+
+def test_another_seed_gives_other_images():
+    assert shapes_data(n=16, seed=1).images.tobytes() != shapes_data(n=16, seed=2).images.tobytes()
+
+
+def test_bad_configs_are_refused_by_name():
+    with pytest.raises(ValueError, match="unknown shapes setting 'colour'"):
+        shapes_data(colour="red")
+    with pytest.raises(ValueError, match="size must be in"):
+        shapes_data(size=40)
+    with pytest.raises(ValueError, match="modality must be 'images'"):
+        image_data_from_config({"modality": "points", "source": "shapes"})
+    with pytest.raises(ValueError, match="only a 'shapes' set rebuilds"):
+        image_data_from_config({"modality": "images", "source": "imported"})
+
+
+def test_imported_uint8_images_are_scaled_and_described():
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (12, 28, 28)).astype(np.uint8)
+    labels = np.arange(12) % 10
+    data = imported_data(pixels, labels)
+    assert data.source == "imported" and data.images.shape == (12, 1, 28, 28)
+    assert data.images.dtype == np.float32
+    assert np.allclose(data.images[:, 0] * 255, pixels, atol=1e-4)
+    assert data.class_names == tuple(str(i) for i in range(10))
+    config = data.get_config()
+    assert config == {"modality": "images", "source": "imported", "n": 12,
+                      "image_shape": [1, 28, 28], "class_names": [str(i) for i in range(10)]}
+
+
+def test_imported_arrays_are_copied():
+    images = np.zeros((4, 1, 8, 8), dtype=np.float32)
+    data = imported_data(images, [0, 1, 0, 1], ("a", "b"))
+    images[:] = 1
+    assert data.images.max() == 0
+
+
+@pytest.mark.parametrize("images, labels, names, words", [
+    (np.zeros((4, 2, 8, 8)), [0, 1, 0, 1], ("a", "b"), "shape (n, 1, height, width)"),
+    (np.full((4, 8, 8), 1.5), [0, 1, 0, 1], ("a", "b"), "must lie in [0, 1]"),
+    (np.full((4, 8, 8), np.nan), [0, 1, 0, 1], ("a", "b"), "NaN or inf"),
+    (np.zeros((4, 8, 8), dtype=np.int32), [0, 1, 0, 1], ("a", "b"), "uint8 or floating point"),
+    (np.zeros((4, 8, 8)), [0, 1, 0], ("a", "b"), "labels must have shape (4,)"),
+    (np.zeros((4, 8, 8)), [0, 1, 2, 1], ("a", "b"), "labels must lie in 0..1"),
+    (np.zeros((4, 8, 8)), [0.0, 1.0, 0.0, 1.0], ("a", "b"), "labels must be integers"),
+    (np.zeros((4, 8, 8)), [0, 0, 0, 0], ("a",), "at least 2 classes"),
+    (np.zeros((1, 8, 8)), [0], ("a", "b"), "2 to 70000 images"),
+])
+def test_bad_imports_are_refused_with_one_line(images, labels, names, words):
+    with pytest.raises(ValueError) as info:
+        imported_data(images, labels, names)
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_an_unknown_source_is_refused():
+    with pytest.raises(ValueError, match="source must be one of"):
+        ImageData(np.zeros((2, 1, 4, 4)), [0, 1], ("a", "b"), "camera")
+
+
+def test_split_is_deterministic_stratified_and_a_partition():
+    data = shapes_data(n=200, size=16, seed=4)
+    train, test = data.split(0.8, seed=1)
+    again_train, _ = data.split(0.8, seed=1)
+    other_train, _ = data.split(0.8, seed=2)
+    assert train.images.tobytes() == again_train.images.tobytes()
+    assert train.images.tobytes() != other_train.images.tobytes()
+    assert len(train) + len(test) == 200
+    assert train.class_counts().tolist() == [20] * 8 and test.class_counts().tolist() == [5] * 8
+    # a partition: every image lands on exactly one side
+    rows = {img.tobytes() for img in data.images}
+    sides = [img.tobytes() for img in train.images] + [img.tobytes() for img in test.images]
+    assert len(set(sides)) == len(sides) == len(rows)
+    assert train.source == "shapes" and train.settings == data.settings
+
+
+def test_split_keeps_every_class_on_both_sides_of_a_small_set():
+    data = shapes_data(n=16, seed=0)            # two images per class
+    train, test = data.split(0.9, seed=0)
+    assert (train.class_counts() == 1).all() and (test.class_counts() == 1).all()
+
+
+@pytest.mark.parametrize("fraction, seed, words", [
+    (0.95, 0, "train_fraction must be in [0.1, 0.9]"),
+    (True, 0, "train_fraction must be in"),
+    (0.5, -1, "seed must be a non-negative integer"),
+])
+def test_bad_split_arguments_are_refused(fraction, seed, words):
+    with pytest.raises(ValueError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        shapes_data(n=16).split(fraction, seed)
