@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -107,16 +108,19 @@ def race(surface, optimizer_name, config, start, steps, seed=0, schedule=None, c
 
 
 def _surface(surface, seed):
+    """A private copy of the surface (its noise counter is the race's own), reseeded."""
     if isinstance(surface, str):
         if surface not in SURFACES:
             raise ValueError(f"unknown surface {surface!r}; choose one of {list(SURFACES)}")
         surface = SURFACES[surface]
     if not isinstance(surface, Surface):
         raise ValueError(f"surface must be a Surface or a key of SURFACES, got {surface!r}")
-    if seed is not None and surface.noise_std > 0.0:
-        from engine.surfaces import make_surface
-        surface = make_surface(surface.key, surface.noise_std, seed, **surface.params)
-    return surface
+    if seed is None:
+        return replace(surface)
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) \
+            or not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be an int in [0, 2^63), got {seed!r}")
+    return replace(surface, seed=int(seed))
 
 
 def _number(settings, name, default, low):

@@ -173,3 +173,17 @@ def test_lbfgs_settles_in_a_minimum_of_the_quartic_saddle_and_leaves_the_plain_o
     assert settled.losses[-1] == pytest.approx(-0.25)
     gone = race("saddle", "lbfgs", {}, None, 40)                       # f -> -inf
     assert gone.diverged_at > 0 and np.isnan(gone.xy[-1]).all()
+
+
+def test_a_race_leaves_the_surface_it_was_given_as_it_was():
+    noisy = make_surface("beale", noise_std=1.0, seed=2)
+    noisy.begin_step(7)
+    _, before = noisy.value_and_grad(np.array([1.0, 1.0]))
+    race(noisy, "sgd", {"learning_rate": 0.001}, None, 10, seed=5)
+    race(noisy, "sgd", {"learning_rate": 0.001}, None, 10, seed=None)
+    noisy.begin_step(7)
+    _, after = noisy.value_and_grad(np.array([1.0, 1.0]))
+    np.testing.assert_array_equal(before, after)
+    assert noisy.seed == 2
+    with pytest.raises(ValueError, match="seed"):
+        race(noisy, "sgd", {}, None, 3, seed=-1)
