@@ -20,6 +20,7 @@ import numpy as np
 from engine.hyper import Configurable, Hyper
 from engine.line_search import (
     LineSearchResult,
+    NotDescentDirectionError,
     backtracking_line_search,
     evaluate,
     is_finite,
@@ -155,9 +156,16 @@ class SecondOrderMethod(Configurable):
             return StepInfo(x, f, float(np.linalg.norm(g)), evals, 0.0,
                             "diverged: NaN/inf in x, f or gradient", True)
         self._x, self._f, self._g = x.copy(), f, g
-        if not g.any():
+        if not float(np.linalg.norm(g)) > 0.0:     # zero, or so small its norm underflows
             return StepInfo(x, f, 0.0, evals, 0.0, "converged: gradient is zero")
-        ls, message = self._iterate(objective, x, f, g)
+        try:
+            ls, message = self._iterate(objective, x, f, g)
+        except NotDescentDirectionError:
+            # g'd rounded to >= 0: the gradient is at rounding level for its direction (a
+            # minimum reached to machine precision); the memory is stale, the point kept
+            self._clear_memory()
+            return StepInfo(x, f, float(np.linalg.norm(g)), evals, 0.0,
+                            "converged: no descent direction left at rounding level")
         if ls is None:
             self._x = None
             return StepInfo(x, f, float(np.linalg.norm(g)), evals, 0.0, message, True)

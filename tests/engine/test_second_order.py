@@ -431,3 +431,20 @@ def test_step_rejects_wrong_size():
     m.build(3)
     with pytest.raises(ValueError, match="built for 3"):
         m.step(ROSEN, ROSEN_START)
+
+
+def test_a_minimum_reached_to_rounding_level_is_reported_as_converged():
+    """On the course's quartic saddle the gradient shrinks to ~1e-165 near the minimum (0, ±1),
+    where g'd rounds to 0: the method says it converged and keeps the point; it does not raise."""
+    from engine.surfaces import SURFACES, make_surface
+    surface = make_surface("quartic_saddle")
+    method = LBFGS()
+    x = np.array(SURFACES["quartic_saddle"].start, dtype=np.float64)
+    infos = []
+    for _ in range(200):
+        info = method.step(surface, x)
+        infos.append(info)
+        x = info.x_new
+    assert not any(i.diverged for i in infos)
+    assert abs(surface.value(x) - (-0.25)) < 1e-12
+    assert infos[-1].message.startswith("converged")
