@@ -170,8 +170,9 @@ _BETA1 = Hyper("beta1", 0.9, 0.0, 1.0, "Decay of the first-moment (mean gradient
                high_inclusive=False)
 _BETA2 = Hyper("beta2", 0.999, 0.0, 1.0, "Decay of the second-moment (squared gradient) "
                "average.", high_inclusive=False)
-_BIAS = Hyper("bias_correction", True, 0.0, 1.0, "Divide the moments by 1 - beta^t so early "
-              "steps are not too small (off: the course's 'Adam (almost)').", kind="bool")
+_BIAS = Hyper("bias_correction", True, 0.0, 1.0, "Divide the moments by 1 - beta^t: they "
+              "start at zero (off: the course's 'Adam (almost)', whose first step is about "
+              "(1 - beta1) / sqrt(1 - beta2), 3x, too large).", kind="bool")
 _MOMENTUM = Hyper("momentum", 0.9, 0.0, 1.0, "Fraction of the previous velocity kept each "
                   "step (rho).", high_inclusive=False)
 
