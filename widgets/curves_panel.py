@@ -65,19 +65,16 @@ class CurvesPanel(QWidget):
         self.experiment = experiment
         self.session = session
         self.readout = {}
+        # One row per metric (loss, accuracy), train and test side by side; the legend (which
+        # colour is which split) sits under the log-scale box. Type and margins grow with the
+        # panel (see _fit_rows): compact at 1280 x 720, readable from afar at 1920 x 1080.
         numbers = QGridLayout()
-        numbers.setContentsMargins(12, 6, 12, 0)
+        numbers.setContentsMargins(12, 4, 12, 0)
         numbers.setHorizontalSpacing(8)      # tight: this grid sets the right column's least width
         numbers.setVerticalSpacing(0)
-        for col, (title, color) in enumerate((("Train", theme.TRAIN_CURVE),
-                                              ("Test", theme.TEST_CURVE)), start=1):
-            head = QLabel(title)
-            head.setProperty("role", "hint")
-            head.setStyleSheet(f"color: {color}; font-weight: bold;")
-            numbers.addWidget(head, 0, col)
+        self.numbers = numbers
         self.row_titles = {}
-        for row, (kind, title) in enumerate((("loss", "Loss"), ("accuracy", "Accuracy")),
-                                            start=1):
+        for row, (kind, title) in enumerate((("loss", "Loss"), ("accuracy", "Accuracy"))):
             label = QLabel(title)
             label.setProperty("role", "hint")
             numbers.addWidget(label, row, 0)
@@ -86,16 +83,21 @@ class CurvesPanel(QWidget):
                                                   ("test", theme.TEST_CURVE)), start=1):
                 value = ValueLabel("100.0%")
                 value.setText("\u2013")
-                value.setFont(theme.font(4, bold=True))
+                value.setFont(theme.font(self.NUMBER_SIZE[1], bold=True))   # see resizeEvent
                 value.setStyleSheet(f"color: {color};")
                 numbers.addWidget(value, row, col)
                 self.readout[f"{split}_{kind}"] = value
+        self.legend = QLabel(f'<b style="color: {theme.TRAIN_CURVE}">Train</b>&nbsp;&nbsp;'
+                             f'<b style="color: {theme.TEST_CURVE}">Test</b>')
+        self.legend.setProperty("role", "hint")
         self.log_scale = QCheckBox("Log scale")
         self.log_scale.toggled.connect(lambda on: send(experiment, "log_loss", on,
                                                        self.log_scale))
-        numbers.addWidget(self.log_scale, 0, 3, 2, 1,
-                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        numbers.addWidget(self.log_scale, 0, 3, right)
+        numbers.addWidget(self.legend, 1, 3, right)
         numbers.setColumnStretch(3, 1)
+        self._compact = None
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumHeight(110)
@@ -119,9 +121,8 @@ class CurvesPanel(QWidget):
         self._x_end, self._y_end = 0.0, None
         self.train_accuracy = _curve(self.accuracy_plot, theme.TRAIN_CURVE)
         self.test_accuracy = _curve(self.accuracy_plot, theme.TEST_CURVE)
-        self.graphics.ci.layout.setRowStretchFactor(0, 3)
-        self.graphics.ci.layout.setRowStretchFactor(1, 2)
         self.graphics.ci.layout.setVerticalSpacing(0)
+        self.graphics.ci.setContentsMargins(4, 3, 8, 2)
 
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#9CA3AF", width=1))
         self.cursor.setVisible(False)
@@ -135,6 +136,7 @@ class CurvesPanel(QWidget):
         self.graphics.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         # The readout goes when the pointer leaves the plots, however fast it leaves.
         self.graphics.viewport().installEventFilter(self)
+        self.graphics.installEventFilter(self)          # its rows are fitted to its height
         self.divergence_line = pg.InfiniteLine(
             angle=90, pen=pg.mkPen(theme.TEST_CURVE, width=1.5, style=Qt.PenStyle.DashLine),
             label="diverged", labelOpts={"position": 0.9, "color": theme.TEST_CURVE,
@@ -175,19 +177,52 @@ class CurvesPanel(QWidget):
 
     #: Below this plot height (pixels) the rotated "loss"/"accuracy" titles would overlap;
     #: the readout above already names the rows, so the axis titles step aside.
-    AXIS_TITLE_MIN_HEIGHT = 90
+    AXIS_TITLE_MIN_HEIGHT = 94
+    #: Below this panel height (pixels) the readout is compact (smaller type) and the step
+    #: axis loses its "step" title (the hover readout names the step): the plots get the room.
+    COMPACT_BELOW = 300
+    #: The loss plot's share of the two plots' height: (compact, roomy).
+    LOSS_SHARE = (0.5, 0.56)
+    #: Point size of the readout's numbers above theme.BASE_POINT_SIZE: (compact, roomy).
+    NUMBER_SIZE = (1, 4)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._fit_axis_titles()
+        compact = self.height() < self.COMPACT_BELOW
+        if compact != self._compact:
+            self._compact = compact
+            font = theme.font(self.NUMBER_SIZE[not compact], bold=True)
+            for value in self.readout.values():
+                value.setFont(font)         # a ValueLabel fits its size to its font
+            self._style_axes_for(self.accuracy_plot.scene() is not None)
         if self.isVisible() and not self._pending.isActive():
             self._pending.start(0)          # the ranges' room for end labels is in pixels
 
-    def _fit_axis_titles(self) -> None:
-        rows = 2 if self.accuracy_plot.scene() is not None else 1
-        # the loss row gets 3/5 of the plot area when the accuracy row is shown
-        height = self.graphics.height() * (0.6 if rows == 2 else 1.0) - 30
-        show = height >= self.AXIS_TITLE_MIN_HEIGHT
+    def plot_heights(self) -> tuple[int, int]:
+        """(loss, accuracy) heights in pixels the plots' data areas are given (accuracy 0 when
+        it is not shown): the loss plot takes LOSS_SHARE of what the step axis leaves."""
+        left, top, right, bottom = self.graphics.ci.getContentsMargins()
+        total = max(0, self.graphics.height() - int(top + bottom))
+        if self.accuracy_plot.scene() is None:
+            return total - 2, 0
+        axis = int(np.ceil(self.accuracy_plot.getAxis("bottom").maximumHeight()))
+        plots = max(0, total - axis - 4)                # 1 pixel margins round each plot
+        loss = int(round(plots * self.LOSS_SHARE[not self._compact]))
+        return loss, plots - loss
+
+    def _fit_rows(self) -> None:
+        """Give the plots their heights (fixed rows: pyqtgraph's stretch factors share the
+        room with the step axis) and show the axis titles where they have room."""
+        layout = self.graphics.ci.layout
+        loss, accuracy = self.plot_heights()
+        if accuracy:
+            layout.setRowFixedHeight(0, loss + 2)
+            layout.setRowFixedHeight(1, self.graphics.height() - loss - 2)
+        else:
+            for row in (0, 1):
+                layout.setRowMinimumHeight(row, 0)
+                layout.setRowMaximumHeight(row, 1e6)
+        show = min(loss, accuracy or loss) >= self.AXIS_TITLE_MIN_HEIGHT
         for plot in (self.loss_plot, self.accuracy_plot):
             axis = plot.getAxis("left")
             if axis.label.isVisible() != show:
@@ -225,7 +260,7 @@ class CurvesPanel(QWidget):
             self.graphics.removeItem(self.accuracy_plot)
             self._style_axes_for(accuracy=False)
         if shown != has_accuracy:
-            self._fit_axis_titles()
+            self._fit_rows()
         if has_accuracy != self.row_titles["accuracy"].isVisibleTo(self):
             for widget in (self.row_titles["accuracy"], self.readout["train_accuracy"],
                            self.readout["test_accuracy"]):
@@ -262,12 +297,15 @@ class CurvesPanel(QWidget):
         return y_range
 
     def _style_axes_for(self, accuracy: bool) -> None:
-        """The step axis sits under the lowest plot: the accuracy plot when it is shown."""
+        """The step axis sits under the lowest plot: the accuracy plot when it is shown; it
+        is titled "step" unless the panel is compact."""
         bottom = self.loss_plot.getAxis("bottom")
         bottom.setStyle(showValues=not accuracy)
+        titled = not self._compact
         self.loss_plot.setLabel("bottom", "" if accuracy else "step")
-        if accuracy:
-            bottom.showLabel(False)
+        bottom.showLabel(titled and not accuracy)
+        self.accuracy_plot.getAxis("bottom").showLabel(titled)
+        self._fit_rows()
 
     def _on_experiment_state_changed(self, name: str) -> None:
         if name == "log_loss":
@@ -282,6 +320,8 @@ class CurvesPanel(QWidget):
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Leave and watched is self.graphics.viewport():
             self._hide_hover()
+        elif event.type() == QEvent.Type.Resize and watched is self.graphics:
+            self._fit_rows()
         return super().eventFilter(watched, event)
 
     def _hide_hover(self) -> None:

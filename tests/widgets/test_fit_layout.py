@@ -140,9 +140,10 @@ def test_a_larger_window_gives_the_boundary_and_curves_the_room(qtbot, make_wind
     large, loss_large, accuracy_large, w = _sizes(qtbot, make_window, (1920, 1080))
     assert small >= 150
     assert large >= 2.5 * small                       # the square grows with the window
-    # at 1280 x 720 the loss and accuracy plots have 100 pixels and more between them
-    assert loss_small >= 55 and accuracy_small >= 45 and loss_small + accuracy_small >= 100
-    assert loss_large >= 1.5 * loss_small and accuracy_large > accuracy_small
+    # at 1280 x 720 the loss and accuracy plots have 85 pixels each (the readout above them
+    # is compact there); a larger window gives both more, the loss plot most
+    assert loss_small >= 85 and accuracy_small >= 85
+    assert loss_large >= 1.25 * loss_small and accuracy_large > accuracy_small
     # the network keeps what it needs; the side docks take what the centre can spare
     canvas = w.network_view.canvas
     assert canvas.minimumWidth() <= w.network_view.scroll.viewport().width()
