@@ -341,11 +341,7 @@ class MainWindow(QMainWindow):
         be there to answer; training stops and its thread ends. Returns the recovery file when
         it was written."""
         actions = self.file_actions
-        writer = getattr(actions, "writer", None)     # large files are written on a thread
-        if writer is not None:
-            writer.wait()                             # a save under way reaches the disk
-        actions.background_bytes = float("inf")       # and this one is written now, here
-        kept = actions.autosave()
+        kept = actions.write_recovery_now()
         actions.autosave_timer.stop()
         # Without FileActions' filter the close neither asks nor deletes the recovery file.
         self.removeEventFilter(self.file_actions)

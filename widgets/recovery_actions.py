@@ -25,8 +25,9 @@ class RecoveryActions:
 
     _owns_recovery = False
 
-    def autosave(self) -> bool:
-        """Write the experiment to the recovery file when it has unsaved changes."""
+    def autosave(self, in_background: bool = True) -> bool:
+        """Write the experiment to the recovery file when it has unsaved changes (a large one
+        on the writer's thread, unless ``in_background`` is False)."""
         if not self.modified:
             return False
         try:
@@ -35,7 +36,8 @@ class RecoveryActions:
             if self.recovery_path.exists() and not self._owns_recovery:
                 return False          # unsaved work of a crashed session, not offered yet
             self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
-            if self._write_in_background(self.recovery_path, doc, "autosave"):
+            if in_background and self._write_in_background(self.recovery_path, doc,
+                                                           "autosave"):
                 return True               # a large run: written on the writer's thread
             files.save(self.recovery_path, doc)
             self._owns_recovery = True
@@ -43,6 +45,12 @@ class RecoveryActions:
             self.message(f"Autosave failed: {one_line(error)}")
             return False
         return True
+
+    def write_recovery_now(self) -> bool:
+        """For a stop from outside (Ctrl-C, SIGTERM): let a write under way reach the disk,
+        then write unsaved work to the recovery file on this thread, before the app ends."""
+        self.writer.wait()
+        return self.autosave(in_background=False)
 
     def offer_recovery(self) -> bool:
         """At start: if an earlier session left unsaved work behind (it crashed), offer to
