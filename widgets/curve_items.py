@@ -10,7 +10,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter, QPainterPath
 
-from playground.curve_scale import NICE_STEPS, nice_ceil  # noqa: F401  (this module's API too)
 
 
 

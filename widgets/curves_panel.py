@@ -14,16 +14,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from playground.curve_scale import BLOW_UP_FACTOR, loss_range  # noqa: F401  (API too)
+from playground.curve_scale import loss_range, nice_ceil
 from widgets import theme
 from widgets.controls import ValueLabel, send
-from widgets.curve_items import (  # noqa: F401  (nice_ceil... are this module's API too)
-    LineItem,
-    NumberAxis,
-    nice_ceil,
-    peak_decimate,
-    short_number,
-)
+from widgets.curve_items import LineItem, NumberAxis, peak_decimate
 
 REFRESH_SECONDS = 0.1
 #: Pixels the loss axis reaches past its end values, so their labels show (half a label).

@@ -292,7 +292,8 @@ def test_value_labels_never_widen_their_panel(qtbot):
 
 
 def test_curve_helpers():
-    from widgets.curves_panel import nice_ceil, peak_decimate, short_number
+    from playground.curve_scale import nice_ceil
+    from widgets.curve_items import peak_decimate, short_number
     assert [nice_ceil(v) for v in (0.33, 1500, 2001, 7.0)] == [0.4, 1500, 2500, 8.0]
     assert short_number(2.06e176) == "2.06e176" and short_number(1500) == "1.5e3"
     x = np.arange(10_000.0)
@@ -303,7 +304,7 @@ def test_curve_helpers():
 
 
 def test_short_value_axes_space_their_labels():
-    from widgets.curves_panel import NumberAxis
+    from widgets.curve_items import NumberAxis
     axis = NumberAxis("left")
     for size, span in ((70, 0.7), (70, 3.0), (140, 0.7), (400, 0.7), (60, 130.0)):
         major = axis.tickSpacing(0.0, span, size)[0][0]
