@@ -22,6 +22,8 @@ from typing import Callable
 
 import numpy as np
 
+from engine.hyper import check_number
+
 TASKS = ("binary", "multiclass", "regression")
 MIN_POINTS, MAX_POINTS = 2, 100_000
 MAX_NOISE = 0.5
@@ -256,16 +258,6 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 
 
-def _check_number(what: str, value, low, high, integer: bool = False):
-    """``value`` as int (``integer``) or float, ValueError unless it lies in [low, high]."""
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        raise ValueError(f"{what} must be {'an integer' if integer else 'a number'}, got {value!r}")
-    if not low <= value <= high:   # also False for NaN
-        raise ValueError(f"{what} must be in [{low}, {high}], got {value}")
-    return int(value) if integer else float(value)
-
-
 def _rng(seed) -> np.random.Generator:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -285,12 +277,12 @@ def generate(name: str, n_points: int | None = None, noise: float | None = None,
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)}")
     info = DATASETS[name]
-    n = info.default_points if n_points is None else _check_number("n_points", n_points, MIN_POINTS, MAX_POINTS, True)
-    noise = info.default_noise if noise is None else _check_number("noise", noise, 0.0, MAX_NOISE)
+    n = info.default_points if n_points is None else check_number("n_points", n_points, MIN_POINTS, MAX_POINTS, True)
+    noise = info.default_noise if noise is None else check_number("noise", noise, 0.0, MAX_NOISE)
     k = info.default_classes
     if n_classes is not None:
         if info.takes_n_classes:
-            k = _check_number("n_classes", n_classes, MIN_CLASSES, MAX_CLASSES, True)
+            k = check_number("n_classes", n_classes, MIN_CLASSES, MAX_CLASSES, True)
         elif n_classes != k:
             raise ValueError(f"dataset {name!r} does not take n_classes (got {n_classes!r}); "
                              f"only {', '.join(key for key, d in DATASETS.items() if d.takes_n_classes)} do")
@@ -307,7 +299,7 @@ def train_test_split(dataset: Dataset, train_fraction: float = 0.5, seed: int = 
 
     train_fraction : 0.1..0.9; the train set gets round(n * train_fraction) points.
     """
-    fraction = _check_number("train_fraction", train_fraction, 0.1, 0.9)
+    fraction = check_number("train_fraction", train_fraction, 0.1, 0.9)
     n = len(dataset)
     if n < 2:
         raise ValueError(f"a split needs at least 2 points, the set has {n}")
@@ -325,7 +317,7 @@ def data_range(points: np.ndarray, margin: float = 0.5) -> tuple[tuple[float, fl
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"points must have shape (n, 2), got {points.shape}")
-    margin = _check_number("margin", margin, 0.0, 1e6)
+    margin = check_number("margin", margin, 0.0, 1e6)
     if not np.isfinite(points).all():
         raise ValueError("points contain NaN or inf")
     half = (float(np.abs(points).max()) if points.size else 0.0) + margin

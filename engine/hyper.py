@@ -110,3 +110,14 @@ class Configurable:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyper.items())
         return f"{type(self).__name__}({args})"
+
+
+def check_number(what: str, value, low, high, integer: bool = False):
+    """``value`` as int (``integer``) or float, ValueError unless it lies in [low, high] (a
+    bool is not a number here; NaN lies in no range)."""
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise ValueError(f"{what} must be {'an integer' if integer else 'a number'}, got {value!r}")
+    if not low <= value <= high:   # also False for NaN
+        raise ValueError(f"{what} must be in [{low}, {high}], got {value}")
+    return int(value) if integer else float(value)

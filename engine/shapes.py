@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.hyper import check_number
+
 # class name -> (outline kind, base angle in degrees, counter-clockwise as seen: line_45 is "/")
 SHAPES = {
     "line_0": ("line", 0.0),
@@ -31,15 +33,6 @@ MIN_IMAGES, MAX_IMAGES = 2, 70_000
 MAX_NOISE, MAX_JITTER = 1.0, 4.0
 RADIUS_RANGE = (0.28, 0.36)      # circumradius as a fraction of the image side
 _CHUNK = 2048                    # images drawn per vectorised pass (bounds the temporaries)
-
-
-def _check_number(what, value, low, high, integer=False):
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        raise ValueError(f"{what} must be {'an integer' if integer else 'a number'}, got {value!r}")
-    if not low <= value <= high:      # also False for NaN
-        raise ValueError(f"{what} must be in [{low}, {high}], got {value}")
-    return int(value) if integer else float(value)
 
 
 def _segment_distance(u, v, ax, ay, bx, by):
@@ -93,10 +86,10 @@ def make_shapes(n: int, size: int = 20, noise: float = 0.1, jitter: float = 2, s
       y : int64 (n,) class index into class_names, shuffled
       class_names : tuple of str
     """
-    size = _check_number("size", size, MIN_SIZE, MAX_SIZE, True)
-    n = _check_number("n", n, MIN_IMAGES, MAX_IMAGES, True)
-    noise = _check_number("noise", noise, 0.0, MAX_NOISE)
-    jitter = _check_number("jitter", jitter, 0.0, MAX_JITTER)
+    size = check_number("size", size, MIN_SIZE, MAX_SIZE, True)
+    n = check_number("n", n, MIN_IMAGES, MAX_IMAGES, True)
+    noise = check_number("noise", noise, 0.0, MAX_NOISE)
+    jitter = check_number("jitter", jitter, 0.0, MAX_JITTER)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     names = (classes,) if isinstance(classes, str) else tuple(classes)
