@@ -233,6 +233,16 @@ def _gather(X, Y, perm, pos, B, xb, yb):
 
 
 @njit(**_KW)
+def clip_gradient(grad, gsq, clip):
+    """Gradient clipping by global norm, in place: grad (n,) whose squared norm is gsq is
+    scaled to norm ``clip`` when it is longer (clip <= 0: off)."""
+    if clip > 0.0 and gsq > clip * clip:
+        f = clip / math.sqrt(gsq)
+        for i in range(grad.size):
+            grad[i] *= f
+
+
+@njit(**_KW)
 def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, batch_size,
                 n_steps, losses, lrs, ws):
     """Run up to n_steps optimisation steps in place; return (steps done, status).
@@ -265,11 +275,7 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, b
                               yb, B, K, da[out:out + B * K])
         backward(params, grad, li, lf, xb, B, za, aa, ma, da, uoff, True)
         _, gsq = regularize(params, grad, wmask, reg)
-        clip = reg[CLIP_NORM]
-        if clip > 0.0 and gsq > clip * clip:
-            f = clip / math.sqrt(gsq)
-            for i in range(grad.size):
-                grad[i] *= f
+        clip_gradient(grad, gsq, reg[CLIP_NORM])
         lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
         decay_parameters(params, lr * reg[WEIGHT_DECAY])
         apply_update(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.kernels import decay_parameters
+from engine.kernels import clip_gradient, decay_parameters
 from engine.line_search import NotDescentDirectionError
 from engine.optimizers import N_SLOTS, OPTIMIZERS, apply_update
 from engine.schedules import SCHEDULES, Schedule, scheduled_lr, schedule_from_config
@@ -155,9 +155,7 @@ def _race_first_order(surface, name, settings, x0, steps, schedule, clip):
         if not (math.isfinite(f) and np.all(np.isfinite(g))):
             diverged = t
             break
-        gsq = float(g @ g)
-        if clip > 0.0 and gsq > clip * clip:           # as in kernels.train_steps
-            g *= clip / math.sqrt(gsq)
+        clip_gradient(g, float(g @ g), clip)
         lr = scheduled_lr(schedule.code, lr0, hp, 0, 0, t, t)   # one full batch per epoch
         decay_parameters(param, lr * wd)
         apply_update(opt.code, param, g, slots, hyper, lr, t + 1)
