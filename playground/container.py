@@ -36,15 +36,8 @@ import zlib
 
 import numpy as np
 
-from playground.checks import QUOTE_CHARS, FileFormatError, one_line, quoted  # noqa: F401
-from playground.disk import (  # noqa: F401  (the file on disk; its names stay importable here)
-    MAX_FILE_BYTES,
-    STALE_TEMPORARY_SECONDS,
-    glob_escape,
-    read_file,
-    remove_stale_temporaries,
-    write_atomically,
-)
+from playground.checks import FileFormatError, one_line, quoted  # noqa: F401
+from playground.disk import MAX_FILE_BYTES
 
 DOCUMENT_NAME = "experiment.json"
 ARRAYS_NAME = "arrays.npz"

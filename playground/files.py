@@ -52,19 +52,15 @@ from typing import Callable
 import numpy as np
 
 from engine import kernels as K
-from playground import container, run_state
+from playground import container, disk, run_state
 from playground import history as history_module
 from playground.checks import is_whole_number
 from playground.container import (  # noqa: F401  (the container's names stay importable here)
     ARRAYS_NAME,
     DOCUMENT_NAME,
-    MAX_ARRAY_BYTES,
     MAX_FILE_BYTES,
-    MAX_JSON_BYTES,
-    STALE_TEMPORARY_SECONDS,
     FileFormatError,
     checked_array,
-    glob_escape,
     json_object,
     json_type,
     one_line,
@@ -199,7 +195,7 @@ def save(path: str | os.PathLike, doc: Document) -> Path:
     """Write ``doc`` to ``path`` atomically: a temporary file in the same folder, flushed and
     fsynced, then renamed over ``path``. Killed at any moment, ``path`` is either the old file
     or the new one, never a mix. Returns the path written."""
-    return container.write_atomically(path, dumps(doc))
+    return disk.write_atomically(path, dumps(doc))
 
 
 def _checked_values_for_saving(values: Mapping) -> dict:
@@ -226,7 +222,7 @@ def to_json(value):
 def load(path: str | os.PathLike) -> Document:
     """Read and check the experiment file at ``path``; raise FileFormatError saying what is
     wrong. Reading never changes anything outside the returned Document."""
-    return loads(container.read_file(path), path)
+    return loads(disk.read_file(path), path)
 
 
 def loads(data: bytes, path: str | os.PathLike | None = None) -> Document:

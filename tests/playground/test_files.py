@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from files_helpers import npz_bytes, pack, trained_document, unpack
 
-from playground import files
+from playground import container, files
 from playground.experiment import Experiment
 from playground.fields import FIELDS, Layer
 from playground.headless import HeadlessRun
@@ -420,7 +420,7 @@ def test_unexpected_and_repeated_members(good):
 
 
 def test_an_oversized_json_member_is_refused(good):
-    big = json.dumps(changed(good[1], ("meta", "title"), "x" * (files.MAX_JSON_BYTES + 1)))
+    big = json.dumps(changed(good[1], ("meta", "title"), "x" * (container.MAX_JSON_BYTES + 1)))
     refused(pack(good[1], good[2], json_text=big), "experiment.json", "bytes")
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from files_helpers import pack, trained_document, unpack
 
-from playground import container, disk, files
+from playground import checks, container, disk, files
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_quoted_escapes_and_shortens():
     assert container.quoted("spiral") == "'spiral'"
     assert container.quoted(5) == "5"
     long = container.quoted("<a href='x'>Click here</a>\n\x1b[31m" * 10)
-    assert len(long) <= container.QUOTE_CHARS + 2 and long.endswith("...'")
+    assert len(long) <= checks.QUOTE_CHARS + 2 and long.endswith("...'")
     assert "\n" not in long and "\x1b" not in long and "\\n" in long and "\\x1b" in long
     deep = 1
     for _ in range(10_000):
@@ -419,7 +419,7 @@ def test_where_files_cannot_be_locked_temporaries_are_told_by_their_age(tmp_path
     old, fresh = tmp_path / ".x.nnp.abc123.tmp", tmp_path / ".x.nnp.def456.tmp"
     for p in (old, fresh):
         p.write_bytes(b"half a file")
-    hours_ago = fresh.stat().st_mtime - 2 * container.STALE_TEMPORARY_SECONDS
+    hours_ago = fresh.stat().st_mtime - 2 * disk.STALE_TEMPORARY_SECONDS
     os.utime(old, (hours_ago, hours_ago))
     files.save(tmp_path / "x.nnp", trained_document(2))
     assert not old.exists() and fresh.exists()
