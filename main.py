@@ -189,9 +189,9 @@ def save_screenshot(app, window, path: str, steps: int, size: tuple[int, int]) -
     while time.monotonic() < deadline:
         app.processEvents()
         latest = session.latest
-        if latest is not None and latest.step >= steps and latest.generation == \
-                session.generation:
-            break
+        if latest is not None and latest.generation == session.generation and (
+                latest.step >= steps or session.diverged_at is not None):
+            break                       # (a run that diverged stops short of ``steps``)
         time.sleep(0.005)
     else:
         print(f"Timed out waiting for {steps} training steps", file=sys.stderr)

@@ -209,3 +209,21 @@ def test_speed_control_shows_what_keeps_sixty_frames_a_second(qtbot, make_window
     show(1)                        # no speed is to blame for the frame rate: none is marked
     assert "views alone" in speed.toolTip() and "keep 60 frames" not in speed.toolTip()
     assert "color" not in speed.label.styleSheet()
+
+
+def test_command_line_screenshot_of_a_run_that_diverges_is_taken_where_it_stopped(tmp_path,
+                                                                                  capsys):
+    """A run that diverges pauses short of --steps: the screenshot shows it there instead of
+    waiting for steps that never come."""
+    import main
+    from playground import files
+    from playground.experiment import Experiment
+    values = dict(Experiment().values(), output_activation="linear", loss="mse",
+                  optimizer="sgd", learning_rate=1.0)
+    source = files.save(tmp_path / "diverges.nnp", files.Document(Experiment(values).values()))
+    shot = tmp_path / "shot.png"
+    assert main.main([str(source), "--screenshot", str(shot), "--steps", "100000"]) == 0
+    out, err = capsys.readouterr()
+    assert "Timed out" not in err and shot.exists()
+    step = int(out.rsplit("step ", 1)[1].rstrip(")\n").replace(",", ""))
+    assert 0 < step < 100_000
