@@ -242,6 +242,13 @@ def _check(f: Field, value, state: dict) -> None:
             raise InvalidValue(name, f"Unknown feature {quoted(bad[0])}.")
         if len(set(value)) != len(value):
             raise InvalidValue(name, "Each feature can be chosen once.")
+    elif name == "hidden_panels":
+        bad = [v for v in value if v not in allowed]
+        if bad:
+            raise InvalidValue(name, f"Unknown panel {quoted(bad[0])}; choose from "
+                                     f"{', '.join(allowed)}.")
+        if len(set(value)) != len(value):
+            raise InvalidValue(name, "Each panel can be hidden once.")
     elif name == "layers":
         _check_layers(value)
     elif name in ("output_activation", "loss"):

@@ -54,6 +54,9 @@ class Field:
 
 DEFAULT_LAYERS = (Layer(8, "tanh"), Layer(8, "tanh"))
 
+#: The window's panels a teacher can hide (``hidden_panels``), by the name files store.
+PANELS = ("network", "data", "training", "output", "curves", "toolbar", "status")
+
 FIELDS: tuple[Field, ...] = (
     # data
     Field("dataset", str, "spiral", "data", "Which 2-D data set to learn",
@@ -128,6 +131,9 @@ FIELDS: tuple[Field, ...] = (
     Field("discretize", bool, False, "view", "Show the boundary as hard classes"),
     Field("show_test", bool, True, "view", "Show the test points", label="Show test data"),
     Field("log_loss", bool, False, "view", "Loss axis on a log scale", label="Log scale"),
+    Field("hidden_panels", tuple, (), "view",
+          "Panels hidden from the class (a teacher's choice, saved with the experiment or "
+          "lesson)", choices=PANELS, label="Hidden panels"),
 )
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
