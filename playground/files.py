@@ -69,7 +69,7 @@ from playground.container import (  # noqa: F401  (the container's names stay im
 from playground.fields import FIELDS, FIELDS_BY_NAME, Layer
 
 FORMAT = "nn-playground-experiment"
-VERSION = 2
+VERSION = 3
 EXTENSION = ".nnp"
 APP_NAME = "NN Playground"
 APP_VERSION = "0.1.0"
@@ -138,6 +138,19 @@ def _version_1_to_2(document: dict, arrays: dict) -> tuple[dict, dict]:
 
 
 MIGRATIONS[1] = _version_1_to_2
+
+
+def _version_2_to_3(document: dict, arrays: dict) -> tuple[dict, dict]:
+    """Version 3 saves the panels a teacher hid from the class (``hidden_panels``); a version 2
+    file showed them all."""
+    document = dict(document, version=3)
+    fields = document.get("fields")
+    if isinstance(fields, dict):
+        document["fields"] = {"hidden_panels": [], **fields}
+    return document, arrays
+
+
+MIGRATIONS[2] = _version_2_to_3
 
 
 def migrate(document: dict, arrays: dict) -> tuple[dict, dict]:

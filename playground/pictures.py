@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from playground import curve_scale, palette
-from playground.png import Canvas
+from playground.canvas import Canvas
 
 CLASS_COLORS = palette.CLASS_COLORS
 DIVERGING = palette.DIVERGING         # soft: boundary background

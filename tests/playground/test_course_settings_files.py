@@ -183,3 +183,14 @@ def test_a_live_weight_decay_change_changes_the_next_steps(qtbot, make_session):
     without = reference(dict(experiment.values(), weight_decay=0.0, max_norm=0.0))
     np.testing.assert_allclose(got, with_change, rtol=1e-6, atol=1e-7)
     assert np.abs(got - without).max() > 1e-3
+
+
+def test_a_version_2_file_opens_with_every_panel_shown():
+    """Version 3 added the panels a teacher hides; a file written before showed them all and
+    opens that way, its other settings unchanged."""
+    doc = files.load(DATA / "adamw_v1.nnp")     # version 1 -> 2 -> 3
+    assert doc.values["hidden_panels"] == ()
+    document = {"format": files.FORMAT, "version": 2, "fields": {"optimizer": "sgd"}}
+    migrated, _ = files.migrate(document, {})
+    assert migrated["version"] == files.VERSION
+    assert migrated["fields"] == {"hidden_panels": [], "optimizer": "sgd"}

@@ -1,11 +1,10 @@
 """The loss axis's one rule (playground.curve_scale), worked by hand, and the headless loss
 picture of a diverged run: drawn at the scale the rule gives, with the divergence marked."""
-import zlib
 
 import numpy as np
 import pytest
 
-from playground import curve_scale, export, files, palette, pictures, png, presets
+from playground import canvas, curve_scale, export, files, palette, pictures, presets
 from playground.curve_scale import loss_range
 from playground.experiment import Experiment
 from playground.headless import run_to_folder
@@ -44,17 +43,12 @@ def test_nothing_to_show_and_bad_columns():
 
 
 def decode(path) -> np.ndarray:
-    """uint8 (height, width, 3) of a PNG that playground.png wrote (one IDAT, filter 0)."""
-    data = path.read_bytes()
-    width, height = png.decode_size(data)
-    start = data.index(b"IDAT")
-    length = int.from_bytes(data[start - 4:start], "big")
-    raw = np.frombuffer(zlib.decompress(data[start + 4:start + 4 + length]), np.uint8)
-    return raw.reshape(height, 1 + 3 * width)[:, 1:].reshape(height, width, 3)
+    """uint8 (height, width, 3) of a PNG picture."""
+    return canvas.read_png(path.read_bytes())
 
 
 def near(pixels: np.ndarray, color: str, tolerance: float = 60.0) -> np.ndarray:
-    return np.linalg.norm(pixels.astype(float) - png.rgb(color), axis=-1) < tolerance
+    return np.linalg.norm(pixels.astype(float) - canvas.rgb(color), axis=-1) < tolerance
 
 
 def diverged_spiral(tmp_path, log: bool):

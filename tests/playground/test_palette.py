@@ -139,7 +139,7 @@ def test_the_headless_picture_draws_each_class_with_its_own_shape():
 
 def test_the_headless_picture_has_a_legend_of_class_markers():
     from playground.pictures import LEGEND_ENTRY
-    from playground.png import Canvas
+    from playground.canvas import Canvas
     k = 4
     data = _one_point_per_class(k)
     outputs = np.full((20, 20, k), 1.0 / k, np.float32)
