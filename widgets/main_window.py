@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWi
 from playground.experiment import Experiment
 from playground.files import APP_NAME
 from playground.session import TrainingSession
-from widgets import theme
+from widgets import recording, theme
 from widgets.boundary_view import BoundaryView
 from widgets.controls import ValueLabel
 from widgets.curves_panel import CurvesPanel
@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.file_actions = FileActions(self, self.experiment, self.session, self.settings,
                                         menu=self.file_menu, recovery_path=recovery_path,
                                         autosave_ms=autosave_ms)
+        recording.install(self)             # File > Record a movie...
         self._default_state = self.saveState(SETTINGS_VERSION)
 
         # One key per run control, for a teacher at the keyboard (a focused text field keeps
