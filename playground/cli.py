@@ -213,6 +213,14 @@ COMMANDS = {
 }
 
 
+def _register_compare() -> None:
+    from playground.cli_compare import COMPARE_HELP, add_compare_arguments, compare_command
+    COMMANDS["compare"] = (COMPARE_HELP, add_compare_arguments, compare_command)
+
+
+_register_compare()
+
+
 # ---- opening a file in the window ------------------------------------------------------------
 def document_for_window(name_or_path: str | None, stderr=None):
     """(document or None, path or None, exit code) for ``nn-playground FILE_OR_EXAMPLE``: the

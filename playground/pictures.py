@@ -3,7 +3,8 @@
 They follow the window's look (``widgets/boundary_view.py``), with the one palette of
 ``playground/palette.py``: a colour and a marker shape per class, a soft diverging map behind
 filled training points and outlined test points; a dark training curve and an orange test curve.
-Drawn with ``playground.png``, no Qt.
+Drawn with ``playground.canvas`` (Pillow), no Qt. ``comparison_picture`` overlays the runs of a
+comparison.
 """
 from __future__ import annotations
 
@@ -254,4 +255,74 @@ def loss_picture(history: dict, log_scale: bool = False, width: int = 720,
         for y0 in np.arange(top, top + ph, sum(DASH)):
             canvas.line(x, y0, x, min(y0 + DASH[0], top + ph), TEST_CURVE, width=1.5)
         canvas.text(x - 4, top + 6, "diverged", TEST_CURVE, anchor="right")
+    return canvas
+
+
+def comparison_picture(runs: list, column: str = "test_loss", log_scale: bool = False,
+                       width: int = 900, height: int = 480) -> Canvas:
+    """One curve per run of a comparison: ``column`` (a loss or accuracy) against the step,
+    in the palette's colours, with a legend of the runs' names beside the plot.
+
+    runs : [(name, history {"step": (n,), column: (n,), ...}), ...]
+    """
+    canvas = Canvas(width, height)
+    legend_w = min(300, max(120, 36 + max((Canvas.text_width(n) for n, _ in runs), default=0)))
+    left, right, top, bottom = LOSS_MARGINS[0], 16 + legend_w, LOSS_MARGINS[2], LOSS_MARGINS[3]
+    pw, ph = width - left - right, height - top - bottom
+    title = column.replace("_", " ") + (" (log scale)" if log_scale else "")
+    canvas.text(left, 10, title, INK, size=2)
+    curves = []
+    for i, (name, history) in enumerate(runs):
+        steps = np.asarray(history.get("step", ()), np.float64)
+        values = np.asarray(history.get(column, ()), np.float64)
+        if log_scale:
+            with np.errstate(all="ignore"):
+                values = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)),
+                                  np.nan)
+        curves.append((name, steps, values, palette.class_color(i)))
+    finite = [v[np.isfinite(v)] for _, _, v, _ in curves]
+    finite = np.concatenate(finite) if finite else np.zeros(0)
+    all_steps = np.concatenate([s for _, s, _, _ in curves]) if curves else np.zeros(0)
+    canvas.frame(left, top, pw, ph, GRID)
+    if finite.size == 0 or all_steps.size == 0:
+        canvas.text(left + pw / 2, top + ph / 2, "no data yet", MUTED, anchor="center", size=2)
+    else:
+        x_lo, x_hi = float(all_steps.min()), float(max(all_steps.max(), all_steps.min() + 1))
+        y_lo, y_hi = float(finite.min()), float(finite.max())
+        if y_hi - y_lo < 1e-12:
+            y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
+        pad = 0.04 * (y_hi - y_lo)
+        y_lo, y_hi = y_lo - pad, y_hi + pad
+
+        def sx(v):
+            return left + (v - x_lo) / (x_hi - x_lo) * pw
+
+        def sy(v):
+            return top + ph - (v - y_lo) / (y_hi - y_lo) * ph
+
+        y_ticks = nice_ticks(y_lo, y_hi)
+        for t in y_ticks:
+            canvas.line(left, sy(t), left + pw, sy(t), GRID, width=1)
+        for _, steps, values, color in curves:
+            xs, ys = _decimate(steps, values, pw)
+            canvas.polyline(sx(xs), sy(np.clip(ys, y_lo, y_hi)), color, width=2.0)
+        for t in y_ticks:
+            canvas.text(left - 6, sy(t) - 3.5, tick_label(10 ** t if log_scale else t), MUTED,
+                        anchor="right")
+        for t in nice_ticks(x_lo, x_hi, 6):
+            canvas.line(sx(t), top + ph, sx(t), top + ph + 4, MUTED, width=1)
+            canvas.text(sx(t), top + ph + 8, tick_label(t), MUTED, anchor="center")
+    canvas.text(left + pw / 2, height - 14, "step", MUTED, anchor="center")
+    x = width - right + 14
+    for i, (name, _, _, color) in enumerate(curves):
+        y = top + 4 + 18 * i
+        if y > height - bottom:
+            canvas.text(x, y, f"... {len(curves) - i} more", MUTED)
+            break
+        canvas.line(x, y + 3.5, x + 18, y + 3.5, color, width=3)
+        if Canvas.text_width(name) > legend_w - 36:      # too long: cut, and say so
+            while len(name) > 4 and Canvas.text_width(name + "...") > legend_w - 36:
+                name = name[:-1]
+            name += "..."
+        canvas.text(x + 24, y, name, INK)
     return canvas

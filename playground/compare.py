@@ -1,0 +1,332 @@
+"""Run comparison: variants of one experiment that differ in some settings, trained side by side.
+
+``variants(values, vary)`` makes one variant per combination of the varied settings (for
+``{"optimizer": ("sgd", "adam"), "learning_rate": (0.01, 0.1)}``: four), each checked by the
+experiment's own rules. ``Comparison`` runs them in worker processes (``playground.processes``)
+from fresh weights, each exactly as ``python main.py run`` would train it alone (same numbers,
+bit for bit), gathers their progress while they train and their final metrics, and writes a
+table (CSV) and a picture of their curves (PNG). A variant that diverges or crashes is recorded
+as such; the others go on.
+
+    comparison = Comparison(document, variants(document.values, {"seed": (1, 2, 3)}), epochs=20)
+    comparison.run()                      # or start() / poll() / cancel() from a window
+    comparison.write_csv("runs.csv")
+"""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from playground import files
+from playground.checks import quoted
+from playground.experiment import Experiment, InvalidValue
+from playground.fields import FIELDS_BY_NAME
+from playground.processes import ProcessPool, cores
+
+#: Settings a comparison may vary: the ones with a single value (not layers or feature lists).
+VARIABLE_KINDS = (int, float, str, bool)
+METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+#: A running variant reports its newest history row at most this often (seconds).
+REPORT_SECONDS = 0.1
+MAX_VARIANTS = 64
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One run of a comparison: its name and the settings it changes."""
+    name: str
+    changes: dict
+
+
+@dataclass
+class VariantResult:
+    """What became of a variant. ``status``: "waiting", "running", "done", "diverged",
+    "failed" or "cancelled"; ``history``: {column: list} rows so far."""
+    variant: Variant
+    status: str = "waiting"
+    outcome: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)
+    seconds: float = math.nan
+    message: str = ""
+
+    def metric(self, name: str) -> float:
+        v = self.outcome.get(name)
+        if v is None and self.history.get(name):
+            v = self.history[name][-1]
+        return math.nan if v is None else float(v)
+
+
+# ---- which variants ---------------------------------------------------------------------------
+def parse_value(name: str, text: str):
+    """A command-line value for setting ``name``, of the setting's type."""
+    f = FIELDS_BY_NAME.get(name)
+    if f is None:
+        raise ValueError(f"Unknown setting {quoted(name)}.")
+    if f.kind not in VARIABLE_KINDS:
+        raise ValueError(f"{f.title} cannot be varied in a comparison (it is not a single "
+                         f"value).")
+    text = text.strip()
+    try:
+        if f.kind is bool:
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                raise ValueError
+            return text.lower() in ("true", "1", "yes", "on")
+        if f.kind is int:
+            number = float(text)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        return f.kind(text)
+    except ValueError:
+        raise ValueError(f"{f.title} takes a {f.kind.__name__}, not {quoted(text)}.") from None
+
+
+def parse_vary(texts: list[str]) -> dict:
+    """{"optimizer": ("sgd", "adam"), ...} from ["optimizer=sgd,adam", ...]."""
+    vary = {}
+    for text in texts:
+        name, sep, values = text.partition("=")
+        name = name.strip()
+        if not sep or not name or not values.strip():
+            raise ValueError(f"--vary takes SETTING=VALUE,VALUE..., not {quoted(text)}.")
+        if name in vary:
+            raise ValueError(f"{quoted(name)} is varied twice; give its values once.")
+        parsed = tuple(parse_value(name, v) for v in values.split(","))
+        if len(set(parsed)) != len(parsed):
+            raise ValueError(f"{quoted(name)} lists a value twice.")
+        vary[name] = parsed
+    return vary
+
+
+def variants(values: dict, vary: dict) -> list[Variant]:
+    """One variant per combination of the varied values, named by what it changes; each is
+    checked against the experiment's rules (an impossible combination is refused by name)."""
+    if not vary:
+        raise ValueError("Vary at least one setting.")
+    names = list(vary)
+    combos = list(itertools.product(*(vary[n] for n in names)))
+    if len(combos) > MAX_VARIANTS:
+        raise ValueError(f"{len(combos)} variants are too many; at most {MAX_VARIANTS}.")
+    out = []
+    for combo in combos:
+        changes = dict(zip(names, combo))
+        name = ", ".join(f"{n}={_text(v)}" for n, v in changes.items())
+        try:
+            Experiment({**values, **changes})
+        except InvalidValue as error:
+            raise ValueError(f"The variant {name}: {error}") from None
+        out.append(Variant(name, changes))
+    return out
+
+
+def optimizer_variants(values: dict, optimizers=("sgd", "momentum", "rmsprop", "adam")) -> list:
+    """"Compare the optimizers on this data": each optimizer at its recommended rate."""
+    from playground import catalog
+    out = []
+    for name in optimizers:
+        changes = {"optimizer": name, "optimizer_params": {}}
+        rate = catalog.recommended_learning_rate(name)
+        if rate is not None:
+            changes["learning_rate"] = rate
+        Experiment({**values, **changes})
+        out.append(Variant(catalog.label(name), changes))
+    return out
+
+
+def seed_variants(values: dict, n: int = 5) -> list[Variant]:
+    """"Same network, five seeds": seeds 1..n (the weights and the batch order change)."""
+    first = int(values.get("seed", 1))
+    return [Variant(f"seed {first + i}", {"seed": first + i}) for i in range(n)]
+
+
+def _text(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+# ---- one variant, in its worker process --------------------------------------------------------
+def train_variant(payload: dict, report) -> dict:
+    """Train one variant from fresh weights (in a worker process); report the newest history
+    row while it trains; return its outcome and whole history as plain data."""
+    from playground.headless import HeadlessRun
+    values = Experiment(payload["values"]).values()
+    run = HeadlessRun(files.Document(values), resolution=2)
+    steps, epochs = payload.get("steps"), payload.get("epochs")
+    last = [0.0]
+
+    def progress(_):
+        now = time.monotonic()
+        if now - last[0] >= REPORT_SECONDS:
+            last[0] = now
+            report(_last_row(run.history))
+
+    t0 = time.perf_counter()
+    if epochs is not None:
+        stopped = run.train_epochs(epochs, progress) or "epochs"
+    elif steps is not None:
+        stopped = run.train(steps, progress) or "steps"
+    else:
+        stopped = run.train_until_stop(progress=progress)
+    seconds = time.perf_counter() - t0
+    outcome = run.outcome(run.trainer.step_count, seconds, stopped).as_json()
+    outcome.pop("files", None)
+    return {"outcome": outcome, "seconds": seconds,
+            "history": {k: v.tolist() for k, v in run.history.as_dict().items()}}
+
+
+def _last_row(history) -> dict:
+    return {k: [float(v[-1])] for k, v in history.as_dict().items() if len(v)}
+
+
+# ---- the comparison ---------------------------------------------------------------------------
+class Comparison:
+    """Variants of ``document`` trained in up to ``workers`` processes.
+
+    steps / epochs : how long each variant trains (at most one; neither: until the file's
+        stop condition, or ``headless.DEFAULT_EPOCHS`` epochs)
+    """
+
+    def __init__(self, document: files.Document, variant_list: list[Variant],
+                 steps: int | None = None, epochs: int | None = None,
+                 workers: int | None = None):
+        if steps is not None and epochs is not None:
+            raise ValueError("give steps or epochs, not both")
+        if not variant_list:
+            raise ValueError("a comparison needs at least one variant")
+        self.values = Experiment(document.values).values()
+        if steps is None and epochs is None and not (self.values["stop_at_epoch"] or
+                                                     self.values["stop_at_test_loss"]):
+            from playground.headless import DEFAULT_EPOCHS
+            epochs = DEFAULT_EPOCHS
+        self.steps, self.epochs = steps, epochs
+        self.results = [VariantResult(v) for v in variant_list]
+        self.workers = max(1, min(workers or cores(), len(variant_list)))
+        self.pool: ProcessPool | None = None
+        self._started: dict[int, float] = {}
+
+    # ---- driving ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.pool = ProcessPool(self.workers)
+        for i, r in enumerate(self.results):
+            payload = {"values": {**self.values, **r.variant.changes}, "steps": self.steps,
+                       "epochs": self.epochs}
+            self.pool.submit(i, train_variant, payload)
+        self._mark_running()
+
+    def poll(self, timeout: float = 0.0) -> list[int]:
+        """Take in what the workers sent; the indices of the variants that changed."""
+        if self.pool is None:
+            return []
+        changed = set()
+        for m in self.pool.poll(timeout):
+            r = self.results[m.task_id]
+            changed.add(m.task_id)
+            if m.kind == "progress":
+                for k, v in m.data.items():
+                    r.history.setdefault(k, []).extend(v)
+            elif m.kind == "done":
+                r.outcome, r.history = m.data["outcome"], m.data["history"]
+                r.seconds = m.data["seconds"]
+                r.status = "diverged" if r.outcome["diverged"] else "done"
+                r.message = r.outcome.get("message", "")
+            else:
+                r.status, r.message = "failed", str(m.data)
+                r.seconds = time.perf_counter() - self._started.get(m.task_id, time.perf_counter())
+        changed.update(self._mark_running())
+        return sorted(changed)
+
+    def run(self, on_change=None) -> list[VariantResult]:
+        """Start and wait for every variant (``on_change(index)`` after each update)."""
+        self.start()
+        try:
+            while self.running:
+                for i in self.poll(timeout=0.2):
+                    if on_change is not None:
+                        on_change(i)
+        except BaseException:
+            self.cancel()
+            raise
+        return self.results
+
+    def cancel(self) -> None:
+        """Stop every variant still training (its process too); they are "cancelled"."""
+        if self.pool is not None:
+            self.pool.cancel()
+        for r in self.results:
+            if r.status in ("waiting", "running"):
+                r.status = "cancelled"
+
+    @property
+    def running(self) -> bool:
+        return any(r.status in ("waiting", "running") for r in self.results)
+
+    def _mark_running(self) -> list[int]:
+        changed = []
+        running = set(self.pool._running) if self.pool is not None else set()
+        for i in running:
+            if self.results[i].status == "waiting":
+                self.results[i].status = "running"
+                self._started[i] = time.perf_counter()
+                changed.append(i)
+        return changed
+
+    # ---- what it shows ------------------------------------------------------------------------
+    def varied(self) -> list[str]:
+        names = []
+        for r in self.results:
+            for k in r.variant.changes:
+                if k not in names:
+                    names.append(k)
+        return names
+
+    def table(self) -> list[dict]:
+        """One row per variant: its name, varied settings, status, final metrics, seconds."""
+        rows = []
+        for r in self.results:
+            row = {"variant": r.variant.name}
+            for k in self.varied():
+                row[k] = r.variant.changes.get(k, self.values.get(k))
+            row["status"] = r.status
+            row["steps"] = r.outcome.get("steps")
+            row["epochs"] = r.outcome.get("epochs")
+            for m in METRICS:
+                v = r.metric(m)
+                row[m] = None if not math.isfinite(v) else v
+            row["seconds"] = None if not math.isfinite(r.seconds) else round(r.seconds, 3)
+            row["message"] = r.message
+            rows.append(row)
+        return rows
+
+    def csv_text(self) -> str:
+        rows = self.table()
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) else v))
+                             for k, v in row.items()})
+        return out.getvalue()
+
+    def write_csv(self, path):
+        from playground.disk import write_atomically
+        return write_atomically(path, self.csv_text().encode("utf-8"))
+
+    def picture(self, column: str = "test_loss", log_scale: bool | None = None):
+        from playground.pictures import comparison_picture
+        if column == "test_loss" and not any(r.history.get("test_loss") and
+                                             np.isfinite(r.history["test_loss"]).any()
+                                             for r in self.results):
+            column = "train_loss"
+        log = self.values["log_loss"] if log_scale is None else log_scale
+        return comparison_picture([(r.variant.name, r.history) for r in self.results], column,
+                                  log_scale=log and "loss" in column)
+
+    def document_of(self, index: int) -> files.Document:
+        """Variant ``index`` as an experiment of its own (fresh weights: open it and play)."""
+        values = Experiment({**self.values, **self.results[index].variant.changes}).values()
+        return replace(files.Document(values), meta={"title": self.results[index].variant.name})
