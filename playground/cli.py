@@ -3,6 +3,7 @@
     nn-playground run FILE_OR_EXAMPLE [--steps N | --epochs N] [--seed S] [--out DIR] [--json]
     nn-playground list [--json]
     nn-playground export FILE_OR_EXAMPLE [--out DIR] [--name NAME]
+    nn-playground compare FILE_OR_EXAMPLE --vary SETTING=V1,V2 ... [--steps N | --epochs N] [--json]
     nn-playground FILE_OR_EXAMPLE           open it in the window
 
 (``nn-playground`` is main.py's ``main``; "examples" are the ready experiments of
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from playground import files, presets
 from playground.checks import one_line
+from playground.cli_compare import COMPARE_HELP, add_compare_arguments, compare_command
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
 
@@ -210,15 +212,9 @@ COMMANDS = {
     "run": (RUN_HELP, add_run_arguments, run_command),
     "list": (LIST_HELP, add_list_arguments, list_command),
     "export": (EXPORT_HELP, add_export_arguments, export_command),
+    "compare": (COMPARE_HELP, add_compare_arguments, compare_command),
 }
 
-
-def _register_compare() -> None:
-    from playground.cli_compare import COMPARE_HELP, add_compare_arguments, compare_command
-    COMMANDS["compare"] = (COMPARE_HELP, add_compare_arguments, compare_command)
-
-
-_register_compare()
 
 
 # ---- opening a file in the window ------------------------------------------------------------
