@@ -65,7 +65,7 @@ LESSONS: tuple[Lesson, ...] = (
                 "output and their gradient are 0 for good, and their maps turn flat. Count "
                 "the flat neurons.",
         formula="ReLU: g(z) = max(0, z), g′(z) = 0 for z < 0 ;  leaky: g(z) = max(αz, z), "
-                "g′ = α > 0",
+                "g′(z) = α for z < 0",
         try_next="Show me switches to leaky ReLU (α = 0.1, the course's): no neuron dies, as "
                  "its gradient is never 0. Or keep ReLU and lower the learning rate.",
         changes={"dataset": "circle", "noise": 0.0,
@@ -220,8 +220,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "second_order", "Newton, L-BFGS and conjugate gradient", "Second-order methods",
         look_at="A small convex problem on the full batch: Newton uses the curvature and "
-                "lands on the minimum in a handful of iterations, where gradient descent "
-                "needs thousands.",
+                "lands on the minimum in a handful of iterations; gradient descent is still "
+                "far from it after 30.",
         formula="Newton: w ← w − H⁻¹∇L ;  L-BFGS: H⁻¹ from the last m pairs (s, y) ;  "
                 "CG: dₖ = −gₖ + βₖdₖ₋₁",
         try_next="Show me switches to L-BFGS; then try conjugate gradient, and SGD for "
@@ -234,8 +234,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "exploding_clip", "Exploding gradients and clipping", "Gradient problems",
         look_at="Six ReLU layers with large random weights (N(0, 1)): each layer multiplies "
-                "the signal, the first gradients are enormous and one update throws the "
-                "weights to infinity.",
+                "the signal, the first gradients are enormous and within a few updates the "
+                "weights are thrown to infinity.",
         formula="clip: if ‖g‖ > c then g ← c · g / ‖g‖",
         try_next="Show me clips the gradient's norm to 1: the same network trains. Then "
                  "try He initialization without clipping.",
@@ -265,7 +265,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "l1_sparsity", "L1 makes weights zero", "Regularization",
         look_at="L1 pulls every weight towards 0 by the same amount: the weights the data "
-                "does not need end at 0 and their links vanish from the network view.",
+                "does not need end at 0 (about half of these 64, within 0.001) and their "
+                "links vanish from the network view.",
         formula="L = L_data + λ‖w‖₁ ;  ∇: g + λ·sign(w)",
         try_next="Show me turns L1 off: every link stays. Compare L2, which shrinks the "
                  "weights but leaves them non-zero.",

@@ -18,6 +18,7 @@ def test_the_learning_rate_limit_is_two_over_the_largest_curvature():
     r = run("learning_rate")
     assert r.trainer.steps_per_epoch == 1                  # full batch: plain gradient descent
     limit = 2.0 / eigenvalues(r).max()
+    assert 0.85 < limit < lesson("learning_rate").show_me["learning_rate"]    # as the text says
     start = r.history.last("train_loss")
     below = run("learning_rate", 500, learning_rate=0.97 * limit)
     above = run("learning_rate", 500, learning_rate=1.03 * limit)
