@@ -4,6 +4,8 @@
     nn-playground list [--json]
     nn-playground export FILE_OR_EXAMPLE [--out DIR] [--name NAME]
     nn-playground compare FILE_OR_EXAMPLE --vary SETTING=V1,V2 ... [--steps N | --epochs N] [--json]
+    nn-playground search FILE_OR_EXAMPLE --param SETTING=LOW:HIGH ... [--trials N] [--json]
+    nn-playground search-worker STUDY --storage URL
     nn-playground FILE_OR_EXAMPLE           open it in the window
 
 (``nn-playground`` is main.py's ``main``; "examples" are the ready experiments of
@@ -25,7 +27,9 @@ from pathlib import Path
 
 from playground import files, presets
 from playground.checks import one_line
-from playground.cli_compare import COMPARE_HELP, add_compare_arguments, compare_command
+from playground.cli_compare import (COMPARE_HELP, SEARCH_HELP, WORKER_HELP, add_compare_arguments,
+                                    add_search_arguments, add_worker_arguments, compare_command,
+                                    search_command, worker_command)
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
 
@@ -213,6 +217,8 @@ COMMANDS = {
     "list": (LIST_HELP, add_list_arguments, list_command),
     "export": (EXPORT_HELP, add_export_arguments, export_command),
     "compare": (COMPARE_HELP, add_compare_arguments, compare_command),
+    "search": (SEARCH_HELP, add_search_arguments, search_command),
+    "search-worker": (WORKER_HELP, add_worker_arguments, worker_command),
 }
 
 

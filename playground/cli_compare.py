@@ -129,3 +129,158 @@ def compare_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     if all(r.status == "failed" for r in comparison.results):
         return EXIT_BAD_INPUT
     return EXIT_OK
+
+
+# ---- search ---------------------------------------------------------------------------------------
+SEARCH_HELP = ("search settings with Optuna (grid, random, TPE or Gaussian process), trials in "
+               "parallel worker processes, and write the trials and the best experiment")
+WORKER_HELP = "join an existing search's study from this machine and run its trials"
+
+
+def add_search_arguments(parser: argparse.ArgumentParser) -> None:
+    from playground import search
+    from playground.cli import _count
+    parser.description = (
+        "Search settings of an experiment. Each trial trains it from fresh weights with the "
+        "trial's settings; the pruner stops hopeless trials early.")
+    parser.epilog = (
+        "Example: search xor --param learning_rate=1e-4:1 --param optimizer=sgd,adam "
+        "--trials 30 --epochs 20. Rates are searched on a log scale (add :linear or :log to "
+        "say). The study is kept in --storage (default DIR/search.journal, a journal file; "
+        "or a database URL such as sqlite:///study.db): 'search-worker NAME --storage URL' on "
+        "this or another machine joins it. Exit codes: 0 done; 1 the file cannot be read or "
+        "the outputs cannot be written; 2 wrong command line; 130 stopped with Ctrl-C (the "
+        "finished trials stay in the study).")
+    parser.add_argument("experiment", metavar="FILE_OR_EXAMPLE",
+                        help="an .nnp experiment file, or an example's name (see 'list')")
+    parser.add_argument("--param", action="append", default=[],
+                        metavar="SETTING=LOW:HIGH|A,B", help="a searched setting (repeat)")
+    parser.add_argument("--trials", type=_count, default=20, metavar="N",
+                        help="trials in all (default 20)")
+    parser.add_argument("--sampler", choices=search.SAMPLERS, default="tpe",
+                        help="how settings are chosen (default tpe)")
+    parser.add_argument("--metric", choices=tuple(search.METRICS), default="test_loss",
+                        help="what a trial is judged by (default test_loss)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=_count, metavar="N", help="train each trial N steps")
+    length.add_argument("--epochs", type=_count, metavar="N",
+                        help="train each trial N epochs (default 20)")
+    parser.add_argument("--no-pruning", action="store_true",
+                        help="train every trial to its end")
+    parser.add_argument("--seed", type=_count, default=0, metavar="S",
+                        help="seed of the sampler (default 0)")
+    parser.add_argument("--workers", type=_workers, metavar="N",
+                        help="worker processes (default: the number of cores)")
+    parser.add_argument("--storage", metavar="URL", help="the study's storage")
+    parser.add_argument("--study", metavar="NAME", help="the study's name (default: NAME)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="folder for the outputs (default: NAME-search)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (best trial, trials, importances, files)")
+
+
+def search_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
+    from playground import files, search
+    from playground.processes import cores
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        document, name, _ = presets.resolve(args.experiment)
+    except (FileFormatError, FileNotFoundError, KeyError) as error:
+        print(f"error: {one_line(error)}", file=stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out) if args.out else Path(f"{name}-search")
+    if out.exists() and not out.is_dir():
+        print(f"error: --out {out} exists and is not a folder", file=stderr)
+        return EXIT_BAD_INPUT
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"error: cannot write the outputs to {out}: {error}", file=stderr)
+        return EXIT_BAD_INPUT
+    storage = args.storage or str(out / "search.journal")
+    try:
+        params = tuple(search.parse_param(p) for p in args.param)
+        epochs = args.epochs if args.steps is None else None
+        spec = search.SearchSpec(document, params, args.metric, args.steps,
+                                 20 if epochs is None and args.steps is None else epochs,
+                                 args.sampler, args.seed, not args.no_pruning)
+        run = search.Search(spec, storage, args.study or name, n_trials=max(1, args.trials),
+                            workers=args.workers or min(cores(), max(1, args.trials)))
+    except ValueError as error:
+        print(f"error: {one_line(error)}", file=stderr)
+        return EXIT_USAGE
+    print(f"study {run.name!r} in {storage}: {args.trials} trials, {run.workers} worker "
+          f"processes", file=stderr)
+
+    def on_trial(row):
+        value = "" if row["value"] is None else f"{args.metric} {row['value']:.4g}"
+        settings = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                             for k, v in row["params"].items())
+        print(f"  trial {row['number']:3d} {row['status']:9s} {value}  {settings}", file=stderr)
+
+    run.run(on_trial)
+    for text in run.failed:
+        print(f"warning: a worker failed: {text}", file=stderr)
+    trials = search.trials_table(run.study)
+    best = search.best(run.study)
+    written = {}
+    try:
+        from playground.compare import csv_of
+        written["trials"] = out / "trials.csv"
+        from playground.disk import write_atomically
+        write_atomically(written["trials"], csv_of(
+            [{"number": t["number"], "status": t["status"], args.metric: t["value"],
+              **t["params"], "seconds": t["seconds"], "message": t["message"]}
+             for t in trials]).encode("utf-8"))
+        if best is not None:
+            written["best"] = files.save(out / f"{name}-best{files.EXTENSION}",
+                                         search.document_of(run.study, best["number"]))
+    except OSError as error:
+        print(f"error: cannot write the outputs to {out}: {error}", file=stderr)
+        return EXIT_BAD_INPUT
+    result = {"experiment": str(args.experiment), "study": run.name, "storage": storage,
+              "metric": args.metric, "direction": spec.direction, "best": best,
+              "trials": trials, "importances": search.importances(run.study),
+              "files": {k: str(v) for k, v in written.items()}}
+    if args.json:
+        stdout.write(json.dumps(result) + "\n")
+    else:
+        if best is not None:
+            print(f"best: trial {best['number']} {args.metric} {best['value']:.4g} "
+                  f"{best['params']}", file=stdout)
+        for k, v in result["importances"].items():
+            print(f"importance of {k}: {v:.2f}", file=stdout)
+        for path in written.values():
+            print(f"wrote {path}", file=stdout)
+    return EXIT_OK
+
+
+def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
+    from playground.cli import _count
+    parser.description = ("Join a search started with 'search' (here or on another machine "
+                          "that shares the storage) and run its trials until it has enough.")
+    parser.add_argument("study", metavar="STUDY", help="the study's name")
+    parser.add_argument("--storage", required=True, metavar="URL",
+                        help="the study's storage: a journal file or a database URL")
+    parser.add_argument("--trials", type=_count, metavar="N",
+                        help="trials the study should have in all (default: as many as it "
+                             "has or 20, whichever is more)")
+
+
+def worker_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
+    import os
+
+    from playground import search
+    stderr = stderr or sys.stderr
+    try:
+        study, spec = search.load_study(args.storage, args.study)
+    except ValueError as error:
+        print(f"error: {one_line(error)}", file=stderr)
+        return EXIT_BAD_INPUT
+    n = args.trials or max(20, len(study.trials))
+    print(f"worker {os.getpid()} joined {args.study!r}", file=stderr)
+    search.work(study, spec, n, worker=os.getpid(),
+                on_trial=lambda t: print(f"  trial {t.number} {t.state.name.lower()}",
+                                         file=stderr))
+    return EXIT_OK

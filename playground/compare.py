@@ -69,7 +69,7 @@ def parse_value(name: str, text: str):
     if f is None:
         raise ValueError(f"Unknown setting {quoted(name)}.")
     if f.kind not in VARIABLE_KINDS:
-        raise ValueError(f"{f.title} cannot be varied in a comparison (it is not a single "
+        raise ValueError(f"{f.title} cannot be varied or searched (it is not a single "
                          f"value).")
     text = text.strip()
     try:
@@ -147,6 +147,21 @@ def seed_variants(values: dict, n: int = 5) -> list[Variant]:
 
 def _text(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def csv_of(rows: list[dict]) -> str:
+    """CSV text of table rows (every key of the rows is a column; floats written exactly,
+    None as an empty cell)."""
+    names = []
+    for row in rows:
+        names.extend(k for k in row if k not in names)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) else v))
+                         for k, v in row.items()})
+    return out.getvalue()
 
 
 # ---- one variant, in its worker process --------------------------------------------------------
@@ -303,14 +318,7 @@ class Comparison:
         return rows
 
     def csv_text(self) -> str:
-        rows = self.table()
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) else v))
-                             for k, v in row.items()})
-        return out.getvalue()
+        return csv_of(self.table())
 
     def write_csv(self, path):
         from playground.disk import write_atomically

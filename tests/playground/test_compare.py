@@ -32,7 +32,7 @@ def test_vary_is_parsed_by_each_settings_type():
 
 @pytest.mark.parametrize("text, message", [
     ("optimizer", "SETTING=VALUE"), ("wings=2,3", "Unknown setting"),
-    ("layers=8,4", "cannot be varied"), ("batch_size=2.5", "takes a int"),
+    ("layers=8,4", "cannot be varied or searched"), ("batch_size=2.5", "takes a int"),
     ("learning_rate=fast", "takes a float"), ("seed=1,1", "twice"),
 ])
 def test_a_bad_vary_says_what_is_wrong(text, message):
