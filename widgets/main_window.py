@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWi
 from playground.experiment import Experiment
 from playground.files import APP_NAME
 from playground.session import TrainingSession
-from widgets import recording, theme
+from widgets import help as help_menu
+from widgets import recording, theme, undo
 from widgets.boundary_view import BoundaryView
 from widgets.controls import ValueLabel
 from widgets.curves_panel import CurvesPanel
@@ -204,6 +205,8 @@ class MainWindow(QMainWindow):
                                         menu=self.file_menu, recovery_path=recovery_path,
                                         autosave_ms=autosave_ms)
         recording.install(self)             # File > Record a movie...
+        undo.install(self)                  # Edit > Undo, Redo, Undo history
+        help_menu.install(self)             # Help > Keyboard shortcuts (F1), view help
         self._default_state = self.saveState(SETTINGS_VERSION)
 
         # One key per run control, for a teacher at the keyboard (a focused text field keeps

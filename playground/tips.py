@@ -1,0 +1,87 @@
+"""The help text of the window in one place: tooltips of the controls and what each view shows.
+
+A control bound to an experiment field takes its tooltip from the field (``field_tip``: its
+title and ``doc`` in ``playground.fields``, concept and formula); the few controls that are no
+field (the dock buttons, the panel tabs, the help itself) are in ``CONTROL_TIPS``. What each
+view draws, for "What am I looking at?", is ``VIEW_HELP``. Plain text (no Qt here), so the
+headless side and the tests read the same words the window shows.
+"""
+from dataclasses import dataclass
+
+from playground.fields import FIELDS_BY_NAME
+
+
+def field_tip(name: str) -> str:
+    """The tooltip of a control that sets field ``name``: "Title: doc"."""
+    f = FIELDS_BY_NAME[name]
+    return f"{f.title}: {f.doc}"
+
+
+#: Tooltips of controls that set no experiment field, by a short key.
+CONTROL_TIPS: dict[str, str] = {
+    "dock_close": "Close this panel (the View menu opens it again)",
+    "dock_float": "Float this panel in its own window, or dock it again",
+    "tab": "Show the {title} panel (panels share this place as tabs; drag a tab to move it)",
+    "help_button": "What am I looking at? How to read this view",
+    "field_keys": "In a number or text field, Enter confirms what you typed and Escape drops "
+                  "it; either gives the keys back to the window.",
+}
+
+
+@dataclass(frozen=True)
+class ViewHelp:
+    """What one view shows: a title and a few paragraphs (each a plain-text string)."""
+    key: str
+    title: str
+    paragraphs: tuple
+
+
+VIEW_HELP: tuple[ViewHelp, ...] = (
+    ViewHelp("network", "The network", (
+        "Columns from left to right: the input features, each hidden layer, the output. "
+        "Every square is one neuron; every line is one weight, from a neuron of one layer to "
+        "a neuron of the next.",
+        "A neuron computes a = g(w\u00b7x + b): the weighted sum of the layer before it "
+        "plus its bias b, passed through the layer's activation g (chosen above the column).",
+        "Click a line, or a neuron's small bias square, to type a new value. - and + above "
+        "a column remove and add neurons; the buttons at the top remove and add layers.",
+    )),
+    ViewHelp("links", "Link colours and thickness", (
+        "Blue links are positive weights, orange ones negative: a blue link makes its target "
+        "neuron more active when its source is, an orange one less.",
+        "Thickness shows |w| relative to its own layer: the thickest links are those at or "
+        "above the layer's 95th percentile of |w|, stated in the footer (\"Thickest link, "
+        "layer by layer\"). So the picture keeps showing which weights matter however large "
+        "they grow. Hover a link to read its exact weight.",
+    )),
+    ViewHelp("neurons", "Neuron maps", (
+        "Each square is one neuron's output over the whole input plane: the point (x\u2081, "
+        "x\u2082) of the data picture is coloured by the value the neuron gives there.",
+        "Blue is positive, orange negative, white zero. tanh and sigmoid neurons share one "
+        "fixed scale (-1 to 1), so a saturated neuron looks solid; ReLU-like neurons are each "
+        "scaled to their own largest value, and a dead one (zero everywhere) stays white.",
+        "Early layers draw lines (each neuron splits the plane where w\u00b7x + b = 0); later "
+        "layers combine them into curves. Hover a neuron to see its map large on the right.",
+    )),
+    ViewHelp("boundary", "The decision boundary", (
+        "The network's output over the input plane, with the data on top: training points "
+        "filled, test points outlined, each class in its own colour and marker shape.",
+        "For two classes the colour is the predicted probability of class 2 (the colour bar "
+        "gives the scale); the boundary is where it crosses 0.5. For several classes each "
+        "region takes the colour of its most probable class, paler where the network is "
+        "unsure. For regression it is the predicted value.",
+        "Discretize shows hard class regions only; Show test data hides the test points.",
+    )),
+    ViewHelp("curves", "The curves", (
+        "Loss against the training step: the training loss (on the points it learns from) "
+        "and the test loss (on the points it never sees). Below: the accuracy, the share of "
+        "points classified correctly.",
+        "Both falling: it is learning. Training loss falling while test loss rises: "
+        "overfitting (early stopping would stop at the test loss's minimum). A loss that "
+        "shoots up: the learning rate is too large; a dashed line marks where a run diverged.",
+        "Log scale shows the loss in decades (0.01, 0.1, 1), so slow late progress shows. "
+        "Hover the curves to read a step's values.",
+    )),
+)
+
+VIEW_HELP_BY_KEY: dict[str, ViewHelp] = {v.key: v for v in VIEW_HELP}
