@@ -39,7 +39,8 @@ LESSONS: tuple[Lesson, ...] = (
         look_at="Every hidden neuron here is linear, so the whole network is one linear map "
                 "and its boundary one line: on the exclusive or it cannot beat a coin "
                 "(loss stays near ln 2 ≈ 0.69, accuracy near 50%).",
-        formula="W₂(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂) : still linear ;  g(z) = tanh z breaks it",
+        formula="W₂(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂) : still linear ;  "
+                "g(z) = tanh z breaks it",
         try_next="Show me makes the hidden layer tanh: it passes 95%. Or go back to linear, "
                  "remove the hidden layer and add the X₁X₂ feature.",
         changes={"dataset": "xor", "noise": 0.0, "layers": _layers(4, 4, activation="linear"),
@@ -80,7 +81,8 @@ LESSONS: tuple[Lesson, ...] = (
         look_at="Every weight starts at 0, so every neuron of a layer computes the same thing "
                 "and receives the same gradient: they stay identical however long you train. "
                 "Look at the neuron maps of a layer: all the same.",
-        formula="W = 0 ⇒ aⱼ = g(bⱼ) for every j ⇒ ∂L/∂Wᵢⱼ equal for every j : the symmetry never breaks",
+        formula="W = 0 ⇒ aⱼ = g(bⱼ) for every j ⇒ ∂L/∂Wᵢⱼ equal for every j : "
+                "the symmetry never breaks",
         try_next="Show me starts from Glorot's random weights: the symmetry is broken and the "
                  "circle is learnt.",
         changes={"dataset": "circle", "noise": 0.0,
@@ -192,7 +194,8 @@ LESSONS: tuple[Lesson, ...] = (
         look_at="Both moments start at 0. Without correction the first step is "
                 "η(1 − β₁)/√(1 − β₂) ≈ 3.2η per weight instead of η, and about 6.5η around "
                 "step 10.",
-        formula="m ← β₁m + (1 − β₁)g ; v ← β₂v + (1 − β₂)g² ; m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ) ; "
+        formula="m ← β₁m + (1 − β₁)g ; v ← β₂v + (1 − β₂)g² ; "
+                "m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ) ; "
                 "w ← w − η·m̂/(√v̂ + ε)",
         try_next="Show me turns the bias correction off (the course's 'Adam (almost)'): the "
                  "first steps are larger. Raise η to 0.05 and compare the first frames.",

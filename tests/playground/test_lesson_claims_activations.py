@@ -74,7 +74,7 @@ def test_the_x1x2_feature_solves_xor_without_a_hidden_layer(seed):
     assert r.history.last("test_accuracy") > 0.95
 
 
-# ---- sigmoid's vanishing gradients ---------------------------------------------------------------
+# ---- sigmoid's vanishing gradients --------------------------------------------------------------
 @pytest.mark.parametrize("seed", SEEDS)
 def test_sigmoid_gradients_vanish_towards_the_input(seed):
     sig = layer_gradient_norms(run("vanishing_sigmoid", seed=seed))

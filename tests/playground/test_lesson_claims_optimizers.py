@@ -13,7 +13,7 @@ def eigenvalues(r) -> np.ndarray:
     return np.linalg.eigvalsh(r.trainer.objective().hessian(r.trainer.params))
 
 
-# ---- learning rate: too small, too large, right --------------------------------------------------
+# ---- learning rate: too small, too large, right -------------------------------------------------
 def test_the_learning_rate_limit_is_two_over_the_largest_curvature():
     r = run("learning_rate")
     assert r.trainer.steps_per_epoch == 1                  # full batch: plain gradient descent
@@ -90,9 +90,10 @@ def step_sizes(r, windows: int = 30, every: int = 100) -> np.ndarray:
     return np.array(out)
 
 
-def test_adagrad_steps_fade_where_rmsprop_keeps_them():
-    adagrad = run("adagrad_rmsprop")
-    rmsprop = run("adagrad_rmsprop", show_me=True)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_adagrad_steps_fade_where_rmsprop_keeps_them(seed):
+    adagrad = run("adagrad_rmsprop", seed=seed)
+    rmsprop = run("adagrad_rmsprop", show_me=True, seed=seed)
     assert (adagrad.values["optimizer"], rmsprop.values["optimizer"]) == ("adagrad", "rmsprop")
     a, b = step_sizes(adagrad), step_sizes(rmsprop)
     assert a[-1] < 0.1 * a[0]
@@ -140,7 +141,7 @@ def test_show_me_turns_the_bias_correction_off():
     assert run("adam_bias", show_me=True).values["optimizer_params"]["bias_correction"] is False
 
 
-# ---- learning-rate decay --------------------------------------------------------------------------
+# ---- learning-rate decay ------------------------------------------------------------------------
 @pytest.mark.parametrize("schedule, params, formula", [
     ("linear", None, None),
     ("step", {"factor": 0.5, "every_epochs": 2}, lambda t, e, lr: lr * 0.5 ** (e // 2)),
@@ -206,7 +207,7 @@ def test_the_second_order_lesson_is_full_batch_and_its_show_me_is_lbfgs():
     assert r.values["optimizer"] == "lbfgs" and r.trainer.config.second_order
 
 
-# ---- exploding gradients and clipping ------------------------------------------------------------
+# ---- exploding gradients and clipping -----------------------------------------------------------
 @pytest.mark.parametrize("seed", SEEDS)
 def test_exploding_gradients_diverge_and_clipping_tames_them(seed):
     r = run("exploding_clip", seed=seed)

@@ -12,8 +12,9 @@ def all_weights(r) -> np.ndarray:
 
 
 # ---- overfitting and L2 ------------------------------------------------------------------------
-def test_the_test_loss_has_a_minimum_where_early_stopping_would_stop():
-    r = run("overfit_l2", 3000)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_test_loss_has_a_minimum_where_early_stopping_would_stop(seed):
+    r = run("overfit_l2", 3000, seed=seed)
     steps, test, train = column(r, "step"), column(r, "test_loss"), column(r, "train_loss")
     best = int(np.argmin(test))
     assert 0 < steps[best] <= 300                     # early in the run
@@ -30,13 +31,14 @@ def test_l2_keeps_the_weights_small_and_the_test_loss_low(seed):
     assert l2.history.last("test_loss") < 0.5 * plain.history.last("test_loss")
 
 
-# ---- L1 sparsity ---------------------------------------------------------------------------------
-def test_l1_sets_about_half_the_weights_to_zero():
-    r = run("l1_sparsity", 3000)
+# ---- L1 sparsity --------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_l1_sets_about_half_the_weights_to_zero(seed):
+    r = run("l1_sparsity", 3000, seed=seed)
     near_zero = np.mean(np.abs(all_weights(r)) < 1e-3)
     assert near_zero >= 0.4
     assert r.history.last("test_accuracy") > 0.95     # the data needs only a few of them
-    without = run("l1_sparsity", 3000, show_me=True)
+    without = run("l1_sparsity", 3000, show_me=True, seed=seed)
     assert without.values["l1"] == 0
     assert np.mean(np.abs(all_weights(without)) < 1e-3) <= 0.05
 
@@ -55,7 +57,7 @@ def test_dropout_narrows_the_gap_between_training_and_test(seed):
     assert gap(dropped) < gap(plain)
 
 
-# ---- fit a tiny data set first --------------------------------------------------------------------
+# ---- fit a tiny data set first ------------------------------------------------------------------
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_big_enough_network_fits_ten_points_perfectly(seed):
     r = run("tiny_first", 300, seed=seed)
