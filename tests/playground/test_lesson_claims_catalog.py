@@ -7,6 +7,7 @@ import pytest
 
 from lesson_runs import values
 from playground import presets
+from playground.lab_lessons import LAB_LESSONS
 from playground.experiment import Experiment
 from playground.fields import FIELDS_BY_NAME, defaults
 from playground.lesson_catalog import LESSONS
@@ -19,6 +20,7 @@ def test_the_issues_lessons_are_all_there():
     assert len(LESSONS) >= 20
     assert len(set(NAMES)) == len(NAMES)
     assert not set(NAMES) & set(presets.names())      # opened by name, like the examples
+    assert not set(NAMES) & {lesson.name for lesson in LAB_LESSONS}
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=NAMES)
