@@ -61,18 +61,23 @@ FIELDS: tuple[Field, ...] = (
     # data
     Field("dataset", str, "spiral", "data", "Which 2-D data set to learn",
           choices=catalog.dataset_names, label="Data set"),
-    Field("n_classes", int, 3, "data", "Number of classes (multi-class data sets only)",
+    Field("n_classes", int, 3, "data", "Number of classes the points fall into (multi-class data sets only): the output has "
+          "one softmax unit per class",
           low=2, high=10, label="Classes"),
-    Field("noise", float, 0.0, "data", "Noise added to every point", low=0.0, high=0.5),
-    Field("n_points", int, 400, "data", "Number of points generated", low=20, high=5000,
+    Field("noise", float, 0.0, "data",
+          "How far each point is pushed at random from its clean place: more noise, more "
+          "overlap between the classes", low=0.0, high=0.5),
+    Field("n_points", int, 400, "data", "Number of points generated, training and test points together", low=20, high=5000,
           label="Points"),
-    Field("train_ratio", float, 0.5, "data", "Share of the points used for training",
+    Field("train_ratio", float, 0.5, "data", "Share of the points the network learns from; the others are test points, which "
+          "show how well it does on points it has never seen",
           low=0.1, high=0.9, label="Training share"),
     Field("data_seed", int, 0, "data", "Seed of the data generator", low=0, high=2**31 - 1,
           label="Data seed"),
     Field("features", tuple, ("x1", "x2"), "data", "Input features fed to the network",
           choices=catalog.feature_names),
-    Field("normalize", bool, True, "data", "Standardize inputs with training-set mean and std"),
+    Field("normalize", bool, True, "data", "Standardize each input with the training set's mean \u03bc and standard deviation "
+          "\u03c3, x \u2190 (x - \u03bc) / \u03c3, so every feature has a similar scale"),
     # network
     Field("layers", tuple, DEFAULT_LAYERS, "network", "Hidden layers, input side first"),
     Field("output_activation", str, "sigmoid", "network", "Activation of the output layer",
@@ -97,17 +102,27 @@ FIELDS: tuple[Field, ...] = (
     Field("optimizer_params", dict, {}, "live",
           "Hyperparameters of the optimizer (missing ones take their default)",
           label="Optimizer settings"),
-    Field("learning_rate", float, 0.01, "live", "Step size of each update",
+    Field("learning_rate", float, 0.01, "live", "Step size \u03b7 of each update: plain SGD moves every weight by "
+          "w \u2190 w - \u03b7 \u00b7 \u2202L/\u2202w; the other optimizers scale their own "
+          "step by it",
           low=1e-6, high=10.0, label="Learning rate"),
     Field("schedule", str, "constant", "live", "How the learning rate changes over time",
           choices=catalog.schedule_names),
     Field("schedule_params", dict, {}, "live", "Parameters of the schedule",
           label="Schedule settings"),
-    Field("batch_size", int, 10, "live", "Examples per update (1 up to the training set)",
+    Field("batch_size", int, 10, "live", "Examples per update (1 up to the training set): each step averages the gradient "
+          "over a batch B, g = (1/|B|) \u03a3 \u2207L\u1d62 over i in B; small batches give "
+          "quick, noisy steps, the whole set exact but slow ones",
           low=1, high=5000, label="Batch size"),
-    Field("l1", float, 0.0, "live", "L1 regularization rate", low=0.0, high=1.0, label="L1"),
-    Field("l2", float, 0.0, "live", "L2 regularization rate", low=0.0, high=1.0, label="L2"),
-    Field("clip_norm", float, 0.0, "live", "Clip the gradient to this norm (0: off)",
+    Field("l1", float, 0.0, "live", "L1 regularization rate \u03bb\u2081: adds \u03bb\u2081 \u00b7 \u03a3|w| over the "
+          "weights (not the biases) to the loss, whose gradient \u03bb\u2081 \u00b7 sign(w) "
+          "pushes small weights to exactly 0 (sparse weights)", low=0.0, high=1.0, label="L1"),
+    Field("l2", float, 0.0, "live", "L2 regularization rate \u03bb\u2082: adds \u03bb\u2082/2 \u00b7 \u03a3w\u00b2 over "
+          "the weights (not the biases) to the loss, whose gradient \u03bb\u2082 \u00b7 w "
+          "keeps the weights small (weight decay)", low=0.0, high=1.0, label="L2"),
+    Field("clip_norm", float, 0.0, "live", "Gradient clipping by global norm c: when \u2016g\u2016 > c the whole gradient is "
+          "scaled back, g \u2190 g \u00b7 c / \u2016g\u2016, so one steep batch cannot throw "
+          "the weights far (0: off)",
           low=0.0, high=1000.0, label="Gradient clip"),
     Field("weight_decay", float, 0.0, "live",
           "Decoupled weight decay (AdamW's, Loshchilov & Hutter): before each update every "
@@ -128,9 +143,12 @@ FIELDS: tuple[Field, ...] = (
           "Pause when the test loss falls below this (0: never)", low=0.0, high=100.0,
           label="Stop at test loss"),
     # views
-    Field("discretize", bool, False, "view", "Show the boundary as hard classes"),
-    Field("show_test", bool, True, "view", "Show the test points", label="Show test data"),
-    Field("log_loss", bool, False, "view", "Loss axis on a log scale", label="Log scale"),
+    Field("discretize", bool, False, "view", "Show the boundary as hard class regions (the most probable class at each point) "
+          "instead of probabilities"),
+    Field("show_test", bool, True, "view", "Show the test points (outlined), which the network never trains on",
+          label="Show test data"),
+    Field("log_loss", bool, False, "view", "Loss axis on a log scale, labelled in decades (0.01, 0.1, 1): slow progress late "
+          "in a run stays visible", label="Log scale"),
     Field("hidden_panels", tuple, (), "view",
           "Panels hidden from the class (a teacher's choice, saved with the experiment or "
           "lesson)", choices=PANELS, label="Hidden panels"),

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, QSignalBlocker, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from playground import catalog
+from playground import catalog, tips
 from widgets import theme
 from widgets.controls import send
 from widgets.neuron_tiles import BOUNDED_ACTIVATIONS, DEAD_FRACTION, colour_indices
@@ -169,9 +169,9 @@ class BoundaryView(QWidget):
         self.caption.setProperty("role", "value")
         self.caption.setFont(theme.font(1, bold=True))
         self.show_test = QCheckBox("Test data")
-        self.show_test.setToolTip("Show the test points (outlined)")
+        self.show_test.setToolTip(tips.field_tip("show_test"))
         self.discretize = QCheckBox("Discretize")
-        self.discretize.setToolTip("Show hard class regions instead of probabilities")
+        self.discretize.setToolTip(tips.field_tip("discretize"))
         self.show_test.toggled.connect(lambda on: send(experiment, "show_test", on,
                                                        self.show_test))
         self.discretize.toggled.connect(lambda on: send(experiment, "discretize", on,

@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.curve_scale import loss_range, nice_ceil
+from playground.tips import field_tip
 from widgets import theme
 from widgets.controls import ValueLabel, send
 from widgets.curve_items import LineItem, NumberAxis, peak_decimate
@@ -85,6 +86,7 @@ class CurvesPanel(QWidget):
                              f'<b style="color: {theme.TEST_CURVE}">Test</b>')
         self.legend.setProperty("role", "hint")
         self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip(field_tip("log_loss"))
         self.log_scale.toggled.connect(lambda on: send(experiment, "log_loss", on,
                                                        self.log_scale))
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

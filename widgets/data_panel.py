@@ -36,16 +36,10 @@ POINT_LADDER = (20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 300
 BATCH_LADDER = (1, 2, 3, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 500, 1000,
                 2000, 5000)
 #: What each data setting means, one line (the row's label and its control share it).
-ROW_TIPS = {
-    "Classes": "How many classes the points fall into.",
-    "Noise": "How far each point is pushed at random from its clean place: more noise, more "
-             "overlap between the classes.",
-    "Points": "How many points the data set has, training and test points together.",
-    "Training": "The share of the points the network learns from; the others are test points, "
-                "which show how well it does on points it has never seen.",
-    "Batch size": "How many training points each step averages its gradient over: small "
-                  "batches give quick, noisy steps; all the points, exact but slow ones.",
-}
+#: Each row's tooltip: its field's doc (playground.fields, the one place for the help text).
+ROW_TIPS = {row: FIELDS_BY_NAME[name].doc for row, name in (
+    ("Classes", "n_classes"), ("Noise", "noise"), ("Points", "n_points"),
+    ("Training", "train_ratio"), ("Batch size", "batch_size"))}
 #: What each input feature is, one line; the names on screen come from the engine's labels.
 FEATURE_TIPS = {
     "x1": "the point's horizontal position",
