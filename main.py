@@ -50,7 +50,10 @@ def window_parser() -> argparse.ArgumentParser:
         for name, (help_text, _, _) in COMMANDS.items())
     parser = argparse.ArgumentParser(
         prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
-        usage="%(prog)s [FILE_OR_EXAMPLE] [--screenshot PATH [--steps N] [--size WxH]]\n"
+        usage="%(prog)s [FILE_OR_EXAMPLE] [--presentation] [--zoom PERCENT] "
+              "[--theme NAME]\n"
+              "       %(prog)s [FILE_OR_EXAMPLE] --screenshot PATH [--steps N] [--size WxH] "
+              "[--presentation] [--zoom PERCENT] [--theme NAME]\n"
               "       %(prog)s COMMAND ...",
         description="Build a dense neural network by point and click, train it, and watch it "
                     "learn.\nWithout a COMMAND this opens the window, on FILE_OR_EXAMPLE when "
@@ -74,7 +77,45 @@ def window_parser() -> argparse.ArgumentParser:
                              f"(default {DEFAULT_SCREENSHOT_STEPS})")
     parser.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH",
                         help="window size for the screenshot (default 1280x720)")
+    parser.add_argument("--presentation", action="store_true",
+                        help="start in presentation mode: full screen (in an offscreen "
+                             "screenshot: the --size window), larger, high contrast")
+    parser.add_argument("--zoom", type=_zoom, default=None, metavar="PERCENT",
+                        help="zoom the interface, in percent: one of "
+                             + ", ".join(str(z) for z in ZOOM_PERCENTS)
+                             + " (default: the remembered zoom; 100 in a screenshot)")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default=None,
+                        help="light, dark, or as the system says (default: the remembered "
+                             "theme; in a screenshot, light)")
     return parser
+
+
+#: The zooms --zoom accepts (widgets.theme.ZOOMS in percent; kept here so that --help needs
+#: no Qt).
+ZOOM_PERCENTS = (80, 90, 100, 110, 125, 150, 175, 200, 250, 300)
+
+
+def _zoom(text: str) -> int:
+    try:
+        value = int(text.strip().rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"zoom must be a whole percentage such as 150, "
+                                         f"not {text!r}")
+    if value not in ZOOM_PERCENTS:
+        raise argparse.ArgumentTypeError(
+            f"zoom {value}% is not one of {', '.join(str(z) for z in ZOOM_PERCENTS)}")
+    return value
+
+
+def apply_look_arguments(window, args, full_screen: bool = True) -> None:
+    """--theme, --zoom and --presentation on a window (before it is shown)."""
+    looks = window.look_actions
+    if args.theme:
+        looks.set_theme(args.theme)
+    if args.zoom is not None:
+        looks.set_zoom(args.zoom / 100)
+    if args.presentation:
+        looks.enter_presentation(full_screen=full_screen)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -146,7 +187,9 @@ def run_window(args) -> int:
         window = MainWindow(experiment)
         if document is not None:
             window.file_actions.open_document(document, file_path)  # weights and history too
-        window.show()
+        apply_look_arguments(window, args)
+        if not window.isVisible():
+            window.show()
         QTimer.singleShot(0, window.file_actions.offer_recovery)  # only after a crash
         stops = StopSignals(app)
         stops.received.connect(lambda signum: stop_on_signal(app, window, signum))
@@ -163,7 +206,12 @@ def run_window(args) -> int:
         if document is not None:
             window.file_actions.open_document(document, file_path)
         window.file_actions.ask_unsaved = lambda name: "discard"
-        return save_screenshot(app, window, args.screenshot, args.steps, args.size)
+        # On a real display presentation mode is full screen, and so is the picture.
+        offscreen = QApplication.platformName() in ("offscreen", "minimal")
+        window.resize(*args.size)
+        apply_look_arguments(window, args, full_screen=not offscreen)
+        return save_screenshot(app, window, args.screenshot, args.steps,
+                               None if window.isFullScreen() else args.size)
 
 
 def stop_on_signal(app, window, signum: int) -> None:
@@ -178,10 +226,13 @@ def stop_on_signal(app, window, signum: int) -> None:
     app.exit(0)
 
 
-def save_screenshot(app, window, path: str, steps: int, size: tuple[int, int]) -> int:
-    """Train ``steps`` steps, wait for the frame that shows them, save the window as PNG."""
-    window.resize(*size)
-    window.show()
+def save_screenshot(app, window, path: str, steps: int, size: tuple[int, int] | None) -> int:
+    """Train ``steps`` steps, wait for the frame that shows them, save the window as PNG
+    (at ``size``, or at the size it has when None: full screen)."""
+    if size is not None:
+        window.resize(*size)
+    if not window.isVisible():
+        window.show()
     session = window.session
     if steps:
         session.step(steps)
@@ -200,13 +251,14 @@ def save_screenshot(app, window, path: str, steps: int, size: tuple[int, int]) -
     while time.monotonic() < settle:
         app.processEvents()
         time.sleep(0.01)
-    ok = window.grab().save(path, "PNG")
+    picture = window.grab()
+    ok = picture.save(path, "PNG")
     window.close()
     if not ok:
         print(f"Could not write {path}", file=sys.stderr)
         return 1
     step = session.latest.step if session.latest else 0
-    print(f"Saved {path} ({size[0]}x{size[1]}, step {step})")
+    print(f"Saved {path} ({picture.width()}x{picture.height()}, step {step})")
     return 0
 
 

@@ -240,9 +240,15 @@ class BoundaryView(QWidget):
         experiment.state_changed.connect(self._on_experiment_state_changed)
         session.network_rebuilt.connect(self.set_data)
         session.snapshot_ready.connect(self.set_snapshot)
+        theme.changes.look_changed.connect(self._on_theme_look_changed)
         self._on_experiment_state_changed("show_test")
         self._on_experiment_state_changed("discretize")
         self.set_data()
+
+    def _on_theme_look_changed(self, old, new) -> None:
+        self.set_data()                 # the points' sizes and rims follow the look
+        if self._focus is None and self.session.latest is not None:
+            self.set_snapshot(self.session.latest)
 
     # ---- model -> view ----------------------------------------------------------------------
     def set_data(self) -> None:
@@ -255,14 +261,16 @@ class BoundaryView(QWidget):
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         # White rims part class colours; on a surface that is white at 0, a grey rim shows
         # the points whose value is near 0.
-        rim = pg.mkPen("#6B7280", width=0.8) if data.task == "regression" else \
-            pg.mkPen("#FFFFFF", width=1.2)
+        rim = pg.mkPen("#6B7280", width=theme.line(0.8)) if data.task == "regression" else \
+            pg.mkPen("#FFFFFF", width=theme.line(1.2))
+        size = theme.marker(POINT_SIZE)         # larger when zoomed in or presenting
         self.train_points.setData(pos=data.points_train, brush=self._brushes(data.labels_train),
-                                  pen=rim, symbol=self._symbols(data.labels_train))
+                                  pen=rim, symbol=self._symbols(data.labels_train), size=size)
         test_pens = one_per_colour(self._colors(data.labels_test),
-                                   lambda c: pg.mkPen(c, width=2.2))
+                                   lambda c: pg.mkPen(c, width=theme.line(2.2)))
         self.test_points.setData(pos=data.points_test, brush=pg.mkBrush(255, 255, 255, 200),
-                                 pen=test_pens, symbol=self._symbols(data.labels_test))
+                                 pen=test_pens, symbol=self._symbols(data.labels_test),
+                                 size=size)
         self._class_lut = None
         # The last frame was of the network before: it may not even have this task's shape.
         self._last = None

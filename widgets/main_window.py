@@ -8,10 +8,11 @@ and recovery, the title with the file name) belongs to ``widgets.file_actions.Fi
 from pathlib import Path
 
 from PySide6 import QtGui
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow,
-                               QPushButton, QSizePolicy, QStatusBar, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QStatusBar, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from playground.experiment import Experiment
 from playground.files import APP_NAME
@@ -26,6 +27,8 @@ from widgets.file_actions import AUTOSAVE_MS, FileActions
 from widgets.keyboard import FieldFocus
 from widgets.network_view import NetworkView
 from widgets.optimizer_panel import OptimizerPanel, learning_rate_text
+from widgets.panel_visibility import PanelVisibility
+from widgets.presentation import LookActions
 from widgets.training_toolbar import TrainingToolbar
 
 SETTINGS_VERSION = 1
@@ -36,6 +39,7 @@ DATA_DOCK_WIDTH = (270, 340)
 CENTRE_SHARE = 0.49
 RIGHT_DOCK_MIN = 396
 OUTPUT_SHARE = (0.5, 0.62)
+DATA_SQUEEZED = 0.14
 
 
 class Banner(QFrame):
@@ -230,7 +234,18 @@ class MainWindow(QMainWindow):
         self.session.network_rebuilt.connect(self._on_session_network_rebuilt)
         self.resize(1280, 720)
         self._docks_proportioned = False
-        self._restore_layout()
+        with self.panel_visibility.quiet():     # the file's hidden panels win over the layout
+            self._restore_layout()
+        self.panel_visibility.apply()
+        # The Present toggle comes first: zoomed in, the toolbar's last items may not fit.
+        present = QToolButton()
+        present.setDefaultAction(self.look_actions.present)
+        present.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        first = self.toolbar.actions()[0]          # (Reset)
+        self.toolbar.insertWidget(self.toolbar.insertSeparator(first), present)
+        self.present_button = present
+        # A new zoom lays the docks out again (after the widgets have their new sizes).
+        theme.changes.look_changed.connect(self._on_theme_look_changed)
 
     # ---- building ---------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -251,6 +266,19 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         self.file_menu.addAction(quit_action)
         view = self.menuBar().addMenu("&View")
+        # Presentation mode, zoom and theme: settings of the app (QSettings), not of the file.
+        self.look_actions = LookActions(self, self.settings)
+        self.look_actions.fill_menu(view)
+        view.addSeparator()
+        # The panels the class sees: the experiment's hidden_panels, saved in its file.
+        self.panel_visibility = PanelVisibility(
+            self.experiment, {"network": self.centralWidget(), "data": self.data_dock,
+                              "training": self.training_dock, "output": self.output_dock,
+                              "curves": self.curves_dock, "toolbar": self.toolbar,
+                              "status": self.status}, self)
+        self.look_actions.panels = self.panel_visibility
+        view.addMenu(self.panel_visibility.menu)
+        view.addSeparator()
         for dock in (self.data_dock, self.training_dock, self.output_dock, self.curves_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
@@ -304,16 +332,28 @@ class MainWindow(QMainWindow):
         column takes what the centre can spare beyond CENTRE_SHARE of the window. The output
         takes OUTPUT_SHARE of its height (from the first figure at 720 pixels tall to the
         second at 1080: a taller window gives its room to the boundary's square first), the
-        curves the rest."""
+        curves the rest. The widths grow with the zoom; when a zoomed-in network, the boundary
+        and the curves cannot all fit beside the data panel at its width, the data panel
+        gives way (down to DATA_SQUEEZED of the window), so that they are seen whole."""
         w, h = self.width(), self.height()
-        data = int(min(max(DATA_DOCK_WIDTH[0], 0.17 * w), DATA_DOCK_WIDTH[1]))
-        output = int(max(RIGHT_DOCK_MIN, w - data - CENTRE_SHARE * w))
+        z = theme.look().zoom
+        data = int(min(max(DATA_DOCK_WIDTH[0] * z, 0.17 * w), DATA_DOCK_WIDTH[1] * z))
+        if self.data_dock.isHidden() and self.training_dock.isHidden():
+            data = 0                    # (hidden from the class: the others share its room)
+        output = int(max(RIGHT_DOCK_MIN * z, w - data - CENTRE_SHARE * w))
+        network = self.network_view.canvas.minimumWidth() + 24     # and the scroll area's frame
+        if w - data - output < network:
+            data = int(max(DATA_SQUEEZED * w, w - output - network))
         self.resizeDocks([self.data_dock, self.output_dock], [data, output],
                          Qt.Orientation.Horizontal)
         share = OUTPUT_SHARE[0] + (OUTPUT_SHARE[1] - OUTPUT_SHARE[0]) * \
             min(max((h - 720) / (1080 - 720), 0.0), 1.0)
         self.resizeDocks([self.output_dock, self.curves_dock],
                          [int(share * h), int((1 - share) * h)], Qt.Orientation.Vertical)
+
+    def _on_theme_look_changed(self, old, new) -> None:
+        if old.zoom != new.zoom:
+            QTimer.singleShot(0, self, self._proportion_docks)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

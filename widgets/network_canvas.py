@@ -127,6 +127,11 @@ class NetworkCanvas(CanvasPointer, QWidget):
         self.editor.returnPressed.connect(self._on_editor_return_pressed)
         self.editor.editingFinished.connect(self._on_editor_editing_finished)
         self._refused = False             # the model refused the typed text: keep the editor
+        # A new zoom or theme: lay out again once the headers have their new fonts.
+        theme.changes.look_changed.connect(self._on_theme_look_changed)
+
+    def _on_theme_look_changed(self, old, new) -> None:
+        QTimer.singleShot(0, self, self._relayout)
 
     @property
     def _links(self) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -219,19 +224,20 @@ class NetworkCanvas(CanvasPointer, QWidget):
     def _relayout(self) -> None:
         if not self._units:
             return
-        least = geo.HEADER_HEIGHT + 160
+        zoom = theme.look().zoom
+        least = geo.header_height(zoom) + 160
         height = max(self.parentWidget().height() if self.parentWidget() else self.height(),
                      least)
         self._geometry = geo.layout(self._units, height, self._widths, self.width(),
                                     self._label_widths(),
-                                    [readable_width(h) for h in self._headers])
+                                    [readable_width(h) for h in self._headers], zoom=zoom)
         self.setMinimumWidth(int(self._geometry.width))
         # Taller than the view only when even the smallest tiles overflow it (then it scrolls);
         # otherwise the tiles shrink with the view, whichever way it is resized.
         self.setMinimumHeight(int(self._geometry.height) if self._geometry.height > height + 1
                               else least)
         for header, col in zip(self._headers, self._geometry.columns):
-            header.setGeometry(int(col.x), 4, int(col.width), geo.HEADER_HEIGHT - 8)
+            header.setGeometry(int(col.x), 4, int(col.width), geo.header_height(zoom) - 8)
         ratio = self.devicePixelRatioF()
         for tiles, col in zip(self._tiles, self._geometry.columns):
             tiles.resize(col.tile, ratio)
@@ -249,7 +255,7 @@ class NetworkCanvas(CanvasPointer, QWidget):
         painter = QPainter(self)
         g = self._geometry
         if g is None:
-            painter.fillRect(self.rect(), QColor("#FFFFFF"))
+            painter.fillRect(self.rect(), QColor(theme.color("panel")))
             return
         background = self._background_layer()
         ratio = background.devicePixelRatio()
@@ -291,7 +297,7 @@ class NetworkCanvas(CanvasPointer, QWidget):
         ratio = self.devicePixelRatioF()
         pixmap = QPixmap(QSize(int(self.width() * ratio), int(self.height() * ratio)))
         pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(QColor("#FFFFFF"))
+        pixmap.fill(QColor(theme.color("panel")))
         return pixmap
 
     def _redraw_links_when_due(self) -> None:
@@ -326,7 +332,7 @@ class NetworkCanvas(CanvasPointer, QWidget):
         self._paint_static(self._back_painter)
         self._back_painter.end()
         self._background, self._back, self._back_painter = self._back, None, None
-        top = geo.HEADER_HEIGHT
+        top = geo.header_height(theme.look().zoom)
         self.update(QRect(0, top, self.width(), self.height() - top))
         self._redraw_links_when_due()
 
@@ -350,20 +356,21 @@ class NetworkCanvas(CanvasPointer, QWidget):
         """Tile frames, input labels and the hint line."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(QColor(FRAME_COLOR), 1.0))
+        painter.setPen(QPen(QColor(theme.recolor(FRAME_COLOR)), 1.0))
         for col in self._geometry.columns:
             t = col.tile
             for x, y in col.tiles:
                 painter.drawRect(QRectF(x - 1, y - 1, t + 1, t + 1))
-        painter.setPen(QColor(theme.INK))
+        painter.setPen(QColor(theme.color("ink")))
         painter.setFont(theme.font(0))
         for text, rect in self.label_rects():
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              text)
-        painter.setPen(QColor(theme.MUTED))
+        painter.setPen(QColor(theme.color("muted")))
         painter.setFont(theme.font(-1.5))
         for line, text in ((2, self.links.legend()), (1, HINT)):
-            painter.drawText(QRectF(geo.MARGIN, self.height() - 4 - 18 * line, self.width(), 18),
+            row = theme.px(18)
+            painter.drawText(QRectF(geo.MARGIN, self.height() - 4 - row * line, self.width(), row),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
     def label_rects(self) -> list[tuple[str, QRectF]]:
@@ -387,8 +394,8 @@ class NetworkCanvas(CanvasPointer, QWidget):
         path = self.links.path_of(*self._hover[1:])
         if path is not None:
             width = self.links.pen_for(self._hover[1], self.value_of(self._hover)).widthF() \
-                + 2.5
-            painter.setPen(QPen(QColor(theme.INK), width, Qt.PenStyle.SolidLine,
+                + theme.line(2.5)
+            painter.setPen(QPen(QColor(theme.color("ink")), width, Qt.PenStyle.SolidLine,
                                 Qt.PenCapStyle.RoundCap))
             painter.drawPath(path)
 
@@ -396,7 +403,8 @@ class NetworkCanvas(CanvasPointer, QWidget):
         hovered = self._hover[1:] if self._hover and self._hover[0] == "tile" else None
         focused = (self._focus[0] + 1, self._focus[1]) if self._focus is not None else None
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for key, color, width in ((hovered, theme.INK, 2.0), (focused, theme.ACCENT, 3.0)):
+        for key, color, width in ((hovered, theme.color("ink"), theme.line(2.0)),
+                                  (focused, theme.ACCENT, theme.line(3.0))):
             if key is None or key[0] >= len(self._geometry.columns):
                 continue
             col = self._geometry.columns[key[0]]
@@ -415,6 +423,6 @@ class NetworkCanvas(CanvasPointer, QWidget):
             painter.drawRect(rect)
         if self._hover and self._hover[0] == "bias" and self._hover[1] == c and \
                 self._hover[2] < len(rects):
-            painter.setPen(QPen(QColor(theme.INK), 2))
+            painter.setPen(QPen(QColor(theme.color("ink")), theme.line(2.0)))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(rects[self._hover[2]])

@@ -89,18 +89,21 @@ class Geometry:
 
 def layout(units: list[int], height: float, widths: list[float] | None = None,
            width: float = 0.0, labels: list[float] | None = None,
-           least_widths: list[float] | None = None) -> Geometry:
+           least_widths: list[float] | None = None, zoom: float = 1.0) -> Geometry:
     """Columns for a network whose columns hold ``units`` neurons, fitted to ``height`` pixels
     and, as far as they can shrink, to ``width``; ``widths`` gives each column's width when there
     is room (default COLUMN_WIDTH), ``least_widths`` the narrowest it may be (default
     MIN_COLUMN_WIDTH: its header's texts must stay whole), ``labels`` the pixels its tile labels
-    need on the left (0: none). ``Geometry.width`` is the least width the network fits in."""
-    top = HEADER_HEIGHT + 8
-    room = max(height - top - FOOTER_HEIGHT, 120)
+    need on the left (0: none). ``Geometry.width`` is the least width the network fits in.
+    ``zoom`` scales the header's and the footer's heights and the largest tile (the interface's
+    zoom: their texts and controls are that much larger)."""
+    top = header_height(zoom) + 8
+    footer = round(FOOTER_HEIGHT * zoom)
+    room = max(height - top - footer, 120)
     n = len(units)
     roomy = list(widths) if widths else [COLUMN_WIDTH] * n
     label_w = [float(v) for v in labels] if labels else [0.0] * n
-    fits = [fit(k, room) for k in units]
+    fits = [fit(k, room, round(TILE * zoom)) for k in units]
 
     def block(c, tile):
         k, (_, per_column, gap) = units[c], fits[c]
@@ -154,11 +157,16 @@ def layout(units: list[int], height: float, widths: list[float] | None = None,
         columns.append(Column(x, width_c, tile, tiles))
         x += width_c + column_gap
     lowest = max((c.tiles[:, 1].max() + c.tile for c in columns if len(c.tiles)), default=0)
-    total_h = max(top + room, lowest) + FOOTER_HEIGHT
+    total_h = max(top + room, lowest) + footer
     return Geometry(tuple(columns), math.ceil(need), total_h)
 
 
-def fit(n: int, room: float) -> tuple[float, int, float]:
+def header_height(zoom: float = 1.0) -> int:
+    """Pixels of the column headers at the interface's ``zoom``."""
+    return round(HEADER_HEIGHT * zoom)
+
+
+def fit(n: int, room: float, largest: float = TILE) -> tuple[float, int, float]:
     """Tile side, tiles per sub-column and gap for n neurons in ``room`` pixels of height.
 
     One sub-column whenever its tiles can be MIN_TILE pixels: the gap between them narrows
@@ -166,11 +174,11 @@ def fit(n: int, room: float) -> tuple[float, int, float]:
     for that wraps into sub-columns of MIN_TILE tiles (the compact form).
     """
     n = max(n, 1)
-    tile = min(TILE, int((room + TILE_GAP) / n - TILE_GAP))
+    tile = min(largest, int((room + TILE_GAP) / n - TILE_GAP))
     if tile >= 24:
         return float(tile), n, TILE_GAP
     for gap in range(TILE_GAP - 2, MIN_TILE_GAP - 1, -2):
-        tile = min(TILE, int((room + gap) / n - gap))
+        tile = min(largest, int((room + gap) / n - gap))
         if tile >= 24 or (gap == MIN_TILE_GAP and tile >= MIN_TILE):
             return float(tile), n, gap
     tile = MIN_TILE

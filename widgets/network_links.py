@@ -29,19 +29,24 @@ SCALE_PERCENTILE = 95.0
 SPARSE_LINKS = 100
 #: Links drawn in all, shared among the layers (each keeps its strongest).
 LINK_BUDGET = 1200
-_WHITE = np.array([255.0, 255.0, 255.0])
 _POSITIVE = np.array(QColor(theme.POSITIVE).getRgb()[:3], dtype=float)
 _NEGATIVE = np.array(QColor(theme.NEGATIVE).getRgb()[:3], dtype=float)
 
 
-@lru_cache(maxsize=64)
 def pen(code: int) -> QPen:
-    """Pen of step ``code`` = sign * level: opaque (pre-mixed with the white background, which
-    paints twice as fast as translucent), stronger and wider with the level."""
+    """Pen of step ``code`` = sign * level: opaque (pre-mixed with the canvas' background, which
+    paints twice as fast as translucent), stronger and wider with the level (and with the
+    interface's zoom and presentation mode, ``theme.line``)."""
+    return _pen(code, theme.color("panel"), theme.line(1.0))
+
+
+@lru_cache(maxsize=256)
+def _pen(code: int, background: str, line_scale: float) -> QPen:
     level = abs(code)
     strength = 0.3 + 0.7 * level / LEVELS
-    rgb = _WHITE + ((_POSITIVE if code > 0 else _NEGATIVE) - _WHITE) * strength
-    width = 0.6 + 6.0 * level / LEVELS
+    back = np.array(QColor(background).getRgb()[:3], dtype=float)
+    rgb = back + ((_POSITIVE if code > 0 else _NEGATIVE) - back) * strength
+    width = (0.6 + 6.0 * level / LEVELS) * line_scale
     return QPen(QColor(*(int(v) for v in rgb)), width, Qt.PenStyle.SolidLine,
                 Qt.PenCapStyle.RoundCap)
 
