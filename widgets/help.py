@@ -197,11 +197,14 @@ class HelpMenu(QObject):
     # ---- windows ---------------------------------------------------------------------------
     def show_shortcuts(self) -> HelpDialog:
         """The cheat sheet, read from the window as it is now."""
-        text = shortcut_sheet_html(shortcut_rows(self.window))
+        rows = shortcut_rows(self.window)
+        text = shortcut_sheet_html(rows)
         if self.sheet is None:
             self.sheet = HelpDialog("Keyboard shortcuts", text, SHEET_SIZE, self.window)
         else:
             self.sheet.set_html(text)
+        #: (group, keys, command, what it does) of each line shown, for reading back
+        self.sheet.rows = rows
         self.sheet.show()
         self.sheet.raise_()
         return self.sheet
