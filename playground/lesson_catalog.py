@@ -133,7 +133,8 @@ LESSONS: tuple[Lesson, ...] = (
                  "speed.",
         changes={"dataset": "reg_plane", "noise": 0.0, "features": ("x1", "x2", "x1^2", "x2^2"),
                  "normalize": False, "layers": (), "output_activation": "linear",
-                 "loss": "mse", "optimizer": "sgd", "learning_rate": 0.01, "batch_size": 10},
+                 "loss": "mse", "optimizer": "sgd", "learning_rate": 0.01, "batch_size": 10,
+                 "log_loss": True},
         show_me={"normalize": True},
     ),
     # ---- first-order optimization --------------------------------------------------------------
@@ -147,7 +148,8 @@ LESSONS: tuple[Lesson, ...] = (
                  "0.3, and 0.85 (just below the limit: it oscillates but converges).",
         changes={"dataset": "reg_plane", "noise": 0.0, "layers": (),
                  "output_activation": "linear", "loss": "mse", "optimizer": "sgd",
-                 "learning_rate": 0.001, "batch_size": 200, "steps_per_frame": 5},
+                 "learning_rate": 0.001, "batch_size": 200, "steps_per_frame": 1,
+                 "log_loss": True},
         show_me={"learning_rate": 1.2},
     ),
     Lesson(
@@ -174,7 +176,7 @@ LESSONS: tuple[Lesson, ...] = (
         changes={"dataset": "reg_plane", "noise": 0.0, "features": ("x1", "x2", "x1^2"),
                  "normalize": False, "layers": (), "output_activation": "linear",
                  "loss": "mse", "optimizer": "sgd", "learning_rate": 0.002,
-                 "batch_size": 200, "steps_per_frame": 10},
+                 "batch_size": 200, "steps_per_frame": 1, "log_loss": True},
         show_me={"optimizer": "momentum", "learning_rate": 0.002,
                  "optimizer_params": {"momentum": 0.9}},
     ),
@@ -231,7 +233,7 @@ LESSONS: tuple[Lesson, ...] = (
                  "comparison.",
         changes={"dataset": "circle", "noise": 0.1, "features": ("x1", "x2", "x1^2", "x2^2"),
                  "layers": (), "optimizer": "newton", "learning_rate": 1.0,
-                 "batch_size": 200, "l2": 0.001, "steps_per_frame": 1},
+                 "batch_size": 200, "l2": 0.001, "steps_per_frame": 1, "log_loss": True},
         show_me={"optimizer": "lbfgs", "learning_rate": 1.0},
     ),
     Lesson(
