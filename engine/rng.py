@@ -8,7 +8,7 @@ step and epoch counters. The hash is splitmix64's finaliser (Steele, Lea & Flood
 import numpy as np
 from numba import njit
 
-SHUFFLE, DROPOUT = 1, 2  # streams
+SHUFFLE, DROPOUT, AUGMENT = 1, 2, 3  # streams (AUGMENT: engine/augment.py)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
