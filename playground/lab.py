@@ -24,7 +24,7 @@ import numpy as np
 
 from engine.hyper import Hyper
 from engine.optimizers import OPTIMIZERS
-from engine.race import RACERS, SLOT_NAMES, Path, race
+from engine.race import RACERS, Path, race
 from engine.schedules import SCHEDULES, schedule_from_config
 from engine.second_order import SECOND_ORDER
 from engine.surfaces import SURFACES, make_surface
@@ -301,31 +301,58 @@ def run_lab(setup: LabSetup) -> tuple:
 class Inspection(NamedTuple):
     """One racer at one step t (0-based) for the step-by-step view; vectors float64 (2,).
 
-    point : x_t        gradient : the gradient that step used (noisy, clipped), NaN past the end
-    slots : ((name, vector), ...) the optimizer's state after the step (velocity or first
-            moment, second-moment cache...), empty for second-order methods
-    step  : x_{t+1} - x_t          lr : the rate that step used (NaN: second order)
-    loss  : f(x_t)
+    point    : x_t          gradient : the gradient that step used (noisy, clipped)
+    slots    : ((name, vector), ...) the optimizer's state after the step, as the engine
+               keeps it (empty for second-order methods)
+    moment   : the velocity (momentum, Nesterov) or first moment (Adam) in gradient units,
+               pointing uphill like the gradient (the step goes against it); None: no moment.
+               Nesterov keeps v' = rho v - lr g, a step: shown as -v / lr.
+    cache    : the second-moment cache (AdaGrad's sum of g^2, RMSProp's and AdaDelta's mean
+               g^2, Adam's v), per coordinate; None: none
+    moment_name, cache_name : what the view calls them ("" when None)
+    step     : x_{t+1} - x_t          lr : the rate that step used (NaN: second order)
+    loss     : f(x_t)
     """
     t: int
     point: np.ndarray
     gradient: np.ndarray
     slots: tuple
+    moment: np.ndarray | None
+    moment_name: str
+    cache: np.ndarray | None
+    cache_name: str
     step: np.ndarray
     lr: float
     loss: float
 
 
-def inspect(path: Path, t: int) -> Inspection:
-    """What racer ``path`` did at step t (clamped to the path's steps)."""
+_MOMENTS = {"velocity": "v", "first moment": "m"}
+_CACHES = {"sum of squared gradients": "cache", "mean squared gradient": "cache",
+           "second moment": "v"}
+
+
+def inspect(path: Path, t: int, optimizer: str = "") -> Inspection:
+    """What the racer of ``optimizer`` (a key of RACERS) whose race is ``path`` did at step t
+    (clamped to the path's steps)."""
     n = len(path.grads)
     t = int(min(max(t, 0), max(n - 1, 0)))
     if n == 0:
         nan = np.full(2, np.nan)
-        return Inspection(0, path.xy[0].copy(), nan, (), nan, math.nan, float(path.losses[0]))
+        return Inspection(0, path.xy[0].copy(), nan, (), None, "", None, "", nan, math.nan,
+                          float(path.losses[0]))
     slots = tuple((name, path.slots[t, i].copy()) for i, name in enumerate(path.slot_names))
-    return Inspection(t, path.xy[t].copy(), path.grads[t].copy(), slots,
-                      path.xy[t + 1] - path.xy[t], float(path.lrs[t]), float(path.losses[t]))
+    lr = float(path.lrs[t])
+    moment, moment_name, cache, cache_name = None, "", None, ""
+    for name, v in slots:
+        if name in _MOMENTS and moment is None:
+            moment_name = _MOMENTS[name]
+            moment = v
+            if optimizer == "nesterov":
+                moment = -v / lr if lr > 0 else np.full(2, np.nan)
+        elif name in _CACHES and cache is None:
+            cache, cache_name = v, _CACHES[name]
+    return Inspection(t, path.xy[t].copy(), path.grads[t].copy(), slots, moment, moment_name,
+                      cache, cache_name, path.xy[t + 1] - path.xy[t], lr, float(path.losses[t]))
 
 
 def grid_values(setup: LabSetup, box, n: int = 200):
@@ -350,11 +377,73 @@ def log_levels(f: np.ndarray, n: int = 14):
     return floor, floor + np.geomspace(1e-3 * span, span, n)
 
 
+class ContourMap(NamedTuple):
+    """What the contour plot draws over ``box``: xs (n,), ys (n,), f (n, n) row-major;
+    shade (n, n), the value each pixel is coloured by (log(f - floor) for a surface with a
+    minimum, f itself for one without, whose loss has no floor: the saddle); levels (k,),
+    the contour levels of f (log-spaced, or evenly spaced without a minimum)."""
+    xs: np.ndarray
+    ys: np.ndarray
+    f: np.ndarray
+    shade: np.ndarray
+    levels: np.ndarray
+
+
+def contour_map(setup: LabSetup, box, n: int = 200, n_levels: int = 14) -> ContourMap:
+    xs, ys, f = grid_values(setup, box, n)
+    finite = np.isfinite(f)
+    top = float(f[finite].max()) if finite.any() else 0.0
+    f_clean = np.where(finite, f, top)
+    if loss_gap(setup) is not None:
+        floor, levels = log_levels(f_clean, n_levels)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shade = np.log(f_clean - floor)
+    else:
+        lo = float(f_clean.min())
+        levels = np.linspace(lo, top, n_levels + 2)[1:-1]
+        shade = f_clean
+    return ContourMap(xs, ys, f, shade, levels)
+
+
 def loss_gap(setup: LabSetup):
     """The least known minimum value f* of the surface (the loss chart plots f - f* on a log
     scale), or None for a surface without one (the saddle goes down for ever)."""
     values = setup.make_surface().minimum_values
     return float(min(values)) if values else None
+
+
+#: The least gap to the minimum the loss chart shows (f - f* of exactly 0 has no logarithm).
+LEAST_GAP = 1e-16
+
+
+def loss_curve(setup: LabSetup, path: Path) -> np.ndarray:
+    """What the loss chart plots against the step, float64 (steps + 1,): f - f*, at least
+    LEAST_GAP, where the surface has a known minimum f* (log scale), else f itself."""
+    gap = loss_gap(setup)
+    if gap is None:
+        return path.losses.copy()
+    with np.errstate(invalid="ignore"):
+        return np.maximum(path.losses - gap, LEAST_GAP)
+
+
+def chart_range(setup: LabSetup, paths) -> tuple[float, float, bool]:
+    """(low, high, log) for the loss chart: every racer's start fits; a race that blows up
+    leaves through the top (at most 1000x the largest start, or 20 start-sizes below on a
+    surface without a minimum) instead of squashing the others."""
+    curves = [loss_curve(setup, p) for p in paths]
+    finite = np.concatenate([c[np.isfinite(c)] for c in curves] + [np.zeros(0)])
+    starts = np.array([c[0] for c in curves if np.isfinite(c[0])])
+    if finite.size == 0 or starts.size == 0:
+        return (LEAST_GAP, 1.0, True) if loss_gap(setup) is not None else (-1.0, 1.0, False)
+    if loss_gap(setup) is not None:
+        top = float(starts.max())
+        high = min(float(finite.max()), 1e3 * top) * 2.0
+        low = max(float(finite.min()), LEAST_GAP, high * 1e-10)
+        return low, high, True
+    size = float(np.abs(starts).max()) + 1.0
+    high = min(float(finite.max()), float(starts.max()) + 20 * size)
+    low = max(float(finite.min()), float(starts.min()) - 20 * size)
+    return low, high + 0.05 * (high - low + 1e-12), False
 
 
 # ----------------------------------------------------------------------------- the model
@@ -442,6 +531,10 @@ class Lab:
         self.change(racers=racers)
 
     # -- animation -------------------------------------------------------------------------
+    def inspect(self, index: int) -> Inspection:
+        """Racer ``index`` at the step shown (the step about to be taken from there)."""
+        return inspect(self.paths[index], self.shown, self.setup.racers[index].optimizer)
+
     def show(self, t: int) -> None:
         t = int(min(max(t, 0), self.setup.steps))
         if t != self.shown:

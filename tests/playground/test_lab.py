@@ -212,3 +212,22 @@ def test_contour_levels_are_log_spaced_above_the_floor():
                                            np.log(levels[1] - floor) - np.log(levels[0] - floor))
     assert loss_gap(setup) == 0.0
     assert loss_gap(LabSetup.default("saddle", racers=("sgd",))) is None
+
+
+def test_inspection_names_the_moment_and_the_cache_of_each_optimizer():
+    setup = LabSetup.default("rosenbrock", racers=("sgd", "nesterov", "adagrad", "rmsprop",
+                                                   "adam", "newton"), steps=4)
+    lab = Lab(setup)
+    lab.show(2)
+    sgd, nesterov, adagrad, rmsprop, adam, newton = (lab.inspect(i) for i in range(6))
+    assert sgd.moment is None and sgd.cache is None
+    np.testing.assert_allclose(sgd.step, -sgd.lr * sgd.gradient)
+    # Nesterov keeps v' = rho v - lr g (a step); shown in gradient units, uphill: -v / lr
+    v = lab.paths[1].slots[2, 0]
+    np.testing.assert_allclose(nesterov.moment, -v / nesterov.lr)
+    assert nesterov.moment_name == "v"
+    g = lab.paths[2].grads[:3]
+    np.testing.assert_allclose(adagrad.cache, (g ** 2).sum(axis=0))     # sum of g^2 so far
+    assert adagrad.cache_name == "cache" and rmsprop.cache_name == "cache"
+    assert adam.moment_name == "m" and adam.cache_name == "v"
+    assert newton.moment is None and newton.cache is None and np.isnan(newton.lr)
