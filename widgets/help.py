@@ -9,6 +9,7 @@ shows up without a second list. The words of the view help and of the tooltips c
 ``playground.tips``.
 """
 import html
+import re
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractButton, QDialog, QDialogButtonBox, QDock
 from playground import tips
 from widgets import theme
 
-SHEET_SIZE = (780, 640)
+SHEET_SIZE = (1100, 650)
 VIEW_HELP_SIZE = (520, 380)
 #: The view (an attribute of the window) each "What am I looking at?" entry is about.
 VIEW_OF_HELP = {"network": "network_view", "links": "network_view", "neurons": "network_view",
@@ -72,6 +73,8 @@ def shortcut_rows(window) -> list[tuple[str, str, str, str]]:
         group = paths.get(action, "Window").split(" > ")[0]
         tip = action.statusTip() or (action.toolTip() if action.toolTip() != plain(
             action.text()) else "")
+        if tip.startswith(plain(action.text())) and ": " in tip:
+            tip = tip.split(": ", 1)[1]      # "Presentation mode (F11): full screen..."
         rows.append((group, ", ".join(key_text(k) for k in keys), plain(action.text()), tip))
     for shortcut in window.findChildren(QShortcut):
         if shortcut.key().isEmpty():
@@ -105,19 +108,36 @@ def describe_shortcut(window, shortcut: QShortcut, key: str) -> tuple[str, str]:
 
 
 def shortcut_sheet_html(rows) -> str:
-    """The rows as one HTML table, grouped by menu."""
-    parts = ["<table cellspacing='0' cellpadding='2' width='100%'>"]
-    group = None
+    """The rows as HTML, grouped by menu, the groups in two columns of about equal length."""
+    groups: list[tuple[str, list]] = []
     for g, keys, command, tip in rows:
-        if g != group:
-            group = g
-            parts.append(f"<tr><td colspan='3' style='padding-top:10px'><b>{html.escape(g)}"
-                         f"</b></td></tr>")
-        parts.append(f"<tr><td width='24%'><b>{html.escape(keys)}</b></td>"
-                     f"<td width='30%'>{html.escape(command)}</td>"
-                     f"<td>{html.escape(tip)}</td></tr>")
+        if not groups or groups[-1][0] != g:
+            groups.append((g, []))
+        groups[-1][1].append((keys, command, tip))
+    sizes = [1 + 1.6 * len(items) for _, items in groups]
+    split, best = 0, float("inf")
+    for k in range(len(groups) + 1):
+        imbalance = abs(sum(sizes[:k]) - sum(sizes[k:]))
+        if imbalance < best:
+            split, best = k, imbalance
+    columns = [_groups_html(groups[:split]), _groups_html(groups[split:])]
+    return ("<table width='100%' cellspacing='0' cellpadding='0'><tr>"
+            f"<td width='50%' valign='top' style='padding-right:18px'>{columns[0]}</td>"
+            f"<td width='50%' valign='top'>{columns[1]}</td></tr></table>"
+            f"<p>{html.escape(tips.CONTROL_TIPS['field_keys'])}</p>")
+
+
+def _groups_html(groups) -> str:
+    grey = theme.color("muted")
+    parts = ["<table cellspacing='0' cellpadding='2' width='100%'>"]
+    for g, items in groups:
+        parts.append(f"<tr><td colspan='2' style='padding-top:6px'><b>{html.escape(g)}"
+                     f"</b></td></tr>")
+        for keys, command, tip in items:
+            note = f"<br><span style='color:{grey}'>{html.escape(tip)}</span>" if tip else ""
+            parts.append(f"<tr><td width='34%' valign='top'><b>{html.escape(keys)}</b></td>"
+                         f"<td valign='top'>{html.escape(command)}{note}</td></tr>")
     parts.append("</table>")
-    parts.append(f"<p>{html.escape(tips.CONTROL_TIPS['field_keys'])}</p>")
     return "".join(parts)
 
 
@@ -152,7 +172,12 @@ class HelpDialog(QDialog):
 
 def view_help_html(view: tips.ViewHelp) -> str:
     return f"<h3>{html.escape(view.title)}</h3>" + "".join(
-        f"<p>{html.escape(p)}</p>" for p in view.paragraphs)
+        f"<p>{_unbroken(html.escape(p))}</p>" for p in view.paragraphs)
+
+
+def _unbroken(text: str) -> str:
+    """Formulas such as |w| kept on one line (a line break after the first bar misreads)."""
+    return re.sub(r"\|[^|\s]+\|", lambda m: "\u2060".join(m.group()), text)
 
 
 class HelpMenu(QObject):

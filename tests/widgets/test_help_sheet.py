@@ -23,7 +23,7 @@ def sheet_text(dialog) -> str:
     from PySide6.QtGui import QTextDocument
     doc = QTextDocument()
     doc.setHtml(dialog.text.text())
-    return doc.toPlainText()
+    return doc.toPlainText().replace("\u2060", "")     # word joiners keep |w| on one line
 
 
 def native(sequence) -> str:
