@@ -71,6 +71,26 @@ SUGGESTED_LR = {
 }
 
 
+#: What the panels list, in order: the surfaces, the racers and the schedules (registry keys).
+SURFACE_KEYS = tuple(SURFACES)
+RACER_KEYS = tuple(RACERS)
+SCHEDULE_KEYS = tuple(SCHEDULES)
+
+
+def surface_info(key: str):
+    """The registry's Surface ``key``: label, formula, box, start, minima, HYPERPARAMS."""
+    if key not in SURFACES:
+        raise ValueError(f"unknown surface {quoted(key)}; choose one of {list(SURFACES)}")
+    return SURFACES[key]
+
+
+def schedule_hypers(name: str) -> tuple:
+    """The ``Hyper`` declarations of schedule ``name`` (a key of SCHEDULE_KEYS)."""
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown schedule {quoted(name)}; choose one of {list(SCHEDULES)}")
+    return SCHEDULES[name].HYPERPARAMS
+
+
 def is_second_order(optimizer: str) -> bool:
     """True for Newton, L-BFGS and CG (no learning rate, schedule or clipping)."""
     return RACERS[optimizer][0] in SECOND_ORDER

@@ -13,9 +13,6 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLis
                                QListWidgetItem, QPushButton, QScrollArea, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from engine.race import RACERS
-from engine.schedules import SCHEDULES
-from engine.surfaces import SURFACES
 from playground import catalog
 from playground import lab as lab_model
 from widgets import theme
@@ -80,8 +77,8 @@ class LabPanel(QWidget):
         # -- the surface --------------------------------------------------------------------
         layout.addWidget(section_label("Surface"))
         self.surface_box = QComboBox()
-        for key, surface in SURFACES.items():
-            self.surface_box.addItem(surface.label, key)
+        for key in lab_model.SURFACE_KEYS:
+            self.surface_box.addItem(lab_model.surface_info(key).label, key)
         self.surface_box.activated.connect(self._on_surface_box_activated)
         layout.addWidget(self.surface_box)
         self.formula = hint_label("")
@@ -129,7 +126,7 @@ class LabPanel(QWidget):
         row = QHBoxLayout()
         self.add_box = QComboBox()
         self.add_box.addItem("Add a racer\u2026", "")
-        for key in RACERS:
+        for key in lab_model.RACER_KEYS:
             self.add_box.addItem(lab_model.RACER_LABELS[key], key)
         self.add_box.activated.connect(self._on_add_box_activated)
         self.remove = QPushButton("Remove")
@@ -188,7 +185,7 @@ class LabPanel(QWidget):
                                     "choose their own steps)."))
         form = _form()
         self.schedule_box = QComboBox()
-        for key in SCHEDULES:
+        for key in lab_model.SCHEDULE_KEYS:
             self.schedule_box.addItem(catalog.label(key), key)
         self.schedule_box.activated.connect(self._on_schedule_box_activated)
         form.addRow("Schedule", self.schedule_box)
@@ -212,7 +209,7 @@ class LabPanel(QWidget):
 
     def _refresh(self) -> None:
         setup = self.lab.setup
-        surface = SURFACES[setup.surface]
+        surface = lab_model.surface_info(setup.surface)
         with QSignalBlocker(self.surface_box):
             self.surface_box.setCurrentIndex(self.surface_box.findData(setup.surface))
         self.formula.setText(f"f = {surface.formula}")
@@ -232,7 +229,7 @@ class LabPanel(QWidget):
         if self._shown_schedule != setup.schedule["name"]:
             self._shown_schedule = setup.schedule["name"]
             self.schedule_boxes = self._rebuild_form(
-                self.schedule_form, SCHEDULES[setup.schedule["name"]].HYPERPARAMS,
+                self.schedule_form, lab_model.schedule_hypers(setup.schedule["name"]),
                 self._on_schedule_param_edited)
         for name, box in self.schedule_boxes.items():
             set_editor_value(box, setup.schedule[name])
@@ -356,7 +353,8 @@ class LabPanel(QWidget):
             self._try(self.steps, self.lab.change, steps=int(self.steps.value()))
 
     def _on_start_reset_clicked(self) -> None:
-        self._try(self.start_reset, self.lab.set_start, *SURFACES[self.lab.setup.surface].start)
+        start = lab_model.surface_info(self.lab.setup.surface).start
+        self._try(self.start_reset, self.lab.set_start, *start)
 
     def _on_racer_list_item_changed(self, item: QListWidgetItem) -> None:
         index = self.racer_list.row(item)
