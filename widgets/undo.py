@@ -14,15 +14,18 @@ Two session verbs pass through the history (the window's session only):
   the opened document starts a new history, so the stack is cleared after it. Undo never puts
   back settings whose weights and curves it could not put back with them.
 
+The keys work wherever the focus is, except in a text being typed (a number box whose text is
+not its value's, a text field), where Ctrl+Z undoes the typing as usual.
+
 Undoing a change that rebuilds the network (layers, data, seed) rebuilds it again from the
 restored settings: the same initial weights as before the change, not the trained ones.
 """
 import itertools
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QAbstractSlider, QDialog, QLabel, QMenu, QScrollBar, QUndoView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QApplication, QDialog, QLabel,
+                               QMenu, QScrollBar, QUndoView, QVBoxLayout, QWidget)
 
 from playground import undo as rules
 from playground.experiment import InvalidValue
@@ -105,6 +108,10 @@ class UndoHistory(QObject):
         self.session.load_document = self.load_document
         self.experiment.state_changed.connect(self._on_experiment_state_changed)
         self._build_actions()
+        # A number box keeps the focus after its arrows are clicked, and its text field would
+        # take Ctrl+Z for its own text: while nothing is typed in it, the keys undo the edit.
+        self._watched: QWidget | None = None
+        QApplication.instance().focusChanged.connect(self._on_app_focus_changed)
 
     # ---- the Edit menu ------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -151,6 +158,27 @@ class UndoHistory(QObject):
         self._history_window.show()
         self._history_window.raise_()
         return self._history_window
+
+    # ---- the keys in a number box ------------------------------------------------------------
+    def _on_app_focus_changed(self, old, new) -> None:
+        if self._watched is not None:
+            try:
+                self._watched.removeEventFilter(self)
+            except RuntimeError:              # already deleted
+                pass
+            self._watched = None
+        if isinstance(new, QAbstractSpinBox) and new.window() is self.window:
+            new.installEventFilter(self)
+            self._watched = new
+
+    def eventFilter(self, watched, event) -> bool:        # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(
+                watched, QAbstractSpinBox) and not typing_in(watched) and (
+                event.matches(QKeySequence.StandardKey.Undo) or
+                any(QKeySequence(event.keyCombination()) == QKeySequence(k)
+                    for k in REDO_KEYS)):
+            return True      # neither accepted nor delivered: the window's shortcut takes it
+        return False
 
     # ---- recording ----------------------------------------------------------------------------
     def _on_experiment_state_changed(self, name: str) -> None:
@@ -228,6 +256,17 @@ class UndoHistory(QObject):
         show = getattr(self.window, "show_message", None)
         if callable(show):
             show(text)
+
+
+def typing_in(box: QAbstractSpinBox) -> bool:
+    """Whether the box shows text that is not its value's (typed, not yet entered)."""
+    if not hasattr(box, "textFromValue"):
+        return True
+    if box.specialValueText() and box.value() == box.minimum():
+        shown = box.specialValueText()
+    else:
+        shown = box.prefix() + box.textFromValue(box.value()) + box.suffix()
+    return box.lineEdit().text() != shown
 
 
 def install(window: QWidget) -> UndoHistory:

@@ -211,3 +211,25 @@ def test_opening_an_example_starts_a_new_history(qtbot, make_window):
     w.experiment.set("noise", 0.25)
     undo(qtbot, w)
     assert w.experiment.values() == opened
+
+
+def test_ctrl_z_in_a_number_box_after_its_arrows_undoes_the_change(qtbot, make_window):
+    w = make_window()
+    before = w.experiment.values()
+    w.training_dock.raise_()
+    box = w.optimizer_panel.learning_rate
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=TIMEOUT)
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=TIMEOUT)
+    qtbot.keyClick(box, Qt.Key.Key_Up)            # the arrow key steps 0.01 -> 0.02
+    assert w.experiment.learning_rate == 0.02 and box.hasFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Z, CTRL)       # the box keeps the focus: still undone
+    assert w.experiment.values() == before
+    qtbot.keyClick(box, Qt.Key.Key_Z, CTRL_SHIFT)
+    assert w.experiment.learning_rate == 0.02
+    # while a number is being typed, Ctrl+Z belongs to the text
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "0.5")
+    qtbot.keyClick(box, Qt.Key.Key_Z, CTRL)
+    assert w.experiment.learning_rate == 0.02 and box.lineEdit().text() != "0.5"
