@@ -1,11 +1,17 @@
 """An image data set as an experiment describes it: where the images come from and how they split.
 
-Two sources:
+Sources:
 - "shapes": drawn by ``engine.shapes.make_shapes`` from settings (n, size, noise, jitter, seed,
   classes); the settings are the whole description, so a saved experiment regenerates the same
   images bit for bit.
-- "imported": arrays handed over by the caller (read from MNIST files, say); the description
-  carries their shape and class names, the arrays travel beside it.
+- "digits": the 1,797 8x8 handwritten digits that ship inside scikit-learn (no network), pixel
+  values 0..16 scaled to [0, 1]; the name is the whole description.
+- "mnist", "fashion_mnist": one part ("train" or "test") of a downloaded set, checked against its
+  published SHA-256 (``playground.downloads``); described by name, part and ``limit`` (the first
+  ``limit`` images, or all), rebuilt from the download cache.
+- "imported": arrays handed over by the caller (IDX files the user has, a folder of images:
+  ``playground.image_folder``); the description carries their shape and class names, the arrays
+  travel beside it, so the experiment opens where the original files are missing.
 
 ``ImageData.split(train_fraction, seed)`` cuts it into train and test deterministically and
 stratified: each class is shuffled with its own draws and contributes round(count * fraction)
@@ -20,7 +26,10 @@ import numpy as np
 from engine.shapes import MAX_IMAGES, SHAPES, make_shapes
 
 MODALITY = "images"
-IMAGE_SOURCES = ("shapes", "imported")
+IMAGE_SOURCES = ("shapes", "digits", "mnist", "fashion_mnist", "imported")
+DOWNLOADED_SOURCES = ("mnist", "fashion_mnist")
+DIGITS_CLASSES = tuple(str(i) for i in range(10))
+CHANNELS = (1, 3)                # grey or RGB
 SHAPES_DEFAULTS = {"n": 800, "size": 20, "noise": 0.1, "jitter": 2.0, "seed": 0,
                    "classes": tuple(SHAPES)}
 MIN_FRACTION, MAX_FRACTION = 0.1, 0.9
@@ -35,11 +44,12 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 class ImageData:
     """Images with their class labels and where they came from; arrays are read-only copies.
 
-    images : float32 (n, 1, height, width) in [0, 1]
+    images : float32 (n, C, height, width) in [0, 1], C = 1 (grey) or 3 (RGB)
     labels : int64 (n,) in 0..len(class_names)-1
     class_names : tuple of str, one per class
-    source : "shapes" or "imported"
-    settings : the ``make_shapes`` arguments for "shapes"; empty for "imported"
+    source : one of IMAGE_SOURCES
+    settings : the ``make_shapes`` arguments for "shapes"; {"part", "limit"} for "mnist" and
+      "fashion_mnist"; empty for "digits" and "imported"
     """
 
     images: np.ndarray
@@ -58,9 +68,9 @@ class ImageData:
         images = np.asarray(self.images)
         if images.ndim == 3:
             images = images[:, None]
-        if images.ndim != 4 or images.shape[1] != 1:
-            raise ValueError(f"images must have shape (n, 1, height, width) or (n, height, width), "
-                             f"got {images.shape}")
+        if images.ndim != 4 or images.shape[1] not in CHANNELS:
+            raise ValueError(f"images must have shape (n, 1, height, width) (grey), (n, 3, height, "
+                             f"width) (RGB) or (n, height, width), got {images.shape}")
         if images.dtype == np.uint8:
             images = images.astype(np.float32) / np.float32(255.0)
         elif images.dtype.kind == "f":
@@ -97,7 +107,7 @@ class ImageData:
 
     @property
     def image_shape(self) -> tuple:
-        """(1, height, width): channels first."""
+        """(channels, height, width): channels first."""
         return self.images.shape[1:]
 
     def class_counts(self) -> np.ndarray:
@@ -105,12 +115,15 @@ class ImageData:
         return np.bincount(self.labels, minlength=len(self.class_names))
 
     def get_config(self) -> dict:
-        """A plain dict describing the set. For "shapes" it rebuilds the images
-        (``image_data_from_config``); for "imported" it records what the arrays were."""
+        """A plain dict describing the set. For "shapes", "digits", "mnist" and "fashion_mnist"
+        it rebuilds the images (``image_data_from_config``); for "imported" it records what the
+        arrays were."""
         config = {"modality": MODALITY, "source": self.source}
         if self.source == "shapes":
             config.update(self.settings, classes=list(self.settings["classes"]))
-        else:
+        elif self.source in DOWNLOADED_SOURCES:
+            config.update(self.settings)
+        elif self.source == "imported":
             config.update(n=len(self), image_shape=list(self.image_shape),
                           class_names=list(self.class_names))
         return config
@@ -159,6 +172,15 @@ def shapes_data(**settings) -> ImageData:
     return ImageData(images, labels, names, "shapes", full)
 
 
+def digits_data() -> ImageData:
+    """The "digits" source: scikit-learn's 1,797 8x8 handwritten digits (about 180 per class),
+    float32 (1797, 1, 8, 8) = pixel / 16, labels 0..9, class names "0".."9"."""
+    from sklearn.datasets import load_digits          # bundled with scikit-learn: no download
+    digits = load_digits()
+    images = (digits.images / 16.0).astype(np.float32)
+    return ImageData(images, digits.target.astype(np.int64), DIGITS_CLASSES, "digits")
+
+
 def imported_data(images, labels, class_names=None) -> ImageData:
     """The "imported" source: arrays from elsewhere (``engine.idx.load_mnist_folder``, say).
 
@@ -172,13 +194,48 @@ def imported_data(images, labels, class_names=None) -> ImageData:
     return ImageData(images, labels, class_names, "imported")
 
 
-def image_data_from_config(config: dict) -> ImageData:
-    """Rebuild a "shapes" set from ``get_config()``'s dict (imported sets need their arrays:
-    use ``imported_data``)."""
+def imported_from_config(config: dict, images, labels) -> ImageData:
+    """Rebuild an "imported" set from its ``get_config()`` dict and the arrays saved beside it,
+    refusing arrays that do not fit the description (count, image shape, class names)."""
+    if not isinstance(config, dict) or config.get("modality") != MODALITY \
+            or config.get("source") != "imported":
+        raise ValueError("not the description of an imported image set")
+    unknown = sorted(set(config) - {"modality", "source", "n", "image_shape", "class_names"})
+    if unknown:
+        raise ValueError(f"unknown imported-set setting {unknown[0]!r}")
+    names = config.get("class_names")
+    if not isinstance(names, (list, tuple)) or not all(isinstance(c, str) for c in names):
+        raise ValueError(f"class_names must be a list of strings, got {names!r}")
+    data = ImageData(images, labels, tuple(names), "imported")
+    if config.get("n") != len(data) or list(config.get("image_shape", ())) != list(data.image_shape):
+        raise ValueError(f"the saved arrays hold {len(data)} images of shape {data.image_shape}, "
+                         f"the description says {config.get('n')} of {config.get('image_shape')}")
+    return data
+
+
+def image_data_from_config(config: dict, cache=None) -> ImageData:
+    """Rebuild a set from ``get_config()``'s dict: "shapes" and "digits" from nothing, "mnist"
+    and "fashion_mnist" from the download cache (``cache``: its folder, default
+    ``playground.downloads.cache_folder()``; nothing is downloaded here: a missing download is a
+    ValueError saying so). Imported sets need their arrays: use ``imported_data``."""
+    if not isinstance(config, dict):
+        raise ValueError(f"an image set description is a dict, got {type(config).__name__}")
     if config.get("modality") != MODALITY:
         raise ValueError(f"modality must be {MODALITY!r}, got {config.get('modality')!r}")
-    if config.get("source") != "shapes":
-        raise ValueError(f"only a 'shapes' set rebuilds from its description, got source "
-                         f"{config.get('source')!r}")
+    source = config.get("source")
     settings = {k: v for k, v in config.items() if k not in ("modality", "source")}
-    return shapes_data(**settings)
+    if source == "shapes":
+        return shapes_data(**settings)
+    if source == "digits":
+        if settings:
+            raise ValueError(f"the digits set has no settings, got {sorted(settings)}")
+        return digits_data()
+    if source in DOWNLOADED_SOURCES:
+        from playground.downloads import downloaded_data
+        unknown = sorted(set(settings) - {"part", "limit"})
+        if unknown:
+            raise ValueError(f"unknown {source} setting {unknown[0]!r}; valid: part, limit")
+        return downloaded_data(source, settings.get("part", "train"), settings.get("limit"),
+                               folder=cache, download=False)
+    raise ValueError(f"only shapes, digits, mnist and fashion_mnist sets rebuild from their "
+                     f"description, got source {source!r}")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from engine.shapes import make_shapes
-from playground.image_data import (ImageData, image_data_from_config, imported_data,
-                                   shapes_data)
+from playground.image_data import (ImageData, digits_data, image_data_from_config,
+                                   imported_data, imported_from_config, shapes_data)
 
 
 def test_shapes_source_holds_what_make_shapes_draws():
@@ -47,8 +47,10 @@ def test_bad_configs_are_refused_by_name():
         shapes_data(size=40)
     with pytest.raises(ValueError, match="modality must be 'images'"):
         image_data_from_config({"modality": "points", "source": "shapes"})
-    with pytest.raises(ValueError, match="only a 'shapes' set rebuilds"):
+    with pytest.raises(ValueError, match="only shapes, digits, mnist and fashion_mnist sets rebuild"):
         image_data_from_config({"modality": "images", "source": "imported"})
+    with pytest.raises(ValueError, match="the digits set has no settings"):
+        image_data_from_config({"modality": "images", "source": "digits", "seed": 1})
 
 
 def test_imported_uint8_images_are_scaled_and_described():
@@ -124,3 +126,47 @@ def test_split_keeps_every_class_on_both_sides_of_a_small_set():
 def test_bad_split_arguments_are_refused(fraction, seed, words):
     with pytest.raises(ValueError, match=words.replace("[", r"\[").replace("]", r"\]")):
         shapes_data(n=16).split(fraction, seed)
+
+
+def test_digits_are_sklearns_eight_by_eight_digits_scaled_to_unit_range():
+    from sklearn.datasets import load_digits
+    reference = load_digits()
+    data = digits_data()
+    assert data.source == "digits" and data.image_shape == (1, 8, 8) and len(data) == 1797
+    assert data.images.dtype == np.float32 and data.images.min() == 0 and data.images.max() == 1
+    assert np.allclose(data.images.reshape(1797, 64) * 16, reference.data, atol=1e-5)
+    assert np.array_equal(data.labels, reference.target)
+    assert data.class_names == tuple("0123456789")
+    assert data.class_counts().min() >= 170
+
+
+def test_digits_are_stored_by_name_and_split_by_seed():
+    data = digits_data()
+    config = json.loads(json.dumps(data.get_config()))
+    assert config == {"modality": "images", "source": "digits"}
+    again = image_data_from_config(config)
+    assert again.images.tobytes() == data.images.tobytes()
+    train, test = again.split(0.8, seed=5)
+    train2, _ = data.split(0.8, seed=5)
+    assert train.images.tobytes() == train2.images.tobytes()
+    assert len(train) + len(test) == 1797
+    assert np.all(np.abs(train.class_counts() - 0.8 * data.class_counts()) <= 1)
+
+
+def test_rgb_images_are_kept_with_three_channels():
+    pixels = np.random.default_rng(1).integers(0, 256, (6, 3, 5, 7)).astype(np.uint8)
+    data = imported_data(pixels, [0, 1, 2, 0, 1, 2], ("r", "g", "b"))
+    assert data.image_shape == (3, 5, 7)
+    assert np.allclose(data.images * 255, pixels, atol=1e-4)
+
+
+def test_an_imported_set_comes_back_from_its_description_and_arrays():
+    pixels = np.random.default_rng(2).integers(0, 256, (6, 1, 4, 4)).astype(np.uint8)
+    data = imported_data(pixels, [0, 1, 0, 1, 0, 1], ("cat", "dog"))
+    config = json.loads(json.dumps(data.get_config()))
+    again = imported_from_config(config, data.images, data.labels)
+    assert again.images.tobytes() == data.images.tobytes() and again.class_names == ("cat", "dog")
+    with pytest.raises(ValueError, match="the saved arrays hold 5 images"):
+        imported_from_config(config, data.images[:5], data.labels[:5])
+    with pytest.raises(ValueError, match="unknown imported-set setting 'colour'"):
+        imported_from_config({**config, "colour": 1}, data.images, data.labels)
