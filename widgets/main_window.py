@@ -18,6 +18,7 @@ from playground.experiment import Experiment
 from playground.files import APP_NAME
 from playground.session import TrainingSession
 from widgets import help as help_menu
+from widgets import lab_actions
 from widgets import recording, theme, undo
 from widgets.boundary_view import BoundaryView
 from widgets.controls import ValueLabel
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
                                         menu=self.file_menu, recovery_path=recovery_path,
                                         autosave_ms=autosave_ms)
         recording.install(self)             # File > Record a movie...
+        self.lab_actions = lab_actions.install(self)   # Tools > Optimizer lab...
         undo.install(self)                  # Edit > Undo, Redo, Undo history
         help_menu.install(self)             # Help > Keyboard shortcuts (F1), view help
         self._default_state = self.saveState(SETTINGS_VERSION)
