@@ -228,3 +228,17 @@ def test_a_saved_file_opens_through_the_window(make_lab, tmp_path):
     window = make_lab()
     window.open_file(tmp_path / "h.nnlab")
     assert window.lab.setup.surface == "himmelblau" and window.scrub.maximum() == 50
+
+
+def test_the_main_window_opens_the_lab_from_its_tools_menu(make_window):
+    window = make_window()
+    tools = [a.menu() for a in window.menuBar().actions()
+             if a.menu() is not None and a.text().replace("&", "") == "Tools"]
+    assert len(tools) == 1
+    lab_action = [a for a in tools[0].actions() if "Optimizer lab" in a.text().replace("&", "")]
+    assert len(lab_action) == 1
+    lab_action[0].trigger()
+    labs = [w for w in QApplication.topLevelWidgets() if isinstance(w, LabWindow)
+            and w.isVisible()]
+    assert labs and labs[-1].lab.setup.surface == "rosenbrock"
+    labs[-1].close()
