@@ -14,7 +14,7 @@ def all_weights(r) -> np.ndarray:
 # ---- overfitting and L2 ------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_test_loss_has_a_minimum_where_early_stopping_would_stop(seed):
-    r = run("overfit_l2", 3000, seed=seed)
+    r = run("overfit_l2", 1000, seed=seed)
     steps, test, train = column(r, "step"), column(r, "test_loss"), column(r, "train_loss")
     best = int(np.argmin(test))
     assert 0 < steps[best] <= 300                     # early in the run
@@ -24,8 +24,8 @@ def test_the_test_loss_has_a_minimum_where_early_stopping_would_stop(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_l2_keeps_the_weights_small_and_the_test_loss_low(seed):
-    plain = run("overfit_l2", 3000, seed=seed)
-    l2 = run("overfit_l2", 3000, show_me=True, seed=seed)
+    plain = run("overfit_l2", 1000, seed=seed)
+    l2 = run("overfit_l2", 1000, show_me=True, seed=seed)
     assert l2.values["l2"] > 0 and plain.values["l2"] == 0
     assert np.linalg.norm(all_weights(l2)) < 0.5 * np.linalg.norm(all_weights(plain))
     assert l2.history.last("test_loss") < 0.5 * plain.history.last("test_loss")
@@ -46,8 +46,8 @@ def test_l1_sets_about_half_the_weights_to_zero(seed):
 # ---- dropout ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", SEEDS)
 def test_dropout_narrows_the_gap_between_training_and_test(seed):
-    dropped = run("dropout", 3000, seed=seed)
-    plain = run("dropout", 3000, show_me=True, seed=seed)
+    dropped = run("dropout", 1000, seed=seed)
+    plain = run("dropout", 1000, show_me=True, seed=seed)
     assert {layer.dropout for layer in dropped.values["layers"]} == {0.5}
     assert {layer.dropout for layer in plain.values["layers"]} == {0.0}
 
