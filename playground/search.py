@@ -249,6 +249,16 @@ def make_sampler(spec: SearchSpec, worker: int = 0):
     return optuna.samplers.TPESampler(seed=seed)
 
 
+def frames_per_trial(spec: SearchSpec) -> int:
+    """About how many frames (metric reports) a trial of the experiment's own batch size has."""
+    from playground.experiment import train_count
+    v = spec.document.values
+    n = train_count(v["n_points"], v["train_ratio"]) if "n_points" in v else 1
+    steps = spec.steps if spec.steps is not None else \
+        spec.epochs * -(-n // max(1, min(int(v["batch_size"]), n)))
+    return max(1, steps // max(1, int(v["steps_per_frame"])))
+
+
 def grid_size(spec: SearchSpec) -> int:
     return math.prod(len(p.grid()) for p in spec.params)
 
@@ -271,6 +281,8 @@ def objective(spec: SearchSpec):
             if spec.prune and math.isfinite(value):
                 trial.report(value, step[0])
                 if trial.should_prune():
+                    trial.set_user_attr("seconds", round(time.perf_counter() - t0, 4))
+                    trial.set_user_attr("steps", run.trainer.step_count)
                     raise optuna.TrialPruned(f"stopped at step {run.trainer.step_count}")
 
         t0 = time.perf_counter()
@@ -298,7 +310,10 @@ def work(study, spec: SearchSpec, n_trials: int, worker: int = 0, on_trial=None)
     from optuna.study import MaxTrialsCallback
     from optuna.trial import TrialState
     study.sampler = make_sampler(spec, worker)
-    study.pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
+    # a trial is judged against the median only after the first five trials, and only after
+    # a third of its own frames: early curves cross, and a slow start is not a bad end
+    study.pruner = (optuna.pruners.MedianPruner(n_startup_trials=5,
+                                                n_warmup_steps=frames_per_trial(spec) // 3)
                     if spec.prune else optuna.pruners.NopPruner())
     if spec.sampler == "grid":
         n_trials = min(n_trials, grid_size(spec))

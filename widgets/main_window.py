@@ -19,7 +19,8 @@ from playground.files import APP_NAME
 from playground.session import TrainingSession
 from widgets import help as help_menu
 from widgets import lab_actions
-from widgets import recording, theme, undo
+from widgets import lesson_menu
+from widgets import recording, theme, tools_menu, undo
 from widgets.boundary_view import BoundaryView
 from widgets.controls import ValueLabel
 from widgets.curves_panel import CurvesPanel
@@ -210,7 +211,9 @@ class MainWindow(QMainWindow):
                                         menu=self.file_menu, recovery_path=recovery_path,
                                         autosave_ms=autosave_ms)
         recording.install(self)             # File > Record a movie...
+        tools_menu.install(self)            # Tools > Compare runs, Search settings
         self.lab_actions = lab_actions.install(self)   # Tools > Optimizer lab...
+        self.lesson_menu = lesson_menu.install(self)   # Lessons menu, lesson panel, Save as lesson
         undo.install(self)                  # Edit > Undo, Redo, Undo history
         help_menu.install(self)             # Help > Keyboard shortcuts (F1), view help
         self._default_state = self.saveState(SETTINGS_VERSION)

@@ -114,12 +114,12 @@ def test_pruning_stops_hopeless_trials_early(tmp_path):
              document=presets.load("spiral"), epochs=40, sampler="random")
     study = search.create_study(s, str(tmp_path / "p.journal"), "p")
     # good trials first, then hopeless ones (tiny rates) that the median pruner stops
-    for rate in (0.03, 0.02, 0.025, 0.035, 1e-5, 1.2e-5, 1.4e-5, 1.6e-5):
+    for rate in (0.03, 0.02, 0.025, 0.035, 0.028, 1e-5, 1.2e-5, 1.4e-5, 1.6e-5):
         study.enqueue_trial({"learning_rate": rate})
-    search.work(study, s, 8)
+    search.work(study, s, 9)
     trials = study.get_trials()
-    assert [t.state for t in trials[:3]] == [TrialState.COMPLETE] * 3    # the pruner's start
-    hopeless = trials[4:]
+    assert [t.state for t in trials[:5]] == [TrialState.COMPLETE] * 5    # the pruner's start
+    hopeless = trials[5:]
     assert [t.state for t in hopeless] == [TrialState.PRUNED] * 4
     # stopped before the end: fewer reports than the 40 epochs' frames of a whole trial
     assert all(max(t.intermediate_values) < max(trials[0].intermediate_values)
