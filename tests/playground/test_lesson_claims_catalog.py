@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lesson_runs import values
+from lesson_runs import run, values
 from playground import presets
 from playground.lab_lessons import LAB_LESSONS
 from playground.experiment import Experiment
@@ -51,3 +51,12 @@ def test_every_lesson_has_its_claim_tested():
                      if p.name != Path(__file__).name)
     untested = [name for name in NAMES if f'"{name}"' not in text]
     assert not untested
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=NAMES)
+def test_a_lesson_and_its_show_me_open_and_train_headlessly(lesson):
+    for shown in (False, True):
+        r = run(lesson.name, show_me=shown)
+        assert len(r.trainer.spec.hidden) == len(r.values["layers"])
+        r.train(r.values["steps_per_frame"])
+        assert r.trainer.step_count == r.values["steps_per_frame"] or r.diverged
