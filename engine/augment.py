@@ -173,6 +173,12 @@ def augment_kernel(X, out, hyper, seed, step, row_ids):
 
 
 @njit(cache=True, nogil=True)
+def _preview_kernel(image, out, hyper, seed, row):
+    for j in range(out.shape[0]):
+        _augment_one(image, out[j], hyper, hyper[5], _sample_key(seed, j, row))
+
+
+@njit(cache=True, nogil=True)
 def _draw_kernel(hyper, seed, step, row_ids, p):
     for s in range(row_ids.shape[0]):
         _draw(_sample_key(seed, step, row_ids[s]), hyper, p[s])
@@ -270,6 +276,5 @@ def augment_previews(X, index, settings, count, seed=0) -> np.ndarray:
     seed = _check_int("seed", seed)
     image = np.ascontiguousarray(X[index], dtype=np.float64)
     out = np.empty((count,) + image.shape)
-    for j in range(count):
-        _augment_one(image, out[j], hyper, hyper[5], _sample_key(seed, j, index))
+    _preview_kernel(image, out, hyper, seed, index)
     return out
