@@ -194,6 +194,17 @@ def imported_data(images, labels, class_names=None) -> ImageData:
     return ImageData(images, labels, class_names, "imported")
 
 
+def idx_folder_data(folder, class_names=None) -> tuple[ImageData, ImageData]:
+    """(train, test): MNIST-format IDX files the user already has (``engine.idx.load_mnist_folder``:
+    the four standard names, gzipped or not), as two "imported" sets -- their arrays are saved
+    with the experiment. class_names : one per class, default "0".."9"."""
+    from engine.idx import load_mnist_folder
+    X_train, y_train, X_test, y_test = load_mnist_folder(folder)
+    names = DIGITS_CLASSES if class_names is None else class_names
+    return (ImageData(X_train, y_train, names, "imported"),
+            ImageData(X_test, y_test, names, "imported"))
+
+
 def imported_from_config(config: dict, images, labels) -> ImageData:
     """Rebuild an "imported" set from its ``get_config()`` dict and the arrays saved beside it,
     refusing arrays that do not fit the description (count, image shape, class names)."""

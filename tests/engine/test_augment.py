@@ -212,3 +212,14 @@ def test_out_may_not_overlap_x_and_settings_must_be_augmentation():
         augment_batch(X, np.empty_like(X), {"flip": True}, 0, 0, [0, 1])
     with pytest.raises(ValueError, match="step must be a non-negative integer"):
         augment_batch(X, np.empty_like(X), Augmentation(), 0, -1, [0, 1])
+
+
+def test_previews_work_for_any_seed_and_index():
+    """Keys are full 64-bit values; none may pass through Python as a signed integer."""
+    X = batch(n=40, c=1, h=6, w=6)
+    settings = Augmentation(**ALL_ON)
+    for seed in range(30):
+        previews = augment_previews(X, seed + 5, settings, 2, seed=seed)
+        one = augment_batch(X[seed + 5:seed + 6].copy(), np.empty((1, 1, 6, 6)), settings, seed, 1,
+                            [seed + 5])
+        assert np.array_equal(previews[1], one[0])

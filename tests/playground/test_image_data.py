@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from engine.shapes import make_shapes
-from playground.image_data import (ImageData, digits_data, image_data_from_config,
+from engine.idx import MNIST_FILES, write_idx
+from playground.image_data import (ImageData, digits_data, idx_folder_data, image_data_from_config,
                                    imported_data, imported_from_config, shapes_data)
 
 
@@ -170,3 +171,21 @@ def test_an_imported_set_comes_back_from_its_description_and_arrays():
         imported_from_config(config, data.images[:5], data.labels[:5])
     with pytest.raises(ValueError, match="unknown imported-set setting 'colour'"):
         imported_from_config({**config, "colour": 1}, data.images, data.labels)
+
+
+def test_idx_files_the_user_has_import_as_two_sets(tmp_path):
+    rng = np.random.default_rng(3)
+    arrays = {"train_images": rng.integers(0, 256, (20, 28, 28)).astype(np.uint8),
+              "train_labels": (np.arange(20) % 10).astype(np.uint8),
+              "test_images": rng.integers(0, 256, (10, 28, 28)).astype(np.uint8),
+              "test_labels": (np.arange(10)[::-1] % 10).astype(np.uint8)}
+    for key, stem in MNIST_FILES.items():
+        write_idx(tmp_path / (stem + (".gz" if "images" in key else "")), arrays[key])
+    train, test = idx_folder_data(tmp_path)
+    assert train.source == test.source == "imported" and (len(train), len(test)) == (20, 10)
+    assert np.allclose(test.images[:, 0] * 255, arrays["test_images"], atol=1e-4)
+    assert np.array_equal(test.labels, arrays["test_labels"])
+    assert train.class_names == tuple("0123456789")
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(ValueError, match="missing t10k-labels-idx1-ubyte"):
+        idx_folder_data(tmp_path)
