@@ -38,7 +38,7 @@ TRANSFORMS = {
 N_HYPER = 6          # the kernel's strength vector, in TRANSFORMS order (0 where switched off)
 _FLIP, _ANGLE, _DY, _DX, _CONTRAST, _BRIGHTNESS = range(6)   # per-sample draws
 N_DRAWS = 6
-_NOISE_BASE = 8      # noise of element e uses draws _NOISE_BASE + 2e and _NOISE_BASE + 2e + 1
+_NOISE_BASE = 8      # the noise of elements 2q and 2q + 1 comes from draws _NOISE_BASE + 2q, + 2q + 1
 
 
 class Augmentation(Configurable):
@@ -99,8 +99,20 @@ def _draw(k, hyper, p):
 @njit(cache=True, nogil=True)
 def _warp(x, out, cos_a, sin_a, dy, dx, flip):
     """Geometry of one sample, x and out (C, H, W): out(r, c) samples x bilinearly at the point
-    that flip, rotation (cos_a, sin_a, y up) and shift (dy, dx) carry onto (r, c); 0 outside."""
+    that flip, rotation (cos_a, sin_a, y up) and shift (dy, dx) carry onto (r, c); 0 outside.
+    Without rotation every sample point is a pixel centre: a plain copy."""
     C, H, W = x.shape
+    if cos_a == 1.0 and sin_a == 0.0 and dy == np.floor(dy) and dx == np.floor(dx):
+        sy, sx = np.int64(dy), np.int64(dx)
+        for ch in range(C):
+            for r in range(H):
+                i = r - sy
+                for c in range(W):
+                    j = c - sx
+                    if flip:
+                        j = W - 1 - j
+                    out[ch, r, c] = x[ch, i, j] if 0 <= i < H and 0 <= j < W else 0.0
+        return
     cy, cx = (H - 1) * 0.5, (W - 1) * 0.5
     for r in range(H):
         for c in range(W):
@@ -113,20 +125,16 @@ def _warp(x, out, cos_a, sin_a, dy, dx, flip):
             r0, c0 = np.floor(sr), np.floor(sc)
             fy, fx = sr - r0, sc - c0
             i0, j0 = np.int64(r0), np.int64(c0)
+            # the four neighbours' weights, 0 for a neighbour outside the image
+            w00 = (1.0 - fy) * (1.0 - fx) if 0 <= i0 < H and 0 <= j0 < W else 0.0
+            w01 = (1.0 - fy) * fx if 0 <= i0 < H and 0 <= j0 + 1 < W else 0.0
+            w10 = fy * (1.0 - fx) if 0 <= i0 + 1 < H and 0 <= j0 < W else 0.0
+            w11 = fy * fx if 0 <= i0 + 1 < H and 0 <= j0 + 1 < W else 0.0
+            ia, ib = min(max(i0, 0), H - 1), min(max(i0 + 1, 0), H - 1)   # safe indices
+            ja, jb = min(max(j0, 0), W - 1), min(max(j0 + 1, 0), W - 1)
             for ch in range(C):
-                total = 0.0
-                for a in range(2):
-                    i = i0 + a
-                    if i < 0 or i >= H:
-                        continue
-                    wy = fy if a else 1.0 - fy
-                    for b in range(2):
-                        j = j0 + b
-                        if j < 0 or j >= W:
-                            continue
-                        wx = fx if b else 1.0 - fx
-                        total += wy * wx * x[ch, i, j]
-                out[ch, r, c] = total
+                out[ch, r, c] = ((w00 * x[ch, ia, ja] + w01 * x[ch, ia, jb])
+                                 + (w10 * x[ch, ib, ja] + w11 * x[ch, ib, jb]))
 
 
 @njit(cache=True, nogil=True)
@@ -135,29 +143,27 @@ def _augment_one(x, out, hyper, noise_std, k):
     _draw(k, hyper, p)
     angle = np.deg2rad(p[_ANGLE])
     _warp(x, out, np.cos(angle), np.sin(angle), p[_DY], p[_DX], p[_FLIP] > 0.0)
-    C, H, W = out.shape
+    flat = out.reshape(out.size)
+    n = flat.size
     c_factor, bright = p[_CONTRAST], p[_BRIGHTNESS]
-    mean = 0.0
     if c_factor != 1.0:
-        for ch in range(C):
-            for r in range(H):
-                for c in range(W):
-                    mean += out[ch, r, c]
-        mean /= C * H * W
-    e = 0
-    for ch in range(C):
-        for r in range(H):
-            for c in range(W):
-                v = out[ch, r, c]
-                if c_factor != 1.0:
-                    v = mean + c_factor * (v - mean)
-                v += bright
-                if noise_std > 0.0:
-                    u1 = rng.uniform(k, _NOISE_BASE + 2 * e)
-                    u2 = rng.uniform(k, _NOISE_BASE + 2 * e + 1)
-                    v += noise_std * np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
-                out[ch, r, c] = min(max(v, 0.0), 1.0)
-                e += 1
+        mean = 0.0
+        for e in range(n):
+            mean += flat[e]
+        mean /= n
+        for e in range(n):
+            flat[e] = mean + c_factor * (flat[e] - mean)
+    if noise_std > 0.0:
+        # Box-Muller: draws 2q and 2q + 1 give the normals of elements 2q and 2q + 1
+        for q in range((n + 1) // 2):
+            u1 = rng.uniform(k, _NOISE_BASE + 2 * q)
+            u2 = rng.uniform(k, _NOISE_BASE + 2 * q + 1)
+            radius = noise_std * np.sqrt(-2.0 * np.log(1.0 - u1))
+            flat[2 * q] += radius * np.cos(2.0 * np.pi * u2)
+            if 2 * q + 1 < n:
+                flat[2 * q + 1] += radius * np.sin(2.0 * np.pi * u2)
+    for e in range(n):
+        flat[e] = min(max(flat[e] + bright, 0.0), 1.0)
 
 
 @njit(cache=True, nogil=True)
