@@ -3,7 +3,8 @@
 - ``confusion_matrix(true, predicted, k)``: counts[t, p] of test images of true class t predicted
   as p; ``row_normalised``, ``per_class_accuracy`` (the diagonal over each row) and
   ``overall_accuracy`` read it.
-- ``misclassified(true, predicted, confidence)``: the wrong answers, the most confident first.
+- ``misclassified(true, predicted, confidence)``: the wrong answers, the most confident first;
+  ``mistakes(true, probabilities)`` the same from the network's probabilities.
 - ``filter_peaks`` / ``normalise_filters`` / ``diverging_indices``: filters for display, each
   scaled symmetrically by its own largest magnitude so that zero is always the middle colour.
 - ``map_peaks`` / ``map_indices``: feature maps for display, each over its own range, zero in the
@@ -118,6 +119,16 @@ def top_predictions(probabilities) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"probabilities must be (n, K), got shape {probs.shape}")
     predicted = np.argmax(probs, axis=1)
     return predicted.astype(np.int64), probs[np.arange(len(probs)), predicted]
+
+
+def mistakes(true, probabilities, limit: int | None = None) -> tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray]:
+    """What the gallery shows, from the test labels (n,) and the network's class probabilities
+    (n, K): (indices, predicted, confidence) of the misclassified images, the most confident
+    first, at most ``limit`` of them."""
+    predicted, confidence = top_predictions(probabilities)
+    order = misclassified(true, predicted, confidence)[:limit]
+    return order, predicted[order], confidence[order]
 
 
 def caption(true_name: str, predicted_name: str, confidence: float) -> str:

@@ -15,6 +15,7 @@ from playground import image_views as iv
 from widgets import theme
 
 HIGH = "#1E3A8A"          # a whole row in one cell (share 1)
+INK_ON_LIGHT = "#1F2937"  # counts on pale cells, in every look (the cells stay pale when dark)
 BAR_WIDTH = 90            # px at 100%: the accuracy bars
 MAX_CELL = 72             # px at 100%
 
@@ -150,7 +151,7 @@ class ConfusionMatrixView(QWidget):
                 painter.fillRect(rect, share_color(share))
                 n = int(self._counts[t, p])
                 if n:
-                    painter.setPen(QColor("#FFFFFF") if share > 0.45 else ink)
+                    painter.setPen(QColor("#FFFFFF") if share > 0.45 else QColor(INK_ON_LIGHT))
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(n))
         painter.setPen(QColor(theme.color("border")))
         painter.drawRect(QRect(left, top, k * cell, k * cell).adjusted(0, 0, -1, -1))

@@ -273,7 +273,8 @@ class DrawingPanel(QWidget):
 
     def _show_seen(self, strokes: np.ndarray) -> np.ndarray:
         image = iv.preprocess_drawing(strokes, self.drawing_style)
-        self.seen.set_tiles(image_pixels(image, (self.drawing_style.background, self.drawing_style.ink)))
+        style = self.drawing_style
+        self.seen.set_tiles(image_pixels(image, (style.background, style.ink)))
         return image
 
     def _on_canvas_drawing_changed(self, strokes) -> None:

@@ -68,6 +68,19 @@ def test_misclassified_lists_only_mistakes_most_confident_first():
     assert iv.misclassified([1, 2], [1, 2], [0.5, 0.5]).size == 0
 
 
+def test_mistakes_from_probabilities():
+    true = np.array([0, 1, 2, 2])
+    probs = np.array([[0.6, 0.3, 0.1],      # right
+                      [0.7, 0.2, 0.1],      # wrong, 0.7 sure
+                      [0.1, 0.1, 0.8],      # right
+                      [0.05, 0.9, 0.05]])   # wrong, 0.9 sure
+    idx, pred, conf = iv.mistakes(true, probs)
+    np.testing.assert_array_equal(idx, [3, 1])
+    np.testing.assert_array_equal(pred, [1, 0])
+    np.testing.assert_allclose(conf, [0.9, 0.7])
+    assert iv.mistakes(true, probs, limit=1)[0].tolist() == [3]
+
+
 def test_top_predictions_and_caption():
     probs = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]])
     pred, conf = iv.top_predictions(probs)

@@ -1,6 +1,6 @@
 """The drawing canvas with real mouse drags: ink where the mouse went, drawing_changed while
 drawing (rate-capped) and at release, the drawing preprocessed like the training images (centred),
-the classifier's answer in the bars, and a failing classifier reported without losing the drawing."""
+the classifier's answer in the bars, and a failing classifier reported with the drawing kept."""
 import numpy as np
 import pytest
 from PySide6.QtCore import QElapsedTimer, QPoint, Qt
