@@ -17,8 +17,53 @@ def field_tip(name: str) -> str:
     return f"{f.title}: {f.doc}"
 
 
-#: Tooltips of controls that set no experiment field, by a short key.
+#: The formula of each activation, shown with its name in the activation menus.
+ACTIVATION_FORMULAS = {
+    "linear": "a = z (no squashing)",
+    "sigmoid": "\u03c3(z) = 1 / (1 + e^-z), between 0 and 1",
+    "tanh": "tanh(z) = (e^z - e^-z) / (e^z + e^-z), between -1 and 1",
+    "relu": "ReLU(z) = max(0, z)",
+    "leaky_relu": "z if z > 0, else slope \u00b7 z: ReLU with a small slope below 0",
+    "softplus": "log(1 + e^z): a smooth ReLU",
+    "elu": "z if z > 0, else e^z - 1",
+    "swish": "z \u00b7 \u03c3(z)",
+    "softmax": "e^z_k / \u03a3_j e^z_j: class probabilities that sum to 1",
+}
+#: Each loss with its formula (p: the predicted probability, y: the target).
+LOSS_FORMULAS = {
+    "bce": "Binary cross-entropy: -[y log p + (1 - y) log(1 - p)]",
+    "softmax_ce": "Softmax cross-entropy: -\u03a3_k y_k log p_k",
+    "mse": "Mean squared error: \u00bd (prediction - target)\u00b2",
+}
+#: What each input feature is, one line; the names on screen come from the engine's labels.
+FEATURE_TIPS = {
+    "x1": "the point's horizontal position",
+    "x2": "the point's vertical position",
+    "x1^2": "the square of the horizontal position: a neuron can draw a curved boundary",
+    "x2^2": "the square of the vertical position: a neuron can draw a curved boundary",
+    "x1*x2": "the product of the two positions: positive in two opposite quadrants, negative "
+             "in the other two",
+    "sin x1": "a wave along the horizontal position",
+    "sin x2": "a wave along the vertical position",
+}
+
+#: Tooltips of controls that set no experiment field, by a short key. A run key in brackets
+#: at the end ("(S)") is how the keyboard cheat sheet describes that key.
 CONTROL_TIPS: dict[str, str] = {
+    "reset": "Back to the same initial weights (R)",
+    "play": "Train (Space)",
+    "pause": "Pause (Space)",
+    "step": "Train one mini-batch step (S)",
+    "epoch": "Train to the end of this epoch (E)",
+    "reseed": "Start again from new random weights (N)",
+    "add_layer": "Add a hidden layer",
+    "remove_layer": "Remove the last hidden layer",
+    "add_neuron": "Add a neuron",
+    "remove_neuron": "Remove a neuron",
+    "dropout": "Dropout rate p: at each training step every neuron of this layer is silenced "
+               "with probability p and the others scaled by 1/(1 - p) (inverted dropout), so "
+               "no neuron can rely on another; at test time all of them work (0: none)",
+    "regenerate": "New random points from the next data seed",
     "dock_close": "Close this panel (the View menu opens it again)",
     "dock_float": "Float this panel in its own window, or dock it again",
     "tab": "Show the {title} panel (panels share this place as tabs; drag a tab to move it)",

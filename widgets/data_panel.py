@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from playground import catalog, pipeline
 from playground.fields import FIELDS_BY_NAME
+from playground.tips import CONTROL_TIPS, FEATURE_TIPS
 from widgets import theme
 from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, clear_refusal,
                               section_label, send)
@@ -35,22 +36,10 @@ SLIDER_MIN_WIDTH = 64
 POINT_LADDER = (20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000)
 BATCH_LADDER = (1, 2, 3, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 500, 1000,
                 2000, 5000)
-#: What each data setting means, one line (the row's label and its control share it).
-#: Each row's tooltip: its field's doc (playground.fields, the one place for the help text).
+#: Each row's tooltip (the row's label and its control share it): its field's doc (playground.fields, the one place for the help text).
 ROW_TIPS = {row: FIELDS_BY_NAME[name].doc for row, name in (
     ("Classes", "n_classes"), ("Noise", "noise"), ("Points", "n_points"),
     ("Training", "train_ratio"), ("Batch size", "batch_size"))}
-#: What each input feature is, one line; the names on screen come from the engine's labels.
-FEATURE_TIPS = {
-    "x1": "the point's horizontal position",
-    "x2": "the point's vertical position",
-    "x1^2": "the square of the horizontal position: a neuron can draw a curved boundary",
-    "x2^2": "the square of the vertical position: a neuron can draw a curved boundary",
-    "x1*x2": "the product of the two positions: positive in two opposite quadrants, negative "
-             "in the other two",
-    "sin x1": "a wave along the horizontal position",
-    "sin x2": "a wave along the vertical position",
-}
 
 
 def dataset_thumbnail(name: str, size: int = THUMB) -> QPixmap:
@@ -111,7 +100,7 @@ class DataPanel(QWidget):
         self.regenerate.setIcon(theme.icon("refresh"))
         self.regenerate.setText("Regenerate")
         self.regenerate.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.regenerate.setToolTip("New random points from the next data seed")
+        self.regenerate.setToolTip(CONTROL_TIPS["regenerate"])
         self.regenerate.clicked.connect(self._on_regenerate_clicked)
         header.addWidget(self.regenerate)
         layout.addLayout(header)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from playground import catalog
 from playground.experiment import MAX_DROPOUT
 from playground.fields import FIELDS_BY_NAME, MAX_LAYERS
+from playground.tips import ACTIVATION_FORMULAS, CONTROL_TIPS, LOSS_FORMULAS
 from widgets import network_geometry as geo
 from widgets import theme
 from widgets.controls import (
@@ -36,23 +37,6 @@ INITIALIZER_NAMES = {"zeros": "Zeros", "constant": "Constant", "random_normal": 
                      "random_uniform": "Small uniform", "glorot_uniform": "Glorot uniform",
                      "glorot_normal": "Glorot normal", "he_uniform": "He uniform",
                      "he_normal": "He normal", "lecun_normal": "LeCun normal"}
-ACTIVATION_FORMULAS = {
-    "linear": "a = z (no squashing)",
-    "sigmoid": "\u03c3(z) = 1 / (1 + e^-z), between 0 and 1",
-    "tanh": "tanh(z) = (e^z - e^-z) / (e^z + e^-z), between -1 and 1",
-    "relu": "ReLU(z) = max(0, z)",
-    "leaky_relu": "z if z > 0, else slope \u00b7 z: ReLU with a small slope below 0",
-    "softplus": "log(1 + e^z): a smooth ReLU",
-    "elu": "z if z > 0, else e^z - 1",
-    "swish": "z \u00b7 \u03c3(z)",
-    "softmax": "e^z_k / \u03a3_j e^z_j: class probabilities that sum to 1",
-}
-#: Loss names for the output combo box (softmax is already named by the output activation).
-LOSS_FORMULAS = {
-    "bce": "Binary cross-entropy: -[y log p + (1 - y) log(1 - p)]",
-    "softmax_ce": "Softmax cross-entropy: -\u03a3_k y_k log p_k",
-    "mse": "Mean squared error: \u00bd (prediction - target)\u00b2",
-}
 
 
 def round_button(icon_name: str, tip: str) -> QToolButton:
@@ -140,8 +124,8 @@ class LayerHeader(QWidget):
         super().__init__(parent)
         self.experiment = experiment
         self.index = index
-        self.remove_neuron = round_button("minus", "Remove a neuron")
-        self.add_neuron = round_button("plus", "Add a neuron")
+        self.remove_neuron = round_button("minus", CONTROL_TIPS["remove_neuron"])
+        self.add_neuron = round_button("plus", CONTROL_TIPS["add_neuron"])
         self.count = QLabel()
         self.count.setFont(theme.font(1, bold=True))
         self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -155,8 +139,7 @@ class LayerHeader(QWidget):
         self.dropout.setProperty("role", "compact")
         self.dropout.setFont(theme.font(-1))
         self.dropout.setPrefix("Dropout ")
-        self.dropout.setToolTip("Dropout: the share of this layer's neurons silenced at each "
-                                "training step (0: none)")
+        self.dropout.setToolTip(CONTROL_TIPS["dropout"])
         row = QHBoxLayout()
         row.setSpacing(2)
         row.addWidget(self.remove_neuron)
@@ -291,8 +274,8 @@ class NetworkView(QWidget):
         super().__init__(parent)
         self.experiment = experiment
         self.session = session
-        self.add_layer = round_button("plus", "Add a hidden layer")
-        self.remove_layer = round_button("minus", "Remove the last hidden layer")
+        self.add_layer = round_button("plus", CONTROL_TIPS["add_layer"])
+        self.remove_layer = round_button("minus", CONTROL_TIPS["remove_layer"])
         self.layer_count = section_label("")
         bar = QHBoxLayout()
         bar.setContentsMargins(14, 8, 14, 4)

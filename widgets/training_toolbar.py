@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.fields import FIELDS_BY_NAME, MAX_STEPS_PER_FRAME
+from playground.tips import CONTROL_TIPS
 from widgets import theme
 from widgets.controls import (IntBox, LogSpinBox, RefusalNote, ValueLabel, ValueSlider,
                               attach_note, send)
@@ -51,16 +52,15 @@ class TrainingToolbar(QToolBar):
         self.setMovable(False)
         self.experiment = experiment
         self.session = session
-        self.reset_button = tool_button("reset", "Reset", "Back to the same initial weights (R)")
+        self.reset_button = tool_button("reset", "Reset", CONTROL_TIPS["reset"])
         self.play_button = QToolButton()
         self.play_button.setObjectName("playButton")
         self.play_button.setCheckable(True)
         self.play_button.setIconSize(QSize(28, 28))
         self.play_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.step_button = tool_button("step", "Step", "Train one mini-batch step (S)")
-        self.epoch_button = tool_button("epoch", "Epoch", "Train to the end of this epoch (E)")
-        self.reseed_button = tool_button("reseed", "New seed",
-                                         "Start again from new random weights (N)")
+        self.step_button = tool_button("step", "Step", CONTROL_TIPS["step"])
+        self.epoch_button = tool_button("epoch", "Epoch", CONTROL_TIPS["epoch"])
+        self.reseed_button = tool_button("reseed", "New seed", CONTROL_TIPS["reseed"])
         self.epoch_label = ValueLabel("000,000")
         self.epoch_label.setFont(theme.font(9, bold=True))
         self.epoch_label.setText("0")
@@ -159,7 +159,7 @@ class TrainingToolbar(QToolBar):
         with QSignalBlocker(self.play_button):
             self.play_button.setChecked(running)
         self.play_button.setIcon(theme.icon("pause" if running else "play"))
-        self.play_button.setToolTip("Pause (Space)" if running else "Train (Space)")
+        self.play_button.setToolTip(CONTROL_TIPS["pause" if running else "play"])
 
     def _on_experiment_state_changed(self, name: str) -> None:
         e = self.experiment

@@ -95,3 +95,18 @@ def test_field_docs_give_the_formula_where_there_is_one():
     for name, formula in formulas.items():
         assert formula in FIELDS_BY_NAME[name].doc, name
     assert all(f.doc and tips.field_tip(f.name).startswith(f.title) for f in FIELDS)
+
+
+def test_controls_that_set_no_field_read_the_one_table(make_window):
+    w = make_window()
+    t = tips.CONTROL_TIPS
+    assert w.toolbar.step_button.toolTip() == t["step"]
+    assert w.toolbar.play_button.toolTip() == t["play"]
+    assert w.network_view.add_layer.toolTip() == t["add_layer"]
+    header = w.network_view.layer_headers[0]
+    assert header.dropout.toolTip() == t["dropout"] and "1/(1 - p)" in t["dropout"]
+    assert tips.ACTIVATION_FORMULAS[w.experiment.layers[0].activation] in \
+        header.activation.toolTip()
+    assert w.data_panel.regenerate.toolTip() == t["regenerate"]
+    assert all(tips.FEATURE_TIPS[name] in box.toolTip()
+               for name, box in w.data_panel.feature_boxes.items())
