@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QSpinBox, QVBoxLayout, QWidget)
 
@@ -49,6 +50,9 @@ class AugmentPreviewPanel(QWidget):
         self.sliders: dict[str, ValueSlider] = {}
 
         controls = QGridLayout()
+        metrics = QFontMetrics(self.font())
+        widest = max(metrics.horizontalAdvance(augmentation.strength_text(s, v)) + theme.px(8)
+                     for s, steps in augmentation.STEPS.items() for v in steps)
         controls.setHorizontalSpacing(theme.px(10))
         controls.addWidget(section_label("Augmentation"), 0, 0, 1, 2)
         for row, (toggle, strength) in enumerate(TRANSFORMS.items(), start=1):
@@ -57,7 +61,8 @@ class AugmentPreviewPanel(QWidget):
                                                      Augmentation.HYPERPARAMS].index(toggle)].doc)
             slider = ValueSlider(augmentation.STEPS[strength],
                                  fmt=lambda v, s=strength: augmentation.strength_text(s, v))
-            slider.label.setMinimumWidth(theme.px(64))
+            slider.label.setMinimumWidth(widest)
+            slider.slider.setMinimumWidth(theme.px(130))
             box.toggled.connect(lambda on, t=toggle: self._on_toggle_toggled(t, on))
             slider.value_chosen.connect(lambda v, s=strength: self._on_slider_value_chosen(s, v))
             controls.addWidget(box, row, 0)
@@ -83,7 +88,7 @@ class AugmentPreviewPanel(QWidget):
         self.grid_view = pg.GraphicsLayoutWidget()
         self.grid_view.setBackground(None)
         self.grid_view.ci.layout.setRowStretchFactor(1, 1)
-        self.grid_view.ci.layout.setRowStretchFactor(3, 3)
+        self.grid_view.ci.layout.setRowStretchFactor(3, 2)
         self._original_label, _, self._original_item = _image_view(self.grid_view, 0, "")
         self._grid_label, _, self._grid_item = _image_view(self.grid_view, 2, "")
         self.grid_view.setMinimumSize(theme.px(320), theme.px(260))
