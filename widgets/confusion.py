@@ -37,6 +37,7 @@ class ConfusionMatrixView(QWidget):
         self._shares = np.zeros((0, 0))
         self._accuracy = np.zeros(0)
         self._names: list[str] = []
+        self._geometry = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         theme.changes.look_changed.connect(self._on_theme_look_changed)
 
@@ -85,6 +86,12 @@ class ConfusionMatrixView(QWidget):
         return label, count
 
     def _layout(self) -> dict:
+        key = (self.width(), self.height(), tuple(self._names), theme.look())
+        if self._geometry is None or self._geometry[0] != key:
+            self._geometry = (key, self._work_out_layout())
+        return self._geometry[1]
+
+    def _work_out_layout(self) -> dict:
         k = len(self._names)
         label_font = theme.font(-1)
         fm = QFontMetrics(label_font)

@@ -28,10 +28,15 @@ def map_side(size: int, target: int = MAP_TARGET) -> int:
     return max(size * max(1, round(target / size)), 32)
 
 
-def image_pixels(image: np.ndarray, value_range=None) -> np.ndarray:
+def image_pixels(image: np.ndarray, value_range=None, stacked: bool = False) -> np.ndarray:
     """(1, H, W) RGB32 of an image (C, H, W): grey on white for one channel, colour for three
-    (any other count: the mean over channels), over value_range (lo, hi) or the image's own."""
+    (any other count: the mean over channels), over value_range (lo, hi) or the image's own.
+    ``stacked``: ``image`` is n one-channel images (n, H, W), giving (n, H, W)."""
     img = np.asarray(image, dtype=np.float64)
+    if stacked:
+        lo, hi = value_range if value_range is not None else (min(0.0, float(img.min())),
+                                                               float(img.max()))
+        return GRAY_LUT32.take(iv.gray_levels(img, lo, hi))
     if img.ndim == 2:
         img = img[None]
     lo, hi = value_range if value_range is not None else (min(0.0, float(img.min())),

@@ -17,7 +17,7 @@ from widgets.feature_maps import image_pixels
 
 THUMB = 72          # px at 100%
 CELL_WIDTH = 132    # px at 100%: room for "triangle \u2192 square (87%)" in two lines
-MAX_ITEMS = 200     # more would not help anyone; the count says how many there are
+MAX_ITEMS = 120     # more would not help anyone; the count says how many there are
 
 
 class GalleryGrid(QWidget):
@@ -38,10 +38,13 @@ class GalleryGrid(QWidget):
         self.setSizePolicy(policy)
         theme.changes.look_changed.connect(self._on_theme_look_changed)
 
-    def set_items(self, pixels: list, lines: list, colors: list, tips: list) -> None:
-        self._buffers = [np.ascontiguousarray(p[0]) for p in pixels]
-        self._images = [QImage(b.data, b.shape[1], b.shape[0], 4 * b.shape[1],
-                               QImage.Format.Format_RGB32) for b in self._buffers]
+    def set_items(self, pixels: np.ndarray, lines: list, colors: list, tips: list) -> None:
+        """Thumbnails of RGB32 pixels (n, h, w), two caption lines, (true, predicted) class
+        colours and a tooltip each."""
+        self._buffers = np.ascontiguousarray(pixels, dtype=np.uint32)
+        n, h, w = self._buffers.shape
+        self._images = [QImage(self._buffers[i].data, w, h, 4 * w, QImage.Format.Format_RGB32)
+                        for i in range(n)]
         self._lines, self._colors, self._tips = lines, colors, tips
         self._selected = -1
         self._fit()
@@ -154,6 +157,7 @@ class MisclassifiedGallery(QWidget):
         super().__init__(parent)
         self._indices = np.zeros(0, dtype=np.int64)
         self._captions: list[str] = []
+        self._key = None
         self.title = QLabel("Mistakes")
         self.title.setProperty("role", "section")
         self.summary = QLabel("No test images classified yet")
@@ -187,14 +191,26 @@ class MisclassifiedGallery(QWidget):
                              f"agree, got {images.shape}, {true.shape}, {predicted.shape}, "
                              f"{confidence.shape}")
         names = [str(c) for c in class_names]
-        self._indices = (np.arange(n) if indices is None else np.asarray(indices)).astype(np.int64)
+        indices = (np.arange(n) if indices is None else np.asarray(indices)).astype(np.int64)
+        # The same mistakes, as sure to the percent, as last time: nothing to redraw.
+        key = (indices.tobytes(), true.tobytes(), predicted.tobytes(),
+               np.rint(100 * confidence).tobytes(), tuple(names), total, images.shape)
+        if key == self._key:
+            return
+        self._key = key
+        self._indices = indices
         if value_range is None and n:
             value_range = (min(0.0, float(images.min())), float(images.max()))
         shown = min(n, MAX_ITEMS)
-        pixels, lines, colors, tips, self._captions = [], [], [], [], []
+        lines, colors, tips, self._captions = [], [], [], []
+        if shown == 0:
+            pixels = np.zeros((0, 1, 1), dtype=np.uint32)
+        elif images.shape[1] == 3:
+            pixels = np.concatenate([image_pixels(images[i], value_range) for i in range(shown)])
+        else:
+            pixels = image_pixels(images[:shown].mean(axis=1), value_range, stacked=True)
         for i in range(shown):
             t, p, conf = int(true[i]), int(predicted[i]), float(confidence[i])
-            pixels.append(image_pixels(images[i], value_range))
             lines.append((f"{names[t]} \u2192 {names[p]}", f"({100.0 * conf:.0f}%)"))
             self._captions.append(iv.caption(names[t], names[p], conf))
             colors.append((theme.class_color(t), theme.class_color(p)))

@@ -153,3 +153,17 @@ def test_no_mistakes_says_so(gallery):
     assert gallery.count() == 0 and gallery.summary.text() == "No mistakes of 50 test images"
     with pytest.raises(ValueError, match="must agree"):
         gallery.set_items(np.zeros((2, 1, 4, 4)), [0], [1], [0.5], ["a", "b"])
+
+
+def test_colour_images_show_in_colour(gallery, maps_view, qtbot):
+    images = np.zeros((1, 3, 6, 6), dtype=np.float32)
+    images[0, 0] = 1.0                                # all red
+    gallery.set_items(images, [0], [1], [0.9], ["a", "b"])
+    maps_view.set_maps(images[0], [], value_range=(0.0, 1.0))
+    qtbot.wait(10)
+    r = gallery.grid.item_rect(0)
+    thumb = gallery.grid.grab().toImage().pixelColor(r.center())
+    sample = maps_view.sample.grab().toImage().pixelColor(maps_view.sample.tile_rect(0).center())
+    for c in (thumb, sample):
+        assert c.red() == 255 and c.green() == 0 and c.blue() == 0
+    assert maps_view.layer_titles() == []
