@@ -207,3 +207,37 @@ def downloaded_data(name, part="train", limit=None, folder=None, download=False,
     if y.size and y.max() >= len(spec.class_names):
         raise ValueError(f"{spec.title}: label {int(y.max())} has no class name")
     return ImageData(X, y, spec.class_names, name, {"part": part, "limit": limit})
+
+
+def main(argv=None) -> int:
+    """``python -m playground.downloads NAME [--folder F]``: fetch a set, one progress line per
+    file on stderr; exit status 1 with the one-line reason when it fails."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m playground.downloads",
+                                     description="Download and check an image set.")
+    parser.add_argument("name", choices=tuple(DOWNLOADS))
+    parser.add_argument("--folder", default=None, help="where to keep the files "
+                                                       "(default: the cache folder)")
+    args = parser.parse_args(argv)
+    shown = {}
+
+    def report(file_name, done, total):
+        percent = int(100 * done / total) if total else -1
+        if shown.get(file_name) != percent and (percent % 10 == 0 or done == total):
+            shown[file_name] = percent
+            amount = f"{percent}%" if total else f"{done} bytes"
+            print(f"{file_name}: {amount}", file=sys.stderr, flush=True)
+
+    try:
+        folder = fetch(args.name, args.folder, progress=report)
+    except (ValueError, DownloadCancelled) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(folder)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

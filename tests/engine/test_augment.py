@@ -223,3 +223,15 @@ def test_previews_work_for_any_seed_and_index():
         one = augment_batch(X[seed + 5:seed + 6].copy(), np.empty((1, 1, 6, 6)), settings, seed, 1,
                             [seed + 5])
         assert np.array_equal(previews[1], one[0])
+
+
+@pytest.mark.parametrize("dy, dx, flip", [(0, 0, True), (2, -1, False), (-3, 2, True)])
+def test_the_resampling_path_agrees_with_the_copy_path(dy, dx, flip):
+    """Without rotation the kernel copies pixels; a vanishing rotation goes through bilinear
+    resampling: both must put flip and shift in the same order (flip, rotate, then shift)."""
+    image = batch(n=1, c=2, h=8, w=9)[0]
+    copied = warp(image, 0.0, dy, dx, flip)
+    resampled = warp(image, 1e-9, dy, dx, flip)
+    assert np.allclose(copied, resampled, atol=1e-6)
+    expected = shifted(image[:, :, ::-1] if flip else image, dy, dx)
+    assert np.array_equal(copied, expected)

@@ -251,3 +251,20 @@ def test_raising_from_the_progress_callback_cancels_and_leaves_nothing(tmp_path,
     with pytest.raises(DownloadCancelled):
         fetch_files(hashes, (base,), tmp_path / "cache", progress=cancel)
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_the_command_fetches_with_progress_lines_and_fails_in_one_line(tmp_path, local_http,
+                                                                       monkeypatch, capsys):
+    hashes, base = local_http
+    monkeypatch.setitem(DOWNLOADS, "mnist", Download("mnist", "MNIST", (base,), hashes,
+                                                     tuple("0123456789")))
+    assert downloads.main(["mnist", "--folder", str(tmp_path / "got")]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == str(tmp_path / "got") and is_all(tmp_path / "got", hashes)
+    assert f"{NAMES[0]}: 100%" in err.splitlines()
+    monkeypatch.setitem(DOWNLOADS, "mnist", Download("mnist", "MNIST", (base,),
+                                                     dict(hashes, **{NAMES[3]: "f" * 64}),
+                                                     tuple("0123456789")))
+    assert downloads.main(["mnist", "--folder", str(tmp_path / "bad")]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {NAMES[3]}: download failed")
