@@ -158,6 +158,7 @@ class MisclassifiedGallery(QWidget):
         self._indices = np.zeros(0, dtype=np.int64)
         self._captions: list[str] = []
         self._key = None
+        self._chosen = -1          # the test image last clicked: stays outlined while listed
         self.title = QLabel("Mistakes")
         self.title.setProperty("role", "section")
         self.summary = QLabel("No test images classified yet")
@@ -194,7 +195,8 @@ class MisclassifiedGallery(QWidget):
         indices = (np.arange(n) if indices is None else np.asarray(indices)).astype(np.int64)
         # The same mistakes, as sure to the percent, as last time: nothing to redraw.
         key = (indices.tobytes(), true.tobytes(), predicted.tobytes(),
-               np.rint(100 * confidence).tobytes(), tuple(names), total, images.shape)
+               np.rint(100 * confidence).tobytes(), tuple(names), total, images.shape,
+               float(images[:MAX_ITEMS].sum(dtype=np.float64)), value_range)
         if key == self._key:
             return
         self._key = key
@@ -217,6 +219,8 @@ class MisclassifiedGallery(QWidget):
             tips.append(f"Test image {self._indices[i]}: a {names[t]}, taken for a {names[p]} "
                         f"with probability {100.0 * conf:.1f}%\nClick to see its feature maps")
         self.grid.set_items(pixels, lines, colors, tips)
+        still = np.flatnonzero(indices[:shown] == self._chosen)
+        self.grid.set_selected(int(still[0]) if still.size else -1)
         of = f" of {total} test images" if total is not None else ""
         if n == 0:
             self.summary.setText(f"No mistakes{of}" if total else "No mistakes")
@@ -234,4 +238,5 @@ class MisclassifiedGallery(QWidget):
         return self.grid.count()
 
     def _on_grid_item_clicked(self, i: int) -> None:
-        self.sample_chosen.emit(int(self._indices[i]))
+        self._chosen = int(self._indices[i])
+        self.sample_chosen.emit(self._chosen)

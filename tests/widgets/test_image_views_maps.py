@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor
 
 from playground import image_views as iv
 from playground import palette
+from widgets import theme
 from widgets.feature_maps import FeatureMapsView
 from widgets.misclassified import MisclassifiedGallery
 
@@ -167,3 +168,22 @@ def test_colour_images_show_in_colour(gallery, maps_view, qtbot):
     for c in (thumb, sample):
         assert c.red() == 255 and c.green() == 0 and c.blue() == 0
     assert maps_view.layer_titles() == []
+
+
+def test_the_chosen_thumbnail_stays_outlined_when_the_list_changes(gallery, qtbot):
+    images, true, pred, conf = mistakes()
+    gallery.set_items(images, true, pred, conf, "abc", indices=[40, 7, 12])
+    qtbot.mouseClick(gallery.grid, Qt.MouseButton.LeftButton,
+                     pos=gallery.grid.item_rect(1).center())
+    accent = QColor(theme.color("accent"))
+
+    def outlined(i) -> bool:
+        r = gallery.grid.item_rect(i)
+        return gallery.grid.grab().toImage().pixelColor(r.left() - 2, r.center().y()) == accent
+
+    assert outlined(1) and not outlined(0)
+    # the next evaluation lists test image 7 first: its outline moves with it
+    order = [1, 0, 2]
+    gallery.set_items(images[order], true[order], pred[order], conf[order], "abc",
+                      indices=[7, 40, 12])
+    assert outlined(0) and not outlined(1)
