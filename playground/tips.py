@@ -35,6 +35,48 @@ LOSS_FORMULAS = {
     "softmax_ce": "Softmax cross-entropy: -\u03a3_k y_k log p_k",
     "mse": "Mean squared error: \u00bd (prediction - target)\u00b2",
 }
+#: Each optimizer's update rule (g: the gradient, \u03b7: the learning rate), as the course
+#: writes it; keys are the engine's optimizer names.
+OPTIMIZER_TIPS = {
+    "sgd": "Plain gradient descent on each batch: x \u2190 x - \u03b7 \u00b7 g",
+    "momentum": "A velocity that remembers past gradients: v \u2190 \u03c1 \u00b7 v + g; "
+                "x \u2190 x - \u03b7 \u00b7 v (faster along a long valley, less zig-zag "
+                "across it)",
+    "nesterov": "Momentum with the gradient taken where the velocity is about to carry x: "
+                "v \u2190 \u03c1 \u00b7 v + \u2207f(x - \u03b7 \u00b7 \u03c1 \u00b7 v); "
+                "x \u2190 x - \u03b7 \u00b7 v",
+    "adagrad": "A step per weight that shrinks with its summed squared gradients: "
+               "c \u2190 c + g\u00b2; x \u2190 x - \u03b7 \u00b7 g / (\u221ac + \u03b5) "
+               "(the steps fade as c grows)",
+    "adadelta": "Zeiler's rule (2012): step = RMS of the past steps / RMS of the gradients "
+                "\u00b7 g, no learning rate needed (\u03b7 = 1 is the paper's)",
+    "rmsprop": "AdaGrad with a leaky sum: c \u2190 \u03c1 \u00b7 c + (1 - \u03c1) \u00b7 "
+               "g\u00b2; x \u2190 x - \u03b7 \u00b7 g / (\u221ac + \u03b5) (the steps do "
+               "not fade)",
+    "adam": "Momentum and RMSProp together: m \u2190 \u03b2\u2081m + (1 - \u03b2\u2081)g, "
+            "v \u2190 \u03b2\u2082v + (1 - \u03b2\u2082)g\u00b2, with bias correction "
+            "m\u0302 = m / (1 - \u03b2\u2081\u1d57), v\u0302 = v / (1 - \u03b2\u2082\u1d57); "
+            "x \u2190 x - \u03b7 \u00b7 m\u0302 / (\u221av\u0302 + \u03b5)",
+    "newton": "Damped Newton's method on the whole training set: x \u2190 x - (H + "
+              "\u03bbI)\u207b\u00b9g (H: the Hessian, the second derivatives; \u03bb \u2265 0 "
+              "a damping that keeps the step downhill), with a line search; few, costly "
+              "iterations",
+    "lbfgs": "Quasi-Newton on the whole training set: a step -H\u207b\u00b9g with "
+             "H\u207b\u00b9 estimated from the last few gradient changes, and a line search",
+    "cg": "On the whole training set, each direction d \u2190 -g + \u03b2 \u00b7 d is "
+          "conjugate to the previous ones; a line search chooses the step",
+}
+#: Each learning-rate schedule (\u03b7\u2080: the learning rate set above, t: the step).
+SCHEDULE_TIPS = {
+    "constant": "\u03b7 = \u03b7\u2080 at every step",
+    "step": "Step decay: \u03b7 is multiplied by a factor (0.5 halves it) every few epochs",
+    "exponential": "Exponential decay: \u03b7 = \u03b7\u2080 \u00b7 e^(-k t)",
+    "inverse_time": "1/t decay: \u03b7 = \u03b7\u2080 / (1 + k t)",
+    "linear": "Linear decay (the course's): from \u03b7\u2080 down to \u03b7_\u03c4 = "
+              "end fraction \u00b7 \u03b7\u2080 over \u03c4 steps, then constant",
+    "cosine": "Cosine decay: half a cosine from \u03b7\u2080 down to min fraction \u00b7 "
+              "\u03b7\u2080 over T steps, then constant",
+}
 #: What each input feature is, one line; the names on screen come from the engine's labels.
 FEATURE_TIPS = {
     "x1": "the point's horizontal position",

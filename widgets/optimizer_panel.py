@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from playground import catalog
 from playground.fields import FIELDS_BY_NAME
+from playground.tips import OPTIMIZER_TIPS, SCHEDULE_TIPS
 from widgets import theme
 from widgets.controls import ValueLabel
 from widgets.controls import DecimalBox, IntBox, LogSpinBox, hint_label, section_label, send
@@ -136,7 +137,8 @@ class OptimizerPanel(QWidget):
         for name in catalog.optimizer_names():
             text = catalog.label(name)
             self.optimizer.addItem(text.replace(FULL_BATCH, ""), name)
-            self.optimizer.setItemData(self.optimizer.count() - 1, text,
+            self.optimizer.setItemData(self.optimizer.count() - 1,
+                                       f"{text}: {OPTIMIZER_TIPS[name]}",
                                        Qt.ItemDataRole.ToolTipRole)
         self.full_batch = hint_label("Full batch: every step uses the whole training set "
                                      "(the batch size does not apply).")
@@ -170,6 +172,8 @@ class OptimizerPanel(QWidget):
         self.schedule.setToolTip("Learning-rate schedule: " + FIELDS_BY_NAME["schedule"].doc)
         for name in catalog.schedule_names():
             self.schedule.addItem(catalog.label(name), name)
+            self.schedule.setItemData(self.schedule.count() - 1, SCHEDULE_TIPS[name],
+                                      Qt.ItemDataRole.ToolTipRole)
         self.schedule.activated.connect(
             lambda i: send(experiment, "schedule", self.schedule.itemData(i), self.schedule))
         sched_form = QFormLayout()
@@ -246,6 +250,7 @@ class OptimizerPanel(QWidget):
                               e.optimizer_params)
         elif name == "schedule":
             _select(self.schedule, e.schedule)
+            self.schedule.setToolTip(f"Learning-rate schedule: {SCHEDULE_TIPS[e.schedule]}")
             self._rebuild_hypers(self.schedule_form, self.schedule_boxes, "schedule_params",
                                  catalog.schedule_hyperparams(e.schedule))
             self._refresh_schedule_chart()

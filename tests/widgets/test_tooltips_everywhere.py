@@ -110,3 +110,20 @@ def test_controls_that_set_no_field_read_the_one_table(make_window):
     assert w.data_panel.regenerate.toolTip() == t["regenerate"]
     assert all(tips.FEATURE_TIPS[name] in box.toolTip()
                for name, box in w.data_panel.feature_boxes.items())
+
+
+def test_optimizer_and_schedule_menus_give_each_update_rule(make_window):
+    from PySide6.QtCore import Qt
+    w = make_window()
+    panel = w.optimizer_panel
+    assert set(tips.OPTIMIZER_TIPS) == set(catalog.optimizer_names())
+    assert set(tips.SCHEDULE_TIPS) == set(catalog.schedule_names())
+    for combo, table in ((panel.optimizer, tips.OPTIMIZER_TIPS),
+                         (panel.schedule, tips.SCHEDULE_TIPS)):
+        for i in range(combo.count()):
+            assert table[combo.itemData(i)] in combo.itemData(i, Qt.ItemDataRole.ToolTipRole)
+    for name in ("sgd", "adam"):
+        w.experiment.set("optimizer", name)
+        assert tips.OPTIMIZER_TIPS[name] in panel.optimizer.toolTip()
+    w.experiment.set("schedule", "inverse_time")
+    assert "/ (1 + k t)" in panel.schedule.toolTip()
