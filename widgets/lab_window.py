@@ -23,6 +23,7 @@ from widgets.lab_surface_view import LabSurfaceView
 FRAME_MS = 16                       # about 60 frames a second
 SPEEDS = (1, 2, 5, 10, 20, 50)      # steps revealed per frame
 PANEL_WIDTH = 330
+WIDE_BOX = 1.6                      # a surface box this much wider than tall: chart below
 
 
 class LabWindow(QMainWindow):
@@ -69,6 +70,7 @@ class LabWindow(QMainWindow):
         self.panel.inspected_changed.connect(self.surface_view.set_inspected)
         self.lab.subscribe(self._on_lab_changed)
         self.lab.set_speed(2)
+        self._orient_plots()
         self._refresh_transport()
         self.resize(1280, 720)
 
@@ -123,12 +125,26 @@ class LabWindow(QMainWindow):
 
     # ---- model -> view ----------------------------------------------------------------------
     def _on_lab_changed(self, what: str) -> None:
+        if what == "setup":
+            self._orient_plots()
         if what == "running":
             if self.lab.running:
                 self.timer.start()
             else:
                 self.timer.stop()
         self._refresh_transport()
+
+    def _orient_plots(self) -> None:
+        """The loss chart beside a squarish surface, under a wide one (the contour plot keeps
+        x and y at one scale, so a wide box needs the window's width)."""
+        x0, x1, y0, y1 = lab_model.surface_info(self.lab.setup.surface).box
+        wide = (x1 - x0) > WIDE_BOX * (y1 - y0)
+        orientation = Qt.Orientation.Vertical if wide else Qt.Orientation.Horizontal
+        if self.plots.orientation() != orientation:
+            self.plots.setOrientation(orientation)
+            total = sum(self.plots.sizes()) or 1000
+            self.plots.setSizes([int(total * 0.62), int(total * 0.38)] if wide
+                                else [int(total * 0.6), int(total * 0.4)])
 
     def _refresh_transport(self) -> None:
         lab = self.lab

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from engine.surfaces import SURFACES
-from playground.lab import LabSetup, save_lab
+from playground.lab import LabSetup, Racer, save_lab
 from playground.lab_lessons import LAB_LESSONS
 from widgets import lab_actions, theme
 from widgets.controls import refusal_note
@@ -140,12 +140,16 @@ def test_hiding_a_racer_hides_its_path_and_curve(make_lab):
 def test_another_surface_redraws_contours_and_the_saddle_has_no_log_scale(make_lab):
     window = make_lab()
     assert window.loss_chart.getPlotItem().getAxis("left").logMode
+    rosenbrock_levels = window.surface_view.levels
     box = window.panel.surface_box
     box.setCurrentIndex(box.findData("saddle"))
     box.activated.emit(box.currentIndex())
     assert window.lab.setup.surface == "saddle"
     assert window.lab.setup.start == SURFACES["saddle"].start
-    assert len(window.surface_view.contours) > 5
+    levels = window.surface_view.levels
+    assert len(levels) > 5 and not np.array_equal(levels, rosenbrock_levels)
+    assert np.allclose(np.diff(levels), levels[1] - levels[0])     # evenly spaced: no minimum
+    assert window.surface_view.backdrop.boundingRect().width() == pytest.approx(4.0, rel=0.02)
     assert not window.loss_chart.getPlotItem().getAxis("left").logMode
     assert window.panel.formula.text() == "f = x^2 - y^2"
 
@@ -242,3 +246,20 @@ def test_the_main_window_opens_the_lab_from_its_tools_menu(make_window):
             and w.isVisible()]
     assert labs and labs[-1].lab.setup.surface == "rosenbrock"
     labs[-1].close()
+
+
+def test_the_shading_is_light_where_the_loss_is_low(make_lab):
+    hidden = Racer("sgd", {"learning_rate": 0.001}, "SGD", visible=False)
+    window = make_lab(LabSetup(surface="rosenbrock", racers=(hidden,)))
+    view = window.surface_view
+    QApplication.processEvents()
+    image = view.grab().toImage()
+    vb = view.getPlotItem().getViewBox()
+
+    def lightness(x, y):
+        pos = view.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+        return image.pixelColor(pos.x(), pos.y()).lightness()
+
+    # the valley floor y = x^2 against the point mirrored across the box's middle (y = 1)
+    assert lightness(0.5, 0.25) > lightness(0.5, 1.75) + 10          # f = 0.25 and f = 225
+    assert lightness(-1.5, 2.25) > lightness(-1.5, -0.25) + 10       # f = 6.25 and f = 631
