@@ -215,6 +215,14 @@ def test_style_like_reads_shape_range_and_ink_span_of_training_images():
         iv.DrawingStyle.like(np.zeros((3, 4)))
 
 
+def test_pixel_noise_does_not_widen_the_ink_span():
+    from engine.shapes import make_shapes
+    clean = iv.DrawingStyle.like(make_shapes(200, size=20, noise=0.0, seed=4)[0])
+    noisy = iv.DrawingStyle.like(make_shapes(200, size=20, noise=0.25, seed=4)[0])
+    assert 0.5 <= clean.fill <= 0.75                # the shapes' circumradius is about 0.32
+    assert abs(noisy.fill - clean.fill) <= 1.5 / 20  # within a pixel or so
+
+
 def test_digits_like_drawing_matches_the_sklearn_digits_style():
     from sklearn.datasets import load_digits
     digits = load_digits().images[:, None]             # (1797, 1, 8, 8), values 0..16
