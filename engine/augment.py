@@ -167,6 +167,14 @@ def _augment_one(x, out, hyper, noise_std, k):
 
 
 @njit(cache=True, nogil=True)
+def augment_sample(x, out, hyper, seed, step, row):
+    """One training sample, compiled, callable from other kernels (no checks): x and out float64
+    (C, H, W), distinct (``X[row].reshape((C, H, W))`` of a row-major (n, C*H*W) set is a view);
+    hyper float64 (N_HYPER,) from ``Augmentation.vector()``; seed, step, row int >= 0."""
+    _augment_one(x, out, hyper, hyper[5], _sample_key(seed, step, row))
+
+
+@njit(cache=True, nogil=True)
 def augment_kernel(X, out, hyper, seed, step, row_ids):
     """Compiled core of ``augment_batch``, callable from other kernels (no checks).
 
@@ -174,8 +182,7 @@ def augment_kernel(X, out, hyper, seed, step, row_ids):
     ``Augmentation.vector()``;  seed, step : int >= 0;  row_ids : int64 (n,) >= 0
     """
     for s in range(X.shape[0]):
-        k = _sample_key(seed, step, row_ids[s])
-        _augment_one(X[s], out[s], hyper, hyper[5], k)
+        augment_sample(X[s], out[s], hyper, seed, step, row_ids[s])
 
 
 @njit(cache=True, nogil=True)

@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 
 from engine.augment import (TRANSFORMS, Augmentation, augment_batch, augment_previews,
-                            sample_parameters, warp)
+                            augment_sample, sample_parameters, warp)
 
 ALL_ON = {toggle: True for toggle in TRANSFORMS}
 
@@ -235,3 +235,16 @@ def test_the_resampling_path_agrees_with_the_copy_path(dy, dx, flip):
     assert np.allclose(copied, resampled, atol=1e-6)
     expected = shifted(image[:, :, ::-1] if flip else image, dy, dx)
     assert np.array_equal(copied, expected)
+
+
+def test_one_sample_from_a_flat_row_is_what_the_batch_gives_it():
+    """The trainer's way in: a row of a row-major (n, C*H*W) set, reshaped, one at a time."""
+    X = batch(n=5, c=3, h=6, w=7)
+    flat = X.reshape(5, -1)
+    settings = Augmentation(**ALL_ON)
+    rows = np.array([4, 0, 2])
+    whole = run(X[rows], settings, seed=8, step=3, rows=rows)
+    for b, r in enumerate(rows):
+        out = np.empty((3, 6, 7))
+        augment_sample(flat[r].reshape((3, 6, 7)), out, settings.vector(), 8, 3, r)
+        assert np.array_equal(out, whole[b])
