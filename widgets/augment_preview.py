@@ -96,6 +96,7 @@ class AugmentPreviewPanel(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 0)
         layout.addWidget(self.grid_view, 1)
+        theme.changes.look_changed.connect(self._on_theme_look_changed)
         self.set_settings(self._settings)
 
     # model -> view
@@ -136,6 +137,9 @@ class AugmentPreviewPanel(QWidget):
 
     def _on_sample_box_value_changed(self, _value: int) -> None:
         self._redraw()
+
+    def _on_theme_look_changed(self, old, new) -> None:
+        self._redraw()                  # the captions' colour follows the look
 
     def _on_redraw_button_clicked(self) -> None:
         self._seed += 1

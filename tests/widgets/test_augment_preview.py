@@ -79,3 +79,11 @@ def test_rgb_images_and_another_sample(qtbot):
     tiles = panel.preview_tiles()
     assert tiles.shape[1:] == (10, 10, 3)
     assert np.allclose(tiles[0], (pixels[2] / 255).transpose(1, 2, 0)[:, ::-1], atol=1e-6)
+
+
+def test_new_draws_show_other_versions_with_the_same_settings(qtbot, panel):
+    before = panel.preview_tiles()
+    settings = panel.settings()
+    qtbot.mouseClick(panel.redraw_button, Qt.MouseButton.LeftButton)
+    assert panel.settings() is settings
+    assert not np.array_equal(panel.preview_tiles(), before)
