@@ -51,11 +51,13 @@ def test_bad_labels_are_refused_in_one_line(true, pred, k, words):
         iv.confusion_matrix(true, pred, k)
 
 
-def test_matches_scikit_learn_on_random_labels():
-    from sklearn.metrics import confusion_matrix as sk
+def test_matches_counting_one_by_one_on_random_labels():
     rng = np.random.default_rng(3)
     t, p = rng.integers(0, 7, 500), rng.integers(0, 7, 500)
-    np.testing.assert_array_equal(iv.confusion_matrix(t, p, 7), sk(t, p, labels=range(7)))
+    naive = np.zeros((7, 7), dtype=int)
+    for a, b in zip(t, p):
+        naive[a, b] += 1
+    np.testing.assert_array_equal(iv.confusion_matrix(t, p, 7), naive)
 
 
 # ---- misclassified ---------------------------------------------------------------------------
@@ -223,12 +225,50 @@ def test_pixel_noise_does_not_widen_the_ink_span():
     assert abs(noisy.fill - clean.fill) <= 1.5 / 20  # within a pixel or so
 
 
-def test_digits_like_drawing_matches_the_sklearn_digits_style():
+@pytest.fixture(scope="module")
+def digits():
+    """sklearn's digits: images (1797, 1, 8, 8) with values 0..16, and labels (1797,)."""
     from sklearn.datasets import load_digits
-    digits = load_digits().images[:, None]             # (1797, 1, 8, 8), values 0..16
-    style = iv.DrawingStyle.like(digits)
+    data = load_digits()
+    return data.images[:, None], data.target
+
+
+def test_digits_like_drawing_matches_the_sklearn_digits_style(digits):
+    style = iv.DrawingStyle.like(digits[0])
     assert style.ink == 16.0 and style.background == 0.0 and style.height == 8
     out = iv.preprocess_drawing(off_centre_square(), style)
     assert out.shape == (1, 8, 8) and out.max() <= 16.0
     top, bottom, left, right = iv.ink_extent(out[0])
     assert bottom - top + 1 == round(style.fill * 8)
+
+
+
+def thick_stroke(points, side=280, radius=12):
+    """A stroke image (side, side) through points (x, y): ink 1 within radius of the path."""
+    yy, xx = np.mgrid[0:side, 0:side].astype(float)
+    ink = np.zeros((side, side), dtype=bool)
+    for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+        dx, dy = x1 - x0, y1 - y0
+        t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / max(dx * dx + dy * dy, 1e-12), 0, 1)
+        ink |= (xx - x0 - t * dx) ** 2 + (yy - y0 - t * dy) ** 2 <= radius * radius
+    return ink.astype(float)
+
+
+def test_drawn_digits_are_read_by_a_classifier_of_the_digits(digits):
+    """Preprocessed like the training data, drawings far larger than the 8x8 digits and off to
+    one side are read as what was drawn by the simplest model of the digits: the nearest class
+    mean image."""
+    images, labels = digits
+    means = np.stack([images[labels == k].reshape(-1, 64).mean(axis=0) for k in range(10)])
+    style = iv.DrawingStyle.like(images)
+    turn = np.linspace(0.0, 2.0 * np.pi, 40)
+    drawings = {1: thick_stroke([(220, 30), (220, 250)]),                       # right edge
+                0: thick_stroke(list(zip(90 + 50 * np.cos(turn), 140 + 90 * np.sin(turn)))),
+                7: thick_stroke([(60, 40), (200, 40), (110, 250)])}
+    for digit, strokes in drawings.items():
+        image = iv.preprocess_drawing(strokes, style).reshape(-1)
+        assert np.argmin(((means - image) ** 2).sum(axis=1)) == digit
+    # the same strokes unprocessed (only shrunk to 8x8 and scaled to 0..16) are not all read
+    shrink = iv.area_resample_matrix(280, 8)
+    raw = [16.0 * (shrink @ s @ shrink.T).reshape(-1) for s in drawings.values()]
+    assert [int(np.argmin(((means - r) ** 2).sum(axis=1))) for r in raw] != list(drawings)
