@@ -147,3 +147,28 @@ def test_a_failing_classifier_is_reported_and_the_drawing_kept(panel, qtbot):
     assert "NaN" in panel.message.text()
     panel.set_classifier(lambda im: np.ones(3) / 3, ["a", "b"])
     assert "3 answers for 2 classes" in panel.message.text()
+
+
+def test_a_one_drawn_with_the_mouse_is_read_as_a_one(panel, qtbot):
+    """End to end: a vertical stroke drawn off to the right, preprocessed like sklearn's 8x8
+    digits, is a 1 to the nearest-class-mean model of those digits, and the bars say so."""
+    from sklearn.datasets import load_digits
+    data = load_digits()
+    images = data.images[:, None]
+    means = np.stack([images[data.target == k].reshape(-1, 64).mean(axis=0)
+                      for k in range(10)])
+
+    def classify(image):
+        d = ((means - image.reshape(-1)) ** 2).sum(axis=1)
+        e = np.exp(-(d - d.min()) / 200.0)
+        return e / e.sum()
+
+    panel.set_classifier(classify, [str(k) for k in range(10)], iv.DrawingStyle.like(images))
+    c = panel.canvas
+    drag(c, line(c, (0.8, 0.1), (0.8, 0.9), n=20))
+    qtbot.waitUntil(lambda: panel.chart.probabilities().max() > 0, timeout=TIMEOUT)
+    p = panel.chart.probabilities()
+    assert int(np.argmax(p)) == 1
+    assert panel.chart.bar_rect(1).width() == max(panel.chart.bar_rect(k).width()
+                                                 for k in range(10))
+    assert panel.message.text().startswith("The network says 1")
