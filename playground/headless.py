@@ -21,7 +21,8 @@ import numpy as np
 
 from engine.trainer import Trainer
 from playground import export, files, pictures, pipeline
-from playground.history import COLUMNS, History
+from playground.history import History
+from playground.run import Run, steps_to_epoch
 
 #: Without --steps or --epochs and without a stop condition in the file, train this many epochs.
 DEFAULT_EPOCHS = 50
@@ -65,7 +66,7 @@ class Outcome:
 
 
 class HeadlessRun:
-    """One experiment's network, trained in frames like the window's worker.
+    """One experiment's network, trained in frames like the window's worker (``playground.run``).
 
     document : files.Document (its trainer state and history are restored when present)
     """
@@ -85,34 +86,32 @@ class HeadlessRun:
                                seed=self.values["seed"])
         if document.trainer is not None:
             self.trainer.load_state_dict(document.trainer)
-        self.history = History()
+        self.run = Run(self.trainer, d)
+        self.run.set_stops(self.values["stop_at_epoch"], self.values["stop_at_test_loss"])
         if document.history is not None and len(document.history["step"]):
-            self.history.extend(document.history)
+            self.run.restore_history(document.history)
         else:
             self.record_row()
-        self.diverged = not np.isfinite(self.trainer.params).all()
+
+    @property
+    def history(self) -> History:
+        return self.run.history
+
+    @property
+    def diverged(self) -> bool:
+        return self.run.diverged
+
+    @property
+    def message(self) -> str:
+        return self.run.message
 
     # ---- training ----------------------------------------------------------------------------
     def train(self, n_steps: int, progress: Callable[[int], None] | None = None) -> str | None:
         """Train n_steps in frames of steps_per_frame, one history row per frame. Returns
         "diverged" when the run diverged (it stops there), else None."""
-        left = int(n_steps)
-        frame = int(self.values["steps_per_frame"])
-        while left > 0 and not self.diverged:
-            chunk = min(left, frame)
-            result = self.trainer.run(chunk)
-            self.record_row(result)
-            left -= chunk
-            if progress is not None:
-                progress(result.steps_done)
-            if result.diverged:
-                self.diverged = True
-                self.message = result.message
-                return "diverged"
-        return None
+        return self.run.train(n_steps, self.values["steps_per_frame"], progress)
 
     def train_epochs(self, n_epochs: int, progress=None) -> str | None:
-        from playground.worker import steps_to_epoch
         return self.train(steps_to_epoch(self.trainer, self.trainer.epoch + int(n_epochs)),
                           progress)
 
@@ -120,29 +119,10 @@ class HeadlessRun:
                          progress=None) -> str:
         """Train until the experiment's stop conditions (stop at epoch, stop at test loss) say
         so, as the window does while playing; at most max_steps steps."""
-        from playground.worker import steps_to_epoch
-        stop_epoch = int(self.values["stop_at_epoch"])
-        stop_loss = float(self.values["stop_at_test_loss"])
-        frame = int(self.values["steps_per_frame"])
-        done = 0
-        while done < max_steps:
-            n = min(frame, max_steps - done)
-            if stop_epoch > self.trainer.epoch:
-                n = min(n, steps_to_epoch(self.trainer, stop_epoch))
-            before = self.trainer.step_count
-            if self.train(n, progress) == "diverged":
-                return "diverged"
-            done += self.trainer.step_count - before
-            if stop_epoch and self.trainer.epoch >= stop_epoch:
-                return "stop_epoch"
-            test = self.history.last("test_loss")
-            if stop_loss and np.isfinite(test) and test <= stop_loss:
-                return "stop_loss"
-        return "steps"
+        return self.run.train_until_stop(max_steps, self.values["steps_per_frame"], progress)
 
     def planned_steps(self, steps: int | None, epochs: int | None) -> int | None:
         """How many steps --steps / --epochs will take (None: until a stop condition)."""
-        from playground.worker import steps_to_epoch
         if steps is not None:
             return int(steps)
         if epochs is not None:
@@ -155,8 +135,8 @@ class HeadlessRun:
     # ---- what gets recorded -------------------------------------------------------------------
     def record_row(self, result=None) -> None:
         """One history row, computed as the window's worker computes it."""
-        row = history_row(self.trainer, self.data, result, self.config.learning_rate)
-        self.history.extend({c: np.array([row[c]], dtype=np.float64) for c in COLUMNS})
+        self.run.record_row(result)
+        self.run.clear_pending()
 
     def document(self) -> files.Document:
         """The experiment as it is now, ready to save (weights saved only while finite)."""
@@ -186,34 +166,7 @@ class HeadlessRun:
             test_loss=last("test_loss") if len(self.data.X_test) else None,
             train_accuracy=None if regression else last("train_accuracy"),
             test_accuracy=None if regression else last("test_accuracy"),
-            diverged=self.diverged, stopped=stopped, message=getattr(self, "message", ""))
-
-
-def history_row(trainer, data, result=None, learning_rate: float = math.nan) -> dict:
-    """One history row {column: float}, the one recipe of the window's worker and of headless
-    runs (so that a file continues the same whichever of them trained it): the step and epoch
-    counters, losses and accuracies on the full training and test splits (accuracy NaN for
-    regression, test values NaN without a test split), and the learning rate of the chunk's
-    last step (``learning_rate``, the configured rate, before any training).
-
-    data : pipeline.PreparedData;  result : what ``trainer.run(n)`` returned, or None
-    """
-    train_loss, train_acc = _evaluate(trainer, data.X_train, data.Y_train)
-    test_loss, test_acc = (_evaluate(trainer, data.X_test, data.Y_test) if len(data.X_test)
-                           else (math.nan, None))
-    lr = (float(result.learning_rates[-1]) if result is not None and
-          len(result.learning_rates) else float(learning_rate))
-    return {"step": trainer.step_count, "epoch": trainer.epoch,
-            "train_loss": train_loss, "test_loss": test_loss,
-            "train_accuracy": math.nan if train_acc is None else train_acc,
-            "test_accuracy": math.nan if test_acc is None else test_acc,
-            "learning_rate": lr}
-
-
-def _evaluate(trainer, X, Y) -> tuple[float, float | None]:
-    with np.errstate(all="ignore"):
-        loss, acc = trainer.evaluate(X, Y)
-    return float(loss), (None if acc is None else float(acc))
+            diverged=self.diverged, stopped=stopped, message=self.message)
 
 
 # ---- the command -------------------------------------------------------------------------------

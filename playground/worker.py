@@ -21,13 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
-from engine.kernels import POS
 from playground.grids import DetailGrids, choose_level
-from playground.headless import history_row
 from playground.history import COLUMNS
-from playground.pacing import (BUILD_SHARE, CHUNK_SECONDS, FRAME_SECONDS, FrameBudget,
-                               Interrupts, chunk_steps, joined)
+from playground.pacing import BUILD_SHARE, CHUNK_SECONDS, FRAME_SECONDS, FrameBudget, Interrupts
 from playground.pipeline import PreparedData
+from playground.run import INTERRUPTED, Run, steps_to_epoch_after
 from playground.schedule_start import apply_config
 from playground.snapshot import Snapshot, frozen
 
@@ -64,20 +62,18 @@ class TrainingWorker(QObject):
         #: counted in by the session as it sends a command, out here as it runs (see Interrupts)
         self.interrupts = Interrupts()
         self._chunk_seconds = float(chunk_seconds)
-        self._step_seconds = 0.0          # measured time per step of the compiled calls
         self._advance_left = 0            # steps still to train for Step / Epoch (paused)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._job: Job | None = None
         self._trainer = None
+        self._run: Run | None = None      # the trainer on its data: frames, rows, stop rules
         self._running = False
         self._steps_per_frame = 20
         self._stop_epoch = 0
         self._stop_loss = 0.0
         self._focus: tuple | None = None
-        self._rows: list[dict] = []
-        self._last_row: dict | None = None
         self._rate_mark = (time.perf_counter(), 0)
         self._rate = 0.0
         self._last_emit = 0.0
@@ -115,15 +111,15 @@ class TrainingWorker(QObject):
         if self._job is None or job.data is not self._job.data:
             self._grids = DetailGrids(job.data.boundary_inputs, job.data.map_inputs)
         self._job, self._trainer = job, trainer
-        self._step_seconds = 0.0
+        self._run = Run(trainer, job.data, self._chunk_seconds, keep_history=False)
+        self._run.set_stops(self._stop_epoch, self._stop_loss)
         # before a build is timed: about 3 ns a parameter per forward pass
         self._budget.clear(seconds_per_point=3e-9 * trainer.spec.n_params + 5e-8)
         self._level = None
-        self._rows.clear()
         if job.last_row is None:
-            self._record_row()
+            self._run.record_row()
         else:
-            self._last_row = dict(job.last_row)
+            self._run.last_row = dict(job.last_row)
         self._emit_snapshot()
         if self._running:
             self._timer.start(0)
@@ -139,7 +135,7 @@ class TrainingWorker(QObject):
         if self._trainer is not None:
             box.append({"generation": self._job.generation,
                         "trainer": self._trainer.state_dict(),
-                        "rows": [dict(row) for row in self._rows]})
+                        "rows": [dict(row) for row in self._run.pending_rows()]})
         self.state_served.emit(box)
 
     @Slot(object)
@@ -166,6 +162,8 @@ class TrainingWorker(QObject):
         self.interrupts.served()
         self._steps_per_frame = max(1, int(steps_per_frame))
         self._stop_epoch, self._stop_loss = int(stop_epoch), float(stop_loss)
+        if self._run is not None:
+            self._run.set_stops(self._stop_epoch, self._stop_loss)
 
     @Slot(bool)
     def set_running(self, running: bool) -> None:
@@ -180,7 +178,7 @@ class TrainingWorker(QObject):
             self._timer.start(0)
         else:
             self._timer.stop()
-            if self._rows and self._trainer is not None:
+            if self._run is not None and self._run.pending_rows():
                 self._emit_snapshot()
 
     @Slot(int)
@@ -213,8 +211,8 @@ class TrainingWorker(QObject):
         if self._trainer is not None:
             self._job = _replace_job(self._job, generation=generation)
             self._trainer.reset()
-            self._rows.clear()
-            self._record_row()
+            self._run.restart()
+            self._run.record_row()
             self._emit_snapshot()
 
     @Slot(int, float)
@@ -252,18 +250,17 @@ class TrainingWorker(QObject):
             self._timer.start(1)
             return
         start = time.perf_counter()
-        n = self._steps_per_frame
         if advancing:
-            n = min(n, self._advance_left)
-        elif self._stop_epoch > self._trainer.epoch:
-            n = min(n, steps_to_epoch(self._trainer, self._stop_epoch))
-        reason, done = self._train(n)
-        if advancing and reason in (None, "interrupted"):
+            n = min(self._steps_per_frame, self._advance_left)
+        else:
+            n = self._run.frame_steps(self._steps_per_frame)
+        reason, done = self._train(n, stop_rules=not advancing)
+        if advancing and reason in (None, INTERRUPTED):
             self._advance_left = max(0, self._advance_left - done)
             if not self._advance_left:
                 self._emit_snapshot()
                 return
-        if reason == "interrupted":
+        if reason == INTERRUPTED:
             self._timer.start(0)         # after the waiting command
         elif reason is None:
             now = time.perf_counter()
@@ -273,61 +270,25 @@ class TrainingWorker(QObject):
             wait = 0.0 if advancing else FRAME_SECONDS - (time.perf_counter() - start)
             self._timer.start(max(0, int(wait * 1000)))
 
-    def _run_chunks(self, n_steps: int):
-        """``trainer.run`` for n_steps, in chunks (see chunk_steps); stops early when the run
-        diverges or a command waits. Returns (one RunResult for all chunks, seconds trained,
-        True if it stopped for a command)."""
-        trainer = self._trainer
-        second_order = bool(getattr(trainer.config, "second_order", False))
-        results, seconds, left = [], 0.0, int(n_steps)
-        while True:
-            chunk = chunk_steps(left, self._step_seconds, second_order, self._chunk_seconds)
-            start = time.perf_counter()
-            result = trainer.run(chunk)
-            took = time.perf_counter() - start
-            seconds += took
-            if result.steps_done:
-                per_step = took / result.steps_done
-                self._step_seconds = per_step if self._step_seconds <= 0 else \
-                    0.5 * (self._step_seconds + per_step)
-            results.append(result)
-            left -= result.steps_done
-            if left <= 0 or result.diverged:
-                return joined(results), seconds, False
-            if self.interrupts.pending():
-                return joined(results), seconds, True
-
-    def _train(self, n_steps: int) -> tuple[str | None, int]:
-        """Run n_steps (fewer if a command waits); record a row; pause and say why on
-        divergence or a stop condition. Returns (why it stopped: None when all steps ran,
-        "interrupted" for a waiting command, else a pause reason; steps trained)."""
-        trainer = self._trainer
+    def _train(self, n_steps: int, stop_rules: bool = True) -> tuple[str | None, int]:
+        """One frame of the run: n_steps (fewer if a command waits), its row, and a pause with
+        the reason in words on divergence or a stop condition. Returns (why it stopped: None
+        when all steps ran, "interrupted" for a waiting command, else a pause reason; steps
+        trained)."""
         try:
-            result, seconds, interrupted = self._run_chunks(n_steps)
+            start = time.perf_counter()
+            frame = self._run.train_frame(n_steps, self.interrupts.pending, stop_rules)
         except Exception as error:
             self._set_running(False)
             self._advance_left = 0
             self.failed.emit(f"Training failed: {error}")
             return "failed", 0
-        trained = time.perf_counter()
-        self._record_row(result)
-        self._budget.add_run(result.steps_done, seconds, time.perf_counter() - trained)
+        self._budget.add_run(frame.steps, frame.seconds,
+                             time.perf_counter() - start - frame.seconds)
         self._update_rate()
-        done = result.steps_done
-        if result.diverged:
-            self._pause("diverged", divergence_message(trainer.step_count, self._job.config,
-                                                      np.isnan(result.losses).any()))
-            return "diverged", done
-        row = self._rows[-1]
-        if self._stop_epoch and trainer.epoch >= self._stop_epoch:
-            self._pause("stop_epoch", f"Reached epoch {self._stop_epoch}: training paused.")
-            return "stop_epoch", done
-        test = row["test_loss"]
-        if self._stop_loss and np.isfinite(test) and test <= self._stop_loss:
-            self._pause("stop_loss", f"Test loss {test:.4f} fell below the target "
-                                     f"{self._stop_loss:g}: training paused.")
-            return "stop_loss", done
-        return ("interrupted" if interrupted else None), done
+        if frame.reason not in (None, INTERRUPTED):
+            self._pause(frame.reason, frame.message)
+        return frame.reason, frame.steps
 
     def _pause(self, reason: str, message: str) -> None:
         self._advance_left = 0
@@ -347,11 +308,6 @@ class TrainingWorker(QObject):
             self._rate_mark = (now, self._trainer.step_count)
 
     # ---- what gets recorded and drawn ----------------------------------------------------------
-    def _record_row(self, result=None) -> None:
-        self._last_row = history_row(self._trainer, self._job.data, result,
-                                     self._job.config.learning_rate)
-        self._rows.append(self._last_row)
-
     def _emit_snapshot(self) -> None:
         start = time.perf_counter()
         grids, per_point = self._grids, self._budget.seconds_per_point
@@ -359,44 +315,15 @@ class TrainingWorker(QObject):
         live = choose_level(grids, per_point, LIVE_BUILD_SECONDS, self._level)
         level = live if self._running else choose_level(grids, per_point, STILL_BUILD_SECONDS)
         self._level = live if self._running else None
-        snapshot = build_snapshot(self._trainer, self._job, self._rows, self._last_row,
+        snapshot = build_snapshot(self._trainer, self._job, self._run.take_rows(),
+                                  self._run.last_row,
                                   self._rate, self._focus,
                                   self._budget.steps_per_frame(grids.points(live)), grids, level)
-        self._rows = []
         self._build_seconds = time.perf_counter() - start
         self._budget.add_build(self._build_seconds, grids.points(level))
         self._last_emit = time.perf_counter()
         self.consumer_ready.clear()
         self.snapshot_ready.emit(snapshot)
-
-
-def steps_to_epoch(trainer, epoch: int) -> int:
-    """Steps from now until the trainer's epoch counter reaches ``epoch`` (> current epoch).
-
-    An epoch ends when the last (possibly smaller) batch of the shuffled training set is used;
-    a full-batch (second-order) step is one epoch.
-    """
-    ahead = epoch - trainer.epoch
-    if ahead <= 0:
-        return 0
-    if trainer.config.second_order:
-        return ahead
-    n = trainer.X.shape[0]
-    batch = min(trainer.config.batch_size, n)
-    left = n - int(trainer.state[POS])
-    return -(-left // batch) + (ahead - 1) * trainer.steps_per_epoch
-
-
-def steps_to_epoch_after(trainer, pending: int) -> int:
-    """Steps from now to the end of the epoch that ``pending`` more steps leave the trainer in
-    (the end of the current epoch when ``pending`` is 0; one epoch further when the pending
-    steps end exactly on an epoch's end)."""
-    to_next = steps_to_epoch(trainer, trainer.epoch + 1)
-    if pending < to_next:
-        return to_next
-    per_epoch = 1 if trainer.config.second_order else trainer.steps_per_epoch
-    over = (pending - to_next) % per_epoch
-    return pending + per_epoch - over
 
 
 def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate: float,
@@ -434,14 +361,6 @@ def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate:
         boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),
         params=frozen(trainer.params, np.float64), history=history,
         focus=focus_map, focus_key=focus if focus_map is not None else None, detail=level)
-
-
-def divergence_message(step: int, config, nan: bool) -> str:
-    """What happened, in words, and what to try."""
-    lr = config.learning_rate
-    what = "not a number (NaN)" if nan else "infinite"
-    return (f"Training diverged at step {step:,}: the loss became {what}, so training paused. "
-            f"The learning rate {lr:g} is probably too high: try {lr / 10:g}, then press Reset.")
 
 
 def _none_if_nan(v: float) -> float | None:

@@ -1,0 +1,250 @@
+"""One training run, written once: frames of steps in chunks, a history row per frame, the
+stop rules. Qt-free.
+
+``Run(trainer, data)`` is what every driver trains: the window's worker thread
+(``playground.worker`` paces frames with a timer and asks the run to stop at a chunk boundary
+when a command waits), headless runs (``playground.headless``: ``python main.py run``) and the
+worker processes of comparisons and searches. A frame runs ``n`` steps in chunks of about
+``CHUNK_SECONDS`` (one iteration for the second-order methods), records one history row (the
+same recipe everywhere, so a file continues the same whoever trained it) and says why it
+stopped: all steps ran, a command was waiting, the run diverged, or a stop condition (stop at
+epoch, stop at test loss) was met. Chunking does not change the run: the engine's counter-based
+random numbers make n steps in any chunks bit-identical to one call.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from engine.kernels import POS
+from playground.history import COLUMNS, History
+from playground.pacing import CHUNK_SECONDS, chunk_steps, joined
+
+#: Why a frame ended (None: it ran all its steps).
+INTERRUPTED, DIVERGED, STOP_EPOCH, STOP_LOSS = "interrupted", "diverged", "stop_epoch", "stop_loss"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What one frame did: why it ended, the steps it ran, the seconds the compiled calls took,
+    the joined engine result (per-step losses and rates) and, when it paused, why in words."""
+    reason: str | None
+    steps: int
+    seconds: float
+    result: object
+    message: str = ""
+
+
+class Run:
+    """A trainer on its prepared data, trained a frame at a time.
+
+    trainer : engine.trainer.Trainer;  data : playground.pipeline.PreparedData
+    ``history`` holds every row (``keep_history``; the window's session keeps its own);
+    ``take_rows()`` hands over those recorded since the last call (the worker sends them with
+    its next snapshot).
+    """
+
+    def __init__(self, trainer, data, chunk_seconds: float = CHUNK_SECONDS,
+                 keep_history: bool = True):
+        self.trainer = trainer
+        self.data = data
+        self.chunk_seconds = float(chunk_seconds)
+        self.keep_history = keep_history
+        self.history = History()
+        self.last_row: dict | None = None
+        self.stop_epoch = 0
+        self.stop_loss = 0.0
+        #: measured seconds per step of the compiled calls (sizes the chunks)
+        self.step_seconds = 0.0
+        self.diverged = not np.isfinite(trainer.params).all()
+        self.message = ""
+        self._pending: list[dict] = []
+
+    # ---- rows ---------------------------------------------------------------------------------
+    def record_row(self, result=None) -> dict:
+        """Record one history row (see ``history_row``) and return it."""
+        row = history_row(self.trainer, self.data, result, self.trainer.config.learning_rate)
+        self.last_row = row
+        if self.keep_history:
+            self.history.extend({c: np.array([row[c]], dtype=np.float64) for c in COLUMNS})
+        self._pending.append(row)
+        return row
+
+    def restore_history(self, history: dict) -> None:
+        """Continue a saved history ({column: (rows,)}, which ends at the trainer's step)."""
+        self.history.clear()
+        self.history.extend(history)
+        self._pending.clear()
+        if len(self.history):
+            self.last_row = {c: float(self.history.last(c)) for c in COLUMNS}
+
+    def take_rows(self) -> list[dict]:
+        """The rows recorded since the last call (they are handed over once)."""
+        rows, self._pending = self._pending, []
+        return rows
+
+    def pending_rows(self) -> list[dict]:
+        """The rows recorded since the last ``take_rows`` (still held)."""
+        return list(self._pending)
+
+    def clear_pending(self) -> None:
+        self._pending.clear()
+
+    def restart(self) -> None:
+        """After the trainer went back to its initial weights: no rows, not diverged."""
+        self.history.clear()
+        self._pending.clear()
+        self.last_row = None
+        self.diverged = not np.isfinite(self.trainer.params).all()
+        self.message = ""
+
+    # ---- frames -------------------------------------------------------------------------------
+    def set_stops(self, stop_epoch: int = 0, stop_loss: float = 0.0) -> None:
+        """Pause at epoch ``stop_epoch`` / when the test loss falls to ``stop_loss`` (0: never)."""
+        self.stop_epoch, self.stop_loss = int(stop_epoch), float(stop_loss)
+
+    def frame_steps(self, steps_per_frame: int) -> int:
+        """The steps of the next frame: ``steps_per_frame``, ending early at the stop epoch."""
+        n = max(1, int(steps_per_frame))
+        if self.stop_epoch > self.trainer.epoch:
+            n = min(n, steps_to_epoch(self.trainer, self.stop_epoch))
+        return n
+
+    def train_frame(self, n_steps: int, interrupted: Callable[[], bool] | None = None,
+                    stop_rules: bool = True) -> Frame:
+        """Train ``n_steps`` in chunks (fewer when ``interrupted()`` turns true between two
+        chunks), record the frame's row and apply the stop rules (``stop_rules``: the stop
+        epoch and test loss; divergence always stops)."""
+        trainer = self.trainer
+        second_order = bool(getattr(trainer.config, "second_order", False))
+        results, seconds, left, cut = [], 0.0, int(n_steps), False
+        while left > 0:
+            chunk = chunk_steps(left, self.step_seconds, second_order, self.chunk_seconds)
+            start = time.perf_counter()
+            result = trainer.run(chunk)
+            took = time.perf_counter() - start
+            seconds += took
+            if result.steps_done:
+                per_step = took / result.steps_done
+                self.step_seconds = per_step if self.step_seconds <= 0 else \
+                    0.5 * (self.step_seconds + per_step)
+            results.append(result)
+            left -= result.steps_done
+            if result.diverged:
+                break
+            if left > 0 and interrupted is not None and interrupted():
+                cut = True
+                break
+        result = joined(results) if results else trainer.run(0)
+        row = self.record_row(result)
+        done = result.steps_done
+        if result.diverged:
+            self.diverged = True
+            self.message = divergence_message(trainer.step_count, trainer.config,
+                                              bool(np.isnan(result.losses).any()))
+            return Frame(DIVERGED, done, seconds, result, self.message)
+        if stop_rules and self.stop_epoch and trainer.epoch >= self.stop_epoch:
+            return Frame(STOP_EPOCH, done, seconds, result,
+                         f"Reached epoch {self.stop_epoch}: training paused.")
+        test = row["test_loss"]
+        if stop_rules and self.stop_loss and np.isfinite(test) and test <= self.stop_loss:
+            return Frame(STOP_LOSS, done, seconds, result,
+                         f"Test loss {test:.4f} fell below the target {self.stop_loss:g}: "
+                         f"training paused.")
+        return Frame(INTERRUPTED if cut else None, done, seconds, result)
+
+    def train(self, n_steps: int, steps_per_frame: int,
+              progress: Callable[[int], None] | None = None) -> str | None:
+        """Train ``n_steps`` in frames of ``steps_per_frame`` (no stop conditions: the steps
+        were asked for). Returns "diverged" when it diverged (it stops there), else None."""
+        left = int(n_steps)
+        while left > 0 and not self.diverged:
+            frame = self.train_frame(min(left, int(steps_per_frame)), stop_rules=False)
+            left -= frame.steps
+            if progress is not None:
+                progress(frame.steps)
+            if frame.reason == DIVERGED:
+                return DIVERGED
+        return None
+
+    def train_until_stop(self, max_steps: int, steps_per_frame: int,
+                         progress: Callable[[int], None] | None = None) -> str:
+        """Train as the window plays, until a stop condition or divergence; at most max_steps.
+        Returns the reason: "diverged", "stop_epoch", "stop_loss" or "steps"."""
+        done = 0
+        while done < max_steps and not self.diverged:
+            frame = self.train_frame(min(self.frame_steps(steps_per_frame), max_steps - done))
+            done += frame.steps
+            if progress is not None:
+                progress(frame.steps)
+            if frame.reason in (DIVERGED, STOP_EPOCH, STOP_LOSS):
+                return frame.reason
+        return DIVERGED if self.diverged else "steps"
+
+
+# ---- the rules every driver shares ----------------------------------------------------------
+def history_row(trainer, data, result=None, learning_rate: float = math.nan) -> dict:
+    """One history row {column: float}: the step and epoch counters, losses and accuracies on
+    the full training and test splits (accuracy NaN for regression, test values NaN without a
+    test split), and the learning rate of the chunk's last step (``learning_rate``, the
+    configured rate, before any training).
+
+    data : pipeline.PreparedData;  result : what ``trainer.run(n)`` returned, or None
+    """
+    train_loss, train_acc = _evaluate(trainer, data.X_train, data.Y_train)
+    test_loss, test_acc = (_evaluate(trainer, data.X_test, data.Y_test) if len(data.X_test)
+                           else (math.nan, None))
+    lr = (float(result.learning_rates[-1]) if result is not None and
+          len(result.learning_rates) else float(learning_rate))
+    return {"step": trainer.step_count, "epoch": trainer.epoch,
+            "train_loss": train_loss, "test_loss": test_loss,
+            "train_accuracy": math.nan if train_acc is None else train_acc,
+            "test_accuracy": math.nan if test_acc is None else test_acc,
+            "learning_rate": lr}
+
+
+def _evaluate(trainer, X, Y) -> tuple[float, float | None]:
+    with np.errstate(all="ignore"):
+        loss, acc = trainer.evaluate(X, Y)
+    return float(loss), (None if acc is None else float(acc))
+
+
+def steps_to_epoch(trainer, epoch: int) -> int:
+    """Steps from now until the trainer's epoch counter reaches ``epoch`` (> current epoch).
+
+    An epoch ends when the last (possibly smaller) batch of the shuffled training set is used;
+    a full-batch (second-order) step is one epoch.
+    """
+    ahead = epoch - trainer.epoch
+    if ahead <= 0:
+        return 0
+    if trainer.config.second_order:
+        return ahead
+    n = trainer.X.shape[0]
+    batch = min(trainer.config.batch_size, n)
+    left = n - int(trainer.state[POS])
+    return -(-left // batch) + (ahead - 1) * trainer.steps_per_epoch
+
+
+def steps_to_epoch_after(trainer, pending: int) -> int:
+    """Steps from now to the end of the epoch that ``pending`` more steps leave the trainer in
+    (the end of the current epoch when ``pending`` is 0; one epoch further when the pending
+    steps end exactly on an epoch's end)."""
+    to_next = steps_to_epoch(trainer, trainer.epoch + 1)
+    if pending < to_next:
+        return to_next
+    per_epoch = 1 if trainer.config.second_order else trainer.steps_per_epoch
+    over = (pending - to_next) % per_epoch
+    return pending + per_epoch - over
+
+
+def divergence_message(step: int, config, nan: bool) -> str:
+    """What happened, in words, and what to try."""
+    lr = config.learning_rate
+    what = "not a number (NaN)" if nan else "infinite"
+    return (f"Training diverged at step {step:,}: the loss became {what}, so training paused. "
+            f"The learning rate {lr:g} is probably too high: try {lr / 10:g}, then press Reset.")
