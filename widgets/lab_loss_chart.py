@@ -12,6 +12,8 @@ from playground import lab as lab_model
 from widgets import theme
 from widgets.lab_surface_view import racer_style
 
+PLAYING_EVERY = 3
+
 
 class LabLossChart(pg.PlotWidget):
     """Loss of every racer of a ``playground.lab.Lab`` against the step."""
@@ -31,6 +33,7 @@ class LabLossChart(pg.PlotWidget):
         self.addItem(self.marker)
         self.curves: list[pg.PlotCurveItem] = []
         self._data: list[np.ndarray] = []
+        self._frames = 0
         lab.subscribe(self._on_lab_changed)
         self._rebuild()
 
@@ -38,6 +41,13 @@ class LabLossChart(pg.PlotWidget):
         if what == "setup":
             self._rebuild()
         elif what == "frame":
+            # While playing, every PLAYING_EVERY-th frame (20 a second): the antialiased
+            # curves cost as much as the contour plot, and a chart need not move at 60 Hz
+            self._frames += 1
+            if not self.lab.running or self._frames % PLAYING_EVERY == 0 \
+                    or self.lab.shown >= self.lab.setup.steps:
+                self.show_frame()
+        elif what == "running" and not self.lab.running:
             self.show_frame()
 
     def _rebuild(self) -> None:

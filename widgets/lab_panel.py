@@ -270,7 +270,8 @@ class LabPanel(QWidget):
         otherwise only refilled (an editor is never deleted while it reports an edit)."""
         index = self.racer_list.currentRow()
         racer = self.lab.setup.racers[index]
-        self.racer_title.setText(f"{racer.label}: {lab_model.RACER_LABELS[racer.optimizer]}")
+        kind = lab_model.RACER_LABELS[racer.optimizer]
+        self.racer_title.setText(racer.label if racer.label == kind else f"{racer.label}: {kind}")
         if self._form_for != (index, racer.optimizer):
             self._form_for = (index, racer.optimizer)
             specs = [h for h in lab_model.racer_hypers(racer.optimizer)

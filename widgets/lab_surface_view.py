@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from playground import lab as lab_model
 from widgets import theme
 
-GRID_POINTS = 220
+GRID_POINTS = 160
 #: Shading of log loss: pale for low loss, grey-blue for high, so coloured paths stand out.
 SHADE = pg.ColorMap(np.array([0.0, 1.0]), [QColor("#FFFFFF"), QColor("#D3DAE3")])
 CONTOUR = "#A3ADBB"
@@ -151,6 +151,7 @@ class LabSurfaceView(pg.PlotWidget):
         self.setLabel("left", "y")
         theme.cache_axes(self.getPlotItem())
         self.backdrop = Backdrop()
+        self._backdrop_key = None
         self.backdrop.setZValue(-20)
         self.addItem(self.backdrop)
         self.marks = pg.ScatterPlotItem(symbol="star", size=theme.marker(14),
@@ -186,9 +187,12 @@ class LabSurfaceView(pg.PlotWidget):
         setup = self.lab.setup
         surface = setup.make_surface()
         box = surface.box
-        contour = lab_model.contour_map(setup, box, GRID_POINTS)
-        self.backdrop.set_map(*contour)
-        self.levels = contour.levels
+        key = (setup.surface, tuple(sorted(setup.surface_params.items())))
+        if key != self._backdrop_key:         # the start, racers or noise leave it as it is
+            self._backdrop_key = key
+            contour = lab_model.contour_map(setup, box, GRID_POINTS)
+            self.backdrop.set_map(*contour)
+            self.levels = contour.levels
         points = list(surface.minima) + list(surface.saddles)
         self.marks.setData([p[0] for p in points], [p[1] for p in points])
         self._make_paths(len(setup.racers))
