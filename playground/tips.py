@@ -153,11 +153,12 @@ VIEW_HELP: tuple[ViewHelp, ...] = (
     ViewHelp("boundary", "The decision boundary", (
         "The network's output over the input plane, with the data on top: training points "
         "filled, test points outlined, each class in its own colour and marker shape.",
-        "For two classes the colour is the predicted probability of class 2 (the colour bar "
-        "gives the scale); the boundary is where it crosses 0.5. For several classes each "
+        "For two classes the colour is the predicted probability of class 2, blue (the "
+        "colour bar gives the scale); the boundary is where it crosses 0.5. For several classes each "
         "region takes the colour of its most probable class, paler where the network is "
         "unsure. For regression it is the predicted value.",
-        "Discretize shows hard class regions only; Show test data hides the test points.",
+        "Discretize shows hard class regions only; unticking Test data hides the test "
+        "points.",
     )),
     ViewHelp("curves", "The curves", (
         "Loss against the training step: the training loss (on the points it learns from) "

@@ -20,6 +20,7 @@ from playground import tips
 from widgets import theme
 
 SHEET_SIZE = (1100, 650)
+TWO_COLUMNS_WIDTH = 1000      # pixels at 100%: below this the cheat sheet has one column
 VIEW_HELP_SIZE = (520, 380)
 #: The view (an attribute of the window) each "What am I looking at?" entry is about.
 VIEW_OF_HELP = {"network": "network_view", "links": "network_view", "neurons": "network_view",
@@ -107,8 +108,9 @@ def describe_shortcut(window, shortcut: QShortcut, key: str) -> tuple[str, str]:
     return key, ""
 
 
-def shortcut_sheet_html(rows) -> str:
-    """The rows as HTML, grouped by menu, the groups in two columns of about equal length."""
+def shortcut_sheet_html(rows, columns: int = 2) -> str:
+    """The rows as HTML, grouped by menu; with ``columns`` 2, the groups in two columns of
+    about equal length."""
     groups: list[tuple[str, list]] = []
     for g, keys, command, tip in rows:
         if not groups or groups[-1][0] != g:
@@ -120,11 +122,13 @@ def shortcut_sheet_html(rows) -> str:
         imbalance = abs(sum(sizes[:k]) - sum(sizes[k:]))
         if imbalance < best:
             split, best = k, imbalance
+    note = f"<p>{html.escape(tips.CONTROL_TIPS['field_keys'])}</p>"
+    if columns == 1:
+        return _groups_html(groups) + note
     columns = [_groups_html(groups[:split]), _groups_html(groups[split:])]
     return ("<table width='100%' cellspacing='0' cellpadding='0'><tr>"
             f"<td width='50%' valign='top' style='padding-right:18px'>{columns[0]}</td>"
-            f"<td width='50%' valign='top'>{columns[1]}</td></tr></table>"
-            f"<p>{html.escape(tips.CONTROL_TIPS['field_keys'])}</p>")
+            f"<td width='50%' valign='top'>{columns[1]}</td></tr></table>" + note)
 
 
 def _groups_html(groups) -> str:
@@ -168,6 +172,20 @@ class HelpDialog(QDialog):
 
     def set_html(self, text_html: str) -> None:
         self.text.setText(text_html)
+
+    def fitted(self, size: tuple) -> tuple[int, int]:
+        """``size`` (pixels at 100%) times the zoom in use, within the screen."""
+        width, height = theme.px(size[0]), theme.px(size[1])
+        screen = self.parentWidget().screen() if self.parentWidget() else self.screen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, room.width() - 40), min(height, room.height() - 60)
+        return width, height
+
+    def show_sized(self, size: tuple) -> None:
+        self.resize(*self.fitted(size))
+        self.show()
+        self.raise_()
 
 
 def view_help_html(view: tips.ViewHelp) -> str:
@@ -223,15 +241,14 @@ class HelpMenu(QObject):
     def show_shortcuts(self) -> HelpDialog:
         """The cheat sheet, read from the window as it is now."""
         rows = shortcut_rows(self.window)
-        text = shortcut_sheet_html(rows)
         if self.sheet is None:
-            self.sheet = HelpDialog("Keyboard shortcuts", text, SHEET_SIZE, self.window)
-        else:
-            self.sheet.set_html(text)
+            self.sheet = HelpDialog("Keyboard shortcuts", "", SHEET_SIZE, self.window)
+        # two columns where they have room (a narrow screen or a large zoom gets one)
+        wide = self.sheet.fitted(SHEET_SIZE)[0] >= theme.px(TWO_COLUMNS_WIDTH)
+        self.sheet.set_html(shortcut_sheet_html(rows, 2 if wide else 1))
         #: (group, keys, command, what it does) of each line shown, for reading back
         self.sheet.rows = rows
-        self.sheet.show()
-        self.sheet.raise_()
+        self.sheet.show_sized(SHEET_SIZE)
         return self.sheet
 
     def show_view_help(self, key: str) -> HelpDialog:
@@ -240,8 +257,7 @@ class HelpMenu(QObject):
         if dialog is None:
             dialog = HelpDialog(view.title, view_help_html(view), VIEW_HELP_SIZE, self.window)
             self.view_windows[key] = dialog
-        dialog.show()
-        dialog.raise_()
+        dialog.show_sized(VIEW_HELP_SIZE)
         return dialog
 
     def _set_whats_this(self) -> None:
