@@ -33,6 +33,8 @@ from playground.experiment import InvalidValue
 #: QUndoCommand.id of the steps that may merge (a slider drag's); -1 never merges.
 DRAG_MERGE_ID = 1
 REDO_KEYS = ("Ctrl+Shift+Z", "Ctrl+Y")
+#: Steps kept (each holds two copies of the settings, a few kilobytes): the oldest go first.
+UNDO_LIMIT = 1000
 
 
 class ExperimentCommand(QUndoCommand):
@@ -96,6 +98,7 @@ class UndoHistory(QObject):
         self.experiment = window.experiment
         self.session = window.session
         self.stack = QUndoStack(self)
+        self.stack.setUndoLimit(UNDO_LIMIT)
         self.recorder = rules.EditRecorder(self.experiment, self._drag_key)
         self._drag: tuple | None = None          # (slider, key) while a slider is held
         self._drag_keys = itertools.count(1)

@@ -95,3 +95,14 @@ def test_the_view_help_says_what_the_colours_mean():
                    "95th percentile", "training points filled, test points outlined",
                    "test loss", "overfitting", "a = g(w\u00b7x + b)"):
         assert phrase in text
+
+
+def test_the_sheet_lays_its_groups_in_two_columns_or_one():
+    from widgets.help import shortcut_sheet_html
+    rows = [("File", "Ctrl+N", "New", "Start again"), ("File", "Ctrl+O", "Open", ""),
+            ("Edit", "Ctrl+Z", "Undo", ""), ("Help", "F1", "Keyboard shortcuts", "")]
+    two, one = shortcut_sheet_html(rows, 2), shortcut_sheet_html(rows, 1)
+    assert two.count("<table") == 3 and one.count("<table") == 1
+    for text in (two, one):
+        assert all(k in text for _, k, _, _ in rows) and "Start again" in text
+        assert text.index("File") < text.index("Edit") < text.index("Help")
