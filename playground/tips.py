@@ -154,9 +154,9 @@ VIEW_HELP: tuple[ViewHelp, ...] = (
         "The network's output over the input plane, with the data on top: training points "
         "filled, test points outlined, each class in its own colour and marker shape.",
         "For two classes the colour is the predicted probability of class 2, blue (the "
-        "colour bar gives the scale); the boundary is where it crosses 0.5. For several classes each "
-        "region takes the colour of its most probable class, paler where the network is "
-        "unsure. For regression it is the predicted value.",
+        "colour bar gives the scale); the boundary is where it crosses 0.5. For several "
+        "classes each region takes the colour of its most probable class, paler where the "
+        "network is unsure. For regression it is the predicted value.",
         "Discretize shows hard class regions only; unticking Test data hides the test "
         "points.",
     )),

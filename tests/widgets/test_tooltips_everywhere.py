@@ -91,7 +91,8 @@ def test_field_docs_give_the_formula_where_there_is_one():
     # the concept and the formula, as the course writes them
     formulas = {"learning_rate": "\u2202L/\u2202w", "l1": "\u03a3|w|", "l2": "\u03a3w\u00b2",
                 "clip_norm": "c / \u2016g\u2016", "normalize": "(x - \u03bc) / \u03c3",
-                "batch_size": "(1/|B|)", "weight_decay": "w \u2190", "max_norm": "c / \u2016w\u2016"}
+                "batch_size": "(1/|B|)", "weight_decay": "w \u2190",
+                "max_norm": "c / \u2016w\u2016"}
     for name, formula in formulas.items():
         assert formula in FIELDS_BY_NAME[name].doc, name
     assert all(f.doc and tips.field_tip(f.name).startswith(f.title) for f in FIELDS)
