@@ -12,6 +12,9 @@ An experiment file (``.nnp``) reopens exactly where it was left::
     {"format": "nn-playground-experiment", "version": 2,
      "app": {"name": "NN Playground", "version": "0.1.0"}, "saved": "2026-01-31T12:00:00Z",
      "meta": {"title": "...", "description": "..."},
+     "lesson": {"name": "...", "title": "...", "concept": "...", "look_at": "...",
+                "formula": "...", "try_next": "...", "show_me": {setting: value}}
+               (only in a lesson file: the explanation its panel shows; see LESSON_KEYS),
      "fields": {"dataset": "spiral", "layers": [{"units": 8, ...}], ...},
      "run": null  (a fresh network, built from the seed)
           | {"n_params": P, "seed": 1, "step": 1200, "epoch": 60, "position": 0,
@@ -88,11 +91,14 @@ class Document:
               built from the seed (presets)
     history : {column: float64 (rows,)} for every column of ``history.COLUMNS``, or None (empty)
     meta    : free text kept with the file: ``title``, ``description``
+    lesson  : the explanation of a lesson file ({key: text for LESSON_TEXT_KEYS, "show_me":
+              {setting: JSON value}}), or None for a plain experiment
     """
     values: dict
     trainer: dict | None = None
     history: dict | None = None
     meta: dict = field(default_factory=dict)
+    lesson: dict | None = None
 
     @property
     def step(self) -> int:
@@ -194,6 +200,7 @@ def dumps(doc: Document) -> bytes:
         "app": {"name": APP_NAME, "version": APP_VERSION},
         "saved": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "meta": {str(k): str(v) for k, v in (doc.meta or {}).items()},
+        **({} if doc.lesson is None else {"lesson": lesson_to_json(doc.lesson, doc.values)}),
         "fields": values,
         "run": run,
         "history": {"columns": list(columns), "rows": rows},
@@ -286,7 +293,8 @@ def _document_from(document: dict, arrays: dict) -> Document:
     for key in ("fields", "history", "arrays", "meta", "run"):
         if key not in document:
             raise FileFormatError(f"{DOCUMENT_NAME} has no {key!r} section.")
-    known = {"format", "version", "app", "saved", "meta", "fields", "run", "history", "arrays"}
+    known = {"format", "version", "app", "saved", "meta", "lesson", "fields", "run",
+             "history", "arrays"}
     unknown = sorted(set(document) - known)
     if unknown:
         raise FileFormatError(f"{DOCUMENT_NAME} has an unknown section "
@@ -298,6 +306,7 @@ def _document_from(document: dict, arrays: dict) -> Document:
             raise FileFormatError(f"meta {quoted(key)} must be text, not {json_type(value)}.")
     _check_manifest(json_object(document["arrays"], "arrays"), arrays)
     values = _values_from(json_object(document["fields"], "fields"))
+    lesson = _lesson_from(document["lesson"], values) if "lesson" in document else None
     rows = _history_header(document["history"])
     run = document["run"]
     if isinstance(run, dict) and "second_order" in run:
@@ -318,7 +327,7 @@ def _document_from(document: dict, arrays: dict) -> Document:
     if extra:
         raise FileFormatError(f"{ARRAYS_NAME} holds an unexpected array "
                               f"{quoted(extra[0])}.")
-    return Document(values, trainer, history, meta)
+    return Document(values, trainer, history, meta, lesson)
 
 
 
@@ -385,6 +394,56 @@ def _same(a, b) -> bool:
     return a == b and type(a) in (int, float, str, type(None)) and type(b) in (
         int, float, str, type(None))
 
+
+
+# ---- the lesson section ---------------------------------------------------------------------
+#: The text of a lesson's explanation, in the order its panel shows it; ``show_me`` holds the
+#: settings its "Show me" step applies (may be empty). A file without the section is a plain
+#: experiment (every file before lessons existed opens unchanged).
+LESSON_TEXT_KEYS = ("name", "title", "concept", "look_at", "formula", "try_next")
+LESSON_KEYS = LESSON_TEXT_KEYS + ("show_me",)
+MAX_LESSON_TEXT = 4000
+
+
+def lesson_to_json(lesson: Mapping, values: Mapping) -> dict:
+    """The ``lesson`` section for saving; ValueError saying what is wrong before anything is
+    written (a key missing or unknown, text too long, a Show me setting the experiment
+    refuses)."""
+    try:
+        return _lesson_from(to_json(dict(lesson)), values)
+    except FileFormatError as error:
+        raise ValueError(f"cannot save the lesson: {error.problem}") from None
+
+
+def _lesson_from(section, values: Mapping) -> dict:
+    section = json_object(section, "lesson")
+    for key in section:
+        if key not in LESSON_KEYS:
+            raise FileFormatError(f"lesson has an unknown entry {quoted(key)}.")
+    for key in LESSON_KEYS:
+        if key not in section:
+            raise FileFormatError(f"lesson has no {key!r}.")
+    for key in LESSON_TEXT_KEYS:
+        text = section[key]
+        if not isinstance(text, str):
+            raise FileFormatError(f"lesson {key!r} must be text, not {json_type(text)}.")
+        if len(text) > MAX_LESSON_TEXT:
+            raise FileFormatError(f"lesson {key!r} is {len(text)} characters long; at most "
+                                  f"{MAX_LESSON_TEXT} are allowed.")
+    if not section["title"].strip():
+        raise FileFormatError("lesson 'title' is empty.")
+    show_me = json_object(section["show_me"], "lesson 'show_me'")
+    if show_me:
+        from playground.experiment import Experiment, InvalidValue
+        try:
+            Experiment(values).update(show_me)
+        except InvalidValue as error:
+            raise FileFormatError(f"lesson 'show_me': setting {quoted(error.field)}: "
+                                  f"{one_line(error, 300)}") from None
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise FileFormatError(f"lesson 'show_me' is not valid ({one_line(error, 300)}).") \
+                from None
+    return {**{key: section[key] for key in LESSON_TEXT_KEYS}, "show_me": dict(show_me)}
 
 
 def _history_header(header) -> int:
