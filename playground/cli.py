@@ -9,7 +9,8 @@
     nn-playground FILE_OR_EXAMPLE           open it in the window
 
 (``nn-playground`` is main.py's ``main``; "examples" are the ready experiments of
-``playground.presets``.)
+``playground.presets``; a lesson of ``playground.lessons`` opens by its name as an example
+does, and ``list`` marks the lessons.)
 
 ``COMMANDS`` follows main.py's registry: name -> (help, add_arguments(parser), handler(args)
 -> exit code). Nothing here needs a display. ``python -m playground.cli`` runs the same
@@ -25,7 +26,7 @@ import json
 import sys
 from pathlib import Path
 
-from playground import files, presets
+from playground import files, lessons, presets
 from playground.checks import one_line
 from playground.cli_compare import (COMPARE_HELP, SEARCH_HELP, WORKER_HELP, add_compare_arguments,
                                     add_search_arguments, add_worker_arguments, compare_command,
@@ -97,8 +98,8 @@ def run_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        document, name, _ = presets.resolve(args.experiment)
-    except (files.FileFormatError, FileNotFoundError, KeyError) as error:
+        document, name, _ = lessons.resolve(args.experiment)
+    except (files.FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
         print(f"error: {one_line(error)}", file=stderr)
         return EXIT_BAD_INPUT
     from playground.headless import run_to_folder
@@ -145,25 +146,46 @@ def _print_outcome(r: dict, out) -> None:
 
 
 # ---- list --------------------------------------------------------------------------------------
-LIST_HELP = "list the example experiments shipped with the app"
+LIST_HELP = "list the example experiments and the lessons shipped with the app"
 
 
 def add_list_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("List the example experiments; open one in the window with "
-                          "'nn-playground NAME' or train it with 'nn-playground run NAME'.")
-    parser.add_argument("--json", action="store_true", help="print the list as JSON")
+    parser.description = ("List the example experiments, then the lessons (marked [lesson], "
+                          "or [lab lesson] for those that open in the optimizer lab); open one "
+                          "in the window with 'nn-playground NAME' or train it with "
+                          "'nn-playground run NAME'.")
+    parser.add_argument("--json", action="store_true",
+                        help="print the list as JSON (each entry's 'kind' is 'example', "
+                             "'lesson' or 'lab lesson')")
+
+
+def _lesson_row(lesson) -> dict:
+    if lesson.is_lab:
+        return {"name": lesson.name, "title": lesson.title, "kind": "lab lesson",
+                "concept": lesson.concept, "dataset": None, "description": lesson.look_at,
+                "path": None}
+    return {"name": lesson.name, "title": lesson.title, "kind": "lesson",
+            "concept": lesson.concept,
+            "dataset": lesson.changes.get("dataset", files.FIELDS_BY_NAME["dataset"].default),
+            "description": lesson.look_at, "path": str(lessons.path(lesson))}
 
 
 def list_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
-    rows = [{"name": p.name, "title": p.title, "dataset": p.changes.get("dataset", "spiral"),
+    rows = [{"name": p.name, "title": p.title, "kind": "example",
+             "dataset": p.changes.get("dataset", "spiral"),
              "description": p.description, "path": str(p.path)} for p in presets.PRESETS]
+    rows += [_lesson_row(lesson) for lesson in lessons.LESSONS]
     if getattr(args, "json", False):
-        stdout.write(json.dumps(rows) + "\n")
+        stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
         return EXIT_OK
     width = max(len(r["name"]) for r in rows)
     for r in rows:
-        print(f"{r['name']:<{width}}  {r['title']} ({r['dataset']})", file=stdout)
+        if r["kind"] == "example":
+            print(f"{r['name']:<{width}}  {r['title']} ({r['dataset']})", file=stdout)
+        else:
+            print(f"{r['name']:<{width}}  [{r['kind']}] {r['title']} \u2014 {r['concept']}",
+                  file=stdout)
     return EXIT_OK
 
 
@@ -192,8 +214,8 @@ def export_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        document, name, _ = presets.resolve(args.experiment)
-    except (files.FileFormatError, FileNotFoundError, KeyError) as error:
+        document, name, _ = lessons.resolve(args.experiment)
+    except (files.FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
         print(f"error: {one_line(error)}", file=stderr)
         return EXIT_BAD_INPUT
     from playground import export
@@ -233,8 +255,8 @@ def document_for_window(name_or_path: str | None, stderr=None):
     if name_or_path is None:
         return None, None, EXIT_OK
     try:
-        document, _, path = presets.resolve(name_or_path)
-    except (files.FileFormatError, FileNotFoundError, KeyError) as error:
+        document, _, path = lessons.resolve(name_or_path)
+    except (files.FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
         print(f"error: {one_line(error)}", file=stderr)
         return None, None, EXIT_BAD_INPUT
     return document, path, EXIT_OK
