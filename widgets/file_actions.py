@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
@@ -50,7 +50,11 @@ def default_recovery_path() -> Path:
 
 class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
     """File verbs for one window. ``path`` is the file the experiment was opened from or last
-    saved to (None: untitled); ``modified`` says whether it changed since."""
+    saved to (None: untitled); ``modified`` says whether it changed since. ``lesson`` is the
+    explanation of the open lesson file (its ``lesson`` section, None for a plain experiment):
+    saving keeps it, and ``lesson_changed(lesson or None)`` tells the lesson panel."""
+
+    lesson_changed = Signal(object)
 
     def __init__(self, window: QMainWindow, experiment, session, settings: QSettings,
                  menu: QMenu | None = None, recovery_path: str | os.PathLike | None = None,
@@ -61,6 +65,7 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
         self.path: Path | None = None
         self.name = "Untitled"
         self.modified = False
+        self.lesson: dict | None = None
         self.recovery_path = Path(recovery_path) if recovery_path else default_recovery_path()
         self._clean_step = 0
         self._restoring = False
@@ -156,7 +161,14 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
             if trainer is None:
                 history = None
         meta = {"title": self.name if self.path is None else self.path.stem}
-        return files.Document(values, trainer, history, meta)
+        return files.Document(values, trainer, history, meta,
+                              dict(self.lesson) if self.lesson else None)
+
+    def set_lesson(self, lesson: dict | None) -> None:
+        """Make ``lesson`` (a file's lesson section, or None) the open experiment's
+        explanation, saved with it from now on."""
+        self.lesson = dict(lesson) if lesson else None
+        self.lesson_changed.emit(self.lesson)
 
     def apply_document(self, doc: files.Document) -> None:
         """Replace the open experiment with ``doc`` (already read and checked)."""
@@ -171,6 +183,7 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
         finally:
             self._restoring = False
         self._clean_step = doc.step if callable(load) else 0
+        self.set_lesson(doc.lesson)
 
     # ---- verbs ------------------------------------------------------------------------------
     def new(self) -> bool:
