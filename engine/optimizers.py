@@ -225,6 +225,43 @@ class Optimizer(Configurable):
                      self.iterations + 1)
         self.iterations += 1
 
+    def step(self, objective, x, lr, clip=0.0, weight_decay=0.0):
+        """One update on an objective, as the second-order methods take one
+        (``engine.second_order.SecondOrderMethod.step``), so that every optimizer steps the
+        same way: f, g = objective.value_and_grad(x); g clipped to norm ``clip`` (0: off);
+        decoupled weight decay x <- x - lr * weight_decay * x; then ``update_step``, the
+        training loop's order. x float64 (n,) is left as it is.
+
+        -> engine.second_order.StepInfo: x_new (n,); f and grad, the objective and the
+        (clipped) gradient at x; n_evals 1; alpha the learning rate; f_new and grad_norm NaN
+        (the new point is not evaluated). diverged: f or g at x not finite (x returned, no
+        update), or the update left the finite numbers (x_new returned as it came out).
+        The fused training kernel (``engine.kernels.train_steps``) takes this same update
+        inline, over mini-batches: it is the fast path for networks."""
+        from engine.kernels import clip_gradient, decay_parameters   # kernels imports us
+        from engine.second_order import StepInfo
+        for name, value, low in (("lr", lr, 0.0), ("clip", clip, 0.0),
+                                 ("weight_decay", weight_decay, 0.0)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
+                    or not math.isfinite(value) or value < low:
+                raise ValueError(f"{self.name}: {name} must be a finite number >= {low}, "
+                                 f"got {value!r}")
+        x = np.array(x, dtype=np.float64)
+        f, g = objective.value_and_grad(x)
+        f, g = float(f), np.array(g, dtype=np.float64)
+        nan = float("nan")
+        if not (math.isfinite(f) and np.all(np.isfinite(g))):
+            return StepInfo(x, nan, nan, 1, 0.0, "diverged: NaN/inf in f or gradient", True,
+                            f, g)
+        with np.errstate(over="ignore", invalid="ignore"):     # divergence is reported
+            clip_gradient(g, float(g @ g), float(clip))
+            decay_parameters(x, float(lr) * float(weight_decay))
+            self.update_step(g, x, lr)
+        if not np.all(np.isfinite(x)):
+            return StepInfo(x, nan, nan, 1, float(lr), "diverged: the step overflowed", True,
+                            f, g)
+        return StepInfo(x, nan, nan, 1, float(lr), "", False, f, g)
+
 
 class SGDOptimizer(Optimizer):
     """Plain (stochastic) gradient descent: x <- x - lr g."""

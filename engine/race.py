@@ -1,11 +1,11 @@
 """The optimizer race: one optimizer's path on a 2-D loss surface, step by step.
 
-"An optimizer is one implementation that trains networks and races on loss surfaces": the
-first-order racers call the engine's own update kernel ``optimizers.apply_update`` (with the
-training loop's schedule kernel ``schedules.scheduled_lr`` and decoupled weight decay
-``kernels.decay_parameters``, in the training loop's order: clip, schedule, decay, update);
-Newton, L-BFGS and CG are the classes of ``engine.second_order`` stepping on the Surface as
-their objective.
+"An optimizer is one implementation that trains networks and races on loss surfaces": every
+racer takes its steps through ``step(objective, x)`` with the Surface as the objective. The
+first-order ones (``optimizers.Optimizer.step``: clip, decoupled weight decay, then the engine's
+own update kernel ``apply_update``, the training loop's order) get the rate of each step from the
+training loop's schedule kernel ``schedules.scheduled_lr``; Newton, L-BFGS and CG are the
+classes of ``engine.second_order``.
 
     path = race("valley", "momentum", {"learning_rate": 0.03}, start=None, steps=100)
     path.xy        # (steps + 1, 2) the points, path.losses (steps + 1,) f there (exact)
@@ -19,9 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.kernels import clip_gradient, decay_parameters
 from engine.line_search import NotDescentDirectionError
-from engine.optimizers import N_SLOTS, OPTIMIZERS, apply_update
+from engine.optimizers import N_SLOTS, OPTIMIZERS
 from engine.schedules import SCHEDULES, Schedule, scheduled_lr, schedule_from_config
 from engine.second_order import SECOND_ORDER
 from engine.surfaces import SURFACES, Surface
@@ -142,27 +141,26 @@ def _race_first_order(surface, name, settings, x0, steps, schedule, clip):
         schedule = schedule_from_config(schedule)
     elif not isinstance(schedule, Schedule):
         raise ValueError(f"schedule must be None, a Schedule or its config, got {schedule!r}")
-    hyper, hp = opt.hyper_vector(), schedule.hyper_vector()
-    param, slots = x0.copy(), np.zeros((N_SLOTS, 2))
+    hp = schedule.hyper_vector()
+    opt.build(2)
+    param = x0.copy()
     xy, losses = _nan((steps + 1, 2)), _nan((steps + 1,))
     grads, slot_rows, lrs = _nan((steps, 2)), _nan((steps, N_SLOTS, 2)), _nan((steps,))
     xy[0] = param
     diverged = -1
     for t in range(steps):
         surface.begin_step(t)
-        f, g = surface.value_and_grad(param)
-        losses[t] = f
-        if not (math.isfinite(f) and np.all(np.isfinite(g))):
+        lr = scheduled_lr(schedule.code, lr0, hp, 0, 0, t, t)   # one full batch per epoch
+        info = opt.step(surface, param, lr, clip=clip, weight_decay=wd)
+        losses[t] = info.f
+        if not (math.isfinite(info.f) and np.all(np.isfinite(info.grad))):   # at param
             diverged = t
             break
-        clip_gradient(g, float(g @ g), clip)
-        lr = scheduled_lr(schedule.code, lr0, hp, 0, 0, t, t)   # one full batch per epoch
-        decay_parameters(param, lr * wd)
-        apply_update(opt.code, param, g, slots, hyper, lr, t + 1)
-        grads[t], slot_rows[t], lrs[t] = g, slots, lr
-        if not np.all(np.isfinite(param)):
+        grads[t], slot_rows[t], lrs[t] = info.grad, opt.slots, lr
+        if info.diverged:                                       # the step overflowed
             diverged = t + 1
             break
+        param = info.x_new
         xy[t + 1] = param
     else:
         losses[steps] = surface.value(param)

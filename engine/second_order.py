@@ -89,7 +89,12 @@ def _wolfe_constants(c2: float) -> tuple[Hyper, Hyper]:
 class StepInfo(NamedTuple):
     """One outer iteration. x_new (n,), a fresh copy; f_new and grad_norm = ||g||_2 at x_new;
     n_evals: value_and_grad calls; alpha: step length (0.0: x did not move); diverged: NaN/inf
-    in x, f, g (or Newton's Hessian) at the given x, which is returned unchanged."""
+    in x, f, g (or Newton's Hessian) at the given x, which is returned unchanged.
+
+    Every optimizer's ``step(objective, x)`` returns one (the first-order ones through
+    ``engine.optimizers.Optimizer.step``, which evaluate no new point: their f_new and
+    grad_norm are NaN). f and grad: the objective and the gradient at the given x that the
+    step used (first order: after clipping); NaN / None where the step did not get that far."""
     x_new: np.ndarray
     f_new: float
     grad_norm: float
@@ -97,6 +102,8 @@ class StepInfo(NamedTuple):
     alpha: float
     message: str
     diverged: bool = False
+    f: float = float("nan")
+    grad: np.ndarray | None = None
 
 
 class SecondOrderMethod(Configurable):
@@ -151,13 +158,14 @@ class SecondOrderMethod(Configurable):
             self._clear_memory()
             f, g = evaluate(objective, x)
             evals = 1
+        start = {"f": f, "grad": np.array(g, dtype=np.float64)}
         if not (is_finite(f, g) and np.all(np.isfinite(x))):
             self._x = None
             return StepInfo(x, f, float(np.linalg.norm(g)), evals, 0.0,
-                            "diverged: NaN/inf in x, f or gradient", True)
+                            "diverged: NaN/inf in x, f or gradient", True, **start)
         self._x, self._f, self._g = x.copy(), f, g
         if not float(np.linalg.norm(g)) > 0.0:     # zero, or so small its norm underflows
-            return StepInfo(x, f, 0.0, evals, 0.0, "converged: gradient is zero")
+            return StepInfo(x, f, 0.0, evals, 0.0, "converged: gradient is zero", **start)
         try:
             ls, message = self._iterate(objective, x, f, g)
         except NotDescentDirectionError:
@@ -165,14 +173,14 @@ class SecondOrderMethod(Configurable):
             # minimum reached to machine precision); the memory is stale, the point kept
             self._clear_memory()
             return StepInfo(x, f, float(np.linalg.norm(g)), evals, 0.0,
-                            "converged: no descent direction left at rounding level")
+                            "converged: no descent direction left at rounding level", **start)
         if ls is None:
             self._x = None
-            return StepInfo(x, f, float(np.linalg.norm(g)), evals, 0.0, message, True)
+            return StepInfo(x, f, float(np.linalg.norm(g)), evals, 0.0, message, True, **start)
         self.iterations += 1
         self._x, self._f, self._g = ls.x.copy(), ls.f, ls.g
         return StepInfo(ls.x.copy(), ls.f, float(np.linalg.norm(ls.g)), evals + ls.n_evals,
-                        ls.alpha, message)
+                        ls.alpha, message, **start)
 
     def _iterate(self, objective, x, f, g) -> tuple[LineSearchResult | None, str]:
         """The method's maths at finite (x, f, g), g != 0: (line search result, message); None
