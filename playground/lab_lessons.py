@@ -69,7 +69,7 @@ LAB_LESSONS: tuple[Lesson, ...] = (
                 "η(1 − β₁)g / √((1 − β₂)g²) = η(1 − β₁)/√(1 − β₂) ≈ 3.2η instead of η, and the "
                 "factor grows to about 6× by the tenth step before it settles: 'Adam (almost)' "
                 "takes its first steps far too large.",
-        formula="m̂ = m / (1 − β₁ᵗ) ,  v̂ = v / (1 − β₂ᵗ) ;  x ← x − η m̂ / (√v̂ + ε)",
+        formula="m′ = m / (1 − β₁ᵗ) ,  v′ = v / (1 − β₂ᵗ) ;  x ← x − η m′ / (√v′ + ε)",
         try_next="Open the step-by-step view on both and compare their first steps. Set β₂ to "
                  "0.99: the uncorrected first step is then only 1×.",
         lab=_lab("valley", (-4.0, 1.0), [_r("adam", learning_rate=0.01),

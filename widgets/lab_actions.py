@@ -2,7 +2,7 @@
 whoever opens a lab on a given setup (the Lessons menu opens a lab lesson with it).
 
     self.lab_actions = lab_actions.install(self)       # in MainWindow, once its menus exist
-    self.lab_actions.open_lab(lesson.lab, title=lesson.title)
+    self.lab_actions.open_lesson(lesson)               # a Lesson whose ``lab`` is set
 """
 from __future__ import annotations
 
@@ -32,7 +32,12 @@ class LabActions(QObject):
         self.action.triggered.connect(lambda: self.open_lab())
         menu.addAction(self.action)
 
-    def open_lab(self, setup=None, title: str = "") -> LabWindow | None:
+    def open_lesson(self, lesson) -> LabWindow | None:
+        """Open the lab of a lab lesson (``playground.lesson_spec.Lesson`` with ``lab`` set),
+        its explanation in the lab's first tab."""
+        return self.open_lab(lesson.lab, title=lesson.title, lesson=lesson)
+
+    def open_lab(self, setup=None, title: str = "", lesson=None) -> LabWindow | None:
         """Open a lab window on ``setup`` (a LabSetup, its dict as a lab lesson holds it, or
         None: ten racers on Rosenbrock). A bad dict is refused in the window's message line
         (returns None)."""
@@ -44,7 +49,7 @@ class LabActions(QObject):
                 if show is not None:
                     show(f"Cannot open the lab: {error}", error=True)
                 return None
-        lab = LabWindow(setup, parent=self.window, title=title)   # closes with the window
+        lab = LabWindow(setup, parent=self.window, title=title, lesson=lesson)   # closes with it
         lab.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         lab.destroyed.connect(lambda _=None, w=lab: self._forget(w))
         self.labs.append(lab)

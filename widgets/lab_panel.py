@@ -6,6 +6,8 @@ Every edit goes to the ``playground.lab.Lab`` model through a verb; a refused va
 in an orange note by the control (the model keeps its setup)."""
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
@@ -71,6 +73,8 @@ class LabPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
+        # narrower tabs than the window's, so four fit the panel side by side
+        self.tabs.setStyleSheet("QTabBar::tab { padding: 7px 9px; }")
         outer.addWidget(self.tabs)
         layout = self._page("Surface")
 
@@ -145,7 +149,9 @@ class LabPanel(QWidget):
         layout.addStretch(1)
 
         # -- step by step -------------------------------------------------------------------
-        layout = self._page("Step by step")
+        layout = self._page("Steps")
+        self.tabs.setTabToolTip(self.tabs.count() - 1, "Step by step: one racer's gradient, "
+                                "moments and step, as arrows and numbers")
         layout.addWidget(section_label("Step by step"))
         self.inspect_box = QComboBox()
         self.inspect_box.setToolTip("Draw one racer's gradient, velocity or first moment, "
@@ -163,9 +169,28 @@ class LabPanel(QWidget):
         self._shown_surface = None
         self._shown_schedule = None
         self._form_for = None                  # (racer index, optimizer) of the racer form
+        self.lesson_text: QLabel | None = None
         self._refresh()
 
-    def _page(self, title: str) -> QVBoxLayout:
+    def show_lesson(self, lesson) -> None:
+        """Put a lab lesson's explanation (a ``playground.lesson_spec.Lesson``) in a first tab,
+        shown: its title, what to look at, the formula (large) and what to try next."""
+        if self.lesson_text is None:
+            layout = self._page("Lesson", index=0)
+            self.lesson_text = QLabel()
+            self.lesson_text.setTextFormat(Qt.TextFormat.RichText)
+            self.lesson_text.setWordWrap(True)
+            self.lesson_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(self.lesson_text)
+            layout.addStretch(1)
+        big = theme.font(5).pointSizeF()
+        self.lesson_text.setText(
+            f"<h3>{escape(lesson.title)}</h3><p>{escape(lesson.look_at)}</p>"
+            f"<p style='font-size:{big:.0f}pt'>{escape(lesson.formula)}</p>"
+            f"<p><b>Try next.</b> {escape(lesson.try_next)}</p>")
+        self.tabs.setCurrentIndex(0)
+
+    def _page(self, title: str, index: int = -1) -> QVBoxLayout:
         """A new tab (scrolling when the window is short); returns its layout."""
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -176,7 +201,7 @@ class LabPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.tabs.addTab(scroll, title)
+        self.tabs.insertTab(index if index >= 0 else self.tabs.count(), scroll, title)
         return layout
 
     def _build_schedule(self, layout: QVBoxLayout) -> None:

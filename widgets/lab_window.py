@@ -22,15 +22,16 @@ from widgets.lab_surface_view import LabSurfaceView
 
 FRAME_MS = 16                       # about 60 frames a second
 SPEEDS = (1, 2, 5, 10, 20, 50)      # steps revealed per frame
-PANEL_WIDTH = 330
+PANEL_WIDTH = 340
 WIDE_BOX = 1.6                      # a surface box this much wider than tall: chart below
 
 
 class LabWindow(QMainWindow):
-    """A lab on ``setup`` (a LabSetup; default: ten racers on Rosenbrock)."""
+    """A lab on ``setup`` (a LabSetup; default: ten racers on Rosenbrock); ``lesson`` (a
+    ``playground.lesson_spec.Lesson``) shows its explanation in a first tab."""
 
     def __init__(self, setup: lab_model.LabSetup | None = None, parent: QWidget | None = None,
-                 title: str = ""):
+                 title: str = "", lesson=None):
         super().__init__(parent)
         theme.configure_pyqtgraph()
         self.setWindowTitle(f"Optimizer lab \u2013 {title}" if title else "Optimizer lab")
@@ -70,6 +71,8 @@ class LabWindow(QMainWindow):
         self.panel.inspected_changed.connect(self.surface_view.set_inspected)
         self.lab.subscribe(self._on_lab_changed)
         self.lab.set_speed(2)
+        if lesson is not None:
+            self.panel.show_lesson(lesson)
         self._orient_plots()
         self._refresh_transport()
         self.resize(1280, 720)

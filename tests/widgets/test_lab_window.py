@@ -219,8 +219,15 @@ def test_tools_menu_opens_the_lab_and_lab_lessons(qtbot):
     actions.action.trigger()
     assert len(actions.labs) == 1 and actions.labs[0].isVisible()
     lesson = LAB_LESSONS[0]
-    lab = actions.open_lab(lesson.lab, title=lesson.title)
+    lab = actions.open_lesson(lesson)
     assert lab.lab.setup == LabSetup.from_dict(lesson.lab) and lesson.title in lab.windowTitle()
+    tabs = lab.panel.tabs
+    assert tabs.tabText(tabs.currentIndex()) == "Lesson"
+    text = lab.panel.lesson_text.text()
+    assert lesson.title in text and "Try next" in text and "ρv" in text
+    plain = actions.open_lab(lesson.lab)
+    assert [plain.panel.tabs.tabText(i) for i in range(plain.panel.tabs.count())] == \
+        ["Surface", "Racers", "Steps"]
     assert actions.open_lab({"surface": "nowhere"}) is None
     actions.close_all()
     qtbot.waitUntil(lambda: not actions.labs)
