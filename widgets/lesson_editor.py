@@ -21,7 +21,7 @@ from playground import files
 from playground.fields import PANELS
 from widgets import theme
 from widgets.export_actions import safe_stem
-from widgets.lesson_panel import FORMULA_DELTA, formula_lines, show_me_summary
+from widgets.lesson_panel import formula_font, formula_lines, show_me_summary
 from widgets.panel_visibility import PANEL_TITLES
 
 LESSON_FILTER = f"NN Playground lessons (*{files.EXTENSION});;All files (*)"
@@ -63,7 +63,7 @@ class LessonEditor(QDialog):
         self.preview = QLabel()
         self.preview.setTextFormat(Qt.TextFormat.PlainText)
         self.preview.setWordWrap(True)
-        self.preview.setFont(theme.font(FORMULA_DELTA))
+        self.preview.setFont(formula_font())
         self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         card = QFrame()
         card.setObjectName("headerCard")

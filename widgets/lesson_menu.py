@@ -74,6 +74,9 @@ class LessonMenu(QObject):
         if isinstance(view, QMenu):
             view.addAction(self.dock.toggleViewAction())
         window.file_actions.lesson_changed.connect(self._on_file_actions_lesson_changed)
+        # A new zoom lays the docks out again (the window does it after a turn of the event
+        # loop): the lesson's column is widened after that.
+        theme.changes.look_changed.connect(self._on_theme_look_changed)
         self._on_file_actions_lesson_changed(window.file_actions.lesson)
 
     # ---- building ---------------------------------------------------------------------------
@@ -133,7 +136,7 @@ class LessonMenu(QObject):
         self.dock.show()
         self._bring_to_front()
         # (a dock tabbed in while the window is not shown yet is raised once it is)
-        QTimer.singleShot(0, self._bring_to_front)
+        QTimer.singleShot(0, self, self._bring_to_front)
 
     def _bring_to_front(self) -> None:
         # QWidget.raise_ does nothing to a widget already last among its siblings, and a dock
@@ -142,7 +145,7 @@ class LessonMenu(QObject):
             self.dock.lower()
             self.dock.raise_()
             # after the window has laid its docks out (its first show proportions them)
-            QTimer.singleShot(0, self._widen)
+            QTimer.singleShot(0, self, self._widen)
 
     def _widen(self) -> None:
         """Give the lesson's column LESSON_SHARE of the window (at most LESSON_WIDTH at 100%):
@@ -174,10 +177,14 @@ class LessonMenu(QObject):
             w.resizeDocks([output], [output.width() - from_output], Qt.Orientation.Horizontal)
         w.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
 
+    def _on_theme_look_changed(self, old, new) -> None:
+        if old.zoom != new.zoom and self.panel.lesson is not None:
+            QTimer.singleShot(0, self, lambda: QTimer.singleShot(0, self, self._widen))
+
     def _on_dock_visibility_changed(self, visible: bool) -> None:
         # A remembered layout may bring the dock back with no lesson open: nothing to show.
         if visible and self.panel.lesson is None:
-            QTimer.singleShot(0, self.dock.hide)
+            QTimer.singleShot(0, self.dock, self.dock.hide)
 
 
 def install(window: QMainWindow) -> LessonMenu:

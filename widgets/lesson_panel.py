@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
@@ -23,6 +24,18 @@ from widgets import theme
 TITLE_DELTA = 5
 FORMULA_DELTA = 6
 TEXT_DELTA = 1
+#: The formula's fonts, first found first: serif faces that place combining accents (the hat
+#: of m̂, v̂) on their letter; DejaVu Sans, the usual interface font on Linux, draws them a
+#: letter off.
+FORMULA_FAMILIES = ("DejaVu Serif", "Cambria Math", "STIX Two Math", "Times New Roman")
+
+
+def formula_font():
+    """The font the formula is set in: FORMULA_DELTA points above the text, serif."""
+    font = theme.font(FORMULA_DELTA)
+    font.setFamilies(list(FORMULA_FAMILIES) + font.families())
+    font.setStyleHint(QFont.StyleHint.Serif)
+    return font
 
 
 def formula_lines(formula: str) -> str:
@@ -36,7 +49,8 @@ def show_me_summary(show_me: dict) -> str:
     """What the Show me step changes, in words: "Sets Layers, Data set, then plays"."""
     titles = [FIELDS_BY_NAME[name].title if name in FIELDS_BY_NAME else name
               for name in show_me]
-    return f"Sets {', '.join(titles)} and plays from the same initial weights."
+    return (f"Sets {', '.join(titles)} and plays from the same initial weights; Undo "
+            f"(Ctrl+Z) goes back.")
 
 
 def _text_label(delta: float = TEXT_DELTA, bold: bool = False, role: str = "") -> QLabel:
@@ -71,6 +85,7 @@ class LessonPanel(QWidget):
         self.formula_card = QFrame()
         self.formula_card.setObjectName("headerCard")
         self.formula = _text_label(FORMULA_DELTA)
+        self.formula.setFont(formula_font())
         self.formula.setAccessibleName("Formula")
         card = QVBoxLayout(self.formula_card)
         card.setContentsMargins(12, 10, 12, 10)

@@ -158,3 +158,10 @@ def test_the_lesson_column_is_wide_enough_to_read(make_window, qtbot, size):
     qtbot.waitUntil(lambda: in_front(dock) and dock.width() >= 300, timeout=TIMEOUT)
     assert window.output_dock.width() >= 300
     assert all(isinstance(layer, Layer) for layer in window.experiment.layers)
+    # a new zoom lays the docks out again: the lesson keeps a readable column
+    try:
+        window.look_actions.set_zoom(1.5)
+        qtbot.wait(50)
+        qtbot.waitUntil(lambda: dock.width() >= 300, timeout=TIMEOUT)
+    finally:
+        window.look_actions.set_zoom(1.0)
