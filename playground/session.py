@@ -46,6 +46,12 @@ class TrainingSession(QObject):
     network_rebuilt = Signal()        # new data or architecture: views rebuild their structure
     paused = Signal(str, str)         # reason, message (divergence or a stop condition)
     failed = Signal(str)
+    #: a typed weight or bias: (layer, row or None, col, value before, value after)
+    param_typed = Signal(int, object, int, float, float)
+    #: load_document starts: the changes that follow are one load, not edits; then it ended
+    #: (True: the document is open, False: it was refused and the experiment kept)
+    document_loading = Signal()
+    document_loaded = Signal(bool)
 
     _load_requested = Signal(object)
     _config_changed = Signal(object)
@@ -253,7 +259,10 @@ class TrainingSession(QObject):
         if abs(number) > MAX_TYPED_PARAM:
             raise ValueError(f"{what} must lie between {-MAX_TYPED_PARAM:,g} and "
                              f"{MAX_TYPED_PARAM:,g}, not {number:g}.")
-        self._param_edited.emit(self.param_index(layer, row, col), number)
+        index = self.param_index(layer, row, col)
+        before = float(self.latest.params[index]) if self.latest is not None else math.nan
+        self._param_edited.emit(index, number)
+        self.param_typed.emit(layer, row, col, before, number)
 
     def focus_neuron(self, key: tuple | None) -> None:
         """Ask for (layer, unit)'s map at boundary resolution in the next snapshots (None: stop)."""
@@ -276,17 +285,20 @@ class TrainingSession(QObject):
         self.pause()
         self._load = (trainer, history if trainer is not None else None)
         self._loading = True
+        self.document_loading.emit()
         try:
             # The first state_changed rebuilds from the new values, before the views hear of
             # them, as an ordinary change does; the other fields' signals only reach the views.
             self.experiment.update(values)
         except Exception:
             self._load = None
-            raise
-        finally:
             self._loading = False
+            self.document_loaded.emit(False)
+            raise
+        self._loading = False
         if self._load is not None:       # nothing changed: no signal came, rebuild now
             self._apply_load()
+        self.document_loaded.emit(True)
 
     def _apply_load(self) -> None:
         trainer, history = self._load

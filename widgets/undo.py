@@ -21,6 +21,7 @@ Undoing a change that rebuilds the network (layers, data, seed) rebuilds it agai
 restored settings: the same initial weights as before the change, not the trained ones.
 """
 import itertools
+import math
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
@@ -103,12 +104,13 @@ class UndoHistory(QObject):
         self._drag: tuple | None = None          # (slider, key) while a slider is held
         self._drag_keys = itertools.count(1)
         self._history_window: QDialog | None = None
-        # Both verbs are looked up on the session when they are called (FileActions, the
-        # canvas), so the history sees every load and every typed weight.
-        self._set_param = self.session.set_param
-        self._load_document = self.session.load_document
-        self.session.set_param = self.set_param
-        self.session.load_document = self.load_document
+        # The session says when a weight is typed and when a document loads (whoever asked:
+        # FileActions, the canvas, a lesson), so the history sees every one.
+        self._loading = None
+        self._putting = False
+        self.session.param_typed.connect(self._on_session_param_typed)
+        self.session.document_loading.connect(self._on_session_document_loading)
+        self.session.document_loaded.connect(self._on_session_document_loaded)
         self.experiment.state_changed.connect(self._on_experiment_state_changed)
         self._build_actions()
         # A number box keeps the focus after its arrows are clicked, and its text field would
@@ -211,21 +213,24 @@ class UndoHistory(QObject):
         except (RuntimeError, TypeError):       # already gone
             pass
 
-    def set_param(self, layer: int, row: int | None, col: int, value) -> None:
-        """``session.set_param``, recorded with the value it replaces."""
-        before = self._param_value(layer, row, col)
-        self._set_param(layer, row, col, value)    # a refused value raises: nothing recorded
-        after = float(value)
-        if before is not None and before != after:
-            self.stack.push(WeightCommand(self, rules.WeightEdit(
-                layer, row, col, before, after, self._structure())))
+    def _on_session_param_typed(self, layer: int, row, col: int, before: float,
+                                after: float) -> None:
+        """A typed weight or bias: one step, unless undo itself is putting a value back."""
+        if self._putting or not math.isfinite(before) or before == after:
+            return
+        self.stack.push(WeightCommand(self, rules.WeightEdit(
+            layer, row, col, before, after, self._structure())))
 
-    def load_document(self, *args, **kwargs) -> None:
-        """``session.load_document``: the opened document starts a new, empty history."""
-        try:
-            with self.recorder.paused():
-                self._load_document(*args, **kwargs)
-        finally:
+    def _on_session_document_loading(self) -> None:
+        self._loading = self.recorder.paused()
+        self._loading.__enter__()
+
+    def _on_session_document_loaded(self, opened: bool) -> None:
+        """The changes of a load are not edits; an opened document starts a new history."""
+        if self._loading is not None:
+            self._loading.__exit__(None, None, None)
+            self._loading = None
+        if opened:
             self._end_drag()
             self.stack.clear()
 
@@ -240,13 +245,11 @@ class UndoHistory(QObject):
         if self._structure() != edit.structure:
             self._say("That weight belongs to a network of another shape; it was not changed.")
             return
-        self._set_param(edit.layer, edit.row, edit.col, value)
-
-    def _param_value(self, layer: int, row: int | None, col: int) -> float | None:
-        latest = self.session.latest
-        if latest is None:
-            return None
-        return float(latest.params[self.session.param_index(layer, row, col)])
+        self._putting = True            # undo/redo of a weight is not a new step
+        try:
+            self.session.set_param(edit.layer, edit.row, edit.col, value)
+        finally:
+            self._putting = False
 
     def _structure(self) -> tuple:
         spec = self.session.spec
