@@ -58,6 +58,9 @@ class LessonEditor(QDialog):
         self.look_at = _text_box(lesson.get("look_at", ""), 3)
         self.look_at.setPlaceholderText("What the class should look at")
         self.formula = _text_box(lesson.get("formula", ""), 2)
+        typed = formula_font()          # (the interface font misplaces combining hats)
+        typed.setPointSizeF(theme.font().pointSizeF())
+        self.formula.setFont(typed)
         self.formula.setPlaceholderText("Unicode text, e.g. w \u2190 w \u2212 \u03b7 \u2202L/"
                                         "\u2202w ; a ';' or a new line starts a new line")
         self.preview = QLabel()
