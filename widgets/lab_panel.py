@@ -272,19 +272,26 @@ class LabPanel(QWidget):
         self._refresh_readout()
 
     def _refresh_racers(self) -> None:
+        """The racer list: items updated in place (an edit may come from one of them: it is
+        never deleted while it reports), rebuilt only when racers come or go."""
         setup = self.lab.setup
         row = max(self.racer_list.currentRow(), 0)
         with QSignalBlocker(self.racer_list):
-            self.racer_list.clear()
+            if self.racer_list.count() != len(setup.racers):
+                self.racer_list.clear()
+                for i in range(len(setup.racers)):
+                    item = QListWidgetItem(swatch(i), "")
+                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                    self.racer_list.addItem(item)
+                self._form_for = None
             for i, (racer, path) in enumerate(zip(setup.racers, self.lab.paths)):
-                item = QListWidgetItem(swatch(i), racer.label)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item = self.racer_list.item(i)
+                item.setText(racer.label)
                 item.setCheckState(Qt.CheckState.Checked if racer.visible
                                    else Qt.CheckState.Unchecked)
                 end = "diverged" if path.diverged_at >= 0 else f"f = {path.losses[-1]:.3g}"
                 item.setToolTip(f"{racer.label}: after {setup.steps} steps {end}"
                                 + (f" ({path.message})" if path.message else ""))
-                self.racer_list.addItem(item)
             self.racer_list.setCurrentRow(min(row, len(setup.racers) - 1))
         self.racer_list.setFixedHeight(len(setup.racers) *
                                        self.racer_list.sizeHintForRow(0) + 6)

@@ -127,6 +127,19 @@ def test_the_model_fills_the_controls(make_lab):
     assert window.scrub.maximum() == 120
 
 
+def test_the_noise_slider_and_steps_box_change_the_race(make_lab):
+    window = make_lab(LabSetup.default("beale", racers=("sgd", "adam")))
+    panel = window.panel
+    exact = window.lab.paths[0].xy.copy()
+    index = panel.noise.values().index(0.5)
+    panel.noise.slider.setValue(index)
+    assert window.lab.setup.noise_std == 0.5
+    assert not np.array_equal(window.lab.paths[0].xy, exact)     # noisy gradients now
+    panel.steps.setValue(80)
+    panel.steps.editingFinished.emit()
+    assert window.lab.setup.steps == 80 and window.lab.paths[0].xy.shape == (81, 2)
+
+
 def test_hiding_a_racer_hides_its_path_and_curve(make_lab):
     window = make_lab()
     item = window.panel.racer_list.item(2)
