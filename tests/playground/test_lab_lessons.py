@@ -88,6 +88,8 @@ def test_newton_reaches_the_minimum_of_a_quadratic_in_one_or_two_steps():
     assert newton.losses[1] < 1e-5 * f0 and newton.losses[2] < 1e-12 * f0
     assert np.allclose(newton.xy[2], (0.0, 0.0), atol=1e-6)
     assert sgd.losses[2] > 0.1 * f0 and sgd.losses[-1] > 0.05 * f0
+    for name in ("L-BFGS", "Conjugate gradient"):     # curvature from gradients: a few more
+        assert paths[name].losses[2] > 1e-12 * f0 and paths[name].losses[-1] < 1e-6 * f0
     for kappa in (2.0, 1e3):          # whatever the condition number
         paths, _ = races("lab_newton_quadratic", surface_params={"condition_number": kappa})
         assert paths["Newton"].losses[2] < 1e-12 * paths["Newton"].losses[0]
@@ -109,6 +111,8 @@ def test_the_stability_lessons_own_rates_sit_either_side_of_the_limit():
     paths, setup = races("lab_stability_limit")
     assert setup.surface_params["condition_number"] == STABILITY_KAPPA
     limit = 2 / STABILITY_KAPPA
+    assert abs(paths["GD η = 0.1"].xy[1, 1]) < 1e-12     # 1 - eta lambda = 0: y gone at once
+    assert abs(paths["GD η = 0.19"].xy[1, 1]) > 0.5      # zigzags: 1 - 1.9 = -0.9
     for r in setup.racers:
         path = paths[r.label]
         if r.config["learning_rate"] < limit:
