@@ -207,11 +207,12 @@ def run_window(args) -> int:
             window.file_actions.open_document(document, file_path)
         window.file_actions.ask_unsaved = lambda name: "discard"
         # On a real display presentation mode is full screen, and so is the picture.
-        offscreen = QApplication.platformName() in ("offscreen", "minimal")
+        full_screen = args.presentation and \
+            QApplication.platformName() not in ("offscreen", "minimal")
         window.resize(*args.size)
-        apply_look_arguments(window, args, full_screen=not offscreen)
+        apply_look_arguments(window, args, full_screen=full_screen)
         return save_screenshot(app, window, args.screenshot, args.steps,
-                               None if window.isFullScreen() else args.size)
+                               None if full_screen else args.size)
 
 
 def stop_on_signal(app, window, signum: int) -> None:

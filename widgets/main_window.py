@@ -41,7 +41,7 @@ DATA_DOCK_WIDTH = (270, 340)
 CENTRE_SHARE = 0.49
 RIGHT_DOCK_MIN = 396
 OUTPUT_SHARE = (0.5, 0.62)
-DATA_SQUEEZED = 0.14
+DATA_SQUEEZED = 0.06
 
 
 class Banner(QFrame):
@@ -339,16 +339,22 @@ class MainWindow(QMainWindow):
         second at 1080: a taller window gives its room to the boundary's square first), the
         curves the rest. The widths grow with the zoom; when a zoomed-in network, the boundary
         and the curves cannot all fit beside the data panel at its width, the data panel
-        gives way (down to DATA_SQUEEZED of the window), so that they are seen whole."""
+        gives way (down to DATA_SQUEEZED of the window), then the right column (down to the
+        least width its rows need), so that they are seen whole."""
         w, h = self.width(), self.height()
         z = theme.look().zoom
         data = int(min(max(DATA_DOCK_WIDTH[0] * z, 0.17 * w), DATA_DOCK_WIDTH[1] * z))
         if self.data_dock.isHidden() and self.training_dock.isHidden():
             data = 0                    # (hidden from the class: the others share its room)
         output = int(max(RIGHT_DOCK_MIN * z, w - data - CENTRE_SHARE * w))
-        network = self.network_view.canvas.minimumWidth() + 24     # and the scroll area's frame
-        if w - data - output < network:
+        # the network's least width, its scroll area's frame and the centre's margins
+        network = self.network_view.canvas.minimumWidth() + 24
+        if w - data - output < network:         # the data panel gives way first...
             data = int(max(DATA_SQUEEZED * w, w - output - network))
+        if w - data - output < network:         # ...then the right column, to its least
+            output = int(max(self.output_dock.minimumSizeHint().width(),
+                             self.curves_dock.minimumSizeHint().width(),
+                             w - data - network))
         self.resizeDocks([self.data_dock, self.output_dock], [data, output],
                          Qt.Orientation.Horizontal)
         share = OUTPUT_SHARE[0] + (OUTPUT_SHARE[1] - OUTPUT_SHARE[0]) * \

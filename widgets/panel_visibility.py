@@ -98,7 +98,8 @@ class PanelVisibility(QObject):
         hidden = set(self.experiment.hidden_panels)
         with self.quiet():
             for name, widget in self.panels.items():
-                widget.setVisible(name not in hidden)
+                if widget.isHidden() != (name in hidden):  # (showing a tab again raises it)
+                    widget.setVisible(name not in hidden)
                 with QSignalBlocker(self.actions[name]):
                     self.actions[name].setChecked(name not in hidden)
 

@@ -21,6 +21,10 @@ ZOOM_KEY = "look/zoom"
 THEME_KEY = "look/theme"
 THEME_TITLES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 APP_SETTING = "a setting of the app, not saved in the experiment"
+#: Leaving presentation mode gives the window its size and layout back at once and again this
+#: much later: the window manager leaves full screen, and the panels' least sizes at the old
+#: zoom are known, only after a few events.
+RESTORE_AGAIN_MS = 150
 
 
 class LookActions(QObject):
@@ -140,13 +144,17 @@ class LookActions(QObject):
             return
         w = self.window
         self._before = {"zoom": self.zoom, "state": w.saveState(),
-                        "geometry": w.saveGeometry(), "window_state": w.windowState()}
+                        "geometry": w.saveGeometry(), "rect": w.geometry(),
+                        "window_state": w.windowState()}
         self.presenting = True
         self.zoom = max(self.zoom, theme.PRESENTATION_ZOOM)
         self.escape.setEnabled(True)
         self.apply()
         if full_screen:
             w.showFullScreen()
+            # Without a window manager (a bare X server, a kiosk) nobody makes the window as
+            # large as its screen: ask for that too (a window manager does it anyway).
+            w.setGeometry(w.screen().geometry())
 
     def leave_presentation(self) -> None:
         """Back to the window, layout and zoom from before presentation mode."""
@@ -156,16 +164,22 @@ class LookActions(QObject):
         self.presenting = False
         self.escape.setEnabled(False)
         self.zoom = before["zoom"]
+        self.apply()                # first: the sizes the window may take are the old ones
         w = self.window
         w.setWindowState(before["window_state"])
         if not before["window_state"] & Qt.WindowState.WindowFullScreen:
             w.showNormal() if not before["window_state"] & Qt.WindowState.WindowMaximized \
                 else w.showMaximized()
+        self._restore(before)
+        QTimer.singleShot(RESTORE_AGAIN_MS, self, lambda: self._restore(before))
+
+    def _restore(self, before: dict) -> None:
+        w = self.window
         w.restoreGeometry(before["geometry"])
-        self.apply()
+        if not w.windowState() & (Qt.WindowState.WindowFullScreen |
+                                  Qt.WindowState.WindowMaximized):
+            w.setGeometry(before["rect"])     # (not every platform restores a full screen's)
         self._restore_state(before["state"])
-        # (a window manager finishes leaving full screen later: lay the docks out again then)
-        QTimer.singleShot(0, self, lambda: self._restore_state(before["state"]))
 
     def _restore_state(self, state) -> None:
         if self.panels is not None:
