@@ -13,7 +13,7 @@ import math
 import sys
 from pathlib import Path
 
-from playground import presets
+from playground import lessons
 from playground.checks import FileFormatError, one_line
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
@@ -70,8 +70,8 @@ def compare_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        document, name, _ = presets.resolve(args.experiment)
-    except (FileFormatError, FileNotFoundError, KeyError) as error:
+        document, name, _ = lessons.resolve(args.experiment)
+    except (FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
         print(f"error: {one_line(error)}", file=stderr)
         return EXIT_BAD_INPUT
     chosen = sum(bool(x) for x in (args.vary, args.optimizers, args.seeds))
@@ -185,8 +185,8 @@ def search_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        document, name, _ = presets.resolve(args.experiment)
-    except (FileFormatError, FileNotFoundError, KeyError) as error:
+        document, name, _ = lessons.resolve(args.experiment)
+    except (FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
         print(f"error: {one_line(error)}", file=stderr)
         return EXIT_BAD_INPUT
     out = Path(args.out) if args.out else Path(f"{name}-search")

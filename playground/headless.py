@@ -74,6 +74,7 @@ class HeadlessRun:
     def __init__(self, document: files.Document, resolution: int = PICTURE_RESOLUTION):
         self.values = dict(document.values)
         self.meta = dict(document.meta)
+        self.lesson = document.lesson        # a lesson's explanation stays with its file
         self.data = pipeline.prepare(self.values, boundary_resolution=resolution,
                                      map_resolution=2)
         d = self.data
@@ -142,7 +143,7 @@ class HeadlessRun:
         """The experiment as it is now, ready to save (weights saved only while finite)."""
         state = self.trainer.state_dict() if not self.diverged else None
         history = self.history.as_dict() if state is not None else None
-        return files.Document(dict(self.values), state, history, dict(self.meta))
+        return files.Document(dict(self.values), state, history, dict(self.meta), self.lesson)
 
     def outputs(self):
         """Network outputs on the picture grid: (R, R) or (R, R, K), rows from y_min."""
