@@ -37,7 +37,8 @@ def measure(app, surface: str, frames: int, steps: int, size) -> dict:
     window = LabWindow(setup)
     window.resize(*size)
     window.show()
-    window.panel.inspect_box.setCurrentIndex(7)         # the step-by-step arrows too
+    window.panel.tabs.setCurrentIndex(2)                # the step-by-step arrows and numbers
+    window.panel.inspect_box.setCurrentIndex(7)
     window.panel.inspect_box.activated.emit(7)
     for _ in range(10):
         app.processEvents()

@@ -24,6 +24,7 @@ from widgets.lab_surface_view import racer_style
 from widgets.optimizer_panel import editor_value, hyper_editor, hyper_label, on_edited, \
     set_editor_value
 
+READOUT_EVERY = 4            # while playing, the step-by-step numbers change 15 times a second
 NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
@@ -166,10 +167,12 @@ class LabPanel(QWidget):
         layout.addStretch(1)
 
         lab.subscribe(self._on_lab_changed)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self._shown_surface = None
         self._shown_schedule = None
         self._form_for = None                  # (racer index, optimizer) of the racer form
         self.lesson_text: QLabel | None = None
+        self._frames = 0
         self._refresh()
 
     def show_lesson(self, lesson) -> None:
@@ -229,8 +232,17 @@ class LabPanel(QWidget):
     def _on_lab_changed(self, what: str) -> None:
         if what == "setup":
             self._refresh()
-        elif what == "frame":
+        elif what == "frame" and self.readout.isVisible():     # a hidden tab waits (below)
+            # While playing, numbers changing 60 times a second cannot be read, and laying
+            # out the table costs a third of a frame: READOUT_EVERY-th frames only
+            self._frames += 1
+            if not self.lab.running or self._frames % READOUT_EVERY == 0:
+                self._refresh_readout()
+        elif what == "running" and not self.lab.running:
             self._refresh_readout()
+
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        self._refresh_readout()
 
     def _refresh(self) -> None:
         setup = self.lab.setup

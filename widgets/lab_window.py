@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QLabel, QMainWindow, QSli
 from playground import lab as lab_model
 from playground.checks import one_line
 from widgets import theme
+from widgets.controls import ValueLabel
 from widgets.lab_loss_chart import LabLossChart
 from widgets.lab_panel import LabLegend, LabPanel
 from widgets.lab_surface_view import LabSurfaceView
@@ -108,8 +109,7 @@ class LabWindow(QMainWindow):
         self.scrub.setToolTip("Drag to any step of the race")
         self.scrub.valueChanged.connect(self._on_scrub_value_changed)
         bar.addWidget(self.scrub)
-        self.step_label = QLabel()
-        self.step_label.setMinimumWidth(theme.px(110))
+        self.step_label = ValueLabel(" Step 5000 / 5000")   # fixed size: no relayout a frame
         bar.addWidget(self.step_label)
         for key, verb in ((Qt.Key.Key_Space, self.lab.toggle_running),
                           (Qt.Key.Key_S, lambda: self.lab.step(1)),

@@ -188,6 +188,7 @@ def test_step_by_step_shows_arrows_and_numbers_of_the_chosen_racer(make_lab):
     window = make_lab(LabSetup.default("valley", racers=("sgd", "adam")))
     window.lab.step(5)
     panel = window.panel
+    panel.tabs.setCurrentIndex(2)                          # the Steps tab
     panel.inspect_box.setCurrentIndex(2)                   # Adam
     panel.inspect_box.activated.emit(2)
     arrows = window.surface_view.arrows
@@ -203,6 +204,11 @@ def test_step_by_step_shows_arrows_and_numbers_of_the_chosen_racer(make_lab):
     assert f"{look.gradient[0]:+.3g}" in text and "m</td>" in text and "step 6 of" in text
     window.lab.step(1)
     assert "step 7 of" in panel.readout.text()
+    panel.tabs.setCurrentIndex(0)                          # hidden: not rewritten a frame...
+    window.lab.step(1)
+    assert "step 7 of" in panel.readout.text()
+    panel.tabs.setCurrentIndex(2)                          # ...until it shows again
+    assert "step 8 of" in panel.readout.text()
     panel.inspect_box.setCurrentIndex(0)
     panel.inspect_box.activated.emit(0)
     assert not arrows["step"].line.isVisible()
