@@ -140,7 +140,7 @@ class Racer:
                      visible)
 
     def __post_init__(self):
-        if self.optimizer not in RACERS:
+        if not isinstance(self.optimizer, str) or self.optimizer not in RACERS:
             raise ValueError(f"unknown optimizer {quoted(self.optimizer)}; "
                              f"choose one of {list(RACERS)}")
         if not isinstance(self.config, dict):
@@ -214,7 +214,8 @@ class LabSetup:
         if not isinstance(self.surface, str) or self.surface not in SURFACES:
             raise ValueError(f"surface: unknown surface {quoted(self.surface)}; "
                              f"choose one of {list(SURFACES)}")
-        if not isinstance(self.surface_params, dict):
+        if not isinstance(self.surface_params, dict) or \
+                not all(isinstance(k, str) for k in self.surface_params):
             raise ValueError(f"surface_params must be a dict, got {quoted(self.surface_params)}")
         for name, value in self.surface_params.items():
             if not is_number(value):
@@ -241,8 +242,8 @@ class LabSetup:
             twice = next(lab for lab in labels if labels.count(lab) > 1)
             raise ValueError(f"racers: two racers are called {quoted(twice)}")
         object.__setattr__(self, "racers", tuple(racers))
-        if not isinstance(self.schedule, dict):
-            raise ValueError(f"schedule must be a dict, got {quoted(self.schedule)}")
+        if not isinstance(self.schedule, dict) or not isinstance(self.schedule.get("name"), str):
+            raise ValueError(f"schedule must be a dict with a name, got {quoted(self.schedule)}")
         for name, value in self.schedule.items():
             if name != "name" and not is_number(value):
                 raise ValueError(f"schedule: {name} must be a number, got {quoted(value)}")

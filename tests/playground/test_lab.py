@@ -231,3 +231,20 @@ def test_inspection_names_the_moment_and_the_cache_of_each_optimizer():
     assert adagrad.cache_name == "cache" and rmsprop.cache_name == "cache"
     assert adam.moment_name == "m" and adam.cache_name == "v"
     assert newton.moment is None and newton.cache is None and np.isnan(newton.lr)
+
+
+@pytest.mark.parametrize("changes", [
+    {"surface": ["rosenbrock"]}, {"surface": None}, {"surface_params": []},
+    {"schedule": {"name": ["constant"]}}, {"schedule": {}}, {"schedule": "constant"},
+    {"racers": [{"optimizer": ["sgd"], "label": "S", "visible": True, "config": {}}]},
+    {"racers": [{"optimizer": "sgd", "label": ["S"], "visible": True, "config": {}}]},
+    {"racers": [{"optimizer": "sgd", "label": "S", "visible": True, "config": []}]},
+    {"racers": [{"optimizer": "sgd", "label": "S", "visible": True,
+                 "config": {"learning_rate": [0.1]}}]},
+    {"racers": "sgd"}, {"start": {"x": 1}}, {"start": [True, 1.0]}, {"steps": 2.5},
+    {"clip": None}, {"noise_std": "0"}, {"seed": -1}, {"seed": 2**64},
+])
+def test_hostile_values_are_refused_with_a_value_error(changes):
+    d = {**small().to_dict(), **changes}
+    with pytest.raises(ValueError):
+        LabSetup.from_dict(d)
