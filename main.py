@@ -4,6 +4,10 @@
     nn-playground FILE_OR_EXAMPLE           open an experiment file (.nnp) or an example in it
     nn-playground [FILE] --screenshot PATH [--steps N] [--size WxH]
                                             train N steps offscreen and save the window as PNG
+    nn-playground [FILE] [--presentation] [--zoom PERCENT] [--theme light|dark|system]
+                                            (also with --screenshot) presentation mode (full
+                                            screen, larger, high contrast), the interface's
+                                            zoom and theme (app settings, not in the file)
     nn-playground run FILE_OR_EXAMPLE [--steps N | --epochs N] [--seed S] [--out DIR] [--json]
                                             train without a window, write file, CSV and PNGs
     nn-playground list [--json]             list the examples

@@ -150,6 +150,9 @@ class LookActions(QObject):
         self.zoom = max(self.zoom, theme.PRESENTATION_ZOOM)
         self.escape.setEnabled(True)
         self.apply()
+        show = getattr(w, "show_message", None)
+        if show is not None:
+            show(f"Presentation mode, zoom {round(self.zoom * 100)}%: F11 or Escape leaves it")
         if full_screen:
             w.showFullScreen()
             # Without a window manager (a bare X server, a kiosk) nobody makes the window as

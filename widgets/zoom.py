@@ -17,7 +17,7 @@ import re
 
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QAbstractButton, QGraphicsItem, QLabel, QToolBar, QWidget
 
 from widgets import theme
@@ -32,6 +32,8 @@ FONT_PROPERTY = "nnp_base_point_size"
 ICON_PROPERTY = "nnp_base_icon_size"
 SHEET_PROPERTY = "nnp_style_sheet"
 TEXT_PROPERTY = "nnp_rich_text"
+#: Qt's own dynamic property: the font a widget had when the style sheet first styled it.
+SHEET_FONT = "_q_styleSheetWidgetFont"
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
 
 
@@ -88,6 +90,12 @@ def _scale_font(widget: QWidget, font: QFont, old: theme.Look, new: theme.Look) 
     scaled = QFont(font)
     scaled.setPointSizeF(base * new.zoom)
     widget.setFont(scaled)
+    # Under the application's style sheet Qt draws a widget's text in the font it kept when
+    # the sheet first styled it (this property), not in its font now: give it the new one.
+    if widget.property(SHEET_FONT) is not None:
+        widget.setProperty(SHEET_FONT, scaled)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
 
 
 def _scale_icon(widget, old: theme.Look, new: theme.Look) -> None:
@@ -187,9 +195,17 @@ def _restyle_item(item, old: theme.Look, new: theme.Look) -> None:
     elif isinstance(item, pg.TextItem):
         font = item.textItem.font()
         base = _base(item, lambda: {"font": _font_base(font, old),
-                                    "color": light_color(item.color.name(), old)})
+                                    "color": light_color(item.color.name(), old),
+                                    "fill": light_color(item.fill.color().name(), old),
+                                    "border": _pen_base(item.border, old)})
         item.setFont(_scaled_font(font, base["font"], new))
         item.setColor(theme.recolor(base["color"]))
+        # its box: a hover readout's white card becomes the look's panel colour
+        fill = QColor(theme.recolor(base["fill"]))
+        fill.setAlpha(item.fill.color().alpha())
+        item.fill = QBrush(fill, item.fill.style())
+        item.border = _pen(item.border, base, "border", new)
+        item.update()
 
 
 def _restyle_axis(axis: pg.AxisItem, old: theme.Look, new: theme.Look) -> None:

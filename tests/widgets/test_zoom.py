@@ -137,3 +137,27 @@ def test_a_settings_file_with_a_bad_zoom_opens_at_100(qtbot, make_window, settin
     w = make_window()
     assert w.look_actions.zoom == 1.0 and w.look_actions.theme_name == "system"
     assert theme.look().zoom == 1.0
+
+
+def ink_height(widget) -> int:
+    """Rows of ``widget``'s picture that hold dark ink (its text)."""
+    image = widget.grab().toImage()
+    rows = [y for y in range(image.height())
+            if any(image.pixelColor(x, y).lightness() < 100 for x in range(image.width()))]
+    return (rows[-1] - rows[0] + 1) if rows else 0
+
+
+def test_text_is_drawn_larger_not_only_reported_larger(qtbot, make_window, settings):
+    # Under the application's style sheet Qt may paint a widget's text in a font it kept from
+    # before; the picture is what a class sees. Zoomed before it is first shown (as a window
+    # opens at the remembered zoom) and after.
+    w = make_window()
+    ready(qtbot, w)
+    before = ink_height(w.toolbar.epoch_label)
+    settings.setValue("look/zoom", 2.0)
+    w2 = make_window()
+    ready(qtbot, w2)
+    assert ink_height(w2.toolbar.epoch_label) == pytest.approx(2 * before, rel=0.15)
+    w2.look_actions.set_zoom(1.0)
+    qtbot.wait(50)
+    assert ink_height(w2.toolbar.epoch_label) == before
