@@ -36,40 +36,40 @@ class Initializer(NamedTuple):
     sample: Callable
 
 
-def _zeros(fan_in, fan_out, rng):
-    return np.zeros((fan_in, fan_out))
+def _zeros(fan_in, fan_out, rng, size=None):
+    return np.zeros(size or (fan_in, fan_out))
 
 
-def _constant(fan_in, fan_out, rng, value):
-    return np.full((fan_in, fan_out), value)
+def _constant(fan_in, fan_out, rng, value, size=None):
+    return np.full(size or (fan_in, fan_out), value)
 
 
-def _random_normal(fan_in, fan_out, rng, scale):
-    return rng.normal(0.0, scale, size=(fan_in, fan_out))
+def _random_normal(fan_in, fan_out, rng, scale, size=None):
+    return rng.normal(0.0, scale, size=size or (fan_in, fan_out))
 
 
-def _random_uniform(fan_in, fan_out, rng, scale):
-    return rng.uniform(-scale, scale, size=(fan_in, fan_out))
+def _random_uniform(fan_in, fan_out, rng, scale, size=None):
+    return rng.uniform(-scale, scale, size=size or (fan_in, fan_out))
 
 
-def _glorot_uniform(fan_in, fan_out, rng):
-    return _random_uniform(fan_in, fan_out, rng, math.sqrt(6.0 / (fan_in + fan_out)))
+def _glorot_uniform(fan_in, fan_out, rng, size=None):
+    return _random_uniform(fan_in, fan_out, rng, math.sqrt(6.0 / (fan_in + fan_out)), size)
 
 
-def _glorot_normal(fan_in, fan_out, rng):
-    return _random_normal(fan_in, fan_out, rng, math.sqrt(2.0 / (fan_in + fan_out)))
+def _glorot_normal(fan_in, fan_out, rng, size=None):
+    return _random_normal(fan_in, fan_out, rng, math.sqrt(2.0 / (fan_in + fan_out)), size)
 
 
-def _he_uniform(fan_in, fan_out, rng):
-    return _random_uniform(fan_in, fan_out, rng, math.sqrt(6.0 / fan_in))
+def _he_uniform(fan_in, fan_out, rng, size=None):
+    return _random_uniform(fan_in, fan_out, rng, math.sqrt(6.0 / fan_in), size)
 
 
-def _he_normal(fan_in, fan_out, rng):
-    return _random_normal(fan_in, fan_out, rng, math.sqrt(2.0 / fan_in))
+def _he_normal(fan_in, fan_out, rng, size=None):
+    return _random_normal(fan_in, fan_out, rng, math.sqrt(2.0 / fan_in), size)
 
 
-def _lecun_normal(fan_in, fan_out, rng):
-    return _random_normal(fan_in, fan_out, rng, math.sqrt(1.0 / fan_in))
+def _lecun_normal(fan_in, fan_out, rng, size=None):
+    return _random_normal(fan_in, fan_out, rng, math.sqrt(1.0 / fan_in), size)
 
 
 _SCALE = Hyper("scale", 0.01, 0.0, 10.0, "Standard deviation (normal) or half-width (uniform) "
@@ -108,10 +108,12 @@ def _check_count(label, n):
     return int(n)
 
 
-def init_weights(name, fan_in, fan_out, rng, **params):
+def init_weights(name, fan_in, fan_out, rng, size=None, **params):
     """W : float64 (fan_in, fan_out) drawn by initializer ``name`` from the Generator ``rng``.
 
     params: those listed in INITIALIZER_PARAMS[name] (others raise ValueError).
+    size: another shape to draw, scaled by fan_in and fan_out all the same (a conv kernel
+    (filters, channels, k, k) has fan_in = channels k^2 and fan_out = filters k^2).
     """
     if name not in INITIALIZERS:
         raise ValueError(f"unknown initializer {name!r}; known: {list(INITIALIZERS)}")
@@ -121,7 +123,7 @@ def init_weights(name, fan_in, fan_out, rng, **params):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     entry = INITIALIZERS[name]
     values = check_hypers(name, entry.params, params)
-    w = entry.sample(fan_in, fan_out, rng, **values)
+    w = entry.sample(fan_in, fan_out, rng, size=None if size is None else tuple(size), **values)
     return np.ascontiguousarray(w, dtype=np.float64)
 
 

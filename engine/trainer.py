@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from engine import kernels as K
+from engine import layer_kernels as G
 from engine import rng as R
 from engine.initializers import init_bias, init_weights
 from engine.network import LOSSES, NetworkSpec
@@ -111,6 +112,8 @@ def _check_data(name, X, Y, n_inputs, n_outputs):
 def initial_parameters(spec, seed):
     """Fresh parameters for ``spec`` drawn with a numpy Generator seeded by ``seed``."""
     gen = np.random.Generator(np.random.PCG64(seed))
+    if not spec.is_dense:
+        return spec.initial_parameters(gen)
     params = np.zeros(spec.n_params)
     layers = list(spec.hidden) + [None]
     for (W, b), layer in zip(spec.views(params), layers):
@@ -126,13 +129,19 @@ def initial_parameters(spec, seed):
 class Trainer:
     """A network being trained on one data set.
 
-    X_train float64 (n, spec.n_inputs), already featurised and normalised; Y_train float64
-    (n, spec.n_outputs): 0/1 (binary), one-hot (multi-class) or values (regression).
+    X_train float64 (n, spec.n_inputs), already featurised and normalised, or for an image
+    network (n, C, H, W) (flattened in (c, y, x) order); Y_train float64 (n, spec.n_outputs):
+    0/1 (binary), one-hot (multi-class) or values (regression).
+
+    ``buffers`` holds the non-trainable state (batch norm's running statistics) and
+    ``trainable`` (float64 (n_params,), 1 = trains, 0 = frozen) which parameters training
+    moves; both go through ``state_dict``.
     """
 
     def __init__(self, spec: NetworkSpec, config: TrainConfig, X_train, Y_train,
                  X_test=None, Y_test=None, seed=0, params=None):
         self.spec = spec
+        X_train, X_test = self._flat(X_train), self._flat(X_test)
         self.X, self.Y = _check_data("training", X_train, Y_train, spec.n_inputs, spec.n_outputs)
         if X_test is not None and len(X_test):
             self.X_test, self.Y_test = _check_data("test", X_test, Y_test, spec.n_inputs,
@@ -142,6 +151,9 @@ class Trainer:
         self._li, self._lf = spec.kernel_tables()
         self._wmask = spec.weight_mask()
         self._loss_code = LOSSES[spec.loss]
+        self.initial_buffers = spec.initial_buffers()
+        self.buffers = self.initial_buffers.copy()
+        self.trainable = np.ones(spec.n_params)
         self.seed = int(seed)
         self.initial_params = initial_parameters(spec, self.seed) if params is None \
             else np.array(params, dtype=np.float64)
@@ -151,6 +163,22 @@ class Trainer:
         self.config = None
         self.set_config(config)
         self._restart_counters()
+
+    def _flat(self, X):
+        """(n, C, H, W) images as (n, C*H*W) rows for an image network; others unchanged."""
+        if X is None or self.spec.input_shape is None:
+            return X
+        X = np.asarray(X)
+        if X.ndim == 4:
+            if X.shape[1:] != self.spec.input_shape:
+                raise ValueError(f"images must have shape (n, {', '.join(map(str, self.spec.input_shape))}), "
+                                 f"got {X.shape}")
+            X = X.reshape(X.shape[0], -1)
+        return X
+
+    @property
+    def is_dense(self):
+        return self.spec.is_dense
 
     # -- counters and randomness ------------------------------------------------------------
     def _restart_counters(self):
@@ -202,7 +230,7 @@ class Trainer:
         self._schedule = config.make_schedule()
         self._reg = config.reg_vector()
         self._batch = int(min(config.batch_size, self.X.shape[0]))
-        self._ws = K.make_workspace(self._li, self.spec.n_params, self._batch)
+        self._ws = self._workspace(self._batch)
         if old is not None and old.optimizer != config.optimizer:
             self._reset_optimizer_state()
         elif old is not None and config.second_order:
@@ -217,11 +245,42 @@ class Trainer:
             self.optimizer = config.make_optimizer()
             self.optimizer.slots, self.optimizer.iterations = slots, t
 
+    def _workspace(self, batch):
+        if self.spec.is_dense:
+            return K.make_workspace(self._li, self.spec.n_params, batch)
+        return G.make_workspace(self._li, self.spec.n_params, self.spec.n_buffers, batch)
+
     def set_dropout(self, rates):
-        """Change each hidden layer's dropout rate without touching the weights."""
-        hidden = [replace(h, dropout=float(r)) for h, r in zip(self.spec.hidden, rates, strict=True)]
+        """Change each hidden layer's dropout rate without touching the weights (a Dropout
+        layer's rate; layers without dropout, such as pooling, take 0)."""
+        hidden = []
+        for h, r in zip(self.spec.hidden, rates, strict=True):
+            if h.kind == "dropout":
+                hidden.append(replace(h, rate=float(r)))
+            elif "dropout" in getattr(h, "__dataclass_fields__", {}):
+                hidden.append(replace(h, dropout=float(r)))
+            elif float(r) != 0.0:
+                raise ValueError(f"a {h.label} layer has no dropout")
+            else:
+                hidden.append(h)
         self.spec = self.spec.with_hidden(hidden)
         self._li, self._lf = self.spec.kernel_tables()
+
+    def set_trainable(self, layers, trainable=True):
+        """Freeze (trainable=False) or unfreeze the parameters of the given layers (indices
+        into ``spec.layers``: hidden layers then the output layer). Frozen parameters do not
+        move under any optimiser, decay, regulariser or constraint."""
+        slices = self.spec.layer_slices()
+        for l in layers:
+            if not 0 <= int(l) < len(slices):
+                raise ValueError(f"layer index {l} out of range 0..{len(slices) - 1}")
+            a, b = slices[int(l)]
+            self.trainable[a:b] = 1.0 if trainable else 0.0
+
+    def frozen_layers(self):
+        """Indices of the layers that have parameters, all of them frozen."""
+        return [l for l, (a, b) in enumerate(self.spec.layer_slices())
+                if b > a and not self.trainable[a:b].any()]
 
     # -- training ---------------------------------------------------------------------------
     def run(self, n_steps):
@@ -235,12 +294,20 @@ class Trainer:
             done, status = self._run_second_order(n_steps, losses, lrs)
         else:
             opt = self.optimizer
-            done, status = K.train_steps(
-                self.params, opt.slots, self.X, self.Y, self.perm, self.state,
-                (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector()),
-                (self._schedule.code, float(self.config.learning_rate),
-                 self._schedule.hyper_vector(), *self.schedule_start),
-                self._reg, self._wmask, self._batch, n_steps, losses, lrs, self._ws)
+            sched = (self._schedule.code, float(self.config.learning_rate),
+                     self._schedule.hyper_vector(), *self.schedule_start)
+            if self.spec.is_dense:
+                done, status = K.train_steps(
+                    self.params, opt.slots, self.X, self.Y, self.perm, self.state,
+                    (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
+                    self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
+                    self._ws)
+            else:
+                done, status = G.train_steps(
+                    self.params, opt.slots, self.buffers, self.X, self.Y, self.perm, self.state,
+                    (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
+                    self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
+                    self._ws)
             opt.iterations = int(self.state[K.OPT_T])
         diverged = status == K.DIVERGED
         msg = ""
@@ -254,10 +321,18 @@ class Trainer:
     def _run_second_order(self, n_steps, losses, lrs):
         """Full-batch Newton / L-BFGS / CG: one outer iteration per step."""
         obj = self.objective()
+        obj.trainable = self.trainable
+        frozen = self.trainable == 0.0
+        ws = None
         for s in range(n_steps):
             loss, _ = obj.value_and_grad(self.params)
             info = self.optimizer.step(obj, self.params)
+            keep = self.params[frozen]
             self.params[:] = info.x_new
+            self.params[frozen] = keep
+            if self.spec.n_buffers:
+                ws = ws or self._workspace(self.X.shape[0])
+                G.refresh_running_stats(self.params, self.buffers, self._li, self._lf, self.X, ws)
             losses[s] = loss
             lrs[s] = info.alpha if np.isfinite(info.alpha) else 0.0
             self.state[K.STEP] += 1
@@ -272,26 +347,57 @@ class Trainer:
         with ``value_and_grad(params)`` and, for small networks, an exact ``hessian(params)``.
         With ``dropout_seed`` set, dropout applies with one fixed mask (gradient checking)."""
         from engine.objective import NetworkObjective
-        X = self.X if X is None else X
+        X = self.X if X is None else self._flat(X)
         Y = self.Y if Y is None else Y
-        return NetworkObjective(self.spec, X, Y, self._reg, dropout_seed)
+        return NetworkObjective(self.spec, X, Y, self._reg, dropout_seed, self.buffers)
 
     # -- evaluation -------------------------------------------------------------------------
-    def predict(self, X):
-        """Output activations float64 (n, n_outputs) for inputs X (n, n_inputs); no dropout."""
-        X = np.ascontiguousarray(X, dtype=np.float64)
+    def _outputs(self, X, mode):
+        """(n, n_outputs) output activations (mode OUTPUTS) or logits (LOGITS); eval mode."""
+        X = np.ascontiguousarray(self._flat(X), dtype=np.float64)
         out = np.empty((X.shape[0], self.spec.n_outputs))
-        K.predict_all(self.params, self._li, self._lf, X, out, K.OUTPUTS)
+        if self.spec.is_dense:
+            K.predict_all(self.params, self._li, self._lf, X, out,
+                          K.OUTPUTS if mode == G.OUTPUTS else K.LOGITS)
+        else:
+            G.predict_all(self.params, self.buffers, self._li, self._lf, X, out, mode,
+                          self._chunk())
         return out
+
+    def _chunk(self):
+        """Rows per parallel chunk: 256, fewer when a sample's activations are large."""
+        units, col = G.sizes(self._li)
+        per_row = 3 * int(units.sum()) + col
+        return int(max(1, min(256, 4_000_000 // max(per_row, 1))))
+
+    def predict(self, X):
+        """Output activations float64 (n, n_outputs) for inputs X (n, n_inputs) or images
+        (n, C, H, W); no dropout, batch norm from its running statistics."""
+        return self._outputs(X, G.OUTPUTS)
 
     def hidden_activations(self, X):
         """[(n, units) per hidden layer]: every hidden neuron's output at each row of X."""
         return self.activations(X)[0]
 
+    def feature_maps(self, X):
+        """[(n, C, H, W) per hidden layer]: each layer's output for the images (or rows) X, in
+        evaluation mode; a vector layer of u units is (n, u, 1, 1). For a few samples (the
+        views): all of X is one batch."""
+        shapes = self.spec.shapes()[1:-1]
+        hidden, _ = self.activations(X)
+        return [h.reshape((h.shape[0], *s)) for h, s in zip(hidden, shapes)]
+
     def activations(self, X):
         """Every unit at each row of X, in one pass: ([(n, units) per hidden layer],
         (n, n_outputs) output activations as ``predict`` gives them)."""
-        X = np.ascontiguousarray(X, dtype=np.float64)
+        X = np.ascontiguousarray(self._flat(X), dtype=np.float64)
+        if not self.spec.is_dense:
+            sizes = [int(np.prod(s)) for s in self.spec.shapes()[1:]]
+            out = np.empty((X.shape[0], sum(sizes)))
+            G.layer_outputs(self.params, self.buffers, self._li, self._lf, X, out)
+            cols = np.cumsum([0] + sizes)
+            hidden = [out[:, cols[i]:cols[i + 1]] for i in range(len(self.spec.hidden))]
+            return hidden, out[:, cols[-2]:]
         total = int(self._li[:, 1].sum())
         out = np.empty((X.shape[0], total))
         K.predict_all(self.params, self._li, self._lf, X, out, K.ALL_UNITS)
@@ -301,9 +407,8 @@ class Trainer:
 
     def evaluate(self, X, Y):
         """(mean data loss, accuracy) on (X, Y) without dropout; accuracy is None for regression."""
-        X, Y = _check_data("evaluation", X, Y, self.spec.n_inputs, self.spec.n_outputs)
-        Z = np.empty((X.shape[0], self.spec.n_outputs))
-        K.predict_all(self.params, self._li, self._lf, X, Z, K.LOGITS)
+        X, Y = _check_data("evaluation", self._flat(X), Y, self.spec.n_inputs, self.spec.n_outputs)
+        Z = self._outputs(X, G.LOGITS)
         P = output_activation(self.spec.output_activation, Z)
         return data_loss(self.spec.loss, Z, P, Y), accuracy_from_outputs(self.spec.loss, P, Y)
 
@@ -311,6 +416,7 @@ class Trainer:
     def reset(self):
         """Back to the same initial weights with counters and optimiser state cleared."""
         self.params[:] = self.initial_params
+        self.buffers[:] = self.initial_buffers
         self._restart_counters()
 
     def reinitialize(self, seed):
@@ -320,12 +426,20 @@ class Trainer:
         self.reset()
 
     def state_dict(self):
-        """Plain dict of numbers and arrays: enough to continue bit-identically."""
+        """Plain dict of numbers and arrays: enough to continue bit-identically. "buffers"
+        (batch norm's running statistics) when the network has any, "trainable" when a
+        parameter is frozen."""
         d = {"params": self.params.copy(), "initial_params": self.initial_params.copy(),
              "state": self.state.copy(), "seed": self.seed,
              "optimizer_iterations": int(getattr(self.optimizer, "iterations", 0)),
              "schedule_start": int(self.schedule_start[0]),
              "schedule_start_epoch": int(self.schedule_start[1])}
+        # non-trainable state and the frozen mask, only where there are any (a dense network
+        # with nothing frozen keeps the keys it always had)
+        if self.spec.n_buffers:
+            d["buffers"] = self.buffers.copy()
+        if not self.trainable.all():
+            d["trainable"] = self.trainable.copy()
         if self.config.second_order:
             d["second_order_state"] = self.optimizer.state_dict()
         else:
@@ -348,6 +462,17 @@ class Trainer:
         if not (0 <= start[0] <= state[K.STEP] and 0 <= start[1] <= state[K.EPOCH]):
             raise ValueError(f"the schedule's start {start} lies after the run's step "
                              f"{int(state[K.STEP])} and epoch {int(state[K.EPOCH])}")
+        extra = {}
+        for name, n in (("buffers", self.spec.n_buffers), ("trainable", P)):
+            if name in d:
+                a = np.asarray(d[name], dtype=np.float64)
+                if a.shape != (n,) or not np.isfinite(a).all():
+                    raise ValueError(f"{name} must be {n} finite numbers, got shape {a.shape}")
+                if name == "trainable" and not np.isin(a, (0.0, 1.0)).all():
+                    raise ValueError("trainable must hold only 0 (frozen) and 1 (trains)")
+                extra[name] = a.copy()
+        self.buffers = extra.get("buffers", self.initial_buffers.copy())
+        self.trainable = extra.get("trainable", np.ones(P))
         self.schedule_start = start
         self.seed = int(d["seed"])
         self.params = np.array(d["params"], dtype=np.float64)

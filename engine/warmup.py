@@ -75,6 +75,37 @@ class _Progress(event.Listener):
             self._say(f"        {time.perf_counter() - self.t0:5.1f} s  finished {name}")
 
 
+def _warm_layer_kernels(rng):
+    """The kernels of networks of other layer kinds (engine.layer_kernels), every kind."""
+    from engine.layers import AvgPool2D, BatchNorm, Conv2D, Dropout, Flatten, LayerSpec, MaxPool2D
+    from engine.network import NetworkSpec
+    from engine.trainer import TrainConfig, Trainer
+    X = rng.normal(size=(6, 1, 6, 6))
+    Y = np.eye(2)[np.arange(6) % 2]
+    spec = NetworkSpec.for_images((1, 6, 6), [
+        Conv2D(2, 3, activation="linear"), BatchNorm(activation="relu"), MaxPool2D(2),
+        Conv2D(2, 1), AvgPool2D(1), Flatten(), Dropout(0.1), LayerSpec(3)], 2)
+    tr = Trainer(spec, TrainConfig(batch_size=3, max_norm=1.0), X, Y)
+    tr.run(2)
+    tr.evaluate(X, Y)
+    tr.feature_maps(X[:1])
+    tr.set_config(TrainConfig(optimizer="lbfgs"))
+    tr.run(1)
+    tr.objective(dropout_seed=0).value_and_grad(tr.params)
+
+
+def _warm_augmentation(rng):
+    """engine.augment's kernels: a batch, the preview grid, the drawn parameters, one warp."""
+    from engine import augment as A
+    settings = A.Augmentation(flip=True, rotate=True, shift=True, contrast=True,
+                              brightness=True, noise=True)
+    X = rng.uniform(size=(2, 1, 6, 6))
+    A.augment_batch(X, np.empty_like(X), settings, 0, 0, np.arange(2))
+    A.augment_previews(X, 0, settings, 2)
+    A.sample_parameters(settings, 0, 0, np.arange(2))
+    A.warp(X[0], 5.0)
+
+
 def warm_up(progress=None) -> float:
     """Run every compiled entry point once; returns the seconds it took. ``progress``: a text
     stream for one line per kernel numba compiles (None: quiet)."""
@@ -100,6 +131,8 @@ def warm_up(progress=None) -> float:
         tr.objective().value_and_grad(tr.params)
         config.make_schedule().lr_at(np.arange(4), 2)      # the schedule plot
         apply("softmax", np.zeros((2, 3)))
+        _warm_layer_kernels(rng)
+        _warm_augmentation(rng)
     finally:
         event.unregister("numba:compile", listener)
     seconds = time.perf_counter() - t0

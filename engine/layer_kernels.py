@@ -1,0 +1,629 @@
+"""Compiled forward and backward passes for networks of any layer kinds (``engine.layers``).
+
+Layout: a batch is stored feature-major, element (c, y, x) of sample b at ((c*H + y)*W + x)*B + b,
+so a layer's block is a (features, B) matrix and
+
+- dense:  z (n_out x B) = W^T (n_out x n_in) @ a_prev (n_in x B) + b
+- conv:   im2col gathers cols (C k^2 x Ho Wo B), then z (O x Ho Wo B) = K (O x C k^2) @ cols + b
+
+both one BLAS matrix product (``np.dot`` inside numba calls scipy's BLAS). Pooling, flatten,
+dropout and batch norm are loops over the batch. Each layer is one row of the geometry table
+``gi`` (int64, columns G_*) and ``gf`` (float64, columns F_*), built by
+``NetworkSpec.kernel_tables()``; kernels dispatch on the kind code in column G_KIND.
+
+Layer l's pre-activations, activations, masks (dropout multipliers, max-pool winners, batch-norm
+x^) and deltas start at ``uoff[l]`` in ``za``, ``aa``, ``ma`` and ``da``. Batch norm keeps each
+channel's batch mean and 1/sqrt(var + eps) in ``stats`` at the layer's buffer offset, and its
+running statistics in ``buffers`` (running mean at G_BOFF, running variance after it).
+
+The training loop is the dense one's (``engine.kernels.train_steps``) with the same order of
+operations; randomness comes from ``engine.rng``, so a run does not depend on how it is chunked.
+"""
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from engine import rng
+from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
+from engine.kernels import (CLIP_NORM, DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
+                            WEIGHT_DECAY, clip_gradient, decay_parameters, loss_and_delta,
+                            regularize)
+from engine.layers import AVGPOOL2D, BATCHNORM, CONV2D, DENSE, DROPOUT, FLATTEN, MAXPOOL2D
+from engine.optimizers import apply_update
+from engine.schedules import scheduled_lr
+
+_KW = dict(cache=True, nogil=True, error_model="numpy")
+_KW_SUM = dict(_KW, fastmath={"contract", "reassoc"})
+
+# geometry table columns
+(G_KIND, G_ACT, G_POFF, G_CIN, G_HIN, G_WIN, G_COUT, G_HOUT, G_WOUT, G_K, G_STRIDE, G_PAD,
+ G_BOFF) = range(13)
+N_G = 13
+F_PARAM, F_DROP, F_MOM, F_EPS = range(4)
+N_F = 4
+#: multiply-adds from which a matrix product goes to BLAS; smaller ones run as loops, which
+#: beat the call and threading overhead of BLAS there (and keep tiny networks fast)
+BLAS_MIN = 1 << 16
+
+
+@njit(**_KW)
+def _mm_nn(A, B, C):
+    """C (m, n) = A (m, k) @ B (k, n); all C-contiguous 2-D views."""
+    m, k = A.shape
+    n = B.shape[1]
+    if m * k * n >= BLAS_MIN:
+        np.dot(A, B, C)
+        return
+    for i in range(m):
+        for j in range(n):
+            C[i, j] = 0.0
+        for p in range(k):
+            a = A[i, p]
+            for j in range(n):
+                C[i, j] += a * B[p, j]
+
+
+@njit(**_KW)
+def _mm_tn(A, B, C):
+    """C (m, n) = A.T @ B for A (k, m), B (k, n)."""
+    k, m = A.shape
+    n = B.shape[1]
+    if m * k * n >= BLAS_MIN:
+        np.dot(A.T, B, C)
+        return
+    for i in range(m):
+        for j in range(n):
+            C[i, j] = 0.0
+    for p in range(k):
+        for i in range(m):
+            a = A[p, i]
+            for j in range(n):
+                C[i, j] += a * B[p, j]
+
+
+@njit(**_KW_SUM)
+def _mm_nt(A, B, C):
+    """C (m, k) = A @ B.T for A (m, n), B (k, n): dot products of rows."""
+    m, n = A.shape
+    k = B.shape[0]
+    if m * k * n >= BLAS_MIN:
+        np.dot(A, B.T, C)
+        return
+    for i in range(m):
+        for j in range(k):
+            s = 0.0
+            for t in range(n):
+                s += A[i, t] * B[j, t]
+            C[i, j] = s
+
+
+@njit(**_KW)
+def _im2col(inp, cols, C, H, W, k, s, p, Ho, Wo, B):
+    """cols[(c*k + i)*k + j, (y*Wo + x)*B + b] = inp[c, s*y + i - p, s*x + j - p, b] (0 outside)."""
+    n_col = Ho * Wo * B
+    for c in range(C):
+        for i in range(k):
+            for j in range(k):
+                row = ((c * k + i) * k + j) * n_col
+                for y in range(Ho):
+                    iy = s * y + i - p
+                    for x in range(Wo):
+                        ix = s * x + j - p
+                        dst = row + (y * Wo + x) * B
+                        if 0 <= iy < H and 0 <= ix < W:
+                            src = ((c * H + iy) * W + ix) * B
+                            for b in range(B):
+                                cols[dst + b] = inp[src + b]
+                        else:
+                            for b in range(B):
+                                cols[dst + b] = 0.0
+
+
+@njit(**_KW)
+def _col2im(cols, dinp, C, H, W, k, s, p, Ho, Wo, B):
+    """The adjoint of _im2col: dinp (C x H x W x B) = sum of cols over the windows."""
+    for i in range(C * H * W * B):
+        dinp[i] = 0.0
+    n_col = Ho * Wo * B
+    for c in range(C):
+        for i in range(k):
+            for j in range(k):
+                row = ((c * k + i) * k + j) * n_col
+                for y in range(Ho):
+                    iy = s * y + i - p
+                    if iy < 0 or iy >= H:
+                        continue
+                    for x in range(Wo):
+                        ix = s * x + j - p
+                        if 0 <= ix < W:
+                            src = row + (y * Wo + x) * B
+                            dst = ((c * H + iy) * W + ix) * B
+                            for b in range(B):
+                                dinp[dst + b] += cols[src + b]
+
+
+@njit(**_KW)
+def _add_bias(z, params, bo, rows, n):
+    for r in range(rows):
+        bj = params[bo + r]
+        for i in range(r * n, (r + 1) * n):
+            z[i] += bj
+
+
+@njit(**_KW_SUM)
+def _row_sums(d, grad, bo, rows, n):
+    for r in range(rows):
+        s = 0.0
+        for i in range(r * n, (r + 1) * n):
+            s += d[i]
+        grad[bo + r] = s
+
+
+@njit(**_KW)
+def _pool_forward(inp, z, mask, C, H, W, k, s, Ho, Wo, B, is_max):
+    inv = 1.0 / (k * k)
+    for c in range(C):
+        for y in range(Ho):
+            for x in range(Wo):
+                dst = ((c * Ho + y) * Wo + x) * B
+                for b in range(B):
+                    best = -np.inf
+                    arg = 0
+                    acc = 0.0
+                    for i in range(k):
+                        for j in range(k):
+                            src = ((c * H + s * y + i) * W + s * x + j) * B + b
+                            v = inp[src]
+                            acc += v
+                            if v > best:
+                                best = v
+                                arg = src
+                    if is_max:
+                        z[dst + b] = best
+                        mask[dst + b] = arg
+                    else:
+                        z[dst + b] = acc * inv
+
+
+@njit(**_KW)
+def _pool_backward(d, dp, mask, C, H, W, k, s, Ho, Wo, B, is_max):
+    for i in range(C * H * W * B):
+        dp[i] = 0.0
+    inv = 1.0 / (k * k)
+    for c in range(C):
+        for y in range(Ho):
+            for x in range(Wo):
+                src = ((c * Ho + y) * Wo + x) * B
+                for b in range(B):
+                    if is_max:
+                        dp[np.int64(mask[src + b])] += d[src + b]
+                    else:
+                        g = d[src + b] * inv
+                        for i in range(k):
+                            for j in range(k):
+                                dp[((c * H + s * y + i) * W + s * x + j) * B + b] += g
+
+
+@njit(**_KW_SUM)
+def _batchnorm_forward(inp, z, xhat, params, w, buffers, stats, bo, C, n, train, update,
+                       momentum, eps):
+    """Per channel c, its n = H*W*B values inp[c*n:(c+1)*n]: z = gamma x^ + beta."""
+    for c in range(C):
+        r0 = c * n
+        if train:
+            m = 0.0
+            for i in range(r0, r0 + n):
+                m += inp[i]
+            m /= n
+            v = 0.0
+            for i in range(r0, r0 + n):
+                t = inp[i] - m
+                v += t * t
+            v /= n
+            if update:
+                unbiased = v * n / (n - 1) if n > 1 else v
+                buffers[bo + c] = (1.0 - momentum) * buffers[bo + c] + momentum * m
+                buffers[bo + C + c] = (1.0 - momentum) * buffers[bo + C + c] + momentum * unbiased
+        else:
+            m = buffers[bo + c]
+            v = buffers[bo + C + c]
+        inv = 1.0 / math.sqrt(v + eps)
+        stats[bo + c] = m
+        stats[bo + C + c] = inv
+        g, beta = params[w + c], params[w + C + c]
+        for i in range(r0, r0 + n):
+            xh = (inp[i] - m) * inv
+            xhat[i] = xh
+            z[i] = g * xh + beta
+
+
+@njit(**_KW_SUM)
+def _batchnorm_backward(d, dp, xhat, params, grad, w, stats, bo, C, n, need_input):
+    """Training-mode batch norm: dgamma = sum d x^, dbeta = sum d, and
+    dx = gamma/sqrt(var+eps) / n * (n d - sum d - x^ sum d x^)."""
+    for c in range(C):
+        r0 = c * n
+        sd = 0.0
+        sdx = 0.0
+        for i in range(r0, r0 + n):
+            sd += d[i]
+            sdx += d[i] * xhat[i]
+        grad[w + c] = sdx
+        grad[w + C + c] = sd
+        if need_input:
+            f = params[w + c] * stats[bo + C + c] / n
+            for i in range(r0, r0 + n):
+                dp[i] = f * (n * d[i] - sd - xhat[i] * sdx)
+
+
+@njit(**_KW)
+def forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, train, update,
+            drop_key):
+    """Forward pass of B samples (xb: flat feature-major (n_inputs*B,)).
+
+    train: dropout on and batch norm from the batch's statistics (else: the running ones);
+    update: batch norm's running statistics move (training steps only)."""
+    L = gi.shape[0]
+    for l in range(L):
+        kind = gi[l, G_KIND]
+        C, H, W = gi[l, G_CIN], gi[l, G_HIN], gi[l, G_WIN]
+        O, Ho, Wo = gi[l, G_COUT], gi[l, G_HOUT], gi[l, G_WOUT]
+        n_in = C * H * W
+        n_out = O * Ho * Wo
+        w = gi[l, G_POFF]
+        if l == 0:
+            inp = xb[:n_in * B]
+        else:
+            inp = aa[uoff[l - 1]:uoff[l - 1] + n_in * B]
+        z = za[uoff[l]:uoff[l] + n_out * B]
+        a = aa[uoff[l]:uoff[l] + n_out * B]
+        m = ma[uoff[l]:uoff[l] + n_out * B]
+        if kind == DENSE:
+            Wm = params[w:w + n_in * n_out].reshape((n_in, n_out))
+            _mm_tn(Wm, inp.reshape((n_in, B)), z.reshape((n_out, B)))
+            _add_bias(z, params, w + n_in * n_out, n_out, B)
+        elif kind == CONV2D:
+            k, s, p = gi[l, G_K], gi[l, G_STRIDE], gi[l, G_PAD]
+            ck = C * k * k
+            n_col = Ho * Wo * B
+            cb = cols[:ck * n_col]
+            _im2col(inp, cb, C, H, W, k, s, p, Ho, Wo, B)
+            Km = params[w:w + O * ck].reshape((O, ck))
+            _mm_nn(Km, cb.reshape((ck, n_col)), z.reshape((O, n_col)))
+            _add_bias(z, params, w + O * ck, O, Ho * Wo * B)
+        elif kind == MAXPOOL2D or kind == AVGPOOL2D:
+            _pool_forward(inp, z, m, C, H, W, gi[l, G_K], gi[l, G_STRIDE], Ho, Wo, B,
+                          kind == MAXPOOL2D)
+        elif kind == BATCHNORM:
+            _batchnorm_forward(inp, z, m, params, w, buffers, stats, gi[l, G_BOFF], O,
+                               Ho * Wo * B, train, update, gf[l, F_MOM], gf[l, F_EPS])
+        else:  # FLATTEN, DROPOUT: the same numbers (flattening keeps the memory order)
+            for i in range(n_out * B):
+                z[i] = inp[i]
+        code = gi[l, G_ACT]
+        if code == SOFTMAX:
+            softmax_columns(z, a, n_out, B)
+        else:
+            activate(code, z, a, gf[l, F_PARAM])
+        p = gf[l, F_DROP]
+        if train and p > 0.0 and l < L - 1:
+            k = rng.mix64(drop_key + np.uint64(l))
+            scale = 1.0 / (1.0 - p)
+            for i in range(n_out * B):
+                m[i] = scale if rng.uniform(k, i) >= p else 0.0
+                a[i] *= m[i]
+
+
+@njit(**_KW_SUM)
+def backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, train):
+    """Backpropagation. On entry da holds dL/dz of the output layer; on exit grad (n_params,)
+    holds dL/dparams of the data loss (overwritten). Batch norm is differentiated through its
+    batch statistics (training mode)."""
+    L = gi.shape[0]
+    for l in range(L - 1, -1, -1):
+        kind = gi[l, G_KIND]
+        C, H, W = gi[l, G_CIN], gi[l, G_HIN], gi[l, G_WIN]
+        O, Ho, Wo = gi[l, G_COUT], gi[l, G_HOUT], gi[l, G_WOUT]
+        n_in = C * H * W
+        n_out = O * Ho * Wo
+        w = gi[l, G_POFF]
+        d = da[uoff[l]:uoff[l] + n_out * B]
+        m = ma[uoff[l]:uoff[l] + n_out * B]
+        if l < L - 1:
+            z = za[uoff[l]:uoff[l] + n_out * B]
+            a = aa[uoff[l]:uoff[l] + n_out * B]
+            p = gf[l, F_DROP]
+            if train and p > 0.0:
+                for i in range(n_out * B):
+                    d[i] *= m[i]
+                    a[i] = a[i] / m[i] if m[i] != 0.0 else 0.0
+            backprop_activation(gi[l, G_ACT], z, a, gf[l, F_PARAM], d)
+        if l == 0:
+            inp = xb[:n_in * B]
+        else:
+            inp = aa[uoff[l - 1]:uoff[l - 1] + n_in * B]
+        dp = da[uoff[l - 1]:uoff[l - 1] + n_in * B] if l > 0 else da[:0]
+        if kind == DENSE:
+            bo = w + n_in * n_out
+            d2 = d.reshape((n_out, B))
+            _mm_nt(inp.reshape((n_in, B)), d2, grad[w:bo].reshape((n_in, n_out)))
+            _row_sums(d, grad, bo, n_out, B)
+            if l > 0:
+                _mm_nn(params[w:bo].reshape((n_in, n_out)), d2, dp.reshape((n_in, B)))
+        elif kind == CONV2D:
+            k, s, pd = gi[l, G_K], gi[l, G_STRIDE], gi[l, G_PAD]
+            ck = C * k * k
+            n_col = Ho * Wo * B
+            cb = cols[:ck * n_col]
+            _im2col(inp, cb, C, H, W, k, s, pd, Ho, Wo, B)
+            d2 = d.reshape((O, n_col))
+            _mm_nt(d2, cb.reshape((ck, n_col)), grad[w:w + O * ck].reshape((O, ck)))
+            _row_sums(d, grad, w + O * ck, O, n_col)
+            if l > 0:
+                _mm_tn(params[w:w + O * ck].reshape((O, ck)), d2, cb.reshape((ck, n_col)))
+                _col2im(cb, dp, C, H, W, k, s, pd, Ho, Wo, B)
+        elif kind == MAXPOOL2D or kind == AVGPOOL2D:
+            if l > 0:
+                _pool_backward(d, dp, m, C, H, W, gi[l, G_K], gi[l, G_STRIDE], Ho, Wo, B,
+                               kind == MAXPOOL2D)
+        elif kind == BATCHNORM:
+            _batchnorm_backward(d, dp, m, params, grad, w, stats, gi[l, G_BOFF], O,
+                                Ho * Wo * B, l > 0)
+        else:  # FLATTEN, DROPOUT
+            if l > 0:
+                for i in range(n_out * B):
+                    dp[i] = d[i]
+
+
+@njit(**_KW)
+def apply_max_norm(params, gi, c):
+    """Rescale each unit's incoming weights (a dense column, a conv filter) to norm <= c."""
+    for l in range(gi.shape[0]):
+        kind, w = gi[l, G_KIND], gi[l, G_POFF]
+        if kind == DENSE:
+            n_in = gi[l, G_CIN] * gi[l, G_HIN] * gi[l, G_WIN]
+            n_out = gi[l, G_COUT]
+            for j in range(n_out):
+                s = 0.0
+                for i in range(n_in):
+                    v = params[w + i * n_out + j]
+                    s += v * v
+                norm = math.sqrt(s)
+                if norm > c:
+                    f = c / norm
+                    for i in range(n_in):
+                        params[w + i * n_out + j] *= f
+        elif kind == CONV2D:
+            ck = gi[l, G_CIN] * gi[l, G_K] * gi[l, G_K]
+            for o in range(gi[l, G_COUT]):
+                s = 0.0
+                for i in range(w + o * ck, w + (o + 1) * ck):
+                    s += params[i] * params[i]
+                norm = math.sqrt(s)
+                if norm > c:
+                    f = c / norm
+                    for i in range(w + o * ck, w + (o + 1) * ck):
+                        params[i] *= f
+
+
+@njit(**_KW)
+def _gather(X, Y, perm, pos, B, xb, yb):
+    n_in, K = X.shape[1], Y.shape[1]
+    for b in range(B):
+        r = perm[pos + b]
+        for i in range(n_in):
+            xb[i * B + b] = X[r, i]
+        for k in range(K):
+            yb[k * B + b] = Y[r, k]
+
+
+@njit(**_KW)
+def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg, wmask,
+                trainable, batch_size, n_steps, losses, lrs, ws):
+    """Run up to n_steps optimisation steps in place; return (steps done, status).
+
+    As ``engine.kernels.train_steps``, for any layer kinds: net is (gi, gf, loss code);
+    buffers float64 (n_buffers,) batch norm's running statistics, moved at every step;
+    trainable float64 (P,): parameters where it is 0 never move (their gradient is zeroed
+    and their values restored after decay, update and max-norm)."""
+    gi, gf, loss_code = net
+    opt_code, hyper = opt
+    sched_code, lr0, shp, sched_start, sched_epoch = sched
+    grad, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
+    n = X.shape[0]
+    K = Y.shape[1]
+    L = gi.shape[0]
+    out = uoff[L - 1]
+    frozen = False
+    for i in range(trainable.size):
+        if trainable[i] == 0.0:
+            frozen = True
+    keep = params.copy() if frozen else params[:0]
+    for s in range(n_steps):
+        step, epoch, pos = state[STEP], state[EPOCH], state[POS]
+        B = min(batch_size, n - pos)
+        _gather(X, Y, perm, pos, B, xb, yb)
+        drop_key = rng.key(state[SEED], rng.DROPOUT, step)
+        forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, True, True,
+                drop_key)
+        loss = loss_and_delta(loss_code, gi[L - 1, G_ACT], za[out:out + B * K],
+                              aa[out:out + B * K], yb, B, K, da[out:out + B * K])
+        backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, True)
+        if frozen:
+            for i in range(grad.size):
+                grad[i] *= trainable[i]
+        _, gsq = regularize(params, grad, wmask * trainable if frozen else wmask, reg)
+        clip_gradient(grad, gsq, reg[CLIP_NORM])
+        lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
+        decay_parameters(params, lr * reg[WEIGHT_DECAY])
+        apply_update(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1)
+        if reg[MAX_NORM] > 0.0:
+            apply_max_norm(params, gi, reg[MAX_NORM])
+        if frozen:
+            for i in range(params.size):
+                if trainable[i] == 0.0:
+                    params[i] = keep[i]
+        psum = 0.0
+        for i in range(params.size):
+            psum += params[i]
+        losses[s] = loss
+        lrs[s] = lr
+        state[STEP] = step + 1
+        state[OPT_T] += 1
+        pos += B
+        if pos >= n:
+            pos = 0
+            state[EPOCH] = epoch + 1
+            rng.shuffled_indices(state[SEED], epoch + 1, perm)
+        state[POS] = pos
+        if not (math.isfinite(loss) and math.isfinite(gsq) and math.isfinite(psum)):
+            return s + 1, DIVERGED
+    return n_steps, OK
+
+
+@njit(**_KW)
+def _load(X, Y, xb, yb):
+    B = X.shape[0]
+    for b in range(B):
+        for i in range(X.shape[1]):
+            xb[i * B + b] = X[b, i]
+        for k in range(Y.shape[1]):
+            yb[k * B + b] = Y[b, k]
+
+
+@njit(**_KW)
+def objective(params, grad, buffers, X, Y, gi, gf, loss_code, reg, wmask, drop_key, dropout, ws):
+    """Full-batch objective (data loss + penalty) and its gradient into grad (n_params,).
+    Batch norm uses the batch's statistics (as in training) and leaves ``buffers`` alone;
+    with ``dropout`` true, dropout uses the fixed mask drawn from drop_key."""
+    _, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
+    B = X.shape[0]
+    K = Y.shape[1]
+    L = gi.shape[0]
+    out = uoff[L - 1]
+    _load(X, Y, xb, yb)
+    # batch norm in training mode whatever dropout does: train=True with p=0 layers unmasked
+    if not dropout:
+        gf = gf.copy()
+        for l in range(L):
+            gf[l, F_DROP] = 0.0
+    forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, True, False, drop_key)
+    loss = loss_and_delta(loss_code, gi[L - 1, G_ACT], za[out:out + B * K], aa[out:out + B * K],
+                          yb, B, K, da[out:out + B * K])
+    backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, True)
+    pen, _ = regularize(params, grad, wmask, reg)
+    return loss + pen
+
+
+@njit(**_KW)
+def refresh_running_stats(params, buffers, gi, gf, X, ws):
+    """One training-mode forward pass over all of X (n, n_inputs) that moves batch norm's
+    running statistics once, without dropout (what full-batch second-order steps call)."""
+    _, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
+    B = X.shape[0]
+    for b in range(B):
+        for i in range(X.shape[1]):
+            xb[i * B + b] = X[b, i]
+    gf = gf.copy()
+    for l in range(gi.shape[0]):
+        gf[l, F_DROP] = 0.0
+    forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, True, True,
+            np.uint64(0))
+
+
+def sizes(gi):
+    """(units per sample of each layer's output, im2col rows x columns per sample)."""
+    units = gi[:, G_COUT] * gi[:, G_HOUT] * gi[:, G_WOUT]
+    conv = gi[:, G_KIND] == CONV2D
+    col = (gi[:, G_CIN] * gi[:, G_K] ** 2 * gi[:, G_HOUT] * gi[:, G_WOUT])[conv]
+    return units, int(col.max()) if col.size else 0
+
+
+def make_workspace(gi, n_params, n_buffers, batch):
+    """Buffers for batches of up to ``batch`` samples:
+    (grad, xb, yb, za, aa, ma, da, stats, cols, uoff)."""
+    units, col = sizes(gi)
+    uoff = np.zeros(len(units), np.int64)
+    uoff[1:] = np.cumsum(units[:-1]) * batch
+    total = int(units.sum()) * batch
+    n_in = int(gi[0, G_CIN] * gi[0, G_HIN] * gi[0, G_WIN])
+    return (np.zeros(n_params), np.zeros(batch * n_in), np.zeros(batch * int(units[-1])),
+            np.zeros(total), np.zeros(total), np.zeros(total), np.zeros(total),
+            np.zeros(max(n_buffers, 1)), np.zeros(max(col * batch, 1)), uoff)
+
+
+OUTPUTS, LOGITS = 0, 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+def predict_all(params, buffers, gi, gf, X, out, mode, chunk):
+    """Evaluate every row of X (n, n_inputs) in evaluation mode (no dropout, batch norm's running
+    statistics), in parallel chunks of ``chunk`` rows. mode OUTPUTS: out (n, n_outputs) gets the
+    output activations; LOGITS: the output layer's pre-activations."""
+    n, n_in = X.shape
+    L = gi.shape[0]
+    units = np.empty(L, np.int64)
+    col = 1
+    for l in range(L):
+        units[l] = gi[l, G_COUT] * gi[l, G_HOUT] * gi[l, G_WOUT]
+        if gi[l, G_KIND] == CONV2D:
+            col = max(col, gi[l, G_CIN] * gi[l, G_K] * gi[l, G_K] * gi[l, G_HOUT] * gi[l, G_WOUT])
+    total = units.sum()
+    K = units[L - 1]
+    n_chunks = (n + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        r0 = c * chunk
+        B = min(chunk, n - r0)
+        uoff = np.zeros(L, np.int64)
+        for l in range(1, L):
+            uoff[l] = uoff[l - 1] + B * units[l - 1]
+        xb = np.empty(B * n_in)
+        za = np.empty(B * total)
+        aa = np.empty(B * total)
+        ma = np.empty(B * total)
+        stats = np.empty(max(buffers.size, 1))
+        cols = np.empty(col * B)
+        for b in range(B):
+            for i in range(n_in):
+                xb[i * B + b] = X[r0 + b, i]
+        forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, False, False,
+                np.uint64(0))
+        o = uoff[L - 1]
+        src = za if mode == LOGITS else aa
+        for b in range(B):
+            for j in range(K):
+                out[r0 + b, j] = src[o + j * B + b]
+
+
+@njit(**_KW)
+def layer_outputs(params, buffers, gi, gf, X, out):
+    """Every layer's activations for the rows of X (n, n_inputs), evaluation mode:
+    out (n, total units), the layers side by side in their order, each in (c, y, x) order."""
+    n, n_in = X.shape
+    L = gi.shape[0]
+    units = np.empty(L, np.int64)
+    col = 1
+    for l in range(L):
+        units[l] = gi[l, G_COUT] * gi[l, G_HOUT] * gi[l, G_WOUT]
+        if gi[l, G_KIND] == CONV2D:
+            col = max(col, gi[l, G_CIN] * gi[l, G_K] * gi[l, G_K] * gi[l, G_HOUT] * gi[l, G_WOUT])
+    total = units.sum()
+    B = n
+    uoff = np.zeros(L, np.int64)
+    for l in range(1, L):
+        uoff[l] = uoff[l - 1] + B * units[l - 1]
+    xb = np.empty(B * n_in)
+    for b in range(B):
+        for i in range(n_in):
+            xb[i * B + b] = X[b, i]
+    za = np.empty(B * total)
+    aa = np.empty(B * total)
+    forward(params, buffers, gi, gf, xb, B, za, aa, np.empty(B * total),
+            np.empty(max(buffers.size, 1)), np.empty(col * B), uoff, False, False, np.uint64(0))
+    c0 = 0
+    for l in range(L):
+        for j in range(units[l]):
+            for b in range(B):
+                out[b, c0 + j] = aa[uoff[l] + j * B + b]
+        c0 += units[l]
