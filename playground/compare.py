@@ -334,6 +334,36 @@ class Comparison:
         return comparison_picture([(r.variant.name, r.history) for r in self.results], column,
                                   log_scale=log and "loss" in column)
 
+    # ---- saved with the experiment ---------------------------------------------------------
+    def section(self) -> dict:
+        """The comparison as the experiment file's ``comparison`` section (see
+        ``playground.comparison_file``); variants still training are saved as cancelled."""
+        variants = []
+        for r in self.results:
+            status = r.status if r.status in ("done", "diverged", "failed") else "cancelled"
+            history = {k: np.asarray(v, np.float64) for k, v in r.history.items()}
+            rows = min((len(v) for v in history.values()), default=0)
+            from playground.history import COLUMNS
+            history = {c: history.get(c, np.full(rows, np.nan))[:rows] for c in COLUMNS}
+            variants.append({"name": r.variant.name, "changes": dict(r.variant.changes),
+                             "status": status, "seconds": r.seconds, "message": r.message,
+                             "outcome": dict(r.outcome), "history": history})
+        return {"steps": self.steps, "epochs": self.epochs, "variants": variants}
+
+    @classmethod
+    def restored(cls, document: files.Document) -> "Comparison":
+        """The comparison a file saved (its results, not running)."""
+        section = document.comparison
+        if section is None:
+            raise ValueError("this experiment has no saved comparison")
+        c = cls(document, [Variant(v["name"], dict(v["changes"])) for v in section["variants"]],
+                steps=section["steps"], epochs=section["epochs"])
+        for r, v in zip(c.results, section["variants"]):
+            r.status, r.message, r.outcome = v["status"], v["message"], dict(v["outcome"])
+            r.seconds = math.nan if v["seconds"] is None else float(v["seconds"])
+            r.history = {k: list(map(float, a)) for k, a in v["history"].items()}
+        return c
+
     def document_of(self, index: int) -> files.Document:
         """Variant ``index`` as an experiment of its own (fresh weights: open it and play)."""
         values = Experiment({**self.values, **self.results[index].variant.changes}).values()

@@ -55,7 +55,7 @@ from typing import Callable
 import numpy as np
 
 from engine import kernels as K
-from playground import container, disk, run_state
+from playground import comparison_file, container, disk, run_state
 from playground import history as history_module
 from playground.checks import is_whole_number
 from playground.container import (  # noqa: F401  (the container's names stay importable here)
@@ -93,12 +93,15 @@ class Document:
     meta    : free text kept with the file: ``title``, ``description``
     lesson  : the explanation of a lesson file ({key: text for LESSON_TEXT_KEYS, "show_me":
               {setting: JSON value}}), or None for a plain experiment
+    comparison : a run comparison saved with the experiment (``playground.comparison_file``:
+              steps/epochs and the variants with their settings, outcome and curves), or None
     """
     values: dict
     trainer: dict | None = None
     history: dict | None = None
     meta: dict = field(default_factory=dict)
     lesson: dict | None = None
+    comparison: dict | None = None
 
     @property
     def step(self) -> int:
@@ -195,12 +198,21 @@ def dumps(doc: Document) -> bytes:
             raise ValueError(f"history column {quoted(name)} has shape {column.shape}, expected "
                              f"({rows},)")
         arrays[HISTORY_PREFIX + name] = column
+    comparison = None
+    if doc.comparison is not None:
+        comparison, comparison_arrays = comparison_file.encode(doc.comparison)
+        try:            # what a file holds is checked before it is written, as on opening
+            comparison_file.decode(comparison, comparison_arrays, doc.values)
+        except FileFormatError as error:
+            raise ValueError(f"cannot save the comparison: {error.problem}") from None
+        arrays.update(comparison_arrays)
     document = {
         "format": FORMAT, "version": VERSION,
         "app": {"name": APP_NAME, "version": APP_VERSION},
         "saved": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "meta": {str(k): str(v) for k, v in (doc.meta or {}).items()},
         **({} if doc.lesson is None else {"lesson": lesson_to_json(doc.lesson, doc.values)}),
+        **({} if comparison is None else {"comparison": comparison}),
         "fields": values,
         "run": run,
         "history": {"columns": list(columns), "rows": rows},
@@ -293,8 +305,8 @@ def _document_from(document: dict, arrays: dict) -> Document:
     for key in ("fields", "history", "arrays", "meta", "run"):
         if key not in document:
             raise FileFormatError(f"{DOCUMENT_NAME} has no {key!r} section.")
-    known = {"format", "version", "app", "saved", "meta", "lesson", "fields", "run",
-             "history", "arrays"}
+    known = {"format", "version", "app", "saved", "meta", "lesson", "comparison", "fields",
+             "run", "history", "arrays"}
     unknown = sorted(set(document) - known)
     if unknown:
         raise FileFormatError(f"{DOCUMENT_NAME} has an unknown section "
@@ -317,7 +329,10 @@ def _document_from(document: dict, arrays: dict) -> Document:
     trainer = None if run is None else run_state.decode(json_object(run, "run"), arrays)
     history = _history_from(arrays, rows, trainer)
     _check_consistency(values, trainer)
+    comparison = (comparison_file.decode(document["comparison"], arrays, values)
+                  if "comparison" in document else None)
     expected = {HISTORY_PREFIX + c for c in history_module.COLUMNS}
+    expected |= comparison_file.array_names(comparison)
     if trainer is not None:
         expected |= {"params", "initial_params"}
         expected |= ({run_state.SECOND_ORDER_PREFIX + k for k, v in trainer["second_order_state"].items()
@@ -327,7 +342,7 @@ def _document_from(document: dict, arrays: dict) -> Document:
     if extra:
         raise FileFormatError(f"{ARRAYS_NAME} holds an unexpected array "
                               f"{quoted(extra[0])}.")
-    return Document(values, trainer, history, meta, lesson)
+    return Document(values, trainer, history, meta, lesson, comparison)
 
 
 

@@ -197,6 +197,9 @@ class CompareWindow(QWidget):
         self.timer.timeout.connect(self._on_timer_timeout)
         self._update_buttons()
         self.resize(1000, 760)
+        actions = main_window.file_actions
+        actions.comparison_changed.connect(self._on_file_comparison_changed)
+        self._on_file_comparison_changed(actions.comparison)
 
     # ---- verbs ------------------------------------------------------------------------------
     def add_vary(self, name: str, text: str) -> bool:
@@ -241,6 +244,31 @@ class CompareWindow(QWidget):
             self.timer.stop()
             self._refresh(range(len(self.comparison.results)))
             self.show_message("Cancelled: the variants still training were stopped.")
+            self._keep()
+        self._update_buttons()
+
+    def _keep(self) -> None:
+        """The comparison is saved with the experiment (File > Save)."""
+        self._keeping = True
+        try:
+            self.main_window.file_actions.set_comparison(self.comparison.section())
+        finally:
+            self._keeping = False
+
+    def _on_file_comparison_changed(self, section) -> None:
+        """An opened file brought its comparison (or none): show it, unless one is training."""
+        if getattr(self, "_keeping", False) or (self.comparison is not None and
+                                                self.comparison.running):
+            return
+        if section is None:
+            return
+        from playground import files
+        self.comparison = compare.Comparison.restored(
+            files.Document(self.experiment.values(), comparison=section))
+        self._reset_views()
+        self._refresh(range(len(self.comparison.results)))
+        self.show_message(f"The comparison saved with this experiment: "
+                          f"{len(self.comparison.results)} variants.")
         self._update_buttons()
 
     def open_selected(self) -> bool:
@@ -314,7 +342,9 @@ class CompareWindow(QWidget):
                      if n]
             self.show_message(f"Done: {len(c.results)} variants"
                               + (f" ({', '.join(notes)})" if notes else "") +
-                              ". Select one and open it as an experiment.")
+                              ". Select one and open it as an experiment; File > Save keeps "
+                              "the comparison with the experiment.")
+            self._keep()
             self._update_buttons()
 
     def _reset_views(self) -> None:

@@ -55,6 +55,7 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
     saving keeps it, and ``lesson_changed(lesson or None)`` tells the lesson panel."""
 
     lesson_changed = Signal(object)
+    comparison_changed = Signal(object)   # the saved comparison (a file section) or None
 
     def __init__(self, window: QMainWindow, experiment, session, settings: QSettings,
                  menu: QMenu | None = None, recovery_path: str | os.PathLike | None = None,
@@ -66,6 +67,8 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
         self.name = "Untitled"
         self.modified = False
         self.lesson: dict | None = None
+        #: the run comparison saved with the experiment (Tools > Compare runs), or None
+        self.comparison: dict | None = None
         self.recovery_path = Path(recovery_path) if recovery_path else default_recovery_path()
         self._clean_step = 0
         self._restoring = False
@@ -162,13 +165,21 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
                 history = None
         meta = {"title": self.name if self.path is None else self.path.stem}
         return files.Document(values, trainer, history, meta,
-                              dict(self.lesson) if self.lesson else None)
+                              dict(self.lesson) if self.lesson else None, self.comparison)
 
     def set_lesson(self, lesson: dict | None) -> None:
         """Make ``lesson`` (a file's lesson section, or None) the open experiment's
         explanation, saved with it from now on."""
         self.lesson = dict(lesson) if lesson else None
         self.lesson_changed.emit(self.lesson)
+
+    def set_comparison(self, section: dict | None, modified: bool = True) -> None:
+        """Keep ``section`` (``Comparison.section()``) with the experiment: it is saved with
+        it from now on (None: no comparison)."""
+        self.comparison = section
+        if modified:
+            self.set_modified(True)
+        self.comparison_changed.emit(section)
 
     def apply_document(self, doc: files.Document) -> None:
         """Replace the open experiment with ``doc`` (already read and checked)."""
@@ -184,6 +195,7 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
             self._restoring = False
         self._clean_step = doc.step if callable(load) else 0
         self.set_lesson(doc.lesson)
+        self.set_comparison(doc.comparison, modified=False)
 
     # ---- verbs ------------------------------------------------------------------------------
     def new(self) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground import compare, files, presets
+from playground import compare, comparison_file, files, presets
 from playground.canvas import read_png
 from playground.experiment import Experiment
 from playground.headless import HeadlessRun
@@ -135,3 +135,37 @@ def test_the_compare_command_refuses_a_bad_request(tmp_path):
     assert proc.returncode == 2 and "Unknown setting 'wings'" in proc.stderr
     proc = run("no_such_example", "--seeds", "2")
     assert proc.returncode == 1 and proc.stderr.startswith("error:")
+
+
+def test_a_comparison_saves_with_its_experiment_and_opens_as_it_was(tmp_path):
+    doc = xor()
+    vs = compare.variants(doc.values, {"optimizer": ("sgd", "adam")})
+    comparison = compare.Comparison(doc, vs, steps=90, workers=2)
+    comparison.run()
+    saved = files.save(tmp_path / "x.nnp", files.Document(doc.values,
+                                                          comparison=comparison.section()))
+    opened = files.load(saved)
+    back = compare.Comparison.restored(opened)
+    assert back.steps == 90 and not back.running
+    for a, b in zip(comparison.results, back.results):
+        assert (a.variant, a.status, a.seconds, a.outcome) == \
+            (b.variant, b.status, b.seconds, b.outcome)
+        for column, values in a.history.items():
+            np.testing.assert_array_equal(np.asarray(b.history[column]), values)
+    assert back.table() == comparison.table()
+    # a plain experiment has none; a hostile section is refused by name
+    assert files.load(files.save(tmp_path / "p.nnp", files.Document(doc.values))).comparison \
+        is None
+    bad = comparison.section()
+    bad["variants"][1]["changes"] = {"batch_size": 10**6}
+    with pytest.raises(ValueError, match="cannot save the comparison: .*Batch size"):
+        files.save(tmp_path / "b.nnp", files.Document(doc.values, comparison=bad))
+    section, arrays = comparison_file.encode(comparison.section())
+    section["variants"][0]["status"] = "winning"
+    with pytest.raises(files.FileFormatError, match="status 'winning' is unknown"):
+        comparison_file.decode(section, arrays, doc.values)
+    section, arrays = comparison_file.encode(comparison.section())
+    arrays["comparison.1.test_loss"] = arrays["comparison.1.test_loss"][:-1]
+    with pytest.raises(files.FileFormatError, match="variant 2: its 'test_loss' curve"):
+        comparison_file.decode(section, arrays, doc.values)
+    assert not list(tmp_path.glob("b.nnp*"))

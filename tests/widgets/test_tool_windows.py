@@ -129,3 +129,21 @@ def test_a_search_made_with_the_controls_finds_and_opens_its_best(make_window, q
     assert window.experiment.learning_rate == best["params"]["learning_rate"]
     assert window.experiment.optimizer == best["params"]["optimizer"]
     assert (tmp_path / "s.journal").exists()
+
+
+def test_a_finished_comparison_is_saved_with_the_experiment_and_shown_again(make_window, qtbot,
+                                                                          tmp_path):
+    window = xor_window(make_window)
+    w = window.tool_windows.show_compare()
+    w.epochs.setValue(2)
+    assert w.add_vary("seed", "3, 4") and w.start()
+    qtbot.waitUntil(lambda: not w.comparison.running, timeout=120_000)
+    assert window.file_actions.modified
+    assert window.file_actions.save_to(tmp_path / "with.nnp")
+    table = w.comparison.table()
+    other = make_window()
+    assert other.file_actions.open_path(tmp_path / "with.nnp")
+    shown = other.tool_windows.show_compare()
+    assert shown.comparison.table() == table and shown.table.rowCount() == 2
+    assert all(len(c.getData()[0]) > 1 for c in shown._curves)
+    assert "saved with this experiment" in shown.message.text()
