@@ -21,9 +21,7 @@ from engine import kernels as K
 from engine.activations import ACTIVATION_PARAM_DEFAULT
 from playground import files, pipeline
 from playground.export_template import SCRIPT
-from playground.history import COLUMNS
-
-INTEGER_COLUMNS = ("step", "epoch")
+from playground.history import COLUMNS, DECLARED
 
 
 def write_history_csv(path: str | Path, history: dict) -> Path:
@@ -43,7 +41,7 @@ def write_history_csv(path: str | Path, history: dict) -> Path:
 def _cell(column: str, v: float) -> str:
     if not math.isfinite(v):
         return "" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return str(int(v)) if column in INTEGER_COLUMNS else repr(float(v))
+    return str(int(v)) if DECLARED[column].integer else repr(float(v))
 
 
 def read_history_csv(path: str | Path) -> dict:

@@ -319,7 +319,7 @@ def _document_from(document: dict, arrays: dict) -> Document:
     _check_manifest(json_object(document["arrays"], "arrays"), arrays)
     values = _values_from(json_object(document["fields"], "fields"))
     lesson = _lesson_from(document["lesson"], values) if "lesson" in document else None
-    rows = _history_header(document["history"])
+    rows, stored = _history_header(document["history"])
     run = document["run"]
     if isinstance(run, dict) and "second_order" in run:
         from playground import catalog
@@ -327,11 +327,11 @@ def _document_from(document: dict, arrays: dict) -> Document:
             raise FileFormatError(f"the optimizer state does not belong to optimizer "
                                   f"{quoted(values['optimizer'])}.")
     trainer = None if run is None else run_state.decode(json_object(run, "run"), arrays)
-    history = _history_from(arrays, rows, trainer)
+    history = _history_from(arrays, rows, stored, trainer)
     _check_consistency(values, trainer)
     comparison = (comparison_file.decode(document["comparison"], arrays, values)
                   if "comparison" in document else None)
-    expected = {HISTORY_PREFIX + c for c in history_module.COLUMNS}
+    expected = {HISTORY_PREFIX + c for c in stored}
     expected |= comparison_file.array_names(comparison)
     if trainer is not None:
         expected |= {"params", "initial_params"}
@@ -461,21 +461,35 @@ def _lesson_from(section, values: Mapping) -> dict:
     return {**{key: section[key] for key in LESSON_TEXT_KEYS}, "show_me": dict(show_me)}
 
 
-def _history_header(header) -> int:
+def _history_header(header) -> tuple[int, tuple]:
+    """(rows, the columns stored): any declared columns (``history.DECLARED``), step and epoch
+    among them; a column declared later than the file is simply absent."""
     header = json_object(header, "history")
     columns = header.get("columns")
-    if columns != list(history_module.COLUMNS):
-        raise FileFormatError(f"history columns are {quoted(columns)}, expected "
-                              f"{list(history_module.COLUMNS)!r}.")
+    declared = history_module.DECLARED
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise FileFormatError(f"history 'columns' must be a list of names, not "
+                              f"{quoted(columns)}.")
+    unknown = [c for c in columns if c not in declared]
+    if unknown:
+        raise FileFormatError(f"history column {quoted(unknown[0])} is unknown (this version "
+                              f"knows {', '.join(declared)}).")
+    if len(set(columns)) != len(columns):
+        raise FileFormatError("history lists a column twice.")
+    missing = [c for c in history_module.REQUIRED if c not in columns]
+    if missing:
+        raise FileFormatError(f"history has no {missing[0]!r} column.")
     rows = header.get("rows")
     if not is_whole_number(rows) or not 0 <= rows <= MAX_HISTORY_ROWS:
         raise FileFormatError(f"history 'rows' must be a whole number from 0 to "
                               f"{MAX_HISTORY_ROWS}, not {quoted(rows)}.")
-    return rows
+    return rows, tuple(columns)
 
 
-def _history_from(arrays: dict, rows: int, trainer: dict | None) -> dict:
-    history = {c: checked_array(arrays, HISTORY_PREFIX + c, (rows,), finite=False)
+def _history_from(arrays: dict, rows: int, columns: tuple, trainer: dict | None) -> dict:
+    """Every declared column: the stored ones checked, the others NaN."""
+    history = {c: (checked_array(arrays, HISTORY_PREFIX + c, (rows,), finite=False)
+                   if c in columns else np.full(rows, np.nan))
                for c in history_module.COLUMNS}
     last_step = 0 if trainer is None else int(trainer["state"][K.STEP])
     last_epoch = 0 if trainer is None else int(trainer["state"][K.EPOCH])

@@ -1,8 +1,35 @@
-"""The run's history: one row per recorded frame, in column buffers that double when full."""
+"""The run's history: one row per recorded frame, in column buffers that double when full.
+
+The columns are declared here, once (``DECLARED``): files store the columns they hold by name,
+and a file without a column declared later opens with it empty (NaN), so a new metric is one
+more declaration, not a new file-format version. ``step`` and ``epoch`` are always there.
+"""
+from dataclasses import dataclass
+
 import numpy as np
 
-COLUMNS = ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
-           "learning_rate")
+
+@dataclass(frozen=True)
+class Column:
+    """One history column: its name in files and CSV, the label views show, whether it holds
+    whole numbers (written without a decimal point in CSV)."""
+    name: str
+    label: str
+    integer: bool = False
+
+
+DECLARED = {c.name: c for c in (
+    Column("step", "Step", integer=True),
+    Column("epoch", "Epoch", integer=True),
+    Column("train_loss", "Training loss"),
+    Column("test_loss", "Test loss"),
+    Column("train_accuracy", "Training accuracy"),
+    Column("test_accuracy", "Test accuracy"),
+    Column("learning_rate", "Learning rate"),
+)}
+COLUMNS = tuple(DECLARED)
+#: Columns every stored history holds.
+REQUIRED = ("step", "epoch")
 
 
 class History:

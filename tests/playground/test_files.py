@@ -3,6 +3,7 @@ after save and load, migrations, and a clear error for every kind of bad file.""
 import io
 import json
 import zipfile
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -315,7 +316,9 @@ def test_not_json(good):
     (("run", "second_order"), {"name": "lbfgs", "numbers": {}}, ("optimizer",)),
     (("run", "optimizer_steps"), KeyError, ("optimizer_steps",)),
     (("history", "rows"), 10**9, ("rows",)),
-    (("history", "columns"), ["step", "loss"], ("history columns",)),
+    (("history", "columns"), ["step", "loss"], ("history column", "loss", "unknown")),
+    (("history", "columns"), ["step", "train_loss"], ("no", "epoch")),
+    (("history", "columns"), "step", ("list of names",)),
 ])
 def test_bad_json_fields(good, path, value, words):
     refused(pack(changed(good[1], path, value), good[2]), *words)
@@ -455,3 +458,31 @@ def test_save_and_open_remove_temporaries_of_killed_saves_but_not_of_saves_in_pr
         assert not left.exists() and busy.exists()
     files.load(tmp_path / "x.nnp")                  # the save holding it was killed
     assert not busy.exists() and other.exists()
+
+
+def test_history_columns_are_declared_and_a_file_without_a_later_column_opens(tmp_path,
+                                                                            monkeypatch):
+    """A file stores its history columns by name: one written before a column was declared
+    opens with that column empty; an undeclared or missing step column is refused."""
+    from playground import history
+    doc = HeadlessRun(files.Document(Experiment().values()), resolution=2)
+    doc.train(40)
+    saved = doc.document()
+    # a file from before "learning_rate" existed: declare a version without it and save
+    older = {k: v for k, v in history.DECLARED.items() if k != "learning_rate"}
+    monkeypatch.setattr(history, "DECLARED", older)
+    monkeypatch.setattr(history, "COLUMNS", tuple(older))
+    data = files.dumps(saved)
+    monkeypatch.undo()
+    opened = files.loads(data)
+    assert np.isnan(opened.history["learning_rate"]).all()
+    np.testing.assert_array_equal(opened.history["train_loss"], saved.history["train_loss"])
+    # a column this version does not know is refused by name
+    newer = dict(history.DECLARED, grad_norm=history.Column("grad_norm", "Gradient norm"))
+    monkeypatch.setattr(history, "DECLARED", newer)
+    monkeypatch.setattr(history, "COLUMNS", tuple(newer))
+    data = files.dumps(replace(saved, history={**saved.history,
+                                               "grad_norm": saved.history["step"] * 0}))
+    monkeypatch.undo()
+    with pytest.raises(files.FileFormatError, match="history column 'grad_norm' is unknown"):
+        files.loads(data)
