@@ -32,6 +32,8 @@ FONT_PROPERTY = "nnp_base_point_size"
 ICON_PROPERTY = "nnp_base_icon_size"
 SHEET_PROPERTY = "nnp_style_sheet"
 TEXT_PROPERTY = "nnp_rich_text"
+HEIGHTS_PROPERTY = "nnp_base_heights"
+QWIDGETSIZE_MAX = (1 << 24) - 1
 #: Qt's own dynamic property: the font a widget had when the style sheet first styled it.
 SHEET_FONT = "_q_styleSheetWidgetFont"
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
@@ -72,6 +74,8 @@ class Restyle:
                 _recolor_label(widget)
         for view in self.root.findChildren(pg.GraphicsView):
             view.setBackground(theme.color("panel"))
+            if old.zoom != new.zoom:
+                _scale_heights(view, old, new)
             for item in view.scene().items():
                 _restyle_item(item, old, new)
 
@@ -96,6 +100,20 @@ def _scale_font(widget: QWidget, font: QFont, old: theme.Look, new: theme.Look) 
         widget.setProperty(SHEET_FONT, scaled)
         widget.style().unpolish(widget)
         widget.style().polish(widget)
+
+
+def _scale_heights(view: QWidget, old: theme.Look, new: theme.Look) -> None:
+    """A plot's least and greatest heights (a chart made 120 to 150 pixels tall) at the zoom:
+    its axes' text grows, and the data must keep its room."""
+    now = (view.minimumHeight(), view.maximumHeight())
+    base = view.property(HEIGHTS_PROPERTY)
+    if not base or tuple(round(v * old.zoom) if v < QWIDGETSIZE_MAX else v
+                         for v in base) != now:
+        base = tuple(v / old.zoom if v < QWIDGETSIZE_MAX else v for v in now)
+        view.setProperty(HEIGHTS_PROPERTY, base)
+    low, high = (round(v * new.zoom) if v < QWIDGETSIZE_MAX else v for v in base)
+    view.setMinimumHeight(low)
+    view.setMaximumHeight(max(high, low))
 
 
 def _scale_icon(widget, old: theme.Look, new: theme.Look) -> None:
