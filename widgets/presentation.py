@@ -99,7 +99,8 @@ class LookActions(QObject):
         for action in self.theme_actions.values():
             theme_menu.addAction(action)
         theme_menu.addSeparator()
-        note = theme_menu.addAction(f"Zoom and theme are {APP_SETTING}")
+        note = theme_menu.addAction("Zoom and theme are settings of the app, not saved in "
+                                    "the experiment")
         note.setEnabled(False)
         self.zoom_menu, self.theme_menu = zoom_menu, theme_menu
 

@@ -227,10 +227,15 @@ def _restyle_item(item, old: theme.Look, new: theme.Look) -> None:
 
 
 def _restyle_axis(axis: pg.AxisItem, old: theme.Look, new: theme.Look) -> None:
-    tick_font = axis.style.get("tickFont") or QFont(axis.font())
+    tick_font = axis.style.get("tickFont")
+    # An axis without a tick font of its own draws in the application's, already at the new
+    # zoom here.
+    tick_base = _font_base(tick_font, old) if tick_font is not None else \
+        QFont(axis.font()).pointSizeF() / new.zoom
+    tick_font = tick_font or QFont(axis.font())
 
     def make():
-        return {"tick_font": _font_base(tick_font, old),
+        return {"tick_font": tick_base,
                 "label_font": _font_base(axis.label.font(), old),
                 "tick_length": axis.style.get("tickLength", 5) / old.zoom,
                 "width": (axis.fixedWidth or 0) / old.zoom,

@@ -161,3 +161,26 @@ def test_text_is_drawn_larger_not_only_reported_larger(qtbot, make_window, setti
     w2.look_actions.set_zoom(1.0)
     qtbot.wait(50)
     assert ink_height(w2.toolbar.epoch_label) == before
+
+
+def test_every_plot_axis_grows_by_the_zoom_once(qtbot, make_window):
+    import pyqtgraph as pg
+    w = make_window()
+    ready(qtbot, w)
+
+    def tick_sizes():
+        sizes = {}
+        for view in w.findChildren(pg.GraphicsView):
+            for item in view.scene().items():
+                if isinstance(item, pg.AxisItem) and item.isVisible():
+                    font = item.style.get("tickFont") or item.font()
+                    sizes[id(item)] = font.pointSizeF()
+        return sizes
+
+    before = tick_sizes()
+    assert len(before) >= 5          # boundary, colour bar, curves, schedule chart
+    w.look_actions.set_zoom(1.5)
+    w.look_actions.enter_presentation(full_screen=False)     # a second change: no compounding
+    after = tick_sizes()
+    for key, size in before.items():
+        assert after[key] == pytest.approx(size * 1.5), key
