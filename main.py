@@ -170,6 +170,15 @@ def load_experiment(path: str | None):
     return Experiment(document.values if document else None), document, file_path
 
 
+def lab_lesson_named(name: str | None) -> str | None:
+    """``name`` when it names an optimizer-lab lesson (and no file of that name exists)."""
+    if name is None or os.path.exists(name):
+        return None
+    from playground.lessons import LESSONS_BY_NAME
+    lesson = LESSONS_BY_NAME.get(name)
+    return name if lesson is not None and lesson.is_lab else None
+
+
 def run_window(args) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
@@ -178,9 +187,11 @@ def run_window(args) -> int:
     from widgets import theme
     from widgets.main_window import MainWindow
 
-    # Read the file before any window exists: a bad one costs nothing and says why.
+    # Read the file before any window exists: a bad one costs nothing and says why. A lab
+    # lesson opens the optimizer lab beside the default experiment.
+    lab_lesson = lab_lesson_named(args.file)
     try:
-        experiment, document, file_path = load_experiment(args.file)
+        experiment, document, file_path = load_experiment(None if lab_lesson else args.file)
     except SystemExit as exit:
         return int(exit.code or 0)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -191,6 +202,9 @@ def run_window(args) -> int:
         window = MainWindow(experiment)
         if document is not None:
             window.file_actions.open_document(document, file_path)  # weights and history too
+        if lab_lesson:
+            window.lesson_menu.open(lab_lesson)
+        window.fit_to_screen()
         apply_look_arguments(window, args)
         if not window.isVisible():
             window.show()
@@ -209,12 +223,18 @@ def run_window(args) -> int:
                             recovery_path=os.path.join(tmp, "recovery.nnp"), autosave_ms=0)
         if document is not None:
             window.file_actions.open_document(document, file_path)
+        if lab_lesson:
+            window.lesson_menu.open(lab_lesson)
         window.file_actions.ask_unsaved = lambda name: "discard"
         # On a real display presentation mode is full screen, and so is the picture.
         full_screen = args.presentation and \
             QApplication.platformName() not in ("offscreen", "minimal")
         window.resize(*args.size)
+        if QApplication.platformName() not in ("offscreen", "minimal"):
+            window.fit_to_screen()      # (on a real screen; offscreen, --size is the picture)
         apply_look_arguments(window, args, full_screen=full_screen)
+        if lab_lesson:
+            return save_lab_screenshot(app, window, args.screenshot, args.steps, args.size)
         return save_screenshot(app, window, args.screenshot, args.steps,
                                None if full_screen else args.size)
 
@@ -229,6 +249,24 @@ def stop_on_signal(app, window, signum: int) -> None:
             f"start" if recovery else "")
     print(f"Stopped by {signal_name(signum)}{kept}.", file=sys.stderr, flush=True)
     app.exit(0)
+
+
+def save_lab_screenshot(app, window, path: str, steps: int, size: tuple[int, int]) -> int:
+    """The optimizer lab a lab lesson opened, its racers ``steps`` steps along, as PNG."""
+    lab = window.lab_actions.labs[-1]
+    lab.resize(*size)
+    lab.lab.show(min(int(steps), lab.lab.setup.steps))
+    settle = time.monotonic() + SCREENSHOT_SETTLE_S
+    while time.monotonic() < settle:
+        app.processEvents()
+        time.sleep(0.01)
+    ok = lab.grab().save(path, "PNG")
+    window.close()
+    if not ok:
+        print(f"Could not write {path}", file=sys.stderr)
+        return 1
+    print(f"Saved {path} ({size[0]}x{size[1]}, the lab at step {min(steps, lab.lab.setup.steps)})")
+    return 0
 
 
 def save_screenshot(app, window, path: str, steps: int, size: tuple[int, int] | None) -> int:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMainWindow
 
 from playground.lab import LabSetup
 from widgets.lab_window import LabWindow
+from widgets.tools_menu import tools_menu
 
 
 class LabActions(QObject):
@@ -21,11 +22,7 @@ class LabActions(QObject):
         super().__init__(window)
         self.window = window
         self.labs: list[LabWindow] = []
-        menu = next((a.menu() for a in window.menuBar().actions()
-                     if a.menu() is not None and a.text().replace("&", "") == "Tools"), None)
-        if menu is None:
-            menu = window.menuBar().addMenu("&Tools")
-        self.menu = menu
+        self.menu = menu = tools_menu(window)
         self.action = QAction("Optimizer &lab\u2026", window)
         self.action.setShortcut(QKeySequence("Ctrl+L"))
         self.action.setToolTip("Race optimizers on 2-D loss surfaces")

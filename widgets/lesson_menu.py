@@ -106,7 +106,7 @@ class LessonMenu(QObject):
         changes), a lab lesson in a lab window."""
         lesson = lessons.LESSONS_BY_NAME[name]
         if lesson.is_lab:
-            return self._lab_actions().open_lab(lesson.lab, title=lesson.title) is not None
+            return self._lab_actions().open_lesson(lesson) is not None
         actions = self.window.file_actions
         if not actions.maybe_save():
             return False
