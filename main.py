@@ -236,7 +236,7 @@ def run_window(args) -> int:
         if lab_lesson:
             return save_lab_screenshot(app, window, args.screenshot, args.steps, args.size)
         return save_screenshot(app, window, args.screenshot, args.steps,
-                               None if full_screen else args.size)
+                               None if full_screen else window.size().toTuple())
 
 
 def stop_on_signal(app, window, signum: int) -> None:

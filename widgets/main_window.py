@@ -390,6 +390,22 @@ class MainWindow(QMainWindow):
         self.session.shutdown()
         super().closeEvent(event)
 
+    def fit_to_screen(self) -> None:
+        """No larger than the screen's free area (a remembered size from a larger screen, or
+        1280 x 720 under QT_SCALE_FACTOR=2 on a 1920 x 1080 screen, would open partly off
+        it), and on it."""
+        screen = self.screen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        size = self.size().boundedTo(room.size()).expandedTo(self.minimumSizeHint())
+        if size != self.size():
+            self.resize(size)
+        frame = self.frameGeometry()
+        if not room.contains(frame):
+            self.move(max(room.left(), min(frame.left(), room.right() - frame.width())),
+                      max(room.top(), min(frame.top(), room.bottom() - frame.height())))
+
     def close_without_asking(self) -> Path | None:
         """Close at once, for Ctrl-C or SIGTERM from outside (main.py): unsaved work goes to
         the recovery file, which the next start offers back, instead of a question nobody may
