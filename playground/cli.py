@@ -28,6 +28,7 @@ from pathlib import Path
 
 from playground import files, lessons, presets
 from playground.checks import one_line
+from playground.cli_inputs import experiment_named, output_folder
 from playground.cli_compare import (COMPARE_HELP, SEARCH_HELP, WORKER_HELP, add_compare_arguments,
                                     add_search_arguments, add_worker_arguments, compare_command,
                                     search_command, worker_command)
@@ -97,16 +98,12 @@ def _default_epochs() -> int:
 def run_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    try:
-        document, name, _ = lessons.resolve(args.experiment)
-    except (files.FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
-        print(f"error: {one_line(error)}", file=stderr)
+    found = experiment_named(args.experiment, stderr)
+    out = found and output_folder(args.out, f"{found[1]}-run", stderr)
+    if not out:
         return EXIT_BAD_INPUT
+    document, name = found
     from playground.headless import run_to_folder
-    out = Path(args.out) if args.out else Path(f"{name}-run")
-    if out.exists() and not out.is_dir():
-        print(f"error: --out {out} exists and is not a folder", file=stderr)
-        return EXIT_BAD_INPUT
     try:
         outcome = run_to_folder(document, out, name, steps=args.steps, epochs=args.epochs,
                                 seed=args.seed, progress_stream=stderr)
@@ -213,11 +210,10 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 def export_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    try:
-        document, name, _ = lessons.resolve(args.experiment)
-    except (files.FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
-        print(f"error: {one_line(error)}", file=stderr)
+    found = experiment_named(args.experiment, stderr)
+    if found is None:
         return EXIT_BAD_INPUT
+    document, name = found
     from playground import export
     out = Path(args.out) if args.out else Path(f"{name}-pytorch")
     try:

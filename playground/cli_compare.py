@@ -11,10 +11,9 @@ import argparse
 import json
 import math
 import sys
-from pathlib import Path
 
-from playground import lessons
-from playground.checks import FileFormatError, one_line
+from playground.checks import one_line
+from playground.cli_inputs import experiment_named, output_folder
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -69,11 +68,10 @@ def compare_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     from playground import compare
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    try:
-        document, name, _ = lessons.resolve(args.experiment)
-    except (FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
-        print(f"error: {one_line(error)}", file=stderr)
+    found = experiment_named(args.experiment, stderr)
+    if found is None:
         return EXIT_BAD_INPUT
+    document, name = found
     chosen = sum(bool(x) for x in (args.vary, args.optimizers, args.seeds))
     if chosen != 1:
         print("error: give --vary (one or more), --optimizers or --seeds N", file=stderr)
@@ -90,9 +88,8 @@ def compare_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     except ValueError as error:
         print(f"error: {one_line(error)}", file=stderr)
         return EXIT_USAGE
-    out = Path(args.out) if args.out else Path(f"{name}-compare")
-    if out.exists() and not out.is_dir():
-        print(f"error: --out {out} exists and is not a folder", file=stderr)
+    out = output_folder(args.out, f"{name}-compare", stderr)
+    if out is None:
         return EXIT_BAD_INPUT
     print(f"{len(variant_list)} variants in {comparison.workers} worker processes",
           file=stderr)
@@ -184,15 +181,11 @@ def search_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     from playground.processes import cores
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    try:
-        document, name, _ = lessons.resolve(args.experiment)
-    except (FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
-        print(f"error: {one_line(error)}", file=stderr)
+    found = experiment_named(args.experiment, stderr)
+    out = found and output_folder(args.out, f"{found[1]}-search", stderr)
+    if not out:
         return EXIT_BAD_INPUT
-    out = Path(args.out) if args.out else Path(f"{name}-search")
-    if out.exists() and not out.is_dir():
-        print(f"error: --out {out} exists and is not a folder", file=stderr)
-        return EXIT_BAD_INPUT
+    document, name = found
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
