@@ -85,3 +85,15 @@ def make_session(qtbot):
     yield make
     for session in sessions:
         session.shutdown()
+
+
+@pytest.fixture
+def alive():
+    """alive(pid) -> whether a process with this id exists (no worker may be left behind)."""
+    def check(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return check

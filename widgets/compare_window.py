@@ -16,11 +16,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
                                QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from playground import compare, palette
 from playground.fields import FIELDS
 from playground.processes import cores
+from widgets.tool_window_parts import NumberItem, ToolWindowParts
 
 POLL_MS = 100
 CURVES = {"test_loss": "Test loss", "train_loss": "Training loss",
@@ -30,25 +31,7 @@ COLUMNS = (("variant", "Variant"), ("status", "Status"), ("train_loss", "Trainin
            ("seconds", "Seconds"))
 
 
-class NumberItem(QTableWidgetItem):
-    """A table cell that sorts by its number (empty cells last)."""
-
-    def __init__(self, value):
-        text = "" if value is None else (f"{value:.4g}" if isinstance(value, float) else
-                                         str(value))
-        super().__init__(text)
-        self.value = value
-
-    def __lt__(self, other):
-        a, b = self.value, getattr(other, "value", None)
-        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-            return a < b
-        if a is None or b is None:
-            return b is None and a is not None
-        return str(a) < str(b)
-
-
-class CompareWindow(QWidget):
+class CompareWindow(ToolWindowParts, QWidget):
     """Compare runs of ``main_window``'s experiment."""
 
     def __init__(self, main_window, parent: QWidget | None = None):
@@ -277,12 +260,7 @@ class CompareWindow(QWidget):
             self.show_message("Select a variant in the table first.", error=True)
             return False
         index = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
-        doc = self.comparison.document_of(index)
-        actions = self.main_window.file_actions
-        if not actions.maybe_save():
-            return False
-        actions.open_document(doc, None, doc.meta["title"])
-        return True
+        return self.open_in_main_window(self.comparison.document_of(index))
 
     def export_csv(self, path) -> None:
         self.comparison.write_csv(path)
@@ -290,12 +268,6 @@ class CompareWindow(QWidget):
     def export_png(self, path) -> None:
         self.comparison.picture(self.curve_choice.currentData(),
                                 log_scale=False).save(path)
-
-    def show_message(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setProperty("role", "error" if error else "hint")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
 
     # ---- inside -----------------------------------------------------------------------------
     def _fill_varied(self) -> None:

@@ -8,7 +8,6 @@ metric over two chosen settings as a heatmap, and how much each setting matters.
 """
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLay
 from playground import files, search
 from playground.fields import FIELDS, FIELDS_BY_NAME
 from playground.processes import cores
-from widgets.compare_window import NumberItem
+from widgets.tool_window_parts import NumberItem, ToolWindowParts
 
 POLL_MS = 150
 SAMPLER_LABELS = {"tpe": "Bayesian (TPE)", "gp": "Bayesian (Gaussian process, needs PyTorch)",
@@ -38,7 +37,7 @@ def default_storage(name: str) -> str:
     return str(folder / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.journal")
 
 
-class SearchWindow(QWidget):
+class SearchWindow(ToolWindowParts, QWidget):
     """Search the settings of ``main_window``'s experiment."""
 
     def __init__(self, main_window, parent: QWidget | None = None):
@@ -284,20 +283,9 @@ class SearchWindow(QWidget):
             return False
         return self._open(self.table.item(rows[0].row(), 0).value)
 
-    def show_message(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setProperty("role", "error" if error else "hint")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
-
     # ---- inside -----------------------------------------------------------------------------
     def _open(self, number: int) -> bool:
-        doc = search.document_of(self.search.study, number)
-        actions = self.main_window.file_actions
-        if not actions.maybe_save():
-            return False
-        actions.open_document(doc, None, doc.meta["title"])
-        return True
+        return self.open_in_main_window(search.document_of(self.search.study, number))
 
     def _fill_params(self) -> None:
         self.param_list.clear()

@@ -1,18 +1,9 @@
 """Worker processes: results, progress, failures and crashes reported, cancel leaves none behind."""
-import os
 
 import pytest
 
 import process_tasks as tasks
 from playground.processes import ProcessPool, threads_per_process
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_tasks_return_their_results_with_their_progress_in_order():
@@ -48,7 +39,7 @@ def test_a_task_that_raises_or_dies_is_a_failure_and_the_others_go_on():
     assert kind == "failed" and "exit code 3" in text
 
 
-def test_cancel_stops_every_process_and_starts_no_waiting_task():
+def test_cancel_stops_every_process_and_starts_no_waiting_task(alive):
     pool = ProcessPool(2)
     for i in range(4):
         pool.submit(i, tasks.sleeps, None)

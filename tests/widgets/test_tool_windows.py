@@ -1,21 +1,11 @@
 """Tools > Compare runs and Tools > Search settings, driven through their controls end to end:
 the variants or trials train in worker processes and come back into the window."""
 import csv
-import os
 
-import pytest
 from PySide6.QtCore import Qt
 
 from playground import presets
 from playground.experiment import Experiment
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def xor_window(make_window):
@@ -79,7 +69,7 @@ def test_a_bad_value_is_explained_and_nothing_starts(make_window, qtbot):
     assert w.comparison is None and "exceed" in w.message.text()
 
 
-def test_cancel_and_closing_the_window_stop_every_process(make_window, qtbot):
+def test_cancel_and_closing_the_window_stop_every_process(make_window, qtbot, alive):
     window = xor_window(make_window)
     w = window.tool_windows.show_compare()
     w.epochs.setValue(100_000)
