@@ -216,6 +216,9 @@ class MainWindow(QMainWindow):
         self.lesson_menu = lesson_menu.install(self)   # Lessons menu, lesson panel, Save as lesson
         undo.install(self)                  # Edit > Undo, Redo, Undo history
         help_menu.install(self)             # Help > Keyboard shortcuts (F1), view help
+        # Data is the tab shown first (a panel tabbed in beside it and hidden, as the lesson
+        # panel is until a lesson opens, would leave Training in front).
+        self.data_dock.raise_()
         self._default_state = self.saveState(SETTINGS_VERSION)
 
         # One key per run control, for a teacher at the keyboard (a focused text field keeps
