@@ -15,6 +15,7 @@ from engine.network import LOSS_LABELS as ENGINE_LOSS_LABELS
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
 from engine.second_order import SECOND_ORDER
+from playground.image_data import SHAPES_DEFAULTS as _SHAPES_DEFAULTS
 
 TASKS = ("binary", "multiclass", "regression")
 
@@ -148,14 +149,49 @@ def schedule_preview(name: str, params: dict, lr0: float, steps: np.ndarray,
                                      float(lr0), int(start[0]), int(start[1])), dtype=float)
 
 
+#: Image data sets an experiment can learn (``playground.image_data``): name -> (input shape
+#: (C, H, W), number of classes, label). "shapes" is drawn at its default size of 20 px.
+IMAGE_DATASETS = {
+    "digits": ((1, 8, 8), 10, "Handwritten digits (8x8)"),
+    "shapes": ((1, _SHAPES_DEFAULTS["size"], _SHAPES_DEFAULTS["size"]),
+               len(_SHAPES_DEFAULTS["classes"]), "Shapes (20x20)"),
+}
+
+
+#: Image sets of a fixed size (the experiment's number of points follows it).
+IMAGE_COUNTS = {"digits": 1797}
+
+
+def image_dataset_names() -> tuple[str, ...]:
+    return tuple(IMAGE_DATASETS)
+
+
+def all_dataset_names() -> tuple[str, ...]:
+    """The 2-D point sets, then the image sets: every value the data-set setting takes."""
+    return dataset_names() + image_dataset_names()
+
+
+def is_image_dataset(name) -> bool:
+    return name in IMAGE_DATASETS
+
+
+def image_input_shape(name: str) -> tuple:
+    """(channels, height, width) of image data set ``name``."""
+    return IMAGE_DATASETS[name][0]
+
+
+def image_class_count(name: str) -> int:
+    return IMAGE_DATASETS[name][1]
+
+
 def dataset_task(name: str) -> str:
-    """'binary', 'multiclass' or 'regression' for dataset ``name``."""
-    return DATASETS[name].task
+    """'binary', 'multiclass' or 'regression' for dataset ``name`` (image sets: multiclass)."""
+    return "multiclass" if name in IMAGE_DATASETS else DATASETS[name].task
 
 
 def dataset_takes_classes(name: str) -> bool:
     """True when dataset ``name`` takes a number of classes (the K-class sets)."""
-    return DATASETS[name].takes_n_classes
+    return False if name in IMAGE_DATASETS else DATASETS[name].takes_n_classes
 
 
 def is_second_order(optimizer: str) -> bool:
@@ -175,5 +211,7 @@ _SHORT_DATASET_LABELS = {"xor": "XOR", "gauss": "Gauss", "moons": "Moons",
 
 def dataset_label(name: str, short: bool = False) -> str:
     """The data set's name on screen; ``short`` for thumbnails."""
+    if name in IMAGE_DATASETS:
+        return IMAGE_DATASETS[name][2]
     return _SHORT_DATASET_LABELS.get(name, DATASETS[name].label) if short \
         else DATASETS[name].label

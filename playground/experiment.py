@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, Signal
 
 from playground import catalog
 from playground.checks import is_number, is_whole_number, quoted
-from playground.fields import (FIELDS, FIELDS_BY_NAME, MAX_LAYERS, MAX_UNITS, Field, Layer,
-                               defaults)
+from playground.fields import (FIELDS, FIELDS_BY_NAME, LAYER_KIND_LABELS, LAYER_SETTINGS,
+                               MAX_LAYERS, MAX_UNITS, PADDINGS, Field, Layer, defaults)
 
 MAX_DROPOUT = 0.9
 
@@ -189,12 +189,19 @@ def _coerce(f: Field, value):
 
 
 def _layer_from(value) -> Layer:
+    """A Layer from what a file stores (``Layer.settings()``): no "kind" means dense."""
     if not isinstance(value, Mapping):
         raise InvalidValue("layers", f"A layer must be a mapping, not {quoted(value)}.")
-    unknown = set(value) - set(Layer.__dataclass_fields__)
+    kind = value.get("kind", "dense")
+    if kind not in LAYER_SETTINGS:
+        raise InvalidValue("layers", f"Unknown layer kind {quoted(kind)}; choose one of "
+                                     f"{', '.join(LAYER_SETTINGS)}.")
+    unknown = set(value) - set(LAYER_SETTINGS[kind]) - {"kind"}
     if unknown:
-        raise InvalidValue("layers", f"A layer has no setting {quoted(sorted(unknown)[0])}.")
-    return Layer(**value)
+        what = "A layer" if kind == "dense" else f"A {LAYER_KIND_LABELS[kind]} layer"
+        raise InvalidValue("layers", f"{what} has no setting {quoted(sorted(unknown)[0])}.")
+    base = Layer.conv(8) if kind == "conv2d" else Layer(kind=kind)
+    return base.with_(**{k: v for k, v in value.items() if k != "kind"})
 
 
 def _cascade(state: dict, changed: tuple, previous: dict) -> None:
@@ -213,7 +220,8 @@ def _cascade(state: dict, changed: tuple, previous: dict) -> None:
             state["learning_rate"] = rate
     if "schedule" in changed and "schedule_params" not in changed:
         state["schedule_params"] = {}
-    if state["dataset"] in catalog.dataset_names():
+    _cascade_modality(state, changed)
+    if state["dataset"] in catalog.all_dataset_names():
         task = catalog.dataset_task(state["dataset"])
         head = (state["output_activation"], state["loss"])
         if head not in catalog.COMPATIBLE_HEADS[task] and not (
@@ -222,6 +230,20 @@ def _cascade(state: dict, changed: tuple, previous: dict) -> None:
     if "batch_size" not in changed and isinstance(state["n_points"], int):
         n_train = train_count(state["n_points"], state["train_ratio"])
         state["batch_size"] = min(state["batch_size"], n_train)
+
+
+def _cascade_modality(state: dict, changed: tuple) -> None:
+    """An image data set fixes the number of classes (and of images, for the digits); its
+    dense layers need a Flatten in front of them, and 2-D points keep only dense layers."""
+    name, layers = state["dataset"], state["layers"]
+    if catalog.is_image_dataset(name):
+        state["n_classes"] = catalog.image_class_count(name)
+        if name in catalog.IMAGE_COUNTS:
+            state["n_points"] = catalog.IMAGE_COUNTS[name]
+        if "layers" not in changed and layers and layers[0].is_dense:
+            state["layers"] = (Layer.flatten(),) + layers
+    elif name in catalog.dataset_names() and "layers" not in changed:
+        state["layers"] = tuple(layer for layer in layers if layer.is_dense)
 
 
 def _check(f: Field, value, state: dict) -> None:
@@ -250,7 +272,7 @@ def _check(f: Field, value, state: dict) -> None:
         if len(set(value)) != len(value):
             raise InvalidValue(name, "Each panel can be hidden once.")
     elif name == "layers":
-        _check_layers(value)
+        _check_layers(value, state)
     elif name in ("output_activation", "loss"):
         reason = explain_head(catalog.dataset_task(state["dataset"]),
                               state["output_activation"], state["loss"])
@@ -266,10 +288,16 @@ def _check(f: Field, value, state: dict) -> None:
         _check_hyper(name, catalog.validate_schedule, state["schedule"], value)
 
 
-def _check_layers(layers: tuple) -> None:
+def _check_layers(layers: tuple, state: dict) -> None:
     if len(layers) > MAX_LAYERS:
         raise InvalidValue("layers", f"At most {MAX_LAYERS} hidden layers.")
+    images = catalog.is_image_dataset(state["dataset"])
     for i, layer in enumerate(layers, start=1):
+        if layer.kind not in LAYER_SETTINGS:
+            raise InvalidValue("layers", f"Layer {i}: unknown layer kind {quoted(layer.kind)}.")
+        if not layer.is_dense:
+            _check_image_layer(i, layer, images)
+            continue
         if not is_whole_number(layer.units) or not 1 <= layer.units <= MAX_UNITS:
             raise InvalidValue("layers", f"Layer {i} must have 1 to {MAX_UNITS} neurons, "
                                          f"not {quoted(layer.units)}.")
@@ -279,6 +307,39 @@ def _check_layers(layers: tuple) -> None:
         if layer.init not in catalog.initializer_names():
             raise InvalidValue("layers", f"Layer {i}: unknown initializer "
                                          f"{quoted(layer.init)}.")
+        if not is_number(layer.dropout) or not 0.0 <= layer.dropout <= MAX_DROPOUT:
+            raise InvalidValue("layers", f"Layer {i}: dropout must be between 0 and "
+                                         f"{MAX_DROPOUT}, not {quoted(layer.dropout)}.")
+
+
+    if images:
+        from playground import image_pipeline
+        try:
+            reason = image_pipeline.explain_layers(state)
+        except (ValueError, TypeError) as error:
+            reason = f"The layers do not fit together: {error}"
+        if reason:
+            raise InvalidValue("layers", reason)
+
+
+def _check_image_layer(i: int, layer: Layer, images: bool) -> None:
+    """The settings of a conv, pooling, flatten or batch-norm layer (their sizes and how the
+    layers fit the images are the engine's rules: ``image_pipeline.explain_layers``)."""
+    label = LAYER_KIND_LABELS[layer.kind]
+    if not images:
+        raise InvalidValue("layers", f"Layer {i} is a {label} layer, which needs an image "
+                                     f"data set ({', '.join(catalog.image_dataset_names())}); "
+                                     f"2-D points go into dense layers.")
+    if layer.kind == "conv2d":
+        if layer.activation not in catalog.activation_names():
+            raise InvalidValue("layers", f"Layer {i}: unknown activation "
+                                         f"{quoted(layer.activation)}.")
+        if layer.init not in catalog.initializer_names():
+            raise InvalidValue("layers", f"Layer {i}: unknown initializer "
+                                         f"{quoted(layer.init)}.")
+        if layer.padding not in PADDINGS:
+            raise InvalidValue("layers", f"Layer {i}: padding must be one of "
+                                         f"{', '.join(PADDINGS)}, not {quoted(layer.padding)}.")
         if not is_number(layer.dropout) or not 0.0 <= layer.dropout <= MAX_DROPOUT:
             raise InvalidValue("layers", f"Layer {i}: dropout must be between 0 and "
                                          f"{MAX_DROPOUT}, not {quoted(layer.dropout)}.")

@@ -19,16 +19,76 @@ MAX_UNITS = 256
 MAX_STEPS_PER_FRAME = 10_000
 
 
+#: The layer kinds an experiment can hold, with the settings a layer of each kind keeps (what
+#: a file stores for it). Dense layers are stored as before image layers existed (no "kind"
+#: key), so every older file opens unchanged; the other kinds store "kind" first.
+LAYER_SETTINGS = {
+    "dense": ("units", "activation", "init", "dropout"),
+    "conv2d": ("filters", "kernel_size", "stride", "padding", "activation", "init", "dropout"),
+    "maxpool2d": ("size",),
+    "avgpool2d": ("size",),
+    "flatten": (),
+    "batchnorm": ("momentum",),
+}
+LAYER_KIND_LABELS = {"dense": "dense", "conv2d": "conv", "maxpool2d": "max-pool",
+                     "avgpool2d": "average-pool", "flatten": "flatten",
+                     "batchnorm": "batch-norm"}
+PADDINGS = ("same", "valid")
+
+
 @dataclass(frozen=True)
 class Layer:
-    """One hidden layer as the experiment stores it (string keys only, as in a file)."""
+    """One hidden layer as the experiment stores it (string keys only, as in a file).
+
+    ``kind`` says which settings count (``LAYER_SETTINGS``): dense layers use units,
+    activation, init and dropout; conv layers filters, kernel_size, stride, padding
+    ("same"/"valid"), activation, init and dropout; pooling layers their window ``size``;
+    batch norm its ``momentum``; flatten none. Build the image kinds with ``Layer.conv``,
+    ``Layer.pool``, ``Layer.flatten`` and ``Layer.batch_norm``."""
     units: int = 8
     activation: str = "tanh"
     init: str = "glorot_uniform"
     dropout: float = 0.0
+    kind: str = "dense"
+    filters: int = 8
+    kernel_size: int = 3
+    stride: int = 1
+    padding: str = "same"
+    size: int = 2
+    momentum: float = 0.1
 
     def with_(self, **changes) -> "Layer":
         return replace(self, **changes)
+
+    @classmethod
+    def conv(cls, filters: int, kernel_size: int = 3, stride: int = 1, padding: str = "same",
+             activation: str = "relu", init: str = "he_uniform",
+             dropout: float = 0.0) -> "Layer":
+        return cls(kind="conv2d", filters=filters, kernel_size=kernel_size, stride=stride,
+                   padding=padding, activation=activation, init=init, dropout=dropout)
+
+    @classmethod
+    def pool(cls, size: int = 2, average: bool = False) -> "Layer":
+        return cls(kind="avgpool2d" if average else "maxpool2d", size=size)
+
+    @classmethod
+    def flatten(cls) -> "Layer":
+        return cls(kind="flatten")
+
+    @classmethod
+    def batch_norm(cls, momentum: float = 0.1) -> "Layer":
+        return cls(kind="batchnorm", momentum=momentum)
+
+    @property
+    def is_dense(self) -> bool:
+        return self.kind == "dense"
+
+    def settings(self) -> dict:
+        """What a file stores for this layer: its kind's settings ("kind" first, except for
+        dense layers, which are stored as they always were)."""
+        names = LAYER_SETTINGS.get(self.kind, ())
+        head = {} if self.is_dense else {"kind": self.kind}
+        return {**head, **{n: getattr(self, n) for n in names}}
 
 
 @dataclass(frozen=True)
@@ -59,8 +119,8 @@ PANELS = ("network", "data", "training", "output", "curves", "toolbar", "status"
 
 FIELDS: tuple[Field, ...] = (
     # data
-    Field("dataset", str, "spiral", "data", "Which 2-D data set to learn",
-          choices=catalog.dataset_names, label="Data set"),
+    Field("dataset", str, "spiral", "data", "Which data set to learn: 2-D points or images",
+          choices=catalog.all_dataset_names, label="Data set"),
     Field("n_classes", int, 3, "data", "Number of classes the points fall into (multi-class data sets only): the output has "
           "one softmax unit per class",
           low=2, high=10, label="Classes"),

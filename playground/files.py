@@ -25,7 +25,8 @@ An experiment file (``.nnp``) reopens exactly where it was left::
 
 ``arrays.npz`` holds, when ``run`` is not null: ``params`` and ``initial_params`` float64 (P,),
 ``slots`` float64 (2, P) (first-order optimizers) or ``second_order.<key>`` arrays (Newton,
-L-BFGS, CG); always ``history.<column>`` float64 (rows,) for every history column.
+L-BFGS, CG), and ``buffers`` float64 (batch norm's running statistics) for a network with
+batch norm; always ``history.<column>`` float64 (rows,) for every history column.
 
 This module holds the document: ``Document``, ``dumps``/``loads``, the migrations and the checks
 of its contents; the training run inside it (counters, weights, optimizer state) is encoded and
@@ -43,7 +44,6 @@ step each, before validation.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 import os
@@ -69,7 +69,7 @@ from playground.container import (  # noqa: F401  (the container's names stay im
     one_line,
     quoted,
 )
-from playground.fields import FIELDS, FIELDS_BY_NAME, Layer
+from playground.fields import FIELDS, FIELDS_BY_NAME, LAYER_SETTINGS, Layer
 
 FORMAT = "nn-playground-experiment"
 VERSION = 3
@@ -179,6 +179,12 @@ def migrate(document: dict, arrays: dict) -> tuple[dict, dict]:
     return document, arrays
 
 
+#: The optional array of batch norm's running statistics (float64 (n_buffers,)), saved with
+#: the run of a network that has batch norm; a run without it starts them afresh (means 0,
+#: variances 1), as every file from before batch norm does.
+BUFFERS = "buffers"
+
+
 # ---- saving -------------------------------------------------------------------------------------
 def dumps(doc: Document) -> bytes:
     """The bytes of an experiment file for ``doc``; raises ValueError if doc cannot be saved
@@ -189,6 +195,11 @@ def dumps(doc: Document) -> bytes:
     if doc.trainer is not None:
         run, run_arrays = run_state.encode(doc.trainer)
         arrays.update(run_arrays)
+        if "buffers" in doc.trainer:        # batch norm's running statistics
+            buffers = np.ascontiguousarray(doc.trainer["buffers"], dtype="<f8")
+            if buffers.ndim != 1 or not np.isfinite(buffers).all():
+                raise ValueError("cannot save batch-norm statistics that are NaN or infinite")
+            arrays[BUFFERS] = buffers
     columns = history_module.COLUMNS
     hist = doc.history or {}
     rows = len(hist.get(columns[0], ())) if hist else 0
@@ -240,7 +251,7 @@ def _checked_values_for_saving(values: Mapping) -> dict:
 def to_json(value):
     """A field value as JSON data: Layer -> dict, tuple -> list, numpy scalars -> Python."""
     if isinstance(value, Layer):
-        return {k: to_json(v) for k, v in dataclasses.asdict(value).items()}
+        return {k: to_json(v) for k, v in value.settings().items()}
     if isinstance(value, Mapping):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -327,6 +338,10 @@ def _document_from(document: dict, arrays: dict) -> Document:
             raise FileFormatError(f"the optimizer state does not belong to optimizer "
                                   f"{quoted(values['optimizer'])}.")
     trainer = None if run is None else run_state.decode(json_object(run, "run"), arrays)
+    if trainer is not None and BUFFERS in arrays:
+        a = arrays[BUFFERS]
+        trainer["buffers"] = checked_array(arrays, BUFFERS, (a.shape[0],) if a.ndim == 1
+                                           else (-1,))
     history = _history_from(arrays, rows, stored, trainer)
     _check_consistency(values, trainer)
     comparison = (comparison_file.decode(document["comparison"], arrays, values)
@@ -334,7 +349,7 @@ def _document_from(document: dict, arrays: dict) -> Document:
     expected = {HISTORY_PREFIX + c for c in stored}
     expected |= comparison_file.array_names(comparison)
     if trainer is not None:
-        expected |= {"params", "initial_params"}
+        expected |= {"params", "initial_params"} | ({BUFFERS} if "buffers" in trainer else set())
         expected |= ({run_state.SECOND_ORDER_PREFIX + k for k, v in trainer["second_order_state"].items()
                       if isinstance(v, np.ndarray)} if "second_order_state" in trainer
                      else {"slots"})
@@ -374,9 +389,9 @@ def _values_from(fields: dict) -> dict:
         raise FileFormatError(f"setting {quoted(missing[0])} is missing.")
     layers = fields["layers"]
     if isinstance(layers, list):
-        names = [f.name for f in dataclasses.fields(Layer)]
         for i, layer in enumerate(layers, start=1):
             if isinstance(layer, dict):
+                names = LAYER_SETTINGS.get(layer.get("kind", "dense"), ())
                 missing = [n for n in names if n not in layer]
                 if missing:
                     raise FileFormatError(f"setting 'layers': layer {i} has no "
@@ -523,7 +538,7 @@ def _check_consistency(values: dict, trainer: dict | None) -> None:
                               f"({one_line(error, 300)}).") \
             from None
     n_outputs = data.n_classes if data.task == "multiclass" else 1
-    spec = pipeline.network_spec(values, len(data.features), n_outputs)
+    spec = pipeline.network_spec(values, data.n_inputs, n_outputs)
     n = len(trainer["params"])
     if n != spec.n_params:
         raise FileFormatError(f"the weights hold {n} numbers but the network the settings "
@@ -556,6 +571,7 @@ def with_extension(path: str | os.PathLike) -> Path:
 def summary(doc: Document) -> str:
     """One line about a document: data set, architecture, step."""
     v = doc.values
-    layers = "-".join(str(layer.units) for layer in v["layers"]) or "no hidden layer"
+    layers = "-".join(str(layer.units) if layer.is_dense else layer.kind
+                      for layer in v["layers"]) or "no hidden layer"
     return (f"{v['dataset']}, {layers}, {v['optimizer']} lr {v['learning_rate']:g}, "
             f"step {doc.step}, epoch {doc.epoch}")

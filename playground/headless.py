@@ -79,7 +79,7 @@ class HeadlessRun:
                                      map_resolution=2)
         d = self.data
         n_outputs = d.n_classes if d.task == "multiclass" else 1
-        self.spec = pipeline.network_spec(self.values, len(d.features), n_outputs)
+        self.spec = pipeline.network_spec(self.values, d.n_inputs, n_outputs)
         self.config = pipeline.train_config(self.values)
         has_test = len(d.X_test) > 0
         self.trainer = Trainer(self.spec, self.config, d.X_train, d.Y_train,
@@ -262,9 +262,11 @@ def write_outputs(run: HeadlessRun, folder: Path, name: str) -> dict:
     written["experiment"] = experiment_path
     written["history"] = export.write_history_csv(folder / "history.csv", run.history.as_dict())
     v = run.values
-    boundary = pictures.boundary_picture(run.outputs(), run.data, v["discretize"], v["show_test"])
-    written["boundary"] = folder / "boundary.png"
-    boundary.save(written["boundary"])
+    if run.data.supports_boundary:      # 2-D points (image experiments have no boundary)
+        boundary = pictures.boundary_picture(run.outputs(), run.data, v["discretize"],
+                                             v["show_test"])
+        written["boundary"] = folder / "boundary.png"
+        boundary.save(written["boundary"])
     written["loss"] = folder / "loss.png"
     history = run.history.as_dict()
     diverged_at = int(history["step"][-1]) if run.diverged and len(history["step"]) else None

@@ -33,6 +33,12 @@ class PreparedData:
                                 from (x_min, y_min); R = BOUNDARY_RESOLUTION
     map_inputs                : (M*M, n_features) the same at the neuron-map grid
     feature_maps              : (n_features, M, M) each input feature's value on the map grid
+    modality                  : "points" (2-D points, everything above) or "images"
+                                (``playground.image_pipeline``: X is each image flattened,
+                                (n, C*H*W); no points, no grids: supports_boundary is False)
+    input_shape               : (C, H, W) of an image, None for points
+    class_names               : one name per class (images), () for points
+    images_train, images_test : float32 (n, C, H, W) images for drawing, None for points
     """
     task: str
     n_classes: int
@@ -50,15 +56,34 @@ class PreparedData:
     map_inputs: np.ndarray
     feature_maps: np.ndarray
     target_range: tuple
+    modality: str = "points"
+    input_shape: tuple | None = None
+    class_names: tuple = ()
+    images_train: np.ndarray | None = None
+    images_test: np.ndarray | None = None
 
     @property
     def n_train(self) -> int:
         return len(self.X_train)
 
+    @property
+    def n_inputs(self) -> int:
+        """Network inputs per example: the features for points, C*H*W for images."""
+        return int(self.X_train.shape[1])
+
+    @property
+    def supports_boundary(self) -> bool:
+        """True when the decision boundary and the neuron maps can be drawn (2-D points)."""
+        return self.modality == "points"
+
 
 def prepare(values: dict, boundary_resolution: int = BOUNDARY_RESOLUTION,
             map_resolution: int = MAP_RESOLUTION) -> PreparedData:
-    """Run the data pipeline for the experiment field values ``values``."""
+    """Run the data pipeline for the experiment field values ``values`` (an image data set:
+    ``image_pipeline.prepare``; the grids' resolutions do not apply)."""
+    if catalog.is_image_dataset(values["dataset"]):
+        from playground import image_pipeline
+        return image_pipeline.prepare(values)
     dataset = make_dataset(values)
     train, test = train_test_split(dataset, values["train_ratio"], seed=values["data_seed"])
     names = tuple(values["features"])
@@ -107,7 +132,15 @@ def grid_points(extent: tuple, resolution: int) -> np.ndarray:
 def network_spec(values: dict, n_inputs: int, n_outputs: int) -> NetworkSpec:
     """The engine's NetworkSpec for the experiment's architecture fields: each layer's
     initializer takes the experiment's init_scale when it is a small-random one, leaky ReLU
-    layers the experiment's leaky_slope, the output layer its own initializer."""
+    layers the experiment's leaky_slope, the output layer its own initializer. An image data
+    set's network is ``image_pipeline.network_spec`` (its layers on the images' shape)."""
+    if catalog.is_image_dataset(values["dataset"]):
+        from playground import image_pipeline
+        spec = image_pipeline.network_spec(values)
+        if (spec.n_inputs, spec.n_outputs) != (n_inputs, n_outputs):
+            raise ValueError(f"the images give {spec.n_inputs} inputs and {spec.n_outputs} "
+                             f"classes, not {n_inputs} and {n_outputs}")
+        return spec
     scale = values["init_scale"]
     hidden = tuple(LayerSpec(units=l.units, activation=l.activation, dropout=l.dropout,
                              init=l.init, init_params=catalog.initializer_params(l.init, scale),

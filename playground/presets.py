@@ -84,11 +84,46 @@ PRESETS: tuple[Preset, ...] = (
             "output_activation": "linear", "loss": "mse", "optimizer": "adam",
             "learning_rate": 0.02, "l2": 0.0005}),
 )
-PRESETS_BY_NAME = {p.name: p for p in PRESETS}
+
+#: Image experiments (conv nets on the digits and the shapes): trained headless with
+#: ``python main.py run NAME --json`` (the window does not show image experiments yet, so they
+#: are not among its File > Examples). Each stops at an epoch where it has learned its set.
+_DENSE_HEAD = Layer(64, "relu", "he_normal")
+IMAGE_PRESETS: tuple[Preset, ...] = (
+    Preset("conv_digits", "Small conv net on digits", "Eight 3x3 filters, a 2x2 max-pool and "
+           "the softmax output learn scikit-learn's 8x8 handwritten digits in a few seconds.",
+           {"dataset": "digits", "train_ratio": 0.8,
+            "layers": (Layer.conv(8, 3), Layer.pool(2), Layer.flatten()),
+            "optimizer": "adam", "learning_rate": 0.005, "batch_size": 32,
+            "steps_per_frame": 45, "stop_at_epoch": 5}),
+    Preset("lenet_digits", "LeNet on digits", "Two conv and max-pool stages (16 and 32 3x3 "
+           "filters), a dense layer of 64 ReLU units and the softmax output, on the 8x8 "
+           "handwritten digits.",
+           {"dataset": "digits", "train_ratio": 0.8,
+            "layers": (Layer.conv(16, 3), Layer.pool(2), Layer.conv(32, 3), Layer.pool(2),
+                       Layer.flatten(), _DENSE_HEAD),
+            "optimizer": "adam", "learning_rate": 0.002, "batch_size": 32,
+            "steps_per_frame": 45, "stop_at_epoch": 15}),
+    Preset("lenet_shapes", "LeNet on shapes", "A LeNet (8 5x5 and 16 3x3 filters, each stage "
+           "max-pooled, a dense layer of 64 ReLU units) tells apart lines at four angles, "
+           "squares, circles, crosses and triangles drawn at 20x20 pixels with noise.",
+           {"dataset": "shapes", "n_points": 1200, "noise": 0.1, "train_ratio": 0.75,
+            "layers": (Layer.conv(8, 5), Layer.pool(2), Layer.conv(16, 3), Layer.pool(2),
+                       Layer.flatten(), _DENSE_HEAD),
+            "optimizer": "adam", "learning_rate": 0.002, "batch_size": 32,
+            "steps_per_frame": 29, "stop_at_epoch": 6}),
+)
+PRESETS_BY_NAME = {p.name: p for p in PRESETS + IMAGE_PRESETS}
 
 
 def names() -> tuple[str, ...]:
-    return tuple(PRESETS_BY_NAME)
+    """The window's examples (File > Examples): the 2-D experiments."""
+    return tuple(p.name for p in PRESETS)
+
+
+def image_names() -> tuple[str, ...]:
+    """The image experiments, opened by name on the command line only for now."""
+    return tuple(p.name for p in IMAGE_PRESETS)
 
 
 def document(preset: Preset) -> files.Document:
@@ -102,7 +137,8 @@ def document(preset: Preset) -> files.Document:
 def load(name: str) -> files.Document:
     """The shipped file of preset ``name``; FileFormatError if it is missing or damaged."""
     if name not in PRESETS_BY_NAME:
-        raise KeyError(f"no example named {name!r}; examples: {', '.join(names())}")
+        raise KeyError(f"no example named {name!r}; examples: "
+                       f"{', '.join(names() + image_names())}")
     return files.load(PRESETS_BY_NAME[name].path)
 
 
@@ -117,8 +153,8 @@ def resolve(name_or_path: str | os.PathLike) -> tuple[files.Document, str, Path 
     if str(name_or_path) in PRESETS_BY_NAME:
         return load(str(name_or_path)), str(name_or_path), None
     raise FileNotFoundError(f"{str(name_or_path)!r} is neither an experiment file nor an "
-                            f"example (examples: {', '.join(names())}; see 'nn-playground "
-                            f"list').")
+                            f"example (examples: {', '.join(names() + image_names())}; see "
+                            f"'nn-playground list').")
 
 
 def build(folder: Path = PRESETS_DIR) -> list[Path]:
@@ -127,7 +163,7 @@ def build(folder: Path = PRESETS_DIR) -> list[Path]:
     from playground.headless import HeadlessRun
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for preset in PRESETS:
+    for preset in PRESETS + IMAGE_PRESETS:
         run = HeadlessRun(document(preset), resolution=2)
         written.append(files.save(folder / f"{preset.name}{files.EXTENSION}", run.document()))
     return written

@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
 
 from playground import catalog, pipeline
+from playground.image_pipeline import IMAGE_REFUSAL
 from playground.experiment import Experiment
 from playground.fields import FIELDS_BY_NAME
 from playground.history import COLUMNS, History
@@ -281,7 +282,12 @@ class TrainingSession(QObject):
         """Replace the settings and the network in one go (File > Open, Examples, recovery,
         ``main.py FILE``), paused. ``trainer``: a Trainer.state_dict() to continue from (None:
         fresh weights from the seed); ``history``: its {column: array} rows (kept only with a
-        trainer). The caller has validated both (playground.files)."""
+        trainer). The caller has validated both (playground.files). An image experiment is
+        refused (``failed`` says why, document_loaded(False)) and nothing changes."""
+        if catalog.is_image_dataset(values.get("dataset")):
+            self._on_worker_failed(IMAGE_REFUSAL)
+            self.document_loaded.emit(False)
+            return
         self.pause()
         self._load = (trainer, history if trainer is not None else None)
         self._loading = True
@@ -339,6 +345,9 @@ class TrainingSession(QObject):
         """A new network from the experiment's values (``state``: continue from this trainer
         state with this ``history`` instead of fresh weights)."""
         values = self.experiment.values()
+        if catalog.is_image_dataset(values["dataset"]):
+            self._on_worker_failed(IMAGE_REFUSAL)
+            return
         key = tuple((name, repr(values[name])) for name, f in FIELDS_BY_NAME.items()
                     if f.effect == "data")
         try:
@@ -346,7 +355,7 @@ class TrainingSession(QObject):
                 self.data = pipeline.prepare(values)
                 self._data_key = key
             n_outputs = self.data.n_classes if self.data.task == "multiclass" else 1
-            self.spec = pipeline.network_spec(values, len(self.data.features), n_outputs)
+            self.spec = pipeline.network_spec(values, self.data.n_inputs, n_outputs)
         except Exception as error:
             self._on_worker_failed(f"Could not prepare the data: {error}")
             return

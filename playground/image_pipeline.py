@@ -1,0 +1,132 @@
+"""The data pipeline and network of an image experiment (data set "digits" or "shapes").
+
+Images are used as they come ([0, 1] pixels, no features, no standardizer): the network input
+is each image flattened in (channel, row, column) order, X (n, C*H*W); targets are one-hot.
+There is no 2-D boundary grid: ``PreparedData.supports_boundary`` is False for this modality.
+Layer shapes are the engine's (``NetworkSpec.shapes``); nothing here re-computes them.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from engine.layers import AvgPool2D, BatchNorm, Conv2D, Flatten, LayerSpec, MaxPool2D
+from engine.network import NetworkSpec
+from playground import catalog
+from playground.image_data import ImageData, digits_data, shapes_data
+from playground.pipeline import PreparedData
+
+MODALITY = "images"
+#: The window's views draw 2-D points only: opening an image experiment there is refused with
+#: this message (``session.load_document``, ``cli.document_for_window``).
+IMAGE_REFUSAL = ("Image experiments do not open in the window yet: train them with "
+                 "'python main.py run NAME --json'.")
+
+
+def image_data(values: dict) -> ImageData:
+    """The whole image set the data fields describe (the same bytes for the same fields)."""
+    name = values["dataset"]
+    if name == "digits":
+        return digits_data()
+    if name == "shapes":
+        return shapes_data(n=values["n_points"], noise=values["noise"], seed=values["data_seed"])
+    raise ValueError(f"{name!r} is not an image data set")
+
+
+def prepare(values: dict) -> PreparedData:
+    """Split (stratified, seeded by data_seed), flatten and one-hot encode the image set."""
+    data = image_data(values)
+    train, test = data.split(values["train_ratio"], seed=values["data_seed"])
+    k = len(data.class_names)
+
+    def inputs(part):
+        return np.ascontiguousarray(part.images.reshape(len(part), -1), dtype=np.float64)
+
+    def one_hot(part):
+        return np.ascontiguousarray(np.eye(k)[part.labels])
+
+    n_inputs = int(np.prod(data.image_shape))
+    empty = np.zeros((0, n_inputs))
+    return PreparedData(
+        task="multiclass", n_classes=k, features=(),
+        points_train=np.zeros((len(train), 0)), labels_train=train.labels.astype(np.float64),
+        points_test=np.zeros((len(test), 0)), labels_test=test.labels.astype(np.float64),
+        X_train=inputs(train), Y_train=one_hot(train), X_test=inputs(test), Y_test=one_hot(test),
+        extent=(0.0, 1.0, 0.0, 1.0), boundary_inputs=empty, map_inputs=empty,
+        feature_maps=np.zeros((0, 0, 0), dtype=np.float32), target_range=(0.0, 1.0),
+        modality=MODALITY, input_shape=tuple(int(v) for v in data.image_shape),
+        class_names=data.class_names, images_train=train.images, images_test=test.images)
+
+
+def layer_spec(layer, values: dict):
+    """The engine layer spec of one experiment layer (``fields.Layer``); the experiment's
+    init_scale and leaky_slope apply as they do to dense networks. ValueError from the engine
+    when a setting is out of its range."""
+    kind = layer.kind
+    if kind in ("dense", "conv2d"):
+        common = dict(activation=layer.activation, dropout=float(layer.dropout), init=layer.init,
+                      init_params=catalog.initializer_params(layer.init, values["init_scale"]),
+                      activation_param=catalog.activation_params(layer.activation,
+                                                                 values["leaky_slope"]))
+        if kind == "dense":
+            return LayerSpec(units=layer.units, **common)
+        return Conv2D(filters=layer.filters, kernel_size=layer.kernel_size, stride=layer.stride,
+                      padding=layer.padding, **common)
+    if kind == "maxpool2d":
+        return MaxPool2D(size=layer.size)
+    if kind == "avgpool2d":
+        return AvgPool2D(size=layer.size)
+    if kind == "flatten":
+        return Flatten()
+    if kind == "batchnorm":
+        return BatchNorm(momentum=float(layer.momentum))
+    raise ValueError(f"unknown layer kind {kind!r}")
+
+
+def network_spec(values: dict) -> NetworkSpec:
+    """``NetworkSpec.for_images`` for the experiment's layers on its data set's input shape,
+    the output layer started by the experiment's output initializer. ValueError naming the
+    layer when the layers do not fit together."""
+    name = values["dataset"]
+    hidden = tuple(layer_spec(l, values) for l in values["layers"])
+    spec = NetworkSpec.for_images(catalog.image_input_shape(name), hidden,
+                                  catalog.image_class_count(name))
+    return replace(spec, output_init=values["output_init"],
+                   output_init_params=catalog.initializer_params(values["output_init"],
+                                                                 values["init_scale"]))
+
+
+def explain_layers(values: dict) -> str | None:
+    """Why the experiment's layers cannot make a network on its image data set, in one
+    sentence naming the layer (None when they can)."""
+    for i, layer in enumerate(values["layers"], start=1):
+        try:
+            layer_spec(layer, values)
+        except ValueError as error:
+            return f"Layer {i} ({catalog_kind(layer)}): {_sentence(error)}"
+    try:
+        network_spec(values)
+    except ValueError as error:
+        return _capital(_sentence(error))
+    return None
+
+
+def output_shapes(values: dict) -> list:
+    """[(C, H, W)]: the input's shape, then each layer's output shape (the output layer last),
+    as the engine computes them (for the builder to show)."""
+    return network_spec(values).shapes()
+
+
+def catalog_kind(layer) -> str:
+    from playground.fields import LAYER_KIND_LABELS
+    return LAYER_KIND_LABELS.get(layer.kind, layer.kind)
+
+
+def _sentence(error) -> str:
+    text = str(error).strip()
+    return text if text.endswith(".") else text + "."
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
