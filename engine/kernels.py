@@ -38,23 +38,12 @@ L1, L2, WEIGHT_DECAY, CLIP_NORM, MAX_NORM = range(5)
 N_REG = 5
 # status codes returned by train_steps
 OK, DIVERGED = 0, 1
-#: multiply-adds (n_in * n_out * batch) from which a dense layer's products go to BLAS
-#: (``np.dot`` inside numba calls scipy's); below it the loops here are faster
-BLAS_MIN = 1 << 16
 
 
 @njit(**_KW)
 def _dense(params, n_in, n_out, w, inp, z, B):
     """z (n_out x B) = W^T inp (n_in x B) + b for the layer whose W starts at params[w]."""
     bo = w + n_in * n_out
-    if n_in * n_out * B >= BLAS_MIN:
-        np.dot(params[w:bo].reshape((n_in, n_out)).T, inp[:n_in * B].reshape((n_in, B)),
-               z[:n_out * B].reshape((n_out, B)))
-        for j in range(n_out):
-            bj = params[bo + j]
-            for b in range(j * B, (j + 1) * B):
-                z[b] += bj
-        return
     for j in range(n_out):
         zr = j * B
         bj = params[bo + j]
@@ -155,15 +144,7 @@ def backward(params, grad, li, lf, xb, B, za, aa, ma, da, uoff, train):
             for b in range(B):
                 s += d[j * B + b]
             grad[bo + j] = s
-        big = n_in * n_out * B >= BLAS_MIN
-        if big:                         # the same two products through BLAS
-            d2 = d.reshape((n_out, B))
-            np.dot(inp.reshape((n_in, B)), d2.T, grad[w:bo].reshape((n_in, n_out)))
-            if l == 0:
-                break
-            dp = da[uoff[l - 1]:uoff[l - 1] + B * n_in]
-            np.dot(params[w:bo].reshape((n_in, n_out)), d2, dp.reshape((n_in, B)))
-        for i in range(n_in if not big else 0):   # dL/dW_ij = sum_b inp[i, b] d[j, b]
+        for i in range(n_in):           # dL/dW_ij = sum_b inp[i, b] d[j, b]
             for j in range(n_out):
                 s = 0.0
                 for b in range(B):
@@ -172,7 +153,7 @@ def backward(params, grad, li, lf, xb, B, za, aa, ma, da, uoff, train):
         if l == 0:
             break
         dp = da[uoff[l - 1]:uoff[l - 1] + B * n_in]
-        for i in range(n_in if not big else 0):   # dL/da_prev[i, b] = sum_j W_ij d[j, b]
+        for i in range(n_in):           # dL/da_prev[i, b] = sum_j W_ij d[j, b]
             ir = i * B
             for b in range(B):
                 dp[ir + b] = 0.0
@@ -276,6 +257,8 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, t
             zeroed and their values restored after decay, update and max-norm
     losses, lrs  float64 (n_steps,): the batch's data loss before the step, and the lr used
     ws      workspace tuple from ``make_workspace``
+    Dense networks with a large layer (``Trainer`` decides: n_in * n_out * batch >=
+    engine.layer_kernels.BLAS_MIN) train in ``engine.layer_kernels`` instead, through BLAS.
     Stops at the first step whose loss, gradient or new parameters are not finite.
     """
     li, lf, loss_code = net
@@ -291,6 +274,7 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, t
         if trainable[i] == 0.0:
             frozen = True
     keep = params.copy() if frozen else params[:0]
+    rmask = wmask * trainable if frozen else wmask
     for s in range(n_steps):
         step, epoch, pos = state[STEP], state[EPOCH], state[POS]
         B = min(batch_size, n - pos)
@@ -303,7 +287,7 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, t
         if frozen:
             for i in range(grad.size):
                 grad[i] *= trainable[i]
-        _, gsq = regularize(params, grad, wmask * trainable if frozen else wmask, reg)
+        _, gsq = regularize(params, grad, rmask, reg)
         clip_gradient(grad, gsq, reg[CLIP_NORM])
         lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
         decay_parameters(params, lr * reg[WEIGHT_DECAY])

@@ -295,7 +295,7 @@ class NetworkSpec:
         """
         from engine.activations import ACTIVATIONS as A
         if not self.is_dense:
-            return self._geometry_tables()
+            return self.geometry_tables()
         L = len(self.hidden) + 1
         li = np.zeros((L, 5), np.int64)
         lf = np.zeros((L, 2), np.float64)
@@ -310,7 +310,9 @@ class NetworkSpec:
                 li[l, 3] = OUTPUT_ACTIVATIONS[self.output_activation]
         return li, lf
 
-    def _geometry_tables(self):
+    def geometry_tables(self):
+        """(gi, gf): the tables of ``engine.layer_kernels`` for any network, dense ones too
+        (the Trainer runs large dense layers there, through BLAS)."""
         from engine import layer_kernels as G
         from engine.activations import ACTIVATIONS as A
         layers, shapes = self.layers, self.shapes()

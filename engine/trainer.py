@@ -148,7 +148,7 @@ class Trainer:
                                                    spec.n_outputs)
         else:
             self.X_test = self.Y_test = None
-        self._li, self._lf = spec.kernel_tables()
+        self._tables()
         self._wmask = spec.weight_mask()
         self._loss_code = LOSSES[spec.loss]
         self.initial_buffers = spec.initial_buffers()
@@ -176,9 +176,22 @@ class Trainer:
             X = X.reshape(X.shape[0], -1)
         return X
 
+    def _tables(self):
+        """Dense networks: engine.kernels' tables (_li, _lf); every network: the geometry tables
+        (_gi, _gf) of engine.layer_kernels, which also run dense networks with a large layer."""
+        self._li, self._lf = self.spec.kernel_tables()
+        self._gi, self._gf = self.spec.geometry_tables()
+
+    def _large(self, batch):
+        """A dense layer with n_in * n_out * batch >= BLAS_MIN: BLAS beats the loop kernels."""
+        return bool(np.any(self.spec.sizes[:-1] * np.array(self.spec.sizes[1:]) * batch
+                           >= G.BLAS_MIN)) if self.spec.is_dense else True
+
     @property
-    def is_dense(self):
-        return self.spec.is_dense
+    def uses_layer_kernels(self):
+        """True when training runs in engine.layer_kernels (any kind but dense, or a large
+        dense layer); False: engine.kernels' loops (small dense networks)."""
+        return self._general
 
     # -- counters and randomness ------------------------------------------------------------
     def _restart_counters(self):
@@ -230,6 +243,7 @@ class Trainer:
         self._schedule = config.make_schedule()
         self._reg = config.reg_vector()
         self._batch = int(min(config.batch_size, self.X.shape[0]))
+        self._general = self._large(self._batch)
         self._ws = self._workspace(self._batch)
         if old is not None and old.optimizer != config.optimizer:
             self._reset_optimizer_state()
@@ -246,9 +260,9 @@ class Trainer:
             self.optimizer.slots, self.optimizer.iterations = slots, t
 
     def _workspace(self, batch):
-        if self.spec.is_dense:
+        if not self._general:
             return K.make_workspace(self._li, self.spec.n_params, batch)
-        return G.make_workspace(self._li, self.spec.n_params, self.spec.n_buffers, batch)
+        return G.make_workspace(self._gi, self.spec.n_params, self.spec.n_buffers, batch)
 
     def set_dropout(self, rates):
         """Change each hidden layer's dropout rate without touching the weights (a Dropout
@@ -264,7 +278,7 @@ class Trainer:
             else:
                 hidden.append(h)
         self.spec = self.spec.with_hidden(hidden)
-        self._li, self._lf = self.spec.kernel_tables()
+        self._tables()
 
     def set_trainable(self, layers, trainable=True):
         """Freeze (trainable=False) or unfreeze the parameters of the given layers (indices
@@ -296,16 +310,16 @@ class Trainer:
             opt = self.optimizer
             sched = (self._schedule.code, float(self.config.learning_rate),
                      self._schedule.hyper_vector(), *self.schedule_start)
-            if self.spec.is_dense:
+            if not self._general:
                 done, status = K.train_steps(
                     self.params, opt.slots, self.X, self.Y, self.perm, self.state,
                     (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
                     self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
                     self._ws)
-            else:
+            else:  # any layer kinds, and large dense layers through BLAS
                 done, status = G.train_steps(
                     self.params, opt.slots, self.buffers, self.X, self.Y, self.perm, self.state,
-                    (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
+                    (self._gi, self._gf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
                     self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
                     self._ws)
             opt.iterations = int(self.state[K.OPT_T])
@@ -331,8 +345,9 @@ class Trainer:
             self.params[:] = info.x_new
             self.params[frozen] = keep
             if self.spec.n_buffers:
-                ws = ws or self._workspace(self.X.shape[0])
-                G.refresh_running_stats(self.params, self.buffers, self._li, self._lf, self.X, ws)
+                ws = ws or G.make_workspace(self._gi, self.spec.n_params, self.spec.n_buffers,
+                                            self.X.shape[0])
+                G.refresh_running_stats(self.params, self.buffers, self._gi, self._gf, self.X, ws)
             losses[s] = loss
             lrs[s] = info.alpha if np.isfinite(info.alpha) else 0.0
             self.state[K.STEP] += 1
@@ -356,17 +371,17 @@ class Trainer:
         """(n, n_outputs) output activations (mode OUTPUTS) or logits (LOGITS); eval mode."""
         X = np.ascontiguousarray(self._flat(X), dtype=np.float64)
         out = np.empty((X.shape[0], self.spec.n_outputs))
-        if self.spec.is_dense:
+        if not self._large(K._CHUNK):
             K.predict_all(self.params, self._li, self._lf, X, out,
                           K.OUTPUTS if mode == G.OUTPUTS else K.LOGITS)
         else:
-            G.predict_all(self.params, self.buffers, self._li, self._lf, X, out, mode,
+            G.predict_all(self.params, self.buffers, self._gi, self._gf, X, out, mode,
                           self._chunk())
         return out
 
     def _chunk(self):
         """Rows per parallel chunk: 256, fewer when a sample's activations are large."""
-        units, col = G.sizes(self._li)
+        units, col = G.sizes(self._gi)
         per_row = 3 * int(units.sum()) + col
         return int(max(1, min(256, 4_000_000 // max(per_row, 1))))
 
@@ -394,7 +409,7 @@ class Trainer:
         if not self.spec.is_dense:
             sizes = [int(np.prod(s)) for s in self.spec.shapes()[1:]]
             out = np.empty((X.shape[0], sum(sizes)))
-            G.layer_outputs(self.params, self.buffers, self._li, self._lf, X, out)
+            G.layer_outputs(self.params, self.buffers, self._gi, self._gf, X, out)
             cols = np.cumsum([0] + sizes)
             hidden = [out[:, cols[i]:cols[i + 1]] for i in range(len(self.spec.hidden))]
             return hidden, out[:, cols[-2]:]
