@@ -118,6 +118,31 @@ def output_shapes(values: dict) -> list:
     return network_spec(values).shapes()
 
 
+def layer_rows(values: dict) -> list[dict]:
+    """What the builder and the network view show per layer, from the engine: one row for the
+    input, then one per layer (the softmax output last), each {"label": the engine's
+    description ("Conv 16 3x3 same relu"), "shape": (C, H, W) it gives, "shape_text": "16x8x8"
+    (a vector: "64"), "params": trainable numbers in it, "formula": the kind's formula}."""
+    from engine.layers import LAYER_KINDS
+    spec = network_spec(values)
+    shapes = spec.shapes()
+    rows = [{"label": "Input", "shape": shapes[0], "shape_text": shape_text(shapes[0]),
+             "params": 0, "formula": ""}]
+    for i, (layer, before, after) in enumerate(zip(spec.layers, shapes[:-1], shapes[1:])):
+        output = i == len(spec.hidden)
+        rows.append({"label": f"Output {spec.n_outputs} softmax" if output else layer.describe(),
+                     "shape": after, "shape_text": shape_text(after),
+                     "params": int(layer.n_params(before)),
+                     "formula": LAYER_KINDS[layer.kind].formula})
+    return rows
+
+
+def shape_text(shape) -> str:
+    """"16x8x8" for maps, "64" for a vector of 64 units."""
+    c, h, w = shape
+    return str(c) if h == w == 1 else f"{c}x{h}x{w}"
+
+
 def catalog_kind(layer) -> str:
     from playground.fields import LAYER_KIND_LABELS
     return LAYER_KIND_LABELS.get(layer.kind, layer.kind)

@@ -68,6 +68,15 @@ def test_lenet_network_has_the_hand_worked_shapes_and_parameter_count():
     assert spec.output_activation == "softmax" and spec.loss == "softmax_ce"
 
 
+def test_layer_rows_give_each_layers_shape_and_parameter_count():
+    from playground.image_pipeline import layer_rows
+    rows = layer_rows(digits(layers=LENET))
+    assert [r["shape_text"] for r in rows] == ["1x8x8", "16x8x8", "16x4x4", "32x4x4", "32x2x2",
+                                               "128", "64", "10"]
+    assert [r["params"] for r in rows] == [0, 160, 0, 4640, 0, 0, 8256, 650]
+    assert rows[1]["label"].startswith("Conv 16 3x3") and rows[-1]["label"] == "Output 10 softmax"
+
+
 def test_a_kernel_that_does_not_fit_names_the_layer_and_the_map():
     layers = (Layer.conv(8, 3, padding="valid"), Layer.pool(2), Layer.conv(8, 5, padding="valid"),
               Layer.flatten())
