@@ -150,11 +150,15 @@ def schedule_preview(name: str, params: dict, lr0: float, steps: np.ndarray,
 
 
 #: Image data sets an experiment can learn (``playground.image_data``): name -> (input shape
-#: (C, H, W), number of classes, label). "shapes" is drawn at its default size of 20 px.
+#: (C, H, W), number of classes, label). "shapes" is drawn at its default size of 20 px;
+#: "mnist" and "fashion_mnist" open only where their files are in the download cache.
 IMAGE_DATASETS = {
     "digits": ((1, 8, 8), 10, "Handwritten digits (8x8)"),
     "shapes": ((1, _SHAPES_DEFAULTS["size"], _SHAPES_DEFAULTS["size"]),
                len(_SHAPES_DEFAULTS["classes"]), "Shapes (20x20)"),
+    # only where the download cache holds them (playground.downloads; never fetched here)
+    "mnist": ((1, 28, 28), 10, "MNIST digits (28x28)"),
+    "fashion_mnist": ((1, 28, 28), 10, "Fashion-MNIST (28x28)"),
 }
 
 

@@ -1,4 +1,6 @@
-"""The data pipeline and network of an image experiment (data set "digits" or "shapes").
+"""The data pipeline and network of an image experiment (data set "digits", "shapes", or
+"mnist" / "fashion_mnist" where the download cache holds them: the first n_points images of
+their training part; nothing is downloaded here, a missing download is a ValueError saying so).
 
 Images are used as they come ([0, 1] pixels, no features, no standardizer): the network input
 is each image flattened in (channel, row, column) order, X (n, C*H*W); targets are one-hot.
@@ -14,7 +16,7 @@ import numpy as np
 from engine.layers import AvgPool2D, BatchNorm, Conv2D, Flatten, LayerSpec, MaxPool2D
 from engine.network import NetworkSpec
 from playground import catalog
-from playground.image_data import ImageData, digits_data, shapes_data
+from playground.image_data import DOWNLOADED_SOURCES, ImageData, digits_data, shapes_data
 from playground.pipeline import PreparedData
 
 MODALITY = "images"
@@ -31,6 +33,10 @@ def image_data(values: dict) -> ImageData:
         return digits_data()
     if name == "shapes":
         return shapes_data(n=values["n_points"], noise=values["noise"], seed=values["data_seed"])
+    if name in DOWNLOADED_SOURCES:      # the first n_points training images, from the cache
+        from playground import downloads
+        return downloads.downloaded_data(name, "train", limit=values["n_points"],
+                                         download=False)
     raise ValueError(f"{name!r} is not an image data set")
 
 

@@ -292,7 +292,7 @@ def test_not_json(good):
     (("fields", "normalize"), "yes", ("normalize", "true or false")),
     (("fields", "n_points"), 1_000_000_000, ("n_points",)),
     (("fields", "n_points"), 12.5, ("n_points", "whole number")),
-    (("fields", "dataset"), "mnist", ("dataset", "mnist")),
+    (("fields", "dataset"), "cifar100", ("dataset", "cifar100")),
     (("fields", "layers"), [{"units": 1_000_000_000, "activation": "tanh",
                              "init": "glorot_uniform", "dropout": 0.0}] * 2,
      ("layers", "neurons")),

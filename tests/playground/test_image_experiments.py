@@ -6,10 +6,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from playground import files, pipeline
+from playground import downloads, files, pipeline
 from playground.experiment import Experiment, InvalidValue
 from playground.fields import Layer
 from playground.headless import HeadlessRun, run_to_folder
+from playground.image_data import ImageData
 from playground.image_pipeline import IMAGE_REFUSAL
 
 SMALL = (Layer.conv(4, 3), Layer.pool(2), Layer.flatten())
@@ -49,6 +50,26 @@ def test_shapes_prepare_is_seeded_by_the_data_seed():
     assert len(a.X_train) + len(a.X_test) == 160
     c = pipeline.prepare({**v, "data_seed": 1})
     assert not np.array_equal(a.X_train, c.X_train)
+
+
+def test_mnist_is_read_from_the_cache_only(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))          # an empty download cache
+    v = Experiment({"dataset": "mnist", "n_points": 300, "layers": SMALL}).values()
+    with pytest.raises(ValueError, match="not downloaded"):
+        pipeline.prepare(v)
+    asked = []
+
+    def cached(name, part, limit=None, download=False, **_):
+        asked.append((name, part, limit, download))
+        rng = np.random.default_rng(0)
+        return ImageData(rng.random((limit, 1, 28, 28)), np.arange(limit) % 10,
+                         tuple("0123456789"), "mnist", {"part": part, "limit": limit})
+
+    monkeypatch.setattr(downloads, "downloaded_data", cached)
+    d = pipeline.prepare(v)
+    assert asked == [("mnist", "train", 300, False)]
+    assert d.input_shape == (1, 28, 28) and len(d.X_train) + len(d.X_test) == 300
+    assert d.X_train.shape[1] == 784 and d.n_classes == 10
 
 
 def test_the_points_modality_keeps_its_boundary():
