@@ -172,3 +172,20 @@ def test_each_kind_round_trips_through_its_config_and_validates():
         BatchNorm(momentum=0.0)
     with pytest.raises(ValueError, match="unknown layer kind"):
         layer_from_config({"kind": "lstm"})
+
+
+def test_a_dense_network_with_a_large_layer_trains_through_blas_as_the_reference_says():
+    from engine import reference
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    spec = NetworkSpec.for_task(2, [LayerSpec(128, "tanh"), LayerSpec(96, "relu")], "binary")
+    tr = Trainer(spec, TrainConfig(learning_rate=0.5, batch_size=300), X, Y, seed=1)
+    small = Trainer(spec, TrainConfig(batch_size=2), X, Y, seed=1)
+    assert tr.uses_layer_kernels and not small.uses_layer_kernels
+    p0 = tr.params.copy()
+    tr.run(1)            # one full-batch SGD step
+    np.testing.assert_allclose(tr.params, p0 - 0.5 * reference.gradient(spec, p0, X, Y),
+                               rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(tr.predict(X), reference.forward(spec, tr.params, X)[-1][1],
+                               rtol=1e-12)
