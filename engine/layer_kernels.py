@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from engine import rng
+from engine.augment import augment_sample
 from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
 from engine.kernels import (CLIP_NORM, DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
                             WEIGHT_DECAY, clip_gradient, decay_parameters, loss_and_delta,
@@ -419,14 +420,32 @@ def _gather(X, Y, perm, pos, B, xb, yb):
 
 
 @njit(**_KW)
+def _gather_augmented(X, Y, perm, pos, B, xb, yb, aug, shape, seed, step, tmp):
+    """_gather with each image augmented (engine.augment.augment_sample), keyed by
+    (seed, step, row): the same however the run is chunked."""
+    n_in, K = X.shape[1], Y.shape[1]
+    C, H, W = shape
+    flat = tmp.reshape(n_in)
+    for b in range(B):
+        r = perm[pos + b]
+        augment_sample(X[r].reshape((C, H, W)), tmp, aug, seed, step, r)
+        for i in range(n_in):
+            xb[i * B + b] = flat[i]
+        for k in range(K):
+            yb[k * B + b] = Y[r, k]
+
+
+@njit(**_KW)
 def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg, wmask,
-                trainable, batch_size, n_steps, losses, lrs, ws):
+                trainable, aug, batch_size, n_steps, losses, lrs, ws):
     """Run up to n_steps optimisation steps in place; return (steps done, status).
 
     As ``engine.kernels.train_steps``, for any layer kinds: net is (gi, gf, loss code);
     buffers float64 (n_buffers,) batch norm's running statistics, moved at every step;
     trainable float64 (P,): parameters where it is 0 never move (their gradient is zeroed
-    and their values restored after decay, update and max-norm)."""
+    and their values restored after decay, update and max-norm); aug float64
+    (augment.N_HYPER,) the augmentation strengths (``Augmentation.vector()``) applied to
+    each training image as it is gathered, or empty for none."""
     gi, gf, loss_code = net
     opt_code, hyper = opt
     sched_code, lr0, shp, sched_start, sched_epoch = sched
@@ -440,10 +459,16 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
         if trainable[i] == 0.0:
             frozen = True
     keep = params.copy() if frozen else params[:0]
+    rmask = wmask * trainable if frozen else wmask
+    shape = (gi[0, G_CIN], gi[0, G_HIN], gi[0, G_WIN])
+    tmp = np.empty(shape) if aug.size else np.empty((0, 0, 0))
     for s in range(n_steps):
         step, epoch, pos = state[STEP], state[EPOCH], state[POS]
         B = min(batch_size, n - pos)
-        _gather(X, Y, perm, pos, B, xb, yb)
+        if aug.size:
+            _gather_augmented(X, Y, perm, pos, B, xb, yb, aug, shape, state[SEED], step, tmp)
+        else:
+            _gather(X, Y, perm, pos, B, xb, yb)
         drop_key = rng.key(state[SEED], rng.DROPOUT, step)
         forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, True, True,
                 drop_key)
@@ -453,7 +478,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
         if frozen:
             for i in range(grad.size):
                 grad[i] *= trainable[i]
-        _, gsq = regularize(params, grad, wmask * trainable if frozen else wmask, reg)
+        _, gsq = regularize(params, grad, rmask, reg)
         clip_gradient(grad, gsq, reg[CLIP_NORM])
         lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
         decay_parameters(params, lr * reg[WEIGHT_DECAY])

@@ -154,6 +154,8 @@ class Trainer:
         self.initial_buffers = spec.initial_buffers()
         self.buffers = self.initial_buffers.copy()
         self.trainable = np.ones(spec.n_params)
+        self.augmentation = None
+        self._aug = np.zeros(0)
         self.seed = int(seed)
         self.initial_params = initial_parameters(spec, self.seed) if params is None \
             else np.array(params, dtype=np.float64)
@@ -280,6 +282,15 @@ class Trainer:
         self.spec = self.spec.with_hidden(hidden)
         self._tables()
 
+    def set_augmentation(self, settings):
+        """Augment training images as they are gathered (an ``engine.augment.Augmentation``,
+        or None for none); evaluation and prediction never augment. Pixel values are taken to
+        lie in [0, 1] (augmentation clips to it). Image networks only."""
+        if settings is not None and self.spec.input_shape is None:
+            raise ValueError("augmentation needs an image network (NetworkSpec input_shape)")
+        self.augmentation = settings
+        self._aug = settings.vector() if settings is not None and settings.active else np.zeros(0)
+
     def set_trainable(self, layers, trainable=True):
         """Freeze (trainable=False) or unfreeze the parameters of the given layers (indices
         into ``spec.layers``: hidden layers then the output layer). Frozen parameters do not
@@ -320,8 +331,8 @@ class Trainer:
                 done, status = G.train_steps(
                     self.params, opt.slots, self.buffers, self.X, self.Y, self.perm, self.state,
                     (self._gi, self._gf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
-                    self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
-                    self._ws)
+                    self._reg, self._wmask, self.trainable, self._aug, self._batch, n_steps,
+                    losses, lrs, self._ws)
             opt.iterations = int(self.state[K.OPT_T])
         diverged = status == K.DIVERGED
         msg = ""

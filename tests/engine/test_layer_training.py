@@ -189,3 +189,41 @@ def test_a_dense_network_with_a_large_layer_trains_through_blas_as_the_reference
                                rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(tr.predict(X), reference.forward(spec, tr.params, X)[-1][1],
                                rtol=1e-12)
+
+
+def test_augmentation_applies_to_the_gathered_training_images_only():
+    from engine.augment import Augmentation, augment_batch
+    rng = np.random.default_rng(4)
+    X = rng.uniform(0, 1, size=(12, 1, 6, 6))
+    Y = np.eye(2)[np.arange(12) % 2]
+    spec = NetworkSpec.for_images((1, 6, 6), [Conv2D(2, 3), Flatten()], 2)
+    settings = Augmentation(flip=True, shift=True, noise=True, brightness=True)
+    config = TrainConfig(learning_rate=0.1, batch_size=12)
+
+    plain = Trainer(spec, config, X, Y, seed=3)
+    off = Trainer(spec, config, X, Y, seed=3)
+    off.set_augmentation(Augmentation())            # everything switched off: no change
+    on = Trainer(spec, config, X, Y, seed=3)
+    on.set_augmentation(settings)
+    # the same first step as plain training on the batch augment_batch makes for step 0
+    expected = Trainer(spec, config, augment_batch(X, np.empty_like(X), settings, 3, 0,
+                                                   np.arange(12)), Y, seed=3)
+    for tr in (plain, off, on, expected):
+        tr.run(1)
+    np.testing.assert_array_equal(off.params, plain.params)
+    assert not np.allclose(on.params, plain.params)
+    np.testing.assert_allclose(on.params, expected.params, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(on.predict(X), Trainer(spec, config, X, Y, params=on.params)
+                                  .predict(X))        # prediction does not augment
+
+    chunked = Trainer(spec, TrainConfig(batch_size=5), X, Y, seed=3)
+    whole = Trainer(spec, TrainConfig(batch_size=5), X, Y, seed=3)
+    for tr in (chunked, whole):
+        tr.set_augmentation(settings)
+    chunked.run(4)
+    chunked.run(7)
+    whole.run(11)
+    np.testing.assert_array_equal(chunked.params, whole.params)
+    dense = NetworkSpec.for_task(2, [LayerSpec(3)], "binary")
+    with pytest.raises(ValueError, match="image network"):
+        Trainer(dense, config, X[:, 0, 0, :2], Y[:, :1]).set_augmentation(settings)
