@@ -227,3 +227,21 @@ def test_augmentation_applies_to_the_gathered_training_images_only():
     dense = NetworkSpec.for_task(2, [LayerSpec(3)], "binary")
     with pytest.raises(ValueError, match="image network"):
         Trainer(dense, config, X[:, 0, 0, :2], Y[:, :1]).set_augmentation(settings)
+
+
+def test_batch_norm_lets_a_deep_sigmoid_network_learn_where_it_stalls_without():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (400, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    losses = {}
+    for bn in (False, True):
+        hidden = []
+        for _ in range(8):
+            hidden += ([LayerSpec(8, "linear"), BatchNorm(activation="sigmoid")] if bn
+                       else [LayerSpec(8, "sigmoid")])
+        spec = NetworkSpec.for_task(2, hidden, "binary")
+        tr = Trainer(spec, TrainConfig(learning_rate=0.3, batch_size=10), X, Y, seed=0)
+        tr.run(1000)
+        losses[bn] = tr.evaluate(X, Y)          # evaluation: batch norm's running statistics
+    assert losses[False][0] > 0.68 and losses[False][1] < 0.6      # stuck near log 2, chance
+    assert losses[True][0] < 0.45 and losses[True][1] > 0.85
