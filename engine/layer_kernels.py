@@ -22,7 +22,7 @@ operations; randomness comes from ``engine.rng``, so a run does not depend on ho
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from engine import rng
 from engine.augment import augment_sample
@@ -581,10 +581,11 @@ def make_workspace(gi, n_params, n_buffers, batch):
 OUTPUTS, LOGITS = 0, 1
 
 
-@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+@njit(**_KW)
 def predict_all(params, buffers, gi, gf, X, out, mode, chunk):
     """Evaluate every row of X (n, n_inputs) in evaluation mode (no dropout, batch norm's running
-    statistics), in parallel chunks of ``chunk`` rows. mode OUTPUTS: out (n, n_outputs) gets the
+    statistics), in chunks of ``chunk`` rows, one after the other (the large products are BLAS
+    calls, which run slower from inside parallel threads). mode OUTPUTS: out (n, n_outputs) gets the
     output activations; LOGITS: the output layer's pre-activations."""
     n, n_in = X.shape
     L = gi.shape[0]
@@ -597,7 +598,7 @@ def predict_all(params, buffers, gi, gf, X, out, mode, chunk):
     total = units.sum()
     K = units[L - 1]
     n_chunks = (n + chunk - 1) // chunk
-    for c in prange(n_chunks):
+    for c in range(n_chunks):
         r0 = c * chunk
         B = min(chunk, n - r0)
         uoff = np.zeros(L, np.int64)

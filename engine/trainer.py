@@ -382,7 +382,7 @@ class Trainer:
         """(n, n_outputs) output activations (mode OUTPUTS) or logits (LOGITS); eval mode."""
         X = np.ascontiguousarray(self._flat(X), dtype=np.float64)
         out = np.empty((X.shape[0], self.spec.n_outputs))
-        if not self._large(K._CHUNK):
+        if self.spec.is_dense:     # loops in parallel chunks: BLAS inside threads loses
             K.predict_all(self.params, self._li, self._lf, X, out,
                           K.OUTPUTS if mode == G.OUTPUTS else K.LOGITS)
         else:
