@@ -65,7 +65,7 @@ class TrainingToolbar(QToolBar):
         self.epoch_label.setFont(theme.font(9, bold=True))
         self.epoch_label.setText("0")
         self.speed = ValueSlider(SPEED_LADDER, lambda v: f"{int(v)}")
-        self.speed.setMinimumWidth(150)
+        self.speed.setMinimumWidth(120)
         self.speed.setMaximumWidth(210)
         self._fit = 0          # steps per frame that keep 60 frames a second, as measured
         self._show_speed_fit()
@@ -86,7 +86,7 @@ class TrainingToolbar(QToolBar):
         self.addSeparator()
         self.addWidget(labelled("Epoch", self.epoch_label))
         self.addSeparator()
-        self.addWidget(labelled("Speed (steps per frame)", self.speed))
+        self.addWidget(labelled("Steps per frame", self.speed))
         self.addWidget(labelled("Stop at epoch", self.stop_epoch))
         self.addWidget(labelled("Stop at test loss", self.stop_loss))
         # A refused speed or stop condition is explained beside the stop controls (a toolbar
