@@ -284,8 +284,9 @@ class TrainingSession(QObject):
         fresh weights from the seed); ``history``: its {column: array} rows (kept only with a
         trainer). The caller has validated both (playground.files). An image experiment is
         refused (``failed`` says why, document_loaded(False)) and nothing changes."""
-        if catalog.is_image_dataset(values.get("dataset")):
-            self._on_worker_failed(IMAGE_REFUSAL)
+        reason = self.refusal(values)
+        if reason:
+            self._on_worker_failed(reason)
             self.document_loaded.emit(False)
             return
         self.pause()
@@ -305,6 +306,11 @@ class TrainingSession(QObject):
         if self._load is not None:       # nothing changed: no signal came, rebuild now
             self._apply_load()
         self.document_loaded.emit(True)
+
+    @staticmethod
+    def refusal(values: dict) -> str | None:
+        """Why the window cannot show an experiment with these settings (None: it can)."""
+        return IMAGE_REFUSAL if catalog.is_image_dataset(values.get("dataset")) else None
 
     def _apply_load(self) -> None:
         trainer, history = self._load

@@ -229,13 +229,21 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
             if not path.exists():
                 self._forget_recent(path)
             return False
-        self.open_document(doc, path)
-        return True
+        return self.open_document(doc, path)
 
     def open_document(self, doc: files.Document, path: str | os.PathLike | None = None,
-                      name: str | None = None) -> None:
+                      name: str | None = None) -> bool:
         """Show ``doc``, already read and checked (``python main.py FILE`` hands one over):
-        from ``path`` (None: untitled, as ``name``)."""
+        from ``path`` (None: untitled, as ``name``). An experiment the window cannot show is
+        refused with its reason, and the open one stays as it was (False)."""
+        refusal = getattr(self.session, "refusal", None)
+        reason = refusal(doc.values) if callable(refusal) else None
+        if reason:
+            shown = one_line(Path(path).name, 80) if path is not None else (name or doc.title)
+            self.show_error("Cannot open the experiment",
+                            f"{shown} cannot be opened here: {reason}\n\n"
+                            f"The experiment that is open has not changed.")
+            return False
         self.apply_document(doc)
         if path is not None:
             path = Path(path)
@@ -248,6 +256,7 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
             description = doc.meta.get("description", "")
             self.message(description or files.summary(doc), note=bool(description))
         self._discard_recovery()
+        return True
 
     def open_preset(self, name: str) -> bool:
         """Open a shipped example; it opens untitled, so Save asks where to put the copy."""
@@ -258,8 +267,7 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
         except (files.FileFormatError, KeyError) as error:
             self.show_error("Cannot open the example", str(error))
             return False
-        self.open_document(doc, None, f"{doc.title or name} (example)")
-        return True
+        return self.open_document(doc, None, f"{doc.title or name} (example)")
 
     def save(self) -> bool:
         if self.path is None:

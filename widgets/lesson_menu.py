@@ -115,8 +115,7 @@ class LessonMenu(QObject):
         except (files.FileFormatError, KeyError, ValueError) as error:
             actions.show_error("Cannot open the lesson", str(error))
             return False
-        actions.open_document(doc, None, f"{lesson.title} (lesson)")
-        return True
+        return actions.open_document(doc, None, f"{lesson.title} (lesson)")
 
     def _lab_actions(self):
         """The window's optimizer-lab actions (installed here when the window has none)."""

@@ -37,5 +37,4 @@ class ToolWindowParts:
         actions = self.main_window.file_actions
         if not actions.maybe_save():
             return False
-        actions.open_document(doc, None, doc.meta["title"])
-        return True
+        return actions.open_document(doc, None, doc.meta["title"])
