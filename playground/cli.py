@@ -172,6 +172,9 @@ def list_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     rows = [{"name": p.name, "title": p.title, "kind": "example",
              "dataset": p.changes.get("dataset", "spiral"),
              "description": p.description, "path": str(p.path)} for p in presets.PRESETS]
+    rows += [{"name": p.name, "title": p.title, "kind": "image example",
+              "dataset": p.changes.get("dataset"), "description": p.description,
+              "path": str(p.path)} for p in presets.IMAGE_PRESETS]
     rows += [_lesson_row(lesson) for lesson in lessons.LESSONS]
     if getattr(args, "json", False):
         stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
@@ -180,6 +183,9 @@ def list_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     for r in rows:
         if r["kind"] == "example":
             print(f"{r['name']:<{width}}  {r['title']} ({r['dataset']})", file=stdout)
+        elif r["kind"] == "image example":
+            print(f"{r['name']:<{width}}  [images, headless] {r['title']} ({r['dataset']})",
+                  file=stdout)
         else:
             print(f"{r['name']:<{width}}  [{r['kind']}] {r['title']} \u2014 {r['concept']}",
                   file=stdout)

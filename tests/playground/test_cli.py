@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from playground import cli, files
+from playground import cli, files, presets
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -107,8 +107,19 @@ def test_list(capsys):
     code, out, _ = call(capsys, "list")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()][:3] == ["default", "circle", "xor"]
+    images = [line for line in out.splitlines() if "[images, headless]" in line]
+    assert [line.split()[0] for line in images] == list(presets.image_names())
     code, out, _ = call(capsys, "list", "--json")
-    assert {"name", "title", "dataset", "description"} <= set(json.loads(out)[0])
+    rows = json.loads(out)
+    assert {"name", "title", "dataset", "description"} <= set(rows[0])
+    assert {r["name"] for r in rows if r["kind"] == "image example"} == set(presets.image_names())
+
+
+def test_list_into_a_pipe_that_closes_early_ends_quietly():
+    main_py = pathlib.Path(__file__).resolve().parents[2] / "main.py"
+    proc = subprocess.run(f"'{sys.executable}' '{main_py}' list | head -1", shell=True,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.split()[0] == "default" and "Traceback" not in proc.stderr
 
 
 def test_export(capsys, tmp_path):

@@ -135,7 +135,7 @@ def test_list_marks_the_lessons(capsys):
     lines = out.splitlines()
     assert code == 0 and lines[0].split()[0] == "default"
     by_name = {line.split()[0]: line for line in lines}
-    assert set(by_name) == set(presets.names()) | set(lessons.names())
+    assert set(by_name) == set(presets.names()) | set(presets.image_names()) | set(lessons.names())
     assert "[lesson]" in by_name["zeros_init"] and "[lesson]" not in by_name["xor"]
     assert "[lab lesson]" in by_name[LAB_LESSONS[0].name]
     code, out, _ = call(capsys, "list", "--json")
