@@ -1,7 +1,8 @@
 """One training run, written once: frames of steps in chunks, a history row per frame, the
 stop rules. Qt-free.
 
-``Run(trainer, data)`` is what every driver trains: the window's worker thread
+``Run(trainer, data)`` is what every driver trains (and ``build_snapshot`` makes the view
+products a frame carries to the window): the window's worker thread
 (``playground.worker`` paces frames with a timer and asks the run to stop at a chunk boundary
 when a command waits), headless runs (``playground.headless``: ``python main.py run``) and the
 worker processes of comparisons and searches. A frame runs ``n`` steps in chunks of about
@@ -21,8 +22,10 @@ from typing import Callable
 import numpy as np
 
 from engine.kernels import POS
+from playground.grids import DetailGrids
 from playground.history import COLUMNS, History
 from playground.pacing import CHUNK_SECONDS, chunk_steps, joined
+from playground.snapshot import Snapshot, frozen
 
 #: Why a frame ended (None: it ran all its steps).
 INTERRUPTED, DIVERGED, STOP_EPOCH, STOP_LOSS = "interrupted", "diverged", "stop_epoch", "stop_loss"
@@ -248,3 +251,47 @@ def divergence_message(step: int, config, nan: bool) -> str:
     what = "not a number (NaN)" if nan else "infinite"
     return (f"Training diverged at step {step:,}: the loss became {what}, so training paused. "
             f"The learning rate {lr:g} is probably too high: try {lr / 10:g}, then press Reset.")
+
+
+# ---- the view products ------------------------------------------------------------------
+def build_snapshot(trainer, job, rows: list[dict], last: dict | None, rate: float,
+                   focus, steps_per_frame_at_60: int = 0, grids: DetailGrids | None = None,
+                   level: int = 0) -> Snapshot:
+    """The view products of a frame: the network evaluated on the grids at detail ``level``
+    (0: every point; see grids.py), the hovered neuron's map when ``focus`` asks for one, and
+    copies of everything else the views draw (weights, rows, numbers), as one immutable
+    Snapshot. ``job`` says which network (its generation, data and config)."""
+    data = job.data
+    if grids is None:
+        grids = DetailGrids(data.boundary_inputs, data.map_inputs)
+    hidden, small = trainer.activations(grids.inputs("map", level))    # one pass for both
+    maps = tuple(frozen(grids.full("map", level, h)) for h in hidden)
+    small = grids.full("map", level, small)
+    boundary_inputs = grids.inputs("boundary", level)
+    focus_map = None
+    if focus is not None and focus[0] < len(hidden) and focus[1] < hidden[focus[0]].shape[1]:
+        # the hovered neuron and the output from one pass over the boundary grid
+        units, out = trainer.activations(boundary_inputs)
+        focus_map = frozen(grids.full("boundary", level, units[focus[0]][:, focus[1]])[0])
+    else:
+        out = trainer.predict(boundary_inputs)
+    out = grids.full("boundary", level, out)
+    boundary = out.transpose(1, 2, 0) if data.task == "multiclass" else out[0]
+    history = {name: np.array([row[name] for row in rows], dtype=np.float64) for name in COLUMNS}
+    return Snapshot(
+        generation=job.generation, step=int(trainer.step_count), epoch=int(trainer.epoch),
+        steps_per_second=float(rate), steps_per_frame_at_60=int(steps_per_frame_at_60),
+        train_loss=last["train_loss"] if last else math.nan,
+        test_loss=last["test_loss"] if last else math.nan,
+        train_accuracy=_none_if_nan(last["train_accuracy"]) if last else None,
+        test_accuracy=_none_if_nan(last["test_accuracy"]) if last else None,
+        learning_rate=(last["learning_rate"] if last else job.config.learning_rate)
+        if trainer.config.second_order else trainer.learning_rate,
+        schedule_start=tuple(trainer.schedule_start),
+        boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),
+        params=frozen(trainer.params, np.float64), history=history,
+        focus=focus_map, focus_key=focus if focus_map is not None else None, detail=level)
+
+
+def _none_if_nan(v: float) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(v)

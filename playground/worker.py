@@ -13,21 +13,17 @@ row records where it stopped) and returns to its event loop, so Pause, Save or a
 for one chunk, never for the rest of a long frame. Chunking does not change the run: the
 engine's counter-based random numbers make n steps in any chunks bit-identical to one call.
 """
-import math
 import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from playground.grids import DetailGrids, choose_level
-from playground.history import COLUMNS
 from playground.pacing import BUILD_SHARE, CHUNK_SECONDS, FRAME_SECONDS, FrameBudget, Interrupts
 from playground.pipeline import PreparedData
-from playground.run import INTERRUPTED, Run, steps_to_epoch_after
+from playground.run import INTERRUPTED, Run, build_snapshot, steps_to_epoch_after
 from playground.schedule_start import apply_config
-from playground.snapshot import Snapshot, frozen
 
 #: time a snapshot may take to build while training runs, and while it is paused (see grids.py)
 LIVE_BUILD_SECONDS = 0.03
@@ -324,47 +320,6 @@ class TrainingWorker(QObject):
         self._last_emit = time.perf_counter()
         self.consumer_ready.clear()
         self.snapshot_ready.emit(snapshot)
-
-
-def build_snapshot(trainer, job: Job, rows: list[dict], last: dict | None, rate: float,
-                   focus, steps_per_frame_at_60: int = 0, grids: DetailGrids | None = None,
-                   level: int = 0) -> Snapshot:
-    """Evaluate the network on the grids, at detail ``level`` (0: every point; see grids.py),
-    and copy everything the views draw."""
-    data = job.data
-    if grids is None:
-        grids = DetailGrids(data.boundary_inputs, data.map_inputs)
-    hidden, small = trainer.activations(grids.inputs("map", level))    # one pass for both
-    maps = tuple(frozen(grids.full("map", level, h)) for h in hidden)
-    small = grids.full("map", level, small)
-    boundary_inputs = grids.inputs("boundary", level)
-    focus_map = None
-    if focus is not None and focus[0] < len(hidden) and focus[1] < hidden[focus[0]].shape[1]:
-        # the hovered neuron and the output from one pass over the boundary grid
-        units, out = trainer.activations(boundary_inputs)
-        focus_map = frozen(grids.full("boundary", level, units[focus[0]][:, focus[1]])[0])
-    else:
-        out = trainer.predict(boundary_inputs)
-    out = grids.full("boundary", level, out)
-    boundary = out.transpose(1, 2, 0) if data.task == "multiclass" else out[0]
-    history = {name: np.array([row[name] for row in rows], dtype=np.float64) for name in COLUMNS}
-    return Snapshot(
-        generation=job.generation, step=int(trainer.step_count), epoch=int(trainer.epoch),
-        steps_per_second=float(rate), steps_per_frame_at_60=int(steps_per_frame_at_60),
-        train_loss=last["train_loss"] if last else math.nan,
-        test_loss=last["test_loss"] if last else math.nan,
-        train_accuracy=_none_if_nan(last["train_accuracy"]) if last else None,
-        test_accuracy=_none_if_nan(last["test_accuracy"]) if last else None,
-        learning_rate=(last["learning_rate"] if last else job.config.learning_rate)
-        if trainer.config.second_order else trainer.learning_rate,
-        schedule_start=tuple(trainer.schedule_start),
-        boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),
-        params=frozen(trainer.params, np.float64), history=history,
-        focus=focus_map, focus_key=focus if focus_map is not None else None, detail=level)
-
-
-def _none_if_nan(v: float) -> float | None:
-    return None if v is None or not np.isfinite(v) else float(v)
 
 
 def _replace_job(job: Job, **changes) -> Job:

@@ -9,7 +9,8 @@ from playground.fields import Layer
 from playground.grids import (DETAIL_LEVELS, DetailGrids, choose_level, interpolation_matrix,
                               sample_positions)
 from playground.session import make_trainer
-from playground.worker import Job, build_snapshot
+from playground.run import build_snapshot
+from playground.worker import Job
 
 
 def _grids(r=256, m=48, extent=(-6.0, 6.0, -5.0, 5.0)):
