@@ -56,7 +56,7 @@ def startup_seconds(repeats: int = 5) -> float:
     return statistics.median(samples)
 
 
-def main(report: Report, epochs: int = 300) -> None:
+def main(report: Report, epochs: int = 1000) -> None:
     from playground.processes import cores
     _timed_comparison(1, 2)                   # warm the file cache of every module
     parallel = min(_timed_comparison(epochs, 2) for _ in range(2))
@@ -71,7 +71,7 @@ def main(report: Report, epochs: int = 300) -> None:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(prog="python -m benchmarks.bench_compare", description=__doc__)
-    ap.add_argument("--epochs", type=int, default=300)
+    ap.add_argument("--epochs", type=int, default=1000)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     main(Report(as_json=args.json), args.epochs)
