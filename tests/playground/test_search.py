@@ -181,3 +181,14 @@ def test_the_search_command_writes_the_trials_and_the_best(tmp_path):
                            "--storage", str(tmp_path / "out" / "search.journal")],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 1 and "There is no study 'nope'" in proc.stderr
+
+
+def test_a_database_url_holds_a_study_too(tmp_path):
+    """Optuna's database storages work as the journal file does (SQLite here; PostgreSQL and
+    the others through the same URL form)."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    run = search.Search(spec(), url, "db", n_trials=3, workers=1)
+    rows = run.run()
+    assert len(rows) == 3 and all(r["state"] in ("complete", "pruned") for r in rows)
+    study, loaded = search.load_study(url, "db")
+    assert len(study.trials) == 3 and loaded.params == spec().params

@@ -137,3 +137,29 @@ def test_a_finished_comparison_is_saved_with_the_experiment_and_shown_again(make
     assert shown.comparison.table() == table and shown.table.rowCount() == 2
     assert all(len(c.getData()[0]) > 1 for c in shown._curves)
     assert "saved with this experiment" in shown.message.text()
+
+
+def test_closing_the_window_during_a_search_keeps_the_finished_trials(make_window, qtbot,
+                                                                     tmp_path, alive):
+    from optuna.trial import TrialState
+
+    from playground import search
+    window = xor_window(make_window)
+    w = window.tool_windows.show_search()
+    assert w.add_param("learning_rate", "0.01:1")
+    choose(w.sampler, "random")
+    w.trials.setValue(500)
+    w.epochs.setValue(40)
+    w.workers.setValue(2)
+    storage = str(tmp_path / "closing.journal")
+    w.storage.setText(storage)
+    assert w.start()
+    qtbot.waitUntil(lambda: len(w.search.rows) >= 2, timeout=120_000)
+    pids = set(w.search.worker_pids)
+    name = w.search.name
+    window.close()
+    qtbot.waitUntil(lambda: not any(alive(p) for p in pids), timeout=10_000)
+    study, _ = search.load_study(storage, name)
+    states = [t.state for t in study.get_trials()]
+    assert TrialState.RUNNING not in states
+    assert states.count(TrialState.COMPLETE) + states.count(TrialState.PRUNED) >= 2
