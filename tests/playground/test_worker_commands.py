@@ -146,6 +146,10 @@ def test_save_during_a_long_step_is_served_and_the_step_still_ends_exactly(qtbot
                           check_params_cb=lambda s: s.step == 2000):
         session.step(2000)
         qtbot.waitUntil(lambda: len(calls) >= 3, timeout=TIMEOUT)
+        # hold the worker inside its next chunk until the Save below is on its way (however
+        # fast the machine, the step cannot end first); the gate opens from another thread
+        gate.clear()
+        threading.Timer(0.5, gate.set).start()
         state = session.run_state()
         assert 3 <= _step(state) < 2000
     assert sum(calls) == 2000 and session.history.last("step") == 2000
