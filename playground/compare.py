@@ -116,7 +116,7 @@ def variants(values: dict, vary: dict) -> list[Variant]:
     out = []
     for combo in combos:
         changes = dict(zip(names, combo))
-        name = ", ".join(f"{n}={_text(v)}" for n, v in changes.items())
+        name = ", ".join(f"{n}={value_text(v)}" for n, v in changes.items())
         try:
             Experiment({**values, **changes})
         except InvalidValue as error:
@@ -145,8 +145,11 @@ def seed_variants(values: dict, n: int = 5) -> list[Variant]:
     return [Variant(f"seed {first + i}", {"seed": first + i}) for i in range(n)]
 
 
-def _text(v) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+def value_text(v, digits: int | None = None) -> str:
+    """A setting's value as a name shows it: floats in %g (``digits`` significant digits)."""
+    if isinstance(v, float):
+        return f"{v:.{digits}g}" if digits else f"{v:g}"
+    return str(v)
 
 
 def csv_of(rows: list[dict]) -> str:

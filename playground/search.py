@@ -28,6 +28,7 @@ import numpy as np
 
 from playground import files
 from playground.checks import quoted
+from playground.compare import value_text
 from playground.experiment import Experiment, InvalidValue
 from playground.fields import FIELDS_BY_NAME
 
@@ -420,12 +421,8 @@ def document_of(study, number: int) -> files.Document:
     spec = SearchSpec.from_attr(study.user_attrs[SPEC_ATTR])
     trial = study.trials[number]
     values = spec.values_of(dict(trial.params))
-    title = ", ".join(f"{k}={_text(v)}" for k, v in trial.params.items())
+    title = ", ".join(f"{k}={value_text(v, 4)}" for k, v in trial.params.items())
     return files.Document(values, meta={"title": f"trial {number}: {title}"})
-
-
-def _text(v) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 def fail_running(study, numbers) -> int:

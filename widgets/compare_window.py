@@ -273,7 +273,7 @@ class CompareWindow(ToolWindowParts, QWidget):
     def _fill_varied(self) -> None:
         self.varied.clear()
         for name, values in self.vary.items():
-            self.varied.addItem(f"{name} = {', '.join(map(compare._text, values))}")
+            self.varied.addItem(f"{name} = {', '.join(map(compare.value_text, values))}")
         self._update_buttons()
 
     def _on_add_clicked(self) -> None:

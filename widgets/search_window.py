@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLay
                                QVBoxLayout, QWidget)
 
 from playground import files, search
+from playground.compare import value_text
 from playground.fields import FIELDS, FIELDS_BY_NAME
 from playground.processes import cores
 from widgets.tool_window_parts import NumberItem, ToolWindowParts
@@ -316,7 +317,7 @@ class SearchWindow(ToolWindowParts, QWidget):
             best = search.best(self.search.study)
             text = "Done." if best is None else (
                 f"Done. Best: trial {best['number']}, {best['value']:.4g} with " +
-                ", ".join(f"{k}={search._text(v)}" for k, v in best["params"].items()) + ".")
+                ", ".join(f"{k}={value_text(v, 4)}" for k, v in best["params"].items()) + ".")
             if self.search.failed:
                 text += f" {len(self.search.failed)} worker(s) failed: {self.search.failed[0]}"
             self.show_message(text, error=bool(self.search.failed))
