@@ -11,10 +11,11 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, Signal
 
-from playground import catalog
+from playground import catalog, dense_columns
 from playground.checks import is_number, is_whole_number, quoted
 from playground.fields import (FIELDS, FIELDS_BY_NAME, LAYER_KIND_LABELS, LAYER_SETTINGS,
-                               MAX_LAYERS, MAX_UNITS, PADDINGS, Field, Layer, defaults)
+                               MAX_LAYERS, MAX_LR_SCALE, MAX_UNITS, PADDINGS,
+                               TRAINING_SETTINGS, Field, Layer, defaults)
 
 MAX_DROPOUT = 0.9
 
@@ -118,6 +119,25 @@ class Experiment(QObject):
         layers[index] = layers[index].with_(**changes)
         self.set("layers", tuple(layers))
 
+    def insert_layer(self, index: int, layer: "Layer | str") -> None:
+        """Put ``layer`` (a Layer, or a kind name for that kind's usual layer) at position
+        ``index`` of the hidden layers (``len(layers)``: after the last one)."""
+        layers = list(self._values["layers"])
+        if not 0 <= index <= len(layers):
+            raise InvalidValue("layers", f"There is no place {index + 1} among the "
+                                         f"{len(layers)} hidden layers.")
+        new = layer if isinstance(layer, Layer) else new_layer(layer)
+        self.set("layers", tuple(layers[:index] + [new] + layers[index:]))
+
+    def set_layer_kind(self, index: int, kind: str) -> None:
+        """Make hidden layer ``index`` a layer of another ``kind``: that kind's usual layer,
+        keeping the activation, initializer and dropout when both kinds have them."""
+        layers = list(self._values["layers"])
+        if layers[index].kind == kind:
+            return
+        layers[index] = new_layer(kind, like=layers[index])
+        self.set("layers", tuple(layers))
+
     # ---- validation ----------------------------------------------------------------------
     def _validated_state(self, state: dict, changed: tuple = ()) -> dict:
         for f in FIELDS:
@@ -126,6 +146,25 @@ class Experiment(QObject):
         for f in FIELDS:
             _check(f, state[f.name], state)
         return state
+
+
+#: The layer a builder adds for each kind (conv layers: 8 3x3 ReLU filters, He-initialised).
+_NEW_LAYERS = {"conv2d": Layer.conv(8), "dense": Layer(units=32, activation="relu",
+                                                         init="he_uniform")}
+
+
+def new_layer(kind: str, like: Layer | None = None) -> Layer:
+    """The usual new layer of ``kind``; with ``like``, it keeps the settings both kinds have
+    (activation, initializer, dropout between dense and conv layers). InvalidValue naming the
+    kinds for an unknown one."""
+    if kind not in LAYER_SETTINGS:
+        raise InvalidValue("layers", f"Unknown layer kind {quoted(kind)}; choose one of "
+                                     f"{', '.join(LAYER_SETTINGS)}.")
+    layer = _NEW_LAYERS.get(kind, Layer(kind=kind))
+    if like is not None:
+        shared = set(LAYER_SETTINGS[kind]) & set(LAYER_SETTINGS.get(like.kind, ()))
+        layer = layer.with_(**{name: getattr(like, name) for name in shared})
+    return layer
 
 
 def train_count(n_points: int, train_ratio: float) -> int:
@@ -196,7 +235,7 @@ def _layer_from(value) -> Layer:
     if kind not in LAYER_SETTINGS:
         raise InvalidValue("layers", f"Unknown layer kind {quoted(kind)}; choose one of "
                                      f"{', '.join(LAYER_SETTINGS)}.")
-    unknown = set(value) - set(LAYER_SETTINGS[kind]) - {"kind"}
+    unknown = set(value) - set(LAYER_SETTINGS[kind]) - set(TRAINING_SETTINGS) - {"kind"}
     if unknown:
         what = "A layer" if kind == "dense" else f"A {LAYER_KIND_LABELS[kind]} layer"
         raise InvalidValue("layers", f"{what} has no setting {quoted(sorted(unknown)[0])}.")
@@ -220,7 +259,7 @@ def _cascade(state: dict, changed: tuple, previous: dict) -> None:
             state["learning_rate"] = rate
     if "schedule" in changed and "schedule_params" not in changed:
         state["schedule_params"] = {}
-    _cascade_modality(state, changed)
+    _cascade_modality(state, changed, previous)
     if state["dataset"] in catalog.all_dataset_names():
         task = catalog.dataset_task(state["dataset"])
         head = (state["output_activation"], state["loss"])
@@ -232,18 +271,27 @@ def _cascade(state: dict, changed: tuple, previous: dict) -> None:
         state["batch_size"] = min(state["batch_size"], n_train)
 
 
-def _cascade_modality(state: dict, changed: tuple) -> None:
+def _cascade_modality(state: dict, changed: tuple, previous: dict) -> None:
     """An image data set fixes the number of classes (and of images, for the digits); its
-    dense layers need a Flatten in front of them, and 2-D points keep only dense layers."""
+    dense layers need a Flatten in front of them, and 2-D points keep only dense layers and
+    the batch norms that follow them."""
     name, layers = state["dataset"], state["layers"]
+    if state["dataset"] != previous["dataset"] and "classes" not in changed:
+        state["classes"] = ()           # class numbers belong to one image set
+    if not catalog.is_image_dataset(name):
+        if "per_class" not in changed:
+            state["per_class"] = 0
+        if "augmentation" not in changed:
+            state["augmentation"] = {}
     if catalog.is_image_dataset(name):
-        state["n_classes"] = catalog.image_class_count(name)
+        chosen = len(state["classes"])
+        state["n_classes"] = chosen if chosen >= 2 else catalog.image_class_count(name)
         if name in catalog.IMAGE_COUNTS:
             state["n_points"] = catalog.IMAGE_COUNTS[name]
         if "layers" not in changed and layers and layers[0].is_dense:
             state["layers"] = (Layer.flatten(),) + layers
     elif name in catalog.dataset_names() and "layers" not in changed:
-        state["layers"] = tuple(layer for layer in layers if layer.is_dense)
+        state["layers"] = dense_columns.kept(layers)     # dense layers and their batch norms
 
 
 def _check(f: Field, value, state: dict) -> None:
@@ -273,6 +321,8 @@ def _check(f: Field, value, state: dict) -> None:
             raise InvalidValue(name, "Each panel can be hidden once.")
     elif name == "layers":
         _check_layers(value, state)
+    elif name in ("classes", "per_class", "augmentation"):
+        _check_image_setting(name, value, state)
     elif name in ("output_activation", "loss"):
         reason = explain_head(catalog.dataset_task(state["dataset"]),
                               state["output_activation"], state["loss"])
@@ -289,13 +339,21 @@ def _check(f: Field, value, state: dict) -> None:
 
 
 def _check_layers(layers: tuple, state: dict) -> None:
-    if len(layers) > MAX_LAYERS:
-        raise InvalidValue("layers", f"At most {MAX_LAYERS} hidden layers.")
     images = catalog.is_image_dataset(state["dataset"])
+    # a point network counts its dense layers (each may have a batch norm after it)
+    counted = layers if images else [layer for layer in layers if layer.kind != "batchnorm"]
+    if len(counted) > MAX_LAYERS:
+        raise InvalidValue("layers", f"At most {MAX_LAYERS} hidden layers.")
     for i, layer in enumerate(layers, start=1):
         if layer.kind not in LAYER_SETTINGS:
             raise InvalidValue("layers", f"Layer {i}: unknown layer kind {quoted(layer.kind)}.")
+        _check_layer_training(i, layer, state)
         if not layer.is_dense:
+            if layer.kind == "batchnorm" and not images:
+                reason = dense_columns.explain(layers, i - 1)
+                if reason:
+                    raise InvalidValue("layers", reason)
+                continue
             _check_image_layer(i, layer, images)
             continue
         if not is_whole_number(layer.units) or not 1 <= layer.units <= MAX_UNITS:
@@ -320,6 +378,61 @@ def _check_layers(layers: tuple, state: dict) -> None:
             reason = f"The layers do not fit together: {error}"
         if reason:
             raise InvalidValue("layers", reason)
+
+
+def _check_layer_training(i: int, layer: Layer, state: dict) -> None:
+    """``frozen`` and ``lr_scale``: only layers with parameters have them; a learning-rate
+    factor other than 1 needs a first-order optimizer (Newton, L-BFGS and CG choose their own
+    step length for all parameters together)."""
+    if layer.frozen is not False and layer.frozen is not True:
+        raise InvalidValue("layers", f"Layer {i}: frozen must be true or false, not "
+                                     f"{quoted(layer.frozen)}.")
+    scale = layer.lr_scale
+    if not is_number(scale) or not math.isfinite(scale) or not 0.0 < scale <= MAX_LR_SCALE:
+        raise InvalidValue("layers", f"Layer {i}: the learning-rate factor must be a number "
+                                     f"above 0 and at most {MAX_LR_SCALE:g}, not "
+                                     f"{quoted(scale)}.")
+    label = LAYER_KIND_LABELS.get(layer.kind, layer.kind)
+    if not layer.has_parameters and (layer.frozen or scale != 1.0):
+        raise InvalidValue("layers", f"Layer {i} is a {label} layer, which has no weights to "
+                                     f"freeze or to train at their own learning rate.")
+    if scale != 1.0 and catalog.is_second_order(state["optimizer"]):
+        raise InvalidValue("layers", f"Layer {i}: a learning-rate factor ({scale:g}) needs a "
+                                     f"first-order optimizer; "
+                                     f"{quoted(state['optimizer'])} chooses its own step for "
+                                     f"all weights together (set the factor to 1).")
+
+
+def _check_image_setting(name: str, value, state: dict) -> None:
+    """The image-only data settings (which classes, how many per class) and augmentation."""
+    images = catalog.is_image_dataset(state["dataset"])
+    title = FIELDS_BY_NAME[name].title
+    if name == "augmentation":
+        from engine.augment import Augmentation
+        try:
+            Augmentation(**value)
+        except (ValueError, TypeError) as error:
+            raise InvalidValue(name, _capital(str(error))) from None
+        if value and not images:
+            raise InvalidValue(name, "Augmentation changes images: choose an image data set "
+                                     "first.")
+        return
+    if not images and value not in ((), 0):
+        raise InvalidValue(name, f"{title} applies to image data sets only.")
+    if name == "classes" and value:
+        k = catalog.image_class_count(state["dataset"])
+        bad = [c for c in value if not is_whole_number(c) or not 0 <= c < k]
+        if bad:
+            raise InvalidValue(name, f"Class {quoted(bad[0])} is not one of the image set's "
+                                     f"classes 0 to {k - 1}.")
+        if len(set(value)) != len(value):
+            raise InvalidValue(name, "Each class can be chosen once.")
+        if len(value) < 2:
+            raise InvalidValue(name, "Choose at least two classes (or none: all of them).")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _check_image_layer(i: int, layer: Layer, images: bool) -> None:

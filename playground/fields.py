@@ -34,6 +34,13 @@ LAYER_KIND_LABELS = {"dense": "dense", "conv2d": "conv", "maxpool2d": "max-pool"
                      "avgpool2d": "average-pool", "flatten": "flatten",
                      "batchnorm": "batch-norm"}
 PADDINGS = ("same", "valid")
+#: The kinds whose layers hold trainable parameters: only these can be frozen or given their
+#: own learning-rate factor (``Layer.frozen``, ``Layer.lr_scale``).
+PARAMETER_KINDS = ("dense", "conv2d", "batchnorm")
+#: How a layer trains, beside what it is: stored in a file only when not the default, so a
+#: layer that trains as usual is stored as it always was.
+TRAINING_SETTINGS = {"frozen": False, "lr_scale": 1.0}
+MAX_LR_SCALE = 10.0
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,11 @@ class Layer:
     activation, init and dropout; conv layers filters, kernel_size, stride, padding
     ("same"/"valid"), activation, init and dropout; pooling layers their window ``size``;
     batch norm its ``momentum``; flatten none. Build the image kinds with ``Layer.conv``,
-    ``Layer.pool``, ``Layer.flatten`` and ``Layer.batch_norm``."""
+    ``Layer.pool``, ``Layer.flatten`` and ``Layer.batch_norm``.
+
+    How a layer with parameters (``PARAMETER_KINDS``) trains: ``frozen`` keeps its weights as
+    they are (transfer learning's fixed features); ``lr_scale`` multiplies the learning rate
+    for its parameters, lr_layer = lr * lr_scale (fine-tuning copied layers slowly)."""
     units: int = 8
     activation: str = "tanh"
     init: str = "glorot_uniform"
@@ -56,6 +67,8 @@ class Layer:
     padding: str = "same"
     size: int = 2
     momentum: float = 0.1
+    frozen: bool = False
+    lr_scale: float = 1.0
 
     def with_(self, **changes) -> "Layer":
         return replace(self, **changes)
@@ -83,12 +96,19 @@ class Layer:
     def is_dense(self) -> bool:
         return self.kind == "dense"
 
+    @property
+    def has_parameters(self) -> bool:
+        return self.kind in PARAMETER_KINDS
+
     def settings(self) -> dict:
         """What a file stores for this layer: its kind's settings ("kind" first, except for
-        dense layers, which are stored as they always were)."""
+        dense layers, which are stored as they always were), then ``frozen`` and ``lr_scale``
+        where they are not the default."""
         names = LAYER_SETTINGS.get(self.kind, ())
         head = {} if self.is_dense else {"kind": self.kind}
-        return {**head, **{n: getattr(self, n) for n in names}}
+        training = {n: getattr(self, n) for n, default in TRAINING_SETTINGS.items()
+                    if getattr(self, n) != default}
+        return {**head, **{n: getattr(self, n) for n in names}, **training}
 
 
 @dataclass(frozen=True)
@@ -136,6 +156,14 @@ FIELDS: tuple[Field, ...] = (
           label="Data seed"),
     Field("features", tuple, ("x1", "x2"), "data", "Input features fed to the network",
           choices=catalog.feature_names),
+    Field("classes", tuple, (), "data",
+          "Which classes of the image set to learn, by number (empty: all of them); the "
+          "output has one softmax unit per chosen class, in this order (image sets only)",
+          label="Classes used"),
+    Field("per_class", int, 0, "data",
+          "At most this many training images of each class (0: all); the test images stay "
+          "as they are (image sets only: learning from a few examples)",
+          low=0, high=100_000, label="Training images per class"),
     Field("normalize", bool, True, "data", "Standardize each input with the training set's mean \u03bc and standard deviation "
           "\u03c3, x \u2190 (x - \u03bc) / \u03c3, so every feature has a similar scale"),
     # network
@@ -194,6 +222,11 @@ FIELDS: tuple[Field, ...] = (
           "longer than c is scaled back, w \u2190 w \u00b7 c / \u2016w\u2016 "
           "(first-order optimizers only; 0: off)",
           low=0.0, high=100.0, label="Max-norm"),
+    Field("augmentation", dict, {}, "live",
+          "Data augmentation of the training images (engine.augment.Augmentation's settings: "
+          "shift, flip, rotate, contrast, brightness, noise; empty: off); each training image "
+          "changes a little every time it is used, test images never (image sets only)",
+          label="Augmentation"),
     # how the run is driven
     Field("steps_per_frame", int, 30, "control", "Training steps between two frames",
           low=1, high=MAX_STEPS_PER_FRAME, label="Speed"),

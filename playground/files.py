@@ -7,7 +7,7 @@ An experiment file (``.nnp``) reopens exactly where it was left::
                                 the training counters and a list of the arrays
       arrays.npz                numpy's NPZ: weights, optimizer state and history columns
 
-``experiment.json`` (format version 2)::
+``experiment.json`` (format version 4)::
 
     {"format": "nn-playground-experiment", "version": 2,
      "app": {"name": "NN Playground", "version": "0.1.0"}, "saved": "2026-01-31T12:00:00Z",
@@ -69,10 +69,10 @@ from playground.container import (  # noqa: F401  (the container's names stay im
     one_line,
     quoted,
 )
-from playground.fields import FIELDS, FIELDS_BY_NAME, LAYER_SETTINGS, Layer
+from playground.fields import FIELDS, FIELDS_BY_NAME, LAYER_SETTINGS, TRAINING_SETTINGS, Layer
 
 FORMAT = "nn-playground-experiment"
-VERSION = 3
+VERSION = 4
 EXTENSION = ".nnp"
 APP_NAME = "NN Playground"
 APP_VERSION = "0.1.0"
@@ -160,6 +160,24 @@ def _version_2_to_3(document: dict, arrays: dict) -> tuple[dict, dict]:
 
 
 MIGRATIONS[2] = _version_2_to_3
+
+#: Settings added in version 4, with the value version 3 used without saying so.
+_ADDED_IN_4 = {"classes": [], "per_class": 0, "augmentation": {}}
+
+
+def _version_3_to_4(document: dict, arrays: dict) -> tuple[dict, dict]:
+    """Version 4 saves which classes of an image set are used (``classes``, all),
+    how many training images each keeps (``per_class``, all) and the augmentation of the
+    training images (``augmentation``, off). Its layers may say ``frozen`` and ``lr_scale``;
+    a version 3 layer trains as usual, which is what leaving them out means."""
+    document = dict(document, version=4)
+    fields = document.get("fields")
+    if isinstance(fields, dict):
+        document["fields"] = {**_ADDED_IN_4, **fields}
+    return document, arrays
+
+
+MIGRATIONS[3] = _version_3_to_4
 
 
 def migrate(document: dict, arrays: dict) -> tuple[dict, dict]:
@@ -404,6 +422,7 @@ def _values_from(fields: dict) -> dict:
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise FileFormatError(f"the settings are not valid ({one_line(error, 300)}).") \
             from None
+    fields = _without_default_training(fields)
     for f in FIELDS:
         if not _same(to_json(values[f.name]), fields[f.name]):
             raise FileFormatError(
@@ -411,6 +430,18 @@ def _values_from(fields: dict) -> dict:
                 f"settings (the playground would change it to "
                 f"{quoted(to_json(values[f.name]))}).")
     return values
+
+
+def _without_default_training(fields: dict) -> dict:
+    """The stored fields with a layer's ``frozen``/``lr_scale`` left out where a file states
+    the default (saving leaves them out; stating them is no error)."""
+    layers = fields.get("layers")
+    if not isinstance(layers, list):
+        return fields
+    return {**fields, "layers": [
+        {k: v for k, v in layer.items()
+         if not (k in TRAINING_SETTINGS and _same(v, TRAINING_SETTINGS[k]))}
+        if isinstance(layer, dict) else layer for layer in layers]}
 
 
 def _same(a, b) -> bool:

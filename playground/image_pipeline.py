@@ -20,10 +20,6 @@ from playground.image_data import DOWNLOADED_SOURCES, ImageData, digits_data, sh
 from playground.pipeline import PreparedData
 
 MODALITY = "images"
-#: The window's views draw 2-D points only: opening an image experiment there is refused with
-#: this message (``session.load_document``, ``cli.document_for_window``).
-IMAGE_REFUSAL = ("Image experiments do not open in the window yet: train them with "
-                 "'python main.py run NAME --json'.")
 
 
 def image_data(values: dict) -> ImageData:
@@ -40,10 +36,36 @@ def image_data(values: dict) -> ImageData:
     raise ValueError(f"{name!r} is not an image data set")
 
 
+def chosen_classes(data: ImageData, classes) -> ImageData:
+    """The images of the ``classes`` (class numbers, in the order given; () for all), labelled
+    0..len(classes)-1 in that order and named after them."""
+    classes = [int(c) for c in classes or ()]
+    if not classes:
+        return data
+    renumber = np.full(len(data.class_names), -1, dtype=np.int64)
+    renumber[classes] = np.arange(len(classes))
+    keep = np.flatnonzero(renumber[data.labels] >= 0)
+    return ImageData(data.images[keep], renumber[data.labels[keep]],
+                     tuple(data.class_names[c] for c in classes), data.source, data.settings)
+
+
+def first_per_class(part: ImageData, per_class: int, seed: int) -> ImageData:
+    """At most ``per_class`` images of each class of ``part`` (0: all), drawn without
+    replacement in an order seeded by ``seed``; kept in their original order."""
+    if per_class <= 0:
+        return part
+    order = np.random.Generator(np.random.PCG64(int(seed))).permutation(len(part))
+    chosen = [order[part.labels[order] == k][:per_class] for k in range(len(part.class_names))]
+    return part.subset(np.sort(np.concatenate(chosen)))
+
+
 def prepare(values: dict) -> PreparedData:
-    """Split (stratified, seeded by data_seed), flatten and one-hot encode the image set."""
-    data = image_data(values)
+    """Split (stratified, seeded by data_seed), flatten and one-hot encode the image set: only
+    the images of the chosen ``classes`` (all when empty), and at most ``per_class`` training
+    images of each (0: all; the test images are never cut)."""
+    data = chosen_classes(image_data(values), values.get("classes", ()))
     train, test = data.split(values["train_ratio"], seed=values["data_seed"])
+    train = first_per_class(train, int(values.get("per_class", 0)), values["data_seed"])
     k = len(data.class_names)
 
     def inputs(part):
@@ -96,8 +118,8 @@ def network_spec(values: dict) -> NetworkSpec:
     layer when the layers do not fit together."""
     name = values["dataset"]
     hidden = tuple(layer_spec(l, values) for l in values["layers"])
-    spec = NetworkSpec.for_images(catalog.image_input_shape(name), hidden,
-                                  catalog.image_class_count(name))
+    n_classes = len(values.get("classes") or ()) or catalog.image_class_count(name)
+    spec = NetworkSpec.for_images(catalog.image_input_shape(name), hidden, n_classes)
     return replace(spec, output_init=values["output_init"],
                    output_init_params=catalog.initializer_params(values["output_init"],
                                                                  values["init_scale"]))
@@ -141,6 +163,17 @@ def layer_rows(values: dict) -> list[dict]:
                      "params": int(layer.n_params(before)),
                      "formula": LAYER_KINDS[layer.kind].formula})
     return rows
+
+
+def setting_range(name: str) -> tuple[int, int]:
+    """(low, high) of a whole-number layer setting ("filters", "kernel_size", "stride", "size",
+    "units"), as the engine and the experiment check it: the builder's arrows stay inside, a
+    typed number outside reaches the experiment, which says why it refuses it."""
+    from engine.layers import MAX_FILTERS, MAX_KERNEL
+    from playground.fields import MAX_UNITS
+    # stride 1-4 and pool size 1-8: engine.layers Conv2D and _Pool check these literals
+    return {"filters": (1, MAX_FILTERS), "kernel_size": (1, MAX_KERNEL), "stride": (1, 4),
+            "size": (1, 8), "units": (1, MAX_UNITS)}[name]
 
 
 def shape_text(shape) -> str:

@@ -55,8 +55,12 @@ def assert_histories_equal(a: dict, b: dict) -> None:
 
 
 # ---- round trips --------------------------------------------------------------------------------
+#: Settings of image data sets only: they round trip in test_files_v4.py.
+IMAGE_ONLY = ("classes", "per_class", "augmentation")
+
+
 def test_every_field_has_a_test_value():
-    assert set(OTHER_VALUES) == {f.name for f in FIELDS}
+    assert set(OTHER_VALUES) | set(IMAGE_ONLY) == {f.name for f in FIELDS}
 
 
 @pytest.mark.parametrize("name", sorted(OTHER_VALUES))
