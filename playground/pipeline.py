@@ -11,6 +11,7 @@ from engine.datasets import DATASETS, data_range
 from engine.datasets import generate as generate_dataset
 from engine.datasets import train_test_split
 from engine.features import make_features
+from engine.layers import BatchNorm
 from engine.network import LayerSpec, NetworkSpec
 from engine.normalization import Standardizer
 from engine.trainer import TrainConfig
@@ -132,7 +133,8 @@ def grid_points(extent: tuple, resolution: int) -> np.ndarray:
 def network_spec(values: dict, n_inputs: int, n_outputs: int) -> NetworkSpec:
     """The engine's NetworkSpec for the experiment's architecture fields: each layer's
     initializer takes the experiment's init_scale when it is a small-random one, leaky ReLU
-    layers the experiment's leaky_slope, the output layer its own initializer. An image data
+    layers the experiment's leaky_slope, the output layer its own initializer; a batch-norm
+    layer after a dense one is an engine BatchNorm (``point_layer_spec``). An image data
     set's network is ``image_pipeline.network_spec`` (its layers on the images' shape)."""
     if catalog.is_image_dataset(values["dataset"]):
         from playground import image_pipeline
@@ -142,16 +144,30 @@ def network_spec(values: dict, n_inputs: int, n_outputs: int) -> NetworkSpec:
                              f"classes, not {n_inputs} and {n_outputs}")
         return spec
     scale = values["init_scale"]
-    hidden = tuple(LayerSpec(units=l.units, activation=l.activation, dropout=l.dropout,
-                             init=l.init, init_params=catalog.initializer_params(l.init, scale),
-                             activation_param=catalog.activation_params(
-                                 l.activation, values["leaky_slope"]))
-                   for l in values["layers"])
+    hidden = tuple(point_layer_spec(l, values) for l in values["layers"])
     return NetworkSpec(n_inputs=n_inputs, hidden=hidden, n_outputs=n_outputs,
                        output_activation=values["output_activation"], loss=values["loss"],
                        output_init=values["output_init"],
                        output_init_params=catalog.initializer_params(values["output_init"],
                                                                      scale))
+
+
+def point_layer_spec(layer, values: dict):
+    """The engine layer of one hidden layer of a point network: a dense layer (``LayerSpec``,
+    its activation applied: a = f(W^T x + b)) or the batch norm after one
+    (``engine.layers.BatchNorm`` with the layer's momentum and no activation of its own: it
+    normalizes the dense layer's activations a, y = gamma (a - mean) / sqrt(var + eps) + beta).
+    Each experiment layer is one engine layer, so ``values["layers"][i]`` is
+    ``spec.hidden[i]``."""
+    if layer.kind == "batchnorm":
+        return BatchNorm(momentum=float(layer.momentum))
+    if layer.kind != "dense":
+        raise ValueError(f"a {layer.kind} layer needs an image data set")
+    return LayerSpec(units=layer.units, activation=layer.activation, dropout=layer.dropout,
+                     init=layer.init,
+                     init_params=catalog.initializer_params(layer.init, values["init_scale"]),
+                     activation_param=catalog.activation_params(layer.activation,
+                                                                values["leaky_slope"]))
 
 
 def train_config(values: dict) -> TrainConfig:
