@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, Signal
 
-from playground import catalog, dense_columns
+from playground import catalog
 from playground.checks import is_number, is_whole_number, quoted
 from playground.fields import (FIELDS, FIELDS_BY_NAME, LAYER_KIND_LABELS, LAYER_SETTINGS,
                                MAX_LAYERS, MAX_LR_SCALE, MAX_UNITS, PADDINGS,
@@ -119,25 +119,6 @@ class Experiment(QObject):
         layers[index] = layers[index].with_(**changes)
         self.set("layers", tuple(layers))
 
-    def insert_layer(self, index: int, layer: "Layer | str") -> None:
-        """Put ``layer`` (a Layer, or a kind name for that kind's usual layer) at position
-        ``index`` of the hidden layers (``len(layers)``: after the last one)."""
-        layers = list(self._values["layers"])
-        if not 0 <= index <= len(layers):
-            raise InvalidValue("layers", f"There is no place {index + 1} among the "
-                                         f"{len(layers)} hidden layers.")
-        new = layer if isinstance(layer, Layer) else new_layer(layer)
-        self.set("layers", tuple(layers[:index] + [new] + layers[index:]))
-
-    def set_layer_kind(self, index: int, kind: str) -> None:
-        """Make hidden layer ``index`` a layer of another ``kind``: that kind's usual layer,
-        keeping the activation, initializer and dropout when both kinds have them."""
-        layers = list(self._values["layers"])
-        if layers[index].kind == kind:
-            return
-        layers[index] = new_layer(kind, like=layers[index])
-        self.set("layers", tuple(layers))
-
     # ---- validation ----------------------------------------------------------------------
     def _validated_state(self, state: dict, changed: tuple = ()) -> dict:
         for f in FIELDS:
@@ -146,25 +127,6 @@ class Experiment(QObject):
         for f in FIELDS:
             _check(f, state[f.name], state)
         return state
-
-
-#: The layer a builder adds for each kind (conv layers: 8 3x3 ReLU filters, He-initialised).
-_NEW_LAYERS = {"conv2d": Layer.conv(8), "dense": Layer(units=32, activation="relu",
-                                                         init="he_uniform")}
-
-
-def new_layer(kind: str, like: Layer | None = None) -> Layer:
-    """The usual new layer of ``kind``; with ``like``, it keeps the settings both kinds have
-    (activation, initializer, dropout between dense and conv layers). InvalidValue naming the
-    kinds for an unknown one."""
-    if kind not in LAYER_SETTINGS:
-        raise InvalidValue("layers", f"Unknown layer kind {quoted(kind)}; choose one of "
-                                     f"{', '.join(LAYER_SETTINGS)}.")
-    layer = _NEW_LAYERS.get(kind, Layer(kind=kind))
-    if like is not None:
-        shared = set(LAYER_SETTINGS[kind]) & set(LAYER_SETTINGS.get(like.kind, ()))
-        layer = layer.with_(**{name: getattr(like, name) for name in shared})
-    return layer
 
 
 def train_count(n_points: int, train_ratio: float) -> int:
@@ -273,8 +235,7 @@ def _cascade(state: dict, changed: tuple, previous: dict) -> None:
 
 def _cascade_modality(state: dict, changed: tuple, previous: dict) -> None:
     """An image data set fixes the number of classes (and of images, for the digits); its
-    dense layers need a Flatten in front of them, and 2-D points keep only dense layers and
-    the batch norms that follow them."""
+    dense layers need a Flatten in front of them, and 2-D points keep only dense layers."""
     name, layers = state["dataset"], state["layers"]
     if state["dataset"] != previous["dataset"] and "classes" not in changed:
         state["classes"] = ()           # class numbers belong to one image set
@@ -291,7 +252,7 @@ def _cascade_modality(state: dict, changed: tuple, previous: dict) -> None:
         if "layers" not in changed and layers and layers[0].is_dense:
             state["layers"] = (Layer.flatten(),) + layers
     elif name in catalog.dataset_names() and "layers" not in changed:
-        state["layers"] = dense_columns.kept(layers)     # dense layers and their batch norms
+        state["layers"] = tuple(layer for layer in layers if layer.is_dense)
 
 
 def _check(f: Field, value, state: dict) -> None:
@@ -339,21 +300,14 @@ def _check(f: Field, value, state: dict) -> None:
 
 
 def _check_layers(layers: tuple, state: dict) -> None:
-    images = catalog.is_image_dataset(state["dataset"])
-    # a point network counts its dense layers (each may have a batch norm after it)
-    counted = layers if images else [layer for layer in layers if layer.kind != "batchnorm"]
-    if len(counted) > MAX_LAYERS:
+    if len(layers) > MAX_LAYERS:
         raise InvalidValue("layers", f"At most {MAX_LAYERS} hidden layers.")
+    images = catalog.is_image_dataset(state["dataset"])
     for i, layer in enumerate(layers, start=1):
         if layer.kind not in LAYER_SETTINGS:
             raise InvalidValue("layers", f"Layer {i}: unknown layer kind {quoted(layer.kind)}.")
         _check_layer_training(i, layer, state)
         if not layer.is_dense:
-            if layer.kind == "batchnorm" and not images:
-                reason = dense_columns.explain(layers, i - 1)
-                if reason:
-                    raise InvalidValue("layers", reason)
-                continue
             _check_image_layer(i, layer, images)
             continue
         if not is_whole_number(layer.units) or not 1 <= layer.units <= MAX_UNITS:

@@ -20,6 +20,10 @@ from playground.image_data import DOWNLOADED_SOURCES, ImageData, digits_data, sh
 from playground.pipeline import PreparedData
 
 MODALITY = "images"
+#: The window's views draw 2-D points only: opening an image experiment there is refused with
+#: this message (``session.load_document``, ``cli.document_for_window``).
+IMAGE_REFUSAL = ("Image experiments do not open in the window yet: train them with "
+                 "'python main.py run NAME --json'.")
 
 
 def image_data(values: dict) -> ImageData:
@@ -163,17 +167,6 @@ def layer_rows(values: dict) -> list[dict]:
                      "params": int(layer.n_params(before)),
                      "formula": LAYER_KINDS[layer.kind].formula})
     return rows
-
-
-def setting_range(name: str) -> tuple[int, int]:
-    """(low, high) of a whole-number layer setting ("filters", "kernel_size", "stride", "size",
-    "units"), as the engine and the experiment check it: the builder's arrows stay inside, a
-    typed number outside reaches the experiment, which says why it refuses it."""
-    from engine.layers import MAX_FILTERS, MAX_KERNEL
-    from playground.fields import MAX_UNITS
-    # stride 1-4 and pool size 1-8: engine.layers Conv2D and _Pool check these literals
-    return {"filters": (1, MAX_FILTERS), "kernel_size": (1, MAX_KERNEL), "stride": (1, 4),
-            "size": (1, 8), "units": (1, MAX_UNITS)}[name]
 
 
 def shape_text(shape) -> str:
