@@ -119,6 +119,25 @@ class Experiment(QObject):
         layers[index] = layers[index].with_(**changes)
         self.set("layers", tuple(layers))
 
+    def insert_layer(self, index: int, layer: "Layer | str") -> None:
+        """Put ``layer`` (a Layer, or a kind name for that kind's usual layer) at position
+        ``index`` of the hidden layers (``len(layers)``: after the last one)."""
+        layers = list(self._values["layers"])
+        if not 0 <= index <= len(layers):
+            raise InvalidValue("layers", f"There is no place {index + 1} among the "
+                                         f"{len(layers)} hidden layers.")
+        new = layer if isinstance(layer, Layer) else new_layer(layer)
+        self.set("layers", tuple(layers[:index] + [new] + layers[index:]))
+
+    def set_layer_kind(self, index: int, kind: str) -> None:
+        """Make hidden layer ``index`` a layer of another ``kind``: that kind's usual layer,
+        keeping the activation, initializer and dropout when both kinds have them."""
+        layers = list(self._values["layers"])
+        if layers[index].kind == kind:
+            return
+        layers[index] = new_layer(kind, like=layers[index])
+        self.set("layers", tuple(layers))
+
     # ---- validation ----------------------------------------------------------------------
     def _validated_state(self, state: dict, changed: tuple = ()) -> dict:
         for f in FIELDS:
@@ -127,6 +146,25 @@ class Experiment(QObject):
         for f in FIELDS:
             _check(f, state[f.name], state)
         return state
+
+
+#: The layer a builder adds for each kind (conv layers: 8 3x3 ReLU filters, He-initialised).
+_NEW_LAYERS = {"conv2d": Layer.conv(8), "dense": Layer(units=32, activation="relu",
+                                                         init="he_uniform")}
+
+
+def new_layer(kind: str, like: Layer | None = None) -> Layer:
+    """The usual new layer of ``kind``; with ``like``, it keeps the settings both kinds have
+    (activation, initializer, dropout between dense and conv layers). InvalidValue naming the
+    kinds for an unknown one."""
+    if kind not in LAYER_SETTINGS:
+        raise InvalidValue("layers", f"Unknown layer kind {quoted(kind)}; choose one of "
+                                     f"{', '.join(LAYER_SETTINGS)}.")
+    layer = _NEW_LAYERS.get(kind, Layer(kind=kind))
+    if like is not None:
+        shared = set(LAYER_SETTINGS[kind]) & set(LAYER_SETTINGS.get(like.kind, ()))
+        layer = layer.with_(**{name: getattr(like, name) for name in shared})
+    return layer
 
 
 def train_count(n_points: int, train_ratio: float) -> int:

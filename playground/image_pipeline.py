@@ -169,6 +169,17 @@ def layer_rows(values: dict) -> list[dict]:
     return rows
 
 
+def setting_range(name: str) -> tuple[int, int]:
+    """(low, high) of a whole-number layer setting ("filters", "kernel_size", "stride", "size",
+    "units"), as the engine and the experiment check it: the builder's arrows stay inside, a
+    typed number outside reaches the experiment, which says why it refuses it."""
+    from engine.layers import MAX_FILTERS, MAX_KERNEL
+    from playground.fields import MAX_UNITS
+    # stride 1-4 and pool size 1-8: engine.layers Conv2D and _Pool check these literals
+    return {"filters": (1, MAX_FILTERS), "kernel_size": (1, MAX_KERNEL), "stride": (1, 4),
+            "size": (1, 8), "units": (1, MAX_UNITS)}[name]
+
+
 def shape_text(shape) -> str:
     """"16x8x8" for maps, "64" for a vector of 64 units."""
     c, h, w = shape

@@ -89,6 +89,45 @@ FEATURE_TIPS = {
     "sin x2": "a wave along the vertical position",
 }
 
+#: What each kind of layer does, for the image-network builder's kind menus (the formulas are
+#: the engine's, shown beside these in the card's tooltip).
+LAYER_KIND_TIPS = {
+    "conv2d": "Convolution: each filter, a small k x k window of weights, slides over the maps "
+              "and gives one new map; the same weights at every place (weight sharing)",
+    "maxpool2d": "Max-pool: the largest value of each size x size window, per map: smaller "
+                 "maps that keep the strongest responses",
+    "avgpool2d": "Average-pool: the mean of each size x size window, per map",
+    "batchnorm": "Batch norm: each channel standardized over the batch, then scaled by a "
+                 "learned \u03b3 and shifted by a learned \u03b2; at test time the running "
+                 "mean and variance are used",
+    "flatten": "Flatten: the C x H x W maps laid out as one vector of C\u00b7H\u00b7W "
+               "numbers, for the dense layers after it",
+    "dense": "Dense: every unit sees every number of the vector before it, a = f(Wx + b)",
+}
+#: Tooltips of the settings of a layer in the image-network builder, by the Layer field.
+LAYER_SETTING_TIPS = {
+    "filters": "Number of filters, each giving one output map (the output's channels)",
+    "kernel_size": "Size k of each filter's k x k window (an odd size for same padding)",
+    "stride": "How many pixels the window moves each step: 2 halves the map's size",
+    "padding": "same: zeros around the map keep its size (at stride 1); valid: no padding, "
+               "the map shrinks by k - 1",
+    "activation": "The function applied to each value the layer computes",
+    "init": "How the layer's weights start (its biases start at 0)",
+    "dropout": "Dropout rate p: at each training step every unit of this layer is silenced "
+               "with probability p and the others scaled by 1/(1 - p) (0: none)",
+    "units": "Number of units (neurons) of this dense layer",
+    "size": "Size of the pooling window (and its step): 2 halves each side of the map",
+    "momentum": "How fast the running mean and variance follow each batch's: "
+                "running \u2190 (1 - m) \u00b7 running + m \u00b7 batch",
+    "frozen": "A frozen layer keeps its weights: training changes only the other layers "
+              "(transfer learning)",
+    "lr_scale": "This layer's learning rate as a multiple of the experiment's "
+                "(0.1: ten times smaller steps, for fine-tuning)",
+    "insert": "Insert a layer after this one (choose its kind)",
+    "remove": "Remove this layer",
+    "kind": "The kind of this layer; another kind replaces it with that kind's usual layer",
+}
+
 #: Tooltips of controls that set no experiment field, by a short key. A run key in brackets
 #: at the end ("(S)") is how the keyboard cheat sheet describes that key.
 CONTROL_TIPS: dict[str, str] = {

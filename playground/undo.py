@@ -11,9 +11,10 @@ on, edits of the same fields merge into one (``merged``), so a drag undoes in on
 """
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
 from playground import catalog
-from playground.fields import FIELDS, FIELDS_BY_NAME, Layer
+from playground.fields import FIELDS, FIELDS_BY_NAME, LAYER_KIND_LABELS, Layer
 
 #: How a number reads in an undo step's text.
 NUMBER_FORMAT = "{:.4g}"
@@ -100,10 +101,12 @@ def describe(before: dict, after: dict, changed: tuple) -> str:
 
 
 def _describe_layers(old: tuple, new: tuple) -> str:
+    # where the two lists first differ: the place of an inserted or removed layer
+    at = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
     if len(new) == len(old) + 1:
-        return f"Add hidden layer {len(new)}"
+        return f"Add hidden layer {at + 1}"
     if len(new) == len(old) - 1:
-        return f"Remove hidden layer {len(old)}"
+        return f"Remove hidden layer {at + 1}"
     if len(new) != len(old):
         return f"Hidden layers: {len(old)} \u2192 {len(new)}"
     changes = [(i, a, b) for i, (a, b) in enumerate(zip(old, new)) if a != b]
@@ -114,17 +117,21 @@ def _describe_layers(old: tuple, new: tuple) -> str:
 
 
 def _describe_layer(a: Layer, b: Layer) -> str:
-    if b.units == a.units + 1:
-        return "add a neuron"
-    if b.units == a.units - 1:
-        return "remove a neuron"
-    if b.units != a.units:
-        return f"{a.units} \u2192 {b.units} neurons"
-    if b.activation != a.activation:
-        return f"activation {catalog.label(b.activation)}"
-    if b.init != a.init:
-        return f"initializer {catalog.label(b.init)}"
-    return f"dropout {_value(a.dropout)} \u2192 {_value(b.dropout)}"
+    if b.kind != a.kind:
+        return f"{LAYER_KIND_LABELS.get(b.kind, b.kind)} layer"
+    if a.is_dense:
+        if b.units == a.units + 1:
+            return "add a neuron"
+        if b.units == a.units - 1:
+            return "remove a neuron"
+        if b.units != a.units:
+            return f"{a.units} \u2192 {b.units} neurons"
+        if b.activation != a.activation:
+            return f"activation {catalog.label(b.activation)}"
+        if b.init != a.init:
+            return f"initializer {catalog.label(b.init)}"
+    name = next(f.name for f in dataclass_fields(Layer) if getattr(a, f.name) != getattr(b, f.name))
+    return f"{name.replace('_', ' ')} {_value(getattr(a, name))} \u2192 {_value(getattr(b, name))}"
 
 
 def _value(v) -> str:

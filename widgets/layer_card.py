@@ -1,0 +1,376 @@
+"""The cards of the image-network builder (``widgets.layer_stack``): one per layer, the input
+first and the softmax output last. A layer's card holds its kind, the settings of that kind,
+and the output shape and parameter count the engine gives it (``image_pipeline.layer_rows``:
+nothing is computed here). Every edit goes to an experiment verb; a refusal is explained in the
+card's note, under the controls, and the card shows the model's values again."""
+from dataclasses import fields as dataclass_fields
+
+from PySide6.QtCore import QPoint, QSignalBlocker, Qt
+from PySide6.QtGui import QAction, QPainter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground import catalog
+from playground.experiment import MAX_DROPOUT
+from playground.fields import LAYER_KIND_LABELS, LAYER_SETTINGS, PADDINGS, Layer
+from playground.image_pipeline import setting_range
+from playground.tips import ACTIVATION_FORMULAS, LAYER_KIND_TIPS, LAYER_SETTING_TIPS
+from widgets import theme
+from widgets.controls import (
+    DecimalBox,
+    IntBox,
+    LogSpinBox,
+    RefusalNote,
+    attach_note,
+    attempt,
+    hint_label,
+    send,
+)
+from widgets.network_view import _combo, _initializer_combo, _select, round_button
+
+#: The kinds a card offers, in the order a conv net is usually built.
+KIND_ORDER = ("conv2d", "maxpool2d", "avgpool2d", "batchnorm", "flatten", "dense")
+#: Kinds whose layer has weights: they can be frozen and given their own learning rate.
+PARAM_KINDS = ("conv2d", "dense", "batchnorm")
+#: Settings that exist only once playground.fields.Layer has them (transfer learning).
+TRAINING_SETTINGS = tuple(n for n in ("frozen", "lr_scale")
+                          if n in {f.name for f in dataclass_fields(Layer)})
+SETTING_LABELS = {"filters": "Filters", "kernel_size": "Kernel", "stride": "Stride",
+                  "padding": "Padding", "activation": "Activation", "init": "Init",
+                  "dropout": "Dropout", "units": "Units", "size": "Window",
+                  "momentum": "Momentum", "frozen": "", "lr_scale": "LR \u00d7"}
+WHOLE_NUMBERS = ("filters", "kernel_size", "stride", "size", "units")
+#: Settings side by side in one row of a card: as many as its width takes, within these.
+PER_ROW = (2, 5)
+#: The width one (label, control) pair needs at 100% zoom.
+PAIR_WIDTH = 175
+
+
+def kind_label(kind: str) -> str:
+    label = LAYER_KIND_LABELS.get(kind, kind)
+    return label[:1].upper() + label[1:]
+
+
+def settings_of(kind: str) -> tuple:
+    """The settings a card of ``kind`` shows: its kind's, then frozen and LR x for kinds with
+    weights (when the experiment's layers have them)."""
+    names = tuple(LAYER_SETTINGS.get(kind, ()))
+    extra = TRAINING_SETTINGS if kind in PARAM_KINDS else ()
+    return names + tuple(n for n in extra if n not in names)
+
+
+def _number_text(n: int) -> str:
+    return f"{n:,} parameter{'s' if n != 1 else ''}"
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives way first when its row is narrow: its text then ends in
+    "\u2026" (the whole text stays in ``text()``)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(theme.px(40))
+
+    def paintEvent(self, event) -> None:                  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             rect.width())
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         text)
+
+
+class Card(QFrame):
+    """The frame every card shares: a badge, a title (or kind menu), the engine's description,
+    the output shape in large type and the parameter count, and a note for refusals."""
+
+    def __init__(self, badge: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("headerCard")
+        self.badge = QLabel(badge)
+        self.badge.setProperty("role", "value")
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.badge.setMinimumWidth(theme.px(22))
+        self.description = ElidedLabel()
+        self.description.setProperty("role", "hint")
+        self.shape = QLabel()
+        self.shape.setFont(theme.font(2, bold=True))
+        self.shape.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.params = QLabel()
+        self.params.setProperty("role", "hint")
+        self.params.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.head = QHBoxLayout()
+        self.head.setSpacing(theme.px(8))
+        self.head.addWidget(self.badge)
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(theme.px(6))
+        self.grid.setVerticalSpacing(theme.px(4))
+        self.note = RefusalNote()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(theme.px(10), theme.px(6), theme.px(10), theme.px(6))
+        layout.setSpacing(theme.px(4))
+        layout.addLayout(self.head)
+        layout.addLayout(self.grid)
+        layout.addWidget(self.note)
+
+    def finish_head(self, *trailing: QWidget) -> None:
+        """Description, stretch, shape and parameters, then ``trailing`` buttons."""
+        self.head.addWidget(self.description, 1)
+        self.head.addWidget(self.params)
+        self.head.addWidget(self.shape)
+        for w in trailing:
+            self.head.addWidget(w)
+
+    def show_row(self, row: dict | None) -> None:
+        if row is None:
+            self.shape.setText("")
+            self.params.setText("")
+            return
+        self.shape.setText(row["shape_text"])
+        c, h, w = row["shape"]
+        self.shape.setToolTip(f"Output: {c} numbers" if h == w == 1 else
+                              f"Output: {c} map{'s' if c != 1 else ''} of {h}x{w}")
+        self.params.setText(_number_text(row["params"]) if row["params"] else "")
+        self.params.setToolTip("Trainable numbers in this layer" if row["params"] else "")
+        if row["formula"]:
+            self.description.setToolTip(f"{row['label']}\n{row['formula']}")
+
+    def clear_note(self) -> None:
+        self.note.hide()
+        self.note.clear()
+
+
+class _InsertButton:
+    """A round + button with a menu of layer kinds: choosing one inserts that kind's usual
+    layer at ``position()``."""
+
+    def __init__(self, card: Card, experiment, position):
+        self.button = round_button("plus", LAYER_SETTING_TIPS["insert"])
+        self.menu = QMenu(self.button)
+        for kind in KIND_ORDER:
+            action = QAction(kind_label(kind), self.menu)
+            action.setToolTip(LAYER_KIND_TIPS[kind])
+            action.setData(kind)
+            action.triggered.connect(
+                lambda checked=False, k=kind: attempt(self.button, experiment.insert_layer,
+                                                      position(), k))
+            self.menu.addAction(action)
+        self.menu.setToolTipsVisible(True)
+        self.button.clicked.connect(self._on_button_clicked)
+        attach_note(card.note, self.button)
+
+    def action(self, kind: str) -> QAction:
+        return next(a for a in self.menu.actions() if a.data() == kind)
+
+    def _on_button_clicked(self) -> None:
+        self.menu.popup(self.button.mapToGlobal(QPoint(0, self.button.height())))
+
+
+class InputCard(Card):
+    """The input images: the data set, their shape; + inserts a first layer."""
+
+    def __init__(self, experiment, parent: QWidget | None = None):
+        super().__init__("", parent)
+        self.badge.hide()
+        self.experiment = experiment
+        title = QLabel("Input")
+        title.setProperty("role", "value")
+        self.head.addWidget(title)
+        self.insert = _InsertButton(self, experiment, lambda: 0)
+        self.finish_head(self.insert.button)
+
+    def refresh(self, row: dict | None) -> None:
+        e = self.experiment
+        self.description.setText(catalog.dataset_label(e.dataset) if row else "")
+        self.show_row(row)
+        if row:
+            self.shape.setToolTip(f"The input: {row['shape'][0]} channel"
+                                  f"{'s' if row['shape'][0] != 1 else ''} of "
+                                  f"{row['shape'][1]}x{row['shape'][2]} pixels")
+
+
+class OutputCard(Card):
+    """The softmax output: one unit per class, its initializer, shape and parameters."""
+
+    def __init__(self, experiment, parent: QWidget | None = None):
+        super().__init__("", parent)
+        self.badge.hide()
+        self.experiment = experiment
+        title = QLabel("Output")
+        title.setProperty("role", "value")
+        self.head.addWidget(title)
+        self.finish_head()
+        self.init = _initializer_combo()
+        self.init.setMinimumWidth(theme.px(130))
+        label = hint_label(SETTING_LABELS["init"])
+        self.grid.addWidget(label, 0, 0)
+        self.grid.addWidget(self.init, 0, 1)
+        self.grid.setColumnStretch(2, 1)
+        attach_note(self.note, self.init)
+        self.init.activated.connect(self._on_init_activated)
+
+    def _on_init_activated(self, i: int) -> None:
+        if not send(self.experiment, "output_init", self.init.itemData(i), self.init):
+            _select(self.init, self.experiment.output_init)
+
+    def refresh(self, row: dict | None) -> None:
+        e = self.experiment
+        self.description.setText(f"softmax, {e.n_outputs} classes, cross-entropy"
+                                 if row else "")
+        self.description.setToolTip(f"{ACTIVATION_FORMULAS['softmax']}; trained with "
+                                    "softmax cross-entropy")
+        _select(self.init, e.output_init)
+        self.init.setToolTip(f"Initial weights of the output layer: {self.init.currentText()}"
+                             f"\n{catalog.initializer_doc(e.output_init)}")
+        self.show_row(row)
+
+
+class LayerCard(Card):
+    """Hidden layer ``index``: its kind, its kind's settings, - removes it, + inserts after."""
+
+    def __init__(self, experiment, index: int, parent: QWidget | None = None):
+        super().__init__(str(index + 1), parent)
+        self.experiment = experiment
+        self.index = index
+        self.kind = _combo(((k, kind_label(k)) for k in KIND_ORDER), LAYER_KIND_TIPS)
+        self.kind.setToolTip(LAYER_SETTING_TIPS["kind"])
+        self.head.addWidget(self.kind)
+        self.remove = round_button("minus", LAYER_SETTING_TIPS["remove"])
+        self.insert = _InsertButton(self, experiment, lambda: self.index + 1)
+        self.finish_head(self.remove, self.insert.button)
+        self.controls = self._build_controls()
+        self.labels = {name: hint_label(SETTING_LABELS[name]) for name in self.controls}
+        for name, control in self.controls.items():
+            control.setToolTip(LAYER_SETTING_TIPS[name])
+            self.labels[name].setToolTip(LAYER_SETTING_TIPS[name])
+            control.hide()
+            self.labels[name].hide()
+        self._arranged: tuple | None = None       # (names, per_row) as laid out
+        self._per_row = PER_ROW[0]
+        attach_note(self.note, self.kind, self.remove, *self.controls.values())
+        self.kind.activated.connect(self._on_kind_activated)
+        self.remove.clicked.connect(
+            lambda: attempt(self.remove, self.experiment.remove_layer, self.index))
+
+    # ---- controls ---------------------------------------------------------------------------
+    def _build_controls(self) -> dict:
+        controls = {}
+        for name in WHOLE_NUMBERS:
+            box = IntBox(*setting_range(name))
+            box.editingFinished.connect(lambda n=name, b=box: self._set(n, int(b.value())))
+            controls[name] = box
+        padding = _combo((p, p) for p in PADDINGS)
+        padding.activated.connect(lambda i: self._set("padding", padding.itemData(i)))
+        activation = _combo(((k, catalog.label(k)) for k in catalog.activation_names()),
+                            ACTIVATION_FORMULAS)
+        activation.activated.connect(lambda i: self._set("activation", activation.itemData(i)))
+        init = _initializer_combo()
+        init.activated.connect(lambda i: self._set("init", init.itemData(i)))
+        dropout = DecimalBox(0.0, MAX_DROPOUT, step=0.05, decimals=2)
+        dropout.editingFinished.connect(lambda: self._set("dropout", round(dropout.value(), 4)))
+        momentum = DecimalBox(0.01, 1.0, step=0.05, decimals=3)
+        momentum.editingFinished.connect(
+            lambda: self._set("momentum", round(momentum.value(), 6)))
+        controls.update(padding=padding, activation=activation, init=init, dropout=dropout,
+                        momentum=momentum)
+        if "frozen" in TRAINING_SETTINGS:
+            frozen = QCheckBox("Frozen")
+            frozen.toggled.connect(lambda on: self._set("frozen", bool(on)))
+            controls["frozen"] = frozen
+        if "lr_scale" in TRAINING_SETTINGS:
+            scale = LogSpinBox(0.001, 10.0)
+            scale.editingFinished.connect(lambda: self._set("lr_scale", float(scale.value())))
+            controls["lr_scale"] = scale
+        for control in controls.values():
+            if control.property("role") is None and not isinstance(control, QCheckBox):
+                control.setProperty("role", "compact")
+            control.setFont(theme.font(-1))
+        for name in WHOLE_NUMBERS + ("dropout", "momentum", "lr_scale"):
+            if name in controls:
+                controls[name].setAlignment(Qt.AlignmentFlag.AlignRight)
+                controls[name].setMinimumWidth(theme.px(58))
+        return controls
+
+    def _arrange(self, names: tuple) -> None:
+        """Lay out the settings of ``names`` in rows of ``_per_row`` (label, control) pairs."""
+        per_row = self._per_row
+        if (names, per_row) == self._arranged:
+            return
+        for name in self._arranged[0] if self._arranged else ():
+            self.grid.removeWidget(self.controls[name])
+            self.grid.removeWidget(self.labels[name])
+            self.controls[name].hide()
+            self.labels[name].hide()
+        for i, name in enumerate(names):
+            row, col = divmod(i, per_row)
+            self.grid.addWidget(self.labels[name], row, 2 * col)
+            self.grid.addWidget(self.controls[name], row, 2 * col + 1)
+            self.labels[name].show()
+            self.controls[name].show()
+        for col in range(2 * PER_ROW[1]):
+            self.grid.setColumnStretch(col, 1 if col % 2 and col < 2 * per_row else 0)
+        self._arranged = (names, per_row)
+
+    def resizeEvent(self, event) -> None:                 # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        room = event.size().width() - self.layout().contentsMargins().left() * 2
+        per_row = max(PER_ROW[0], min(PER_ROW[1], room // theme.px(PAIR_WIDTH)))
+        if per_row != self._per_row:
+            self._per_row = per_row
+            if self._arranged:
+                self._arrange(self._arranged[0])
+
+    # ---- intent -----------------------------------------------------------------------------
+    def _set(self, name: str, value) -> None:
+        layer = self.experiment.layers[self.index]
+        if getattr(layer, name) == value:
+            return                              # a box losing focus re-sends its value
+        if not attempt(self.controls[name], self.experiment.set_layer, self.index,
+                       **{name: value}):
+            self.refresh_values()
+
+    def _on_kind_activated(self, i: int) -> None:
+        if not attempt(self.kind, self.experiment.set_layer_kind, self.index,
+                       self.kind.itemData(i)):
+            self.refresh_values()
+
+    # ---- model -> view ----------------------------------------------------------------------
+    def refresh(self, row: dict | None) -> None:
+        self.refresh_values()
+        self.description.setText(row["label"] if row else "")
+        self.show_row(row)
+
+    def refresh_values(self) -> None:
+        layer = self.experiment.layers[self.index]
+        self.badge.setText(str(self.index + 1))
+        _select(self.kind, layer.kind)
+        self.kind.setToolTip(f"{kind_label(layer.kind)} layer {self.index + 1}: "
+                             f"{LAYER_KIND_TIPS.get(layer.kind, '')}")
+        names = settings_of(layer.kind)
+        self._arrange(names)
+        for name in names:
+            control, value = self.controls[name], getattr(layer, name)
+            with QSignalBlocker(control):
+                if isinstance(control, QCheckBox):
+                    control.setChecked(bool(value))
+                elif hasattr(control, "findData"):
+                    _select(control, value)
+                else:
+                    control.setValue(value)
+        self.controls["activation"].setToolTip(
+            f"{LAYER_SETTING_TIPS['activation']}: {catalog.label(layer.activation)}\n"
+            f"{ACTIVATION_FORMULAS.get(layer.activation, '')}")
+        self.controls["init"].setToolTip(
+            f"{LAYER_SETTING_TIPS['init']}: {self.controls['init'].currentText()}\n"
+            f"{catalog.initializer_doc(layer.init)}")
