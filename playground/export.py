@@ -1,13 +1,16 @@
 """Exports for people who outgrow the playground: a standalone PyTorch script, the history as CSV.
 
 ``export_pytorch(document, folder, name)`` writes ``<name>.py`` and ``<name>.npz`` beside it. The
-script needs only numpy and torch: it builds the same network (layer sizes, activations,
-dropout, output), loads the trained weights, the input features and their scaling, the training
-and test data and the optimizer's state from the NPZ, and continues training with the same
-optimizer, hyperparameters, learning-rate schedule, regularization and gradient clipping, from
-the same step and epoch. It computes in float64, as the playground does, so its predictions
-match the playground's to rounding. Only the batch order and dropout masks differ (PyTorch's
-random numbers are not the playground's).
+script needs only numpy and torch: it builds the same network, layer by layer (dense, conv with
+same/valid padding and stride, max and average pooling, flatten, dropout, batch norm with its
+momentum, eps and running statistics; activations, the output and its loss), loads the trained
+weights, the input features and their scaling (2-D points) or the images, the training and test
+data and the optimizer's state from the NPZ, and continues training with the same optimizer,
+hyperparameters, learning-rate schedule, regularization, gradient clipping, frozen layers and
+per-layer learning-rate factors, from the same step and epoch. It computes in float64, as the
+playground does, so its predictions match the playground's to rounding. Only the batch order,
+dropout masks and augmentation differ (PyTorch's random numbers are not the playground's; the
+augmentation is not exported).
 """
 from __future__ import annotations
 
@@ -18,9 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from engine import kernels as K
-from engine.activations import ACTIVATION_PARAM_DEFAULT
 from playground import files, pipeline
-from playground.export_template import SCRIPT
+from playground.export_template import IMAGES_USAGE, POINTS_USAGE, SCRIPT
 from playground.history import COLUMNS, DECLARED
 
 
@@ -55,46 +57,130 @@ def read_history_csv(path: str | Path) -> dict:
 
 # ---- PyTorch -----------------------------------------------------------------------------------
 def export_pytorch(document: files.Document, folder: str | Path, name: str = "model") -> tuple:
-    """Write ``<name>.py`` and ``<name>.npz`` into ``folder``; returns (script path, npz path)."""
+    """Write ``<name>.py`` and ``<name>.npz`` into ``folder``; returns (script path, npz path).
+
+    The NPZ holds, per layer i with parameters (the playground's layers in order, the output
+    layer last), ``layer{i}.weight`` and ``layer{i}.bias`` in PyTorch's layout (a dense kernel
+    transposed to (out, in); a conv kernel (O, C, k, k) as it is; batch norm's gamma and beta),
+    ``layer{i}.running_mean`` / ``running_var`` for batch norm, the optimizer's slots as
+    ``slot{k}.layer{i}.weight`` / ``bias``, and the data: X_train, Y_train, X_test, Y_test
+    (images as (n, C, H, W)), with the input scaling and the 2-D points for point data."""
     if not name.isidentifier():
         raise ValueError(f"the export name must be a Python identifier (letters, digits, _), "
                          f"not {name!r}")
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     values = document.values
     data = pipeline.prepare(values, boundary_resolution=2, map_resolution=2)
     n_outputs = data.n_classes if data.task == "multiclass" else 1
-    spec = pipeline.network_spec(values, len(data.features), n_outputs)
-    mean, std = input_scaling(values)
+    spec = pipeline.network_spec(values, data.n_inputs, n_outputs)
+    trainable = None
     if document.trainer is not None:
         params = np.asarray(document.trainer["params"], np.float64)
         state = np.asarray(document.trainer["state"], np.int64)
         slots = document.trainer.get("slots")
+        buffers = np.asarray(document.trainer.get("buffers", spec.initial_buffers()), np.float64)
+        if "trainable" in document.trainer:
+            trainable = np.asarray(document.trainer["trainable"], np.float64)
         schedule_start = (int(document.trainer.get("schedule_start", 0)),
                           int(document.trainer.get("schedule_start_epoch", 0)))
     else:
         from engine.trainer import initial_parameters
         params, state, slots = initial_parameters(spec, values["seed"]), np.zeros(K.N_STATE,
                                                                                   np.int64), None
+        buffers = spec.initial_buffers()
         schedule_start = (0, 0)
-    arrays = {"mean": mean, "std": std,
-              "X_train": data.X_train, "Y_train": data.Y_train,
-              "X_test": data.X_test, "Y_test": data.Y_test,
-              "points_train": data.points_train, "points_test": data.points_test}
-    for i, (W, b) in enumerate(spec.views(params)):
-        arrays[f"layer{i}.weight"] = np.ascontiguousarray(W.T)   # torch keeps (out, in)
-        arrays[f"layer{i}.bias"] = b.copy()
+    if spec.input_shape is not None:        # images: (n, C, H, W), no scaling, no points
+        shape = spec.input_shape
+        arrays = {"X_train": data.X_train.reshape(-1, *shape),
+                  "X_test": data.X_test.reshape(-1, *shape)}
+    else:
+        mean, std = input_scaling(values)
+        arrays = {"mean": mean, "std": std, "X_train": data.X_train, "X_test": data.X_test,
+                  "points_train": data.points_train, "points_test": data.points_test}
+    arrays.update(Y_train=data.Y_train, Y_test=data.Y_test)
+    arrays.update(torch_arrays(spec, params, buffers))
     if slots is not None and np.any(slots):
         for k in range(2):
-            for i, (W, b) in enumerate(spec.views(np.asarray(slots[k], np.float64))):
-                arrays[f"slot{k}.layer{i}.weight"] = np.ascontiguousarray(W.T)
-                arrays[f"slot{k}.layer{i}.bias"] = b.copy()
+            arrays.update(torch_arrays(spec, np.asarray(slots[k], np.float64), prefix=f"slot{k}."))
+    layers = layer_entries(spec, values["layers"], trainable)
+    text = pytorch_script(values, spec, name, state, document.title, schedule_start, layers,
+                          n_train=len(data.X_train))
+    folder.mkdir(parents=True, exist_ok=True)
     npz = folder / f"{name}.npz"
     np.savez(npz, **arrays)
     script = folder / f"{name}.py"
-    script.write_text(pytorch_script(values, spec, name, state, document.title,
-                                     schedule_start), encoding="utf-8")
+    script.write_text(text, encoding="utf-8")
     return script, npz
+
+
+def torch_arrays(spec, params: np.ndarray, buffers: np.ndarray | None = None,
+                 prefix: str = "") -> dict:
+    """{"<prefix>layer{i}.weight": array, ...}: the flat vector ``params`` (n_params,) (or
+    anything laid out like it: optimizer slots) per layer in PyTorch's layout, and batch norm's
+    running statistics from ``buffers`` (n_buffers,) when given."""
+    out = {}
+    for i, (layer, views) in enumerate(zip(spec.layers, spec.named_views(params))):
+        if "kernel" in views:        # dense (n_in, n_out) -> torch (out, in); conv as it is
+            kernel = views["kernel"]
+            out[f"{prefix}layer{i}.weight"] = np.ascontiguousarray(
+                kernel.T if layer.kind == "dense" else kernel)
+            out[f"{prefix}layer{i}.bias"] = views["bias"].copy()
+        elif "gamma" in views:
+            out[f"{prefix}layer{i}.weight"] = views["gamma"].copy()
+            out[f"{prefix}layer{i}.bias"] = views["beta"].copy()
+    if buffers is not None:
+        for i, views in enumerate(spec.buffer_views(np.asarray(buffers, np.float64))):
+            for key, view in views.items():
+                out[f"{prefix}layer{i}.{key}"] = view.copy()
+    return out
+
+
+def layer_entries(spec, layer_settings=(), trainable: np.ndarray | None = None) -> list:
+    """One plain dict per layer (the output layer last) for the script's LAYERS: its kind and
+    what PyTorch needs to build it (sizes, padding in pixels, pooling stride, batch norm's
+    momentum and eps and whether it normalises maps or a vector), its activation and dropout,
+    ``frozen`` (from ``trainable``, float64 (n_params,) 0 = frozen, or the layer's setting)
+    and ``lr_scale`` (the layer's setting, 1 without one)."""
+    entries = []
+    shapes = spec.shapes()
+    slices = spec.layer_slices()
+    maps = spec.input_shape is not None      # the tensor is (n, C, H, W) until a flatten
+    layer_settings = tuple(layer_settings)
+    for i, (layer, shape) in enumerate(zip(spec.layers, shapes[:-1])):
+        output = i == len(spec.hidden)
+        kind = layer.kind
+        e = {"kind": kind}
+        if kind == "dense":
+            e.update(n_in=int(np.prod(shape)), units=int(layer.units))
+            if maps:               # a dense layer on 1x1 maps: flatten them first
+                e["flatten_first"] = True
+            maps = False
+        elif kind == "conv2d":
+            e.update(in_channels=int(shape[0]), filters=int(layer.filters),
+                     kernel_size=int(layer.kernel_size), stride=int(layer.stride),
+                     padding=int(layer.pad))
+        elif kind in ("maxpool2d", "avgpool2d"):
+            e.update(size=int(layer.size), stride=int(layer.step))
+        elif kind == "flatten":
+            maps = False
+        elif kind == "dropout":
+            e["rate"] = float(layer.rate)
+        elif kind == "batchnorm":
+            e.update(channels=int(shape[0]), maps=maps, momentum=float(layer.momentum),
+                     eps=float(layer.eps))
+        if kind in ("dense", "conv2d", "batchnorm"):
+            e["activation"] = "linear" if output else layer.activation
+            e["param"] = 0.0 if output else float(layer.param)
+        if kind in ("dense", "conv2d") and not output:
+            e["dropout"] = float(layer.dropout)
+        setting = layer_settings[i] if not output and i < len(layer_settings) else None
+        start, stop = slices[i]
+        frozen_mask = trainable is not None and stop > start and not trainable[start:stop].any()
+        if stop > start:
+            e["frozen"] = bool(frozen_mask or getattr(setting, "frozen", False))
+            e["lr_scale"] = float(getattr(setting, "lr_scale", 1.0))
+        entries.append(e)
+    return entries
 
 
 def input_scaling(values: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -111,27 +197,33 @@ def input_scaling(values: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(s.mean, np.float64), np.asarray(s.std, np.float64)
 
 
-def _hidden(spec) -> list:
-    return [(h.units, h.activation, float(h.dropout),
-             float(ACTIVATION_PARAM_DEFAULT.get(h.activation, 0.0)
-                   if h.activation_param is None else h.activation_param))
-            for h in spec.hidden]
+def _layers_text(layers: list) -> str:
+    return "LAYERS = [  # one per playground layer, the output layer last\n" + "".join(
+        f"    {entry!r},\n" for entry in layers) + "]"
 
 
 def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str = "",
-                   schedule_start: tuple = (0, 0)) -> str:
+                   schedule_start: tuple = (0, 0), layers: list | None = None,
+                   n_train: int | None = None) -> str:
     """The text of the standalone script (see the module docstring). ``schedule_start``:
-    the (step, epoch) at which the run's schedule started (playground.schedule_start)."""
+    the (step, epoch) at which the run's schedule started (playground.schedule_start);
+    ``layers``: ``layer_entries`` (default: from ``spec`` and the experiment's layers);
+    ``n_train``: training examples (default: from the data pipeline)."""
     from playground import catalog
     opt_params = dict(catalog_defaults(values["optimizer"], catalog.optimizer_hyperparams))
     opt_params.update(values["optimizer_params"])
     sched_params = dict(catalog_defaults(values["schedule"], catalog.schedule_hyperparams))
     sched_params.update(values["schedule_params"])
-    n_train = len(pipeline.prepare(values, 2, 2).X_train)
+    if n_train is None:
+        n_train = len(pipeline.prepare(values, 2, 2).X_train)
+    if layers is None:
+        layers = layer_entries(spec, values["layers"])
+    images = spec.input_shape is not None
     heading = title or f"{values['dataset']} network"
     settings = "\n".join([
-        f"FEATURES = {list(values['features'])!r}",
-        f"HIDDEN = {_hidden(spec)!r}  # (units, activation, dropout, activation parameter)",
+        f"FEATURES = {[] if images else list(values['features'])!r}",
+        f"INPUT_SHAPE = {list(spec.input_shape) if images else None!r}  # (C, H, W) of an image",
+        _layers_text(layers),
         f"N_INPUTS = {spec.n_inputs}",
         f"N_OUTPUTS = {spec.n_outputs}",
         f"OUTPUT_ACTIVATION = {spec.output_activation!r}",
@@ -153,8 +245,9 @@ def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str 
         f"SCHEDULE_START_EPOCH = {int(schedule_start[1])}",
         f"OPTIMIZER_STEPS = {int(state[K.OPT_T])}  # the optimizer's own update count",
     ])
-    return (SCRIPT.replace("@TITLE@", heading).replace("@NAME@", name)
-            .replace("@SETTINGS@", settings))
+    usage = IMAGES_USAGE if images else POINTS_USAGE
+    return (SCRIPT.replace("@USAGE@", usage).replace("@TITLE@", heading)
+            .replace("@NAME@", name).replace("@SETTINGS@", settings))
 
 
 def catalog_defaults(kind: str, hyperparams) -> dict:

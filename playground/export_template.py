@@ -1,8 +1,9 @@
 """The text of the standalone PyTorch script that ``playground.export.export_pytorch`` writes.
 
-``SCRIPT`` holds the whole script, with three placeholders that ``pytorch_script`` fills in:
-``@TITLE@`` (the network's title), ``@NAME@`` (the export name: the script and its NPZ) and
-``@SETTINGS@`` (the network, optimizer, schedule and counters as Python assignments). The script
+``SCRIPT`` holds the whole script, with four placeholders that ``pytorch_script`` fills in:
+``@TITLE@`` (the network's title), ``@NAME@`` (the export name: the script and its NPZ),
+``@USAGE@`` (how to call it on points or on images, ``POINTS_USAGE`` or ``IMAGES_USAGE``) and
+``@SETTINGS@`` (the layers, optimizer, schedule and counters as Python assignments). The script
 needs only numpy and torch; this module only holds the text and imports nothing.
 """
 
@@ -13,19 +14,15 @@ training and test data).
 
     python @NAME@.py                       continue training 100 epochs, print the losses
     python @NAME@.py --epochs 500 --device cuda --save trained.pt
-    python @NAME@.py --predict 1.5 -2.0    the network's output at the point (1.5, -2.0)
-
-Or import it:
-
-    from @NAME@ import build_model, load_weights, predict
-    model = load_weights(build_model())
-    print(predict(model, [[1.5, -2.0]]))
-
-Training continues where the playground stopped, with the same optimizer, hyperparameters,
-learning-rate schedule, L1/L2 penalties on the weights (not the biases), gradient clipping,
-decoupled weight decay and max-norm, so it can go on from here on bigger hardware (wrap the
-model in DistributedDataParallel for
-several GPUs). The batch order and dropout masks come from PyTorch's random numbers.
+    python @NAME@.py --evaluate            the test loss and accuracy of the exported weights
+@USAGE@
+Training continues where the playground stopped, with the same layers (dense, conv, pooling,
+flatten, dropout, batch norm with its running statistics and momentum), optimizer,
+hyperparameters, learning-rate schedule, L1/L2 penalties on the weights (not the biases),
+gradient clipping, decoupled weight decay, max-norm, frozen layers and per-layer learning-rate
+factors, so it can go on from here on bigger hardware (wrap the model in
+DistributedDataParallel for several GPUs). The batch order, dropout masks and data
+augmentation come from PyTorch's random numbers (augmentation is not exported).
 """
 import argparse
 import math
@@ -62,37 +59,91 @@ def activation(name, param):
             "elu": lambda: nn.ELU(param), "swish": nn.SiLU}[name]()
 
 
+def block(layer):
+    """One playground layer as a small nn.Sequential: the layer itself (Linear, Conv2d,
+    pooling, Flatten, Dropout or BatchNorm), then its activation and its dropout, if any."""
+    kind = layer["kind"]
+    if kind == "dense":
+        core = nn.Linear(layer["n_in"], layer["units"])
+    elif kind == "conv2d":
+        core = nn.Conv2d(layer["in_channels"], layer["filters"], layer["kernel_size"],
+                         stride=layer["stride"], padding=layer["padding"])
+    elif kind == "maxpool2d":
+        core = nn.MaxPool2d(layer["size"], stride=layer["stride"])
+    elif kind == "avgpool2d":
+        core = nn.AvgPool2d(layer["size"], stride=layer["stride"])
+    elif kind == "flatten":
+        core = nn.Flatten()
+    elif kind == "dropout":
+        core = nn.Dropout(layer["rate"])
+    elif kind == "batchnorm":    # per channel of maps (2d) or per unit of a vector (1d)
+        norm = nn.BatchNorm2d if layer["maps"] else nn.BatchNorm1d
+        core = norm(layer["channels"], eps=layer["eps"], momentum=layer["momentum"])
+    else:
+        raise ValueError(f"unknown layer kind {kind!r}")
+    parts = [nn.Flatten(), core] if layer.get("flatten_first") else [core]
+    if layer.get("activation", "linear") != "linear":
+        parts.append(activation(layer["activation"], layer.get("param", 0.0)))
+    if layer.get("dropout", 0.0) > 0:
+        parts.append(nn.Dropout(layer["dropout"]))
+    return nn.Sequential(*parts)
+
+
 def build_model():
-    """The network as nn.Sequential; it returns the output layer's logits (pre-activation)."""
-    layers, n_in = [], N_INPUTS
-    for units, act, dropout, param in HIDDEN:
-        layers += [nn.Linear(n_in, units), activation(act, param)]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        n_in = units
-    layers.append(nn.Linear(n_in, N_OUTPUTS))
-    return nn.Sequential(*layers)
-
-
-def linear_layers(model):
-    return [m for m in model if isinstance(m, nn.Linear)]
-
-
-def load_weights(model, path=WEIGHTS):
-    """Copy the playground's weights into ``model``; returns it."""
-    arrays = np.load(path, allow_pickle=False)
-    with torch.no_grad():
-        for i, layer in enumerate(linear_layers(model)):
-            layer.weight.copy_(torch.from_numpy(arrays[f"layer{i}.weight"]))
-            layer.bias.copy_(torch.from_numpy(arrays[f"layer{i}.bias"]))
+    """The network as nn.Sequential, one block per playground layer (the output layer last);
+    it returns the output layer's logits (pre-activation). Frozen layers do not train."""
+    model = nn.Sequential(*(block(layer) for layer in LAYERS))
+    for layer, part in zip(LAYERS, model):
+        if layer.get("frozen"):
+            part.requires_grad_(False)
     return model
 
 
-def inputs(points, path=WEIGHTS):
-    """Network inputs (n, N_INPUTS) from 2-D points (n, 2): features, then the scaling the
-    playground fitted on its training data."""
+PARAMETER_MODULES = (nn.Linear, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d)
+
+
+def parameter_layers(model):
+    """[(playground layer index, module)] for the layers with parameters (dense, conv, batch
+    norm), in the order of the playground's flat parameter vector."""
+    found = []
+    for i, part in enumerate(model):
+        core = [m for m in part if isinstance(m, PARAMETER_MODULES)]
+        found += [(i, core[0])] if core else []
+    return found
+
+
+def linear_layers(model):
+    return [m for _, m in parameter_layers(model) if isinstance(m, nn.Linear)]
+
+
+def weight_layers(model):
+    """The layers whose weights the penalties and max-norm act on: dense and conv kernels."""
+    return [m for _, m in parameter_layers(model) if isinstance(m, (nn.Linear, nn.Conv2d))]
+
+
+def load_weights(model, path=WEIGHTS):
+    """Copy the playground's weights (and batch norm's running statistics) into ``model``;
+    returns it."""
     arrays = np.load(path, allow_pickle=False)
-    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    with torch.no_grad():
+        for i, layer in parameter_layers(model):
+            layer.weight.copy_(torch.from_numpy(arrays[f"layer{i}.weight"]))
+            layer.bias.copy_(torch.from_numpy(arrays[f"layer{i}.bias"]))
+            if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                layer.running_mean.copy_(torch.from_numpy(arrays[f"layer{i}.running_mean"]))
+                layer.running_var.copy_(torch.from_numpy(arrays[f"layer{i}.running_var"]))
+    return model
+
+
+def inputs(x, path=WEIGHTS):
+    """Network inputs from 2-D points (n, 2): their features, then the scaling the playground
+    fitted on its training data; or, for an image network, images (n, C, H, W) (or rows of
+    C*H*W pixels) in [0, 1], used as they are."""
+    if INPUT_SHAPE is not None:
+        x = np.asarray(x, dtype=np.float64).reshape(-1, *INPUT_SHAPE)
+        return torch.from_numpy(np.ascontiguousarray(x))
+    arrays = np.load(path, allow_pickle=False)
+    p = np.asarray(x, dtype=np.float64).reshape(-1, 2)
     x = np.stack([FEATURE_FUNCTIONS[f](p[:, 0], p[:, 1]) for f in FEATURES], axis=1)
     return torch.from_numpy((x - arrays["mean"]) / arrays["std"])
 
@@ -107,12 +158,13 @@ def output(logits):
     return logits
 
 
-def predict(model, points):
-    """The network's outputs (n, N_OUTPUTS) at 2-D points, as numpy: probability of class 1,
+def predict(model, x):
+    """The network's outputs (n, N_OUTPUTS) as numpy, in evaluation mode (no dropout, batch
+    norm from its running statistics), at 2-D points or for images: probability of class 1,
     class probabilities, or the predicted value."""
     model.eval()
     with torch.no_grad():
-        x = inputs(points).to(next(model.parameters()).device)
+        x = inputs(x).to(next(model.parameters()).device)
         return output(model(x)).cpu().numpy()
 
 
@@ -126,9 +178,10 @@ def data_loss(logits, y):
 
 
 def penalty(model):
-    """L1 and L2 penalties on the weights (not the biases): l2/2 sum w^2 + l1 sum |w|."""
+    """L1 and L2 penalties on the dense and conv weights (not the biases, nor batch norm's
+    scale and shift): l2/2 sum w^2 + l1 sum |w|."""
     total = 0.0
-    for layer in linear_layers(model):
+    for layer in weight_layers(model):
         if L2:
             total = total + 0.5 * L2 * (layer.weight ** 2).sum()
         if L1:
@@ -156,9 +209,20 @@ class CourseAdam(torch.optim.Optimizer):
                 p.sub_(group["lr"] * m / (v.sqrt() + group["eps"]))
 
 
+def parameter_groups(model):
+    """One group per layer that trains, with its learning-rate factor ``lr_scale`` (a frozen
+    layer's parameters are in none)."""
+    groups = []
+    for i, layer in parameter_layers(model):
+        params = [p for p in layer.parameters() if p.requires_grad]
+        if params:
+            groups.append({"params": params, "lr_scale": LAYERS[i].get("lr_scale", 1.0)})
+    return groups
+
+
 def make_optimizer(model):
     """The playground's optimizer with its hyperparameters, as a torch optimizer."""
-    p, lr, o = list(model.parameters()), LEARNING_RATE, OPTIMIZER_PARAMS
+    p, lr, o = parameter_groups(model), LEARNING_RATE, OPTIMIZER_PARAMS
     if OPTIMIZER == "sgd":
         return torch.optim.SGD(p, lr=lr)
     if OPTIMIZER in ("momentum", "nesterov"):
@@ -173,7 +237,9 @@ def make_optimizer(model):
         if not o["bias_correction"]:
             return CourseAdam(p, lr, o["beta1"], o["beta2"], o["eps"])
         return torch.optim.Adam(p, lr=lr, betas=(o["beta1"], o["beta2"]), eps=o["eps"])
-    # Newton, L-BFGS and nonlinear CG train on the full batch; PyTorch offers L-BFGS.
+    # Newton, L-BFGS and nonlinear CG train on the full batch; PyTorch offers L-BFGS (with
+    # one group of parameters only).
+    p = [q for group in p for q in group["params"]]
     return torch.optim.LBFGS(p, lr=1.0, max_iter=1, history_size=int(o.get("history", 10)),
                              line_search_fn="strong_wolfe")
 
@@ -190,8 +256,10 @@ def load_optimizer_state(model, optimizer, path=WEIGHTS):
     names = SLOT_NAMES.get(OPTIMIZER)
     if not names or "slot0.layer0.weight" not in arrays.files or OPTIMIZER_STEPS == 0:
         return
-    for i, layer in enumerate(linear_layers(model)):
+    for i, layer in parameter_layers(model):
         for param, kind in ((layer.weight, "weight"), (layer.bias, "bias")):
+            if not param.requires_grad:
+                continue
             state = {"step": torch.tensor(float(OPTIMIZER_STEPS))}
             for k, slot in enumerate(names):
                 state[slot] = torch.from_numpy(arrays[f"slot{k}.layer{i}.{kind}"]).to(param)
@@ -231,29 +299,35 @@ def clip_gradients(model):
 
 
 @torch.no_grad()
-def decay_weights(model, lr):
-    """Decoupled weight decay (Loshchilov & Hutter), as AdamW applies it: every weight and bias
-    shrinks, p <- p - lr * WEIGHT_DECAY * p, after the gradient is taken and before the step."""
+def decay_weights(optimizer):
+    """Decoupled weight decay (Loshchilov & Hutter), as AdamW applies it: every parameter that
+    trains shrinks, p <- p - lr * WEIGHT_DECAY * p (lr: its group's learning rate), after the
+    gradient is taken and before the step."""
     if WEIGHT_DECAY > 0:
-        for p in model.parameters():
-            p.mul_(1 - lr * WEIGHT_DECAY)
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                p.mul_(1 - group["lr"] * WEIGHT_DECAY)
 
 
 @torch.no_grad()
 def apply_max_norm(model):
-    """Scale each neuron's incoming weights (a row of weight) back to norm MAX_NORM when longer."""
+    """Scale each neuron's incoming weights (a row of a dense weight, a whole conv filter) back
+    to norm MAX_NORM when longer; frozen layers stay as they are."""
     if MAX_NORM <= 0:
         return
-    for layer in linear_layers(model):
-        norms = layer.weight.norm(dim=1, keepdim=True)
-        layer.weight.mul_(torch.where(norms > MAX_NORM, MAX_NORM / norms, torch.ones_like(norms)))
+    for layer in weight_layers(model):
+        if not layer.weight.requires_grad:
+            continue
+        w = layer.weight.view(layer.weight.shape[0], -1)
+        norms = w.norm(dim=1, keepdim=True)
+        w.mul_(torch.where(norms > MAX_NORM, MAX_NORM / norms, torch.ones_like(norms)))
 
 
 def train_step(model, optimizer, x, y, step, epoch):
     """One update on the batch (x, y); returns the batch's data loss before the update.
     Weight decay and max-norm apply to first-order optimizers, as in the playground."""
     for group in optimizer.param_groups:
-        group["lr"] = LEARNING_RATE * lr_factor(step, epoch)
+        group["lr"] = LEARNING_RATE * lr_factor(step, epoch) * group.get("lr_scale", 1.0)
 
     def closure():
         optimizer.zero_grad()
@@ -266,16 +340,29 @@ def train_step(model, optimizer, x, y, step, epoch):
     if isinstance(optimizer, torch.optim.LBFGS):
         return float(optimizer.step(closure).detach())
     loss = closure()
-    decay_weights(model, LEARNING_RATE * lr_factor(step, epoch))
+    decay_weights(optimizer)
     optimizer.step()
     apply_max_norm(model)
     return float(loss.detach())
 
 
 def evaluate(model, x, y):
+    """The mean data loss in evaluation mode."""
     model.eval()
     with torch.no_grad():
         return float(data_loss(model(x), y))
+
+
+def accuracy(model, x, y):
+    """The fraction of rows classified right (None for a regression)."""
+    model.eval()
+    with torch.no_grad():
+        p = output(model(x))
+    if LOSS == "softmax_ce":
+        return float((p.argmax(dim=1) == y.argmax(dim=1)).double().mean())
+    if LOSS == "bce":
+        return float(((p[:, 0] >= 0.5) == (y[:, 0] >= 0.5)).double().mean())
+    return None
 
 
 def train(model, optimizer, epochs, device="cpu", path=WEIGHTS, log=print):
@@ -293,8 +380,12 @@ def train(model, optimizer, epochs, device="cpu", path=WEIGHTS, log=print):
             train_step(model, optimizer, x[idx], y[idx], step, epoch)
             step += 1
         epoch += 1
-        log(f"epoch {epoch:6d}  step {step:8d}  train loss {evaluate(model, x, y):.6f}"
-            + (f"  test loss {evaluate(model, x_test, y_test):.6f}" if len(x_test) else ""))
+        line = f"epoch {epoch:6d}  step {step:8d}  train loss {evaluate(model, x, y):.6f}"
+        if len(x_test):
+            line += f"  test loss {evaluate(model, x_test, y_test):.6f}"
+            if LOSS == "softmax_ce":
+                line += f"  test accuracy {accuracy(model, x_test, y_test):.4f}"
+        log(line)
     return model
 
 
@@ -322,13 +413,24 @@ def main():
     parser.add_argument("--epochs", type=int, default=100, help="epochs to train (default 100)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, mps ...")
     parser.add_argument("--save", metavar="PATH", help="save the trained state_dict here")
-    parser.add_argument("--predict", nargs=2, type=float, metavar=("X1", "X2"),
-                        help="print the output at one point instead of training")
+    if INPUT_SHAPE is None:
+        parser.add_argument("--predict", nargs=2, type=float, metavar=("X1", "X2"),
+                            help="print the output at one point instead of training")
+    parser.add_argument("--evaluate", action="store_true",
+                        help="print the test loss and accuracy instead of training")
     args = parser.parse_args()
     args.device = usable_device(args.device)
     model = load_weights(build_model()).to(args.device)
-    if args.predict:
+    if getattr(args, "predict", None):
         print(predict(model, [args.predict])[0].tolist())
+        return
+    if args.evaluate:
+        arrays = np.load(WEIGHTS, allow_pickle=False)
+        x, y = (torch.from_numpy(arrays[k]).to(args.device) for k in ("X_test", "Y_test"))
+        if not len(x):
+            raise SystemExit("error: --evaluate: this experiment has no test data")
+        print(f"test loss {evaluate(model, x, y):.6f}"
+              + (f"  test accuracy {accuracy(model, x, y):.4f}" if LOSS != "mse" else ""))
         return
     optimizer = make_optimizer(model)
     load_optimizer_state(model, optimizer)
@@ -340,3 +442,20 @@ def main():
 if __name__ == "__main__":
     main()
 '''
+
+POINTS_USAGE = """    python @NAME@.py --predict 1.5 -2.0    the network's output at the point (1.5, -2.0)
+
+Or import it:
+
+    from @NAME@ import build_model, load_weights, predict
+    model = load_weights(build_model())
+    print(predict(model, [[1.5, -2.0]]))
+"""
+
+IMAGES_USAGE = """
+Or import it:
+
+    from @NAME@ import build_model, load_weights, predict
+    model = load_weights(build_model())
+    print(predict(model, images))     # images (n, C, H, W) in [0, 1] -> class probabilities
+"""

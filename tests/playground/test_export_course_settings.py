@@ -84,7 +84,7 @@ def test_the_exported_leaky_relu_has_the_experiments_slope(tmp_path, slope):
     script, _ = export.export_pytorch(run.document(), tmp_path, "net")
     module = load_script(script)
     model = module.build_model()
-    leaky = [m for m in model if isinstance(m, torch.nn.LeakyReLU)]
+    leaky = [m for m in model.modules() if isinstance(m, torch.nn.LeakyReLU)]
     assert [m.negative_slope for m in leaky] == [slope]
     module.load_weights(model)
     grid = pipeline.grid_points(run.data.extent, 9)
