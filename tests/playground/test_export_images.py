@@ -221,3 +221,16 @@ def test_a_dropout_layer_of_the_engine_exports_as_torch_dropout(tmp_path):
     assert isinstance(block[0], torch.nn.Dropout) and block[0].p == 0.25
     x = torch.rand(2, 16, dtype=torch.float64)
     assert torch.equal(block.eval()(x), x)
+
+
+def test_batch_norm_in_a_point_network_exports_with_its_running_statistics(tmp_path):
+    values = Experiment({"n_points": 120, "steps_per_frame": 5, "layers": (
+        Layer(6, "linear"), Layer.batch_norm(0.2), Layer(4, "tanh"))}).values()
+    run = HeadlessRun(files.Document(values), resolution=5)
+    run.train(15)
+    module, model = exported(run, tmp_path)
+    assert [e["kind"] for e in module.LAYERS] == ["dense", "batchnorm", "dense", "dense"]
+    assert module.LAYERS[1]["maps"] is False and module.INPUT_SHAPE is None
+    np.testing.assert_array_equal(running_statistics(module, model), run.trainer.buffers)
+    np.testing.assert_allclose(module.predict(model, run.data.points_test),
+                               run.trainer.predict(run.data.X_test), rtol=0, atol=1e-12)
