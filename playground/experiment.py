@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, Signal
 
-from playground import catalog
+from playground import catalog, dense_columns
 from playground.checks import is_number, is_whole_number, quoted
 from playground.fields import (FIELDS, FIELDS_BY_NAME, LAYER_KIND_LABELS, LAYER_SETTINGS,
                                MAX_LAYERS, MAX_LR_SCALE, MAX_UNITS, PADDINGS,
@@ -273,7 +273,8 @@ def _cascade(state: dict, changed: tuple, previous: dict) -> None:
 
 def _cascade_modality(state: dict, changed: tuple, previous: dict) -> None:
     """An image data set fixes the number of classes (and of images, for the digits); its
-    dense layers need a Flatten in front of them, and 2-D points keep only dense layers."""
+    dense layers need a Flatten in front of them, and 2-D points keep only dense layers and
+    the batch norms that follow them."""
     name, layers = state["dataset"], state["layers"]
     if state["dataset"] != previous["dataset"] and "classes" not in changed:
         state["classes"] = ()           # class numbers belong to one image set
@@ -290,7 +291,7 @@ def _cascade_modality(state: dict, changed: tuple, previous: dict) -> None:
         if "layers" not in changed and layers and layers[0].is_dense:
             state["layers"] = (Layer.flatten(),) + layers
     elif name in catalog.dataset_names() and "layers" not in changed:
-        state["layers"] = tuple(layer for layer in layers if layer.is_dense)
+        state["layers"] = dense_columns.kept(layers)     # dense layers and their batch norms
 
 
 def _check(f: Field, value, state: dict) -> None:
@@ -338,14 +339,21 @@ def _check(f: Field, value, state: dict) -> None:
 
 
 def _check_layers(layers: tuple, state: dict) -> None:
-    if len(layers) > MAX_LAYERS:
-        raise InvalidValue("layers", f"At most {MAX_LAYERS} hidden layers.")
     images = catalog.is_image_dataset(state["dataset"])
+    # a point network counts its dense layers (each may have a batch norm after it)
+    counted = layers if images else [layer for layer in layers if layer.kind != "batchnorm"]
+    if len(counted) > MAX_LAYERS:
+        raise InvalidValue("layers", f"At most {MAX_LAYERS} hidden layers.")
     for i, layer in enumerate(layers, start=1):
         if layer.kind not in LAYER_SETTINGS:
             raise InvalidValue("layers", f"Layer {i}: unknown layer kind {quoted(layer.kind)}.")
         _check_layer_training(i, layer, state)
         if not layer.is_dense:
+            if layer.kind == "batchnorm" and not images:
+                reason = dense_columns.explain(layers, i - 1)
+                if reason:
+                    raise InvalidValue("layers", reason)
+                continue
             _check_image_layer(i, layer, images)
             continue
         if not is_whole_number(layer.units) or not 1 <= layer.units <= MAX_UNITS:

@@ -16,7 +16,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
 
-from playground import catalog, pipeline
+from playground import catalog, dense_columns, pipeline
 from playground.image_pipeline import IMAGE_REFUSAL
 from playground.experiment import Experiment
 from playground.fields import FIELDS_BY_NAME
@@ -192,17 +192,21 @@ class TrainingSession(QObject):
         return {"trainer": box[0]["trainer"], "history": history}
 
     def layer_params(self, params: np.ndarray | None = None) -> list:
-        """[(W (n_in, n_out), b (n_out,)), ...] of the latest snapshot's parameters."""
+        """[(W (n_in, n_out), b (n_out,)), ...] of the latest snapshot's parameters, one per
+        dense layer, the output layer last (batch norm's gamma and beta are left out:
+        ``dense_columns.weight_views``)."""
         if params is None:
             if self.latest is None:
                 return []
             params = self.latest.params
-        return self.spec.views(params)
+        return dense_columns.weight_views(self.spec, params)
 
     def param_index(self, layer: int, row: int | None, col: int) -> int:
-        """Flat index of weight W[row, col] (row None: bias b[col]) of weight layer ``layer``."""
+        """Flat index of weight W[row, col] (row None: bias b[col]) of weight layer ``layer``
+        (the dense layers counted as ``layer_params`` counts them)."""
         if self._index_layout is None:
-            self._index_layout = self.spec.views(np.arange(self.spec.n_params, dtype=np.float64))
+            self._index_layout = dense_columns.weight_views(
+                self.spec, np.arange(self.spec.n_params, dtype=np.float64))
         W, b = self._index_layout[layer]
         return int(b[col] if row is None else W[row, col])
 
