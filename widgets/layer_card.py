@@ -51,8 +51,9 @@ SETTING_LABELS = {"filters": "Filters", "kernel_size": "Kernel", "stride": "Stri
 WHOLE_NUMBERS = ("filters", "kernel_size", "stride", "size", "units")
 #: Settings side by side in one row of a card: as many as its width takes, within these.
 PER_ROW = (2, 5)
-#: The width one (label, control) pair needs at 100% zoom.
+#: The width one (label, control) pair needs at 100% zoom, and the widest a control grows.
 PAIR_WIDTH = 175
+MAX_CONTROL_WIDTH = 150
 
 
 def kind_label(kind: str) -> str:
@@ -300,6 +301,8 @@ class LayerCard(Card):
             if name in controls:
                 controls[name].setAlignment(Qt.AlignmentFlag.AlignRight)
                 controls[name].setMinimumWidth(theme.px(58))
+        for control in controls.values():
+            control.setMaximumWidth(theme.px(MAX_CONTROL_WIDTH))
         return controls
 
     def _arrange(self, names: tuple) -> None:
@@ -318,8 +321,10 @@ class LayerCard(Card):
             self.grid.addWidget(self.controls[name], row, 2 * col + 1)
             self.labels[name].show()
             self.controls[name].show()
+        # controls share the row up to their widest; beyond that the room stays on the right
         for col in range(2 * PER_ROW[1]):
             self.grid.setColumnStretch(col, 1 if col % 2 and col < 2 * per_row else 0)
+        self.grid.setColumnStretch(2 * PER_ROW[1], 0 if per_row < PER_ROW[1] else 1)
         self._arranged = (names, per_row)
 
     def resizeEvent(self, event) -> None:                 # noqa: N802 (Qt's name)
