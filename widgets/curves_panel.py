@@ -96,7 +96,7 @@ class CurvesPanel(QWidget):
         self._compact = None
 
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setMinimumHeight(110)
+        self.graphics.setMinimumHeight(90)
         self.loss_plot = self.graphics.addPlot(row=0, col=0, axisItems={
             "left": NumberAxis("left"), "bottom": NumberAxis("bottom")})
         _style_plot(self.loss_plot, "loss", x_label=False)
