@@ -85,9 +85,9 @@ PRESETS: tuple[Preset, ...] = (
             "learning_rate": 0.02, "l2": 0.0005}),
 )
 
-#: Image experiments (conv nets on the digits and the shapes): trained headless with
-#: ``python main.py run NAME --json`` (the window does not show image experiments yet, so they
-#: are not among its File > Examples). Each stops at an epoch where it has learned its set.
+#: Image experiments (conv nets on the digits and the shapes): File > Examples lists them in
+#: their own section, and ``python main.py run NAME --json`` trains them headless. Each stops
+#: at an epoch where it has learned its set.
 _DENSE_HEAD = Layer(64, "relu", "he_normal")
 IMAGE_PRESETS: tuple[Preset, ...] = (
     Preset("conv_digits", "Small conv net on digits", "Eight 3x3 filters, a 2x2 max-pool and "
@@ -122,7 +122,7 @@ def names() -> tuple[str, ...]:
 
 
 def image_names() -> tuple[str, ...]:
-    """The image experiments, opened by name on the command line only for now."""
+    """The image experiments (File > Examples shows them in a section of their own)."""
     return tuple(p.name for p in IMAGE_PRESETS)
 
 

@@ -127,12 +127,16 @@ class FileActions(ExportActions, RecoveryActions, BackgroundFiles, QObject):
         self.recent_menu = QMenu("Open &Recent", self.window)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.examples_menu = QMenu("&Examples", self.window)
-        for preset in presets.PRESETS:
-            action = self._action(preset.title, lambda p=preset.name: self.open_preset(p),
-                                  tip=preset.description)
-            action.setToolTip(preset.description)
-            action.setData(preset.name)
-            self.examples_menu.addAction(action)
+        # Two sections: the 2-D point experiments, then the conv nets on images.
+        for title, shipped in (("2-D points", presets.PRESETS),
+                               ("Images (conv nets)", presets.IMAGE_PRESETS)):
+            self.examples_menu.addSection(title)
+            for preset in shipped:
+                action = self._action(preset.title, lambda p=preset.name: self.open_preset(p),
+                                      tip=preset.description)
+                action.setToolTip(preset.description)
+                action.setData(preset.name)
+                self.examples_menu.addAction(action)
         self.examples_menu.setToolTipsVisible(True)
         self._build_export_menu()
         first = self.menu.actions()[0] if self.menu.actions() else None

@@ -97,7 +97,10 @@ def test_file_menu_holds_the_verbs_with_their_shortcuts(window_actions):
     assert actions.save_action.shortcut().toString() == "Ctrl+S"
     assert actions.new_action.shortcut().toString() == "Ctrl+N"
     assert actions.save_as_action.shortcut().toString() == "Ctrl+Shift+S"
-    assert len(actions.examples_menu.actions()) == len(presets.PRESETS)
+    examples = [a for a in actions.examples_menu.actions() if not a.isSeparator()]
+    assert [a.data() for a in examples] == [p.name for p in presets.PRESETS + presets.IMAGE_PRESETS]
+    sections = [a.text() for a in actions.examples_menu.actions() if a.isSeparator()]
+    assert sections == ["2-D points", "Images (conv nets)"]
 
 
 def test_title_shows_the_name_and_a_modified_marker(window_actions):
