@@ -18,6 +18,9 @@ from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
 
 SECOND_ORDER_NAMES = ("newton", "lbfgs", "cg")
+_SECOND_ORDER_SCALE = ("{} takes no per-layer learning rates: a second-order method chooses one "
+                       "step for all parameters together (set every layer's scale to 1, or "
+                       "choose a first-order optimizer)")
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,8 @@ class Trainer:
 
     ``buffers`` holds the non-trainable state (batch norm's running statistics) and
     ``trainable`` (float64 (n_params,), 1 = trains, 0 = frozen) which parameters training
-    moves; both go through ``state_dict``.
+    moves; both go through ``state_dict``. ``lr_scale`` (float64 (n_params,), > 0) multiplies
+    each parameter's learning rate (``set_lr_scale``, per layer: a setting, not state).
     """
 
     def __init__(self, spec: NetworkSpec, config: TrainConfig, X_train, Y_train,
@@ -154,6 +158,8 @@ class Trainer:
         self.initial_buffers = spec.initial_buffers()
         self.buffers = self.initial_buffers.copy()
         self.trainable = np.ones(spec.n_params)
+        self.lr_scale = np.ones(spec.n_params)
+        self._scaled_ws = None
         self.augmentation = None
         self._aug = np.zeros(0)
         self.seed = int(seed)
@@ -241,12 +247,15 @@ class Trainer:
         """Change how training proceeds, keeping the weights. Optimiser slots (momentum,
         moments) are kept when the optimiser kind and its hyperparameters' meaning are unchanged."""
         old = self.config
+        if config.second_order and (self.lr_scale != 1.0).any():
+            raise ValueError(_SECOND_ORDER_SCALE.format(config.optimizer))
         self.config = config
         self._schedule = config.make_schedule()
         self._reg = config.reg_vector()
         self._batch = int(min(config.batch_size, self.X.shape[0]))
         self._general = self._large(self._batch)
         self._ws = self._workspace(self._batch)
+        self._scaled_ws = None
         if old is not None and old.optimizer != config.optimizer:
             self._reset_optimizer_state()
         elif old is not None and config.second_order:
@@ -265,6 +274,16 @@ class Trainer:
         if not self._general:
             return K.make_workspace(self._li, self.spec.n_params, batch)
         return G.make_workspace(self._gi, self.spec.n_params, self.spec.n_buffers, batch)
+
+    def _scaled_workspace(self):
+        """The layer-kernel workspace ``engine.layer_lr`` trains in (small dense networks
+        train in engine.kernels' loops otherwise)."""
+        if self._general:
+            return self._ws
+        if self._scaled_ws is None:
+            self._scaled_ws = G.make_workspace(self._gi, self.spec.n_params,
+                                               self.spec.n_buffers, self._batch)
+        return self._scaled_ws
 
     def set_dropout(self, rates):
         """Change each hidden layer's dropout rate without touching the weights (a Dropout
@@ -302,6 +321,27 @@ class Trainer:
             a, b = slices[int(l)]
             self.trainable[a:b] = 1.0 if trainable else 0.0
 
+    def set_lr_scale(self, layers, scale):
+        """Train the parameters of the given layers (indices into ``spec.layers``) with
+        learning rate lr * scale (scale > 0; 1: the base rate), for every first-order optimizer
+        (``engine.layer_lr`` says why this is exact). Second-order methods take no scale."""
+        scale = float(scale)
+        if not np.isfinite(scale) or scale <= 0.0:
+            raise ValueError(f"a learning-rate scale must be a finite number > 0, got {scale!r}")
+        if scale != 1.0 and self.config.second_order:
+            raise ValueError(_SECOND_ORDER_SCALE.format(self.config.optimizer))
+        slices = self.spec.layer_slices()
+        for l in layers:
+            if not 0 <= int(l) < len(slices):
+                raise ValueError(f"layer index {l} out of range 0..{len(slices) - 1}")
+            a, b = slices[int(l)]
+            self.lr_scale[a:b] = scale
+
+    def layer_lr_scales(self):
+        """[scale of each layer of ``spec.layers``] (1.0 for layers without parameters)."""
+        return [float(self.lr_scale[a]) if b > a else 1.0
+                for a, b in self.spec.layer_slices()]
+
     def frozen_layers(self):
         """Indices of the layers that have parameters, all of them frozen."""
         return [l for l, (a, b) in enumerate(self.spec.layer_slices())
@@ -321,7 +361,14 @@ class Trainer:
             opt = self.optimizer
             sched = (self._schedule.code, float(self.config.learning_rate),
                      self._schedule.hyper_vector(), *self.schedule_start)
-            if not self._general:
+            if (self.lr_scale != 1.0).any():   # per-layer learning rates
+                from engine.layer_lr import train_steps_scaled
+                done, status = train_steps_scaled(
+                    self.params, opt.slots, self.buffers, self.X, self.Y, self.perm, self.state,
+                    (self._gi, self._gf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
+                    self._reg, self._wmask, self.trainable * self.lr_scale, self._aug,
+                    self._batch, n_steps, losses, lrs, self._scaled_workspace())
+            elif not self._general:
                 done, status = K.train_steps(
                     self.params, opt.slots, self.X, self.Y, self.perm, self.state,
                     (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector()), sched,

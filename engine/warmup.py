@@ -89,6 +89,9 @@ def _warm_layer_kernels(rng):
     tr.run(2)
     tr.evaluate(X, Y)
     tr.feature_maps(X[:1])
+    tr.set_lr_scale([0], 0.5)          # engine.layer_lr: per-layer learning rates
+    tr.run(1)
+    tr.set_lr_scale([0], 1.0)
     tr.set_config(TrainConfig(optimizer="lbfgs"))
     tr.run(1)
     tr.objective(dropout_seed=0).value_and_grad(tr.params)
