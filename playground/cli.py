@@ -261,11 +261,6 @@ def document_for_window(name_or_path: str | None, stderr=None):
     except (files.FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
         print(f"error: {one_line(error)}", file=stderr)
         return None, None, EXIT_BAD_INPUT
-    from playground import catalog
-    if catalog.is_image_dataset(document.values["dataset"]):
-        from playground.image_pipeline import IMAGE_REFUSAL
-        print(f"error: {IMAGE_REFUSAL}", file=stderr)
-        return None, None, EXIT_BAD_INPUT
     return document, path, EXIT_OK
 
 

@@ -20,10 +20,6 @@ from playground.image_data import DOWNLOADED_SOURCES, ImageData, digits_data, sh
 from playground.pipeline import PreparedData
 
 MODALITY = "images"
-#: The window's views draw 2-D points only: opening an image experiment there is refused with
-#: this message (``session.load_document``, ``cli.document_for_window``).
-IMAGE_REFUSAL = ("Image experiments do not open in the window yet: train them with "
-                 "'python main.py run NAME --json'.")
 
 
 def image_data(values: dict) -> ImageData:

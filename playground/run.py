@@ -11,6 +11,11 @@ same recipe everywhere, so a file continues the same whoever trained it) and say
 stopped: all steps ran, a command was waiting, the run diverged, or a stop condition (stop at
 epoch, stop at test loss) was met. Chunking does not change the run: the engine's counter-based
 random numbers make n steps in any chunks bit-identical to one call.
+
+Rows evaluate the whole training and test splits, except in a window that plays a large image
+set (``Run(..., sample_limit=...)`` with ``live`` set): there a row evaluates a fixed sample of
+each split (``image_frames.EvalSample``), and the row of a frame that ends an epoch, or one
+that ``settle()`` redoes on pause, the whole splits again (``last_whole`` says which).
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ import numpy as np
 from engine.kernels import POS
 from playground.grids import DetailGrids
 from playground.history import COLUMNS, History
+from playground.image_frames import EMPTY, EvalSample, image_products
 from playground.pacing import CHUNK_SECONDS, chunk_steps, joined
 from playground.snapshot import Snapshot, frozen
 
@@ -48,11 +54,12 @@ class Run:
     trainer : engine.trainer.Trainer;  data : playground.pipeline.PreparedData
     ``history`` holds every row (``keep_history``; the window's session keeps its own);
     ``take_rows()`` hands over those recorded since the last call (the worker sends them with
-    its next snapshot).
+    its next snapshot). ``sample_limit``: splits larger than this are evaluated on a fixed
+    sample of that many while ``live`` is True (the window playing); None: always whole.
     """
 
     def __init__(self, trainer, data, chunk_seconds: float = CHUNK_SECONDS,
-                 keep_history: bool = True):
+                 keep_history: bool = True, sample_limit: int | None = None):
         self.trainer = trainer
         self.data = data
         self.chunk_seconds = float(chunk_seconds)
@@ -66,16 +73,38 @@ class Run:
         self.diverged = not np.isfinite(trainer.params).all()
         self.message = ""
         self._pending: list[dict] = []
+        self.sample = EvalSample(data, sample_limit) if sample_limit is not None else None
+        if self.sample is not None and self.sample.whole:
+            self.sample = None               # small enough: every row is whole
+        #: True while frames are played live (rows then evaluate the sample, if any)
+        self.live = False
+        #: whether the last row evaluated the whole splits (False: the live sample)
+        self.last_whole = True
 
     # ---- rows ---------------------------------------------------------------------------------
-    def record_row(self, result=None) -> dict:
-        """Record one history row (see ``history_row``) and return it."""
-        row = history_row(self.trainer, self.data, result, self.trainer.config.learning_rate)
-        self.last_row = row
+    def record_row(self, result=None, whole: bool = True) -> dict:
+        """Record one history row (see ``history_row``) and return it; ``whole`` False: on the
+        live sample when there is one."""
+        sampled = not whole and self.sample is not None
+        row = history_row(self.trainer, self.sample if sampled else self.data, result,
+                          self.trainer.config.learning_rate)
+        self.last_row, self.last_whole = row, not sampled
         if self.keep_history:
             self.history.extend({c: np.array([row[c]], dtype=np.float64) for c in COLUMNS})
         self._pending.append(row)
         return row
+
+    def settle(self) -> bool:
+        """On pause: when the last row evaluated the live sample, evaluate the whole splits at
+        the same step and use that row instead (in ``pending_rows`` too while it was not handed
+        over yet). Returns True when it did."""
+        if self.last_whole or self.last_row is None:
+            return False
+        row = history_row(self.trainer, self.data, None, self.last_row["learning_rate"])
+        if self._pending and self._pending[-1] is self.last_row:
+            self._pending[-1] = row
+        self.last_row, self.last_whole = row, True
+        return True
 
     def restore_history(self, history: dict) -> None:
         """Continue a saved history ({column: (rows,)}, which ends at the trainer's step)."""
@@ -84,6 +113,7 @@ class Run:
         self._pending.clear()
         if len(self.history):
             self.last_row = {c: float(self.history.last(c)) for c in COLUMNS}
+            self.last_whole = True
 
     def take_rows(self) -> list[dict]:
         """The rows recorded since the last call (they are handed over once)."""
@@ -102,6 +132,7 @@ class Run:
         self.history.clear()
         self._pending.clear()
         self.last_row = None
+        self.last_whole = True
         self.diverged = not np.isfinite(self.trainer.params).all()
         self.message = ""
 
@@ -125,6 +156,7 @@ class Run:
         trainer = self.trainer
         second_order = bool(getattr(trainer.config, "second_order", False))
         results, seconds, left, cut = [], 0.0, int(n_steps), False
+        epoch = trainer.epoch
         while left > 0:
             chunk = chunk_steps(left, self.step_seconds, second_order, self.chunk_seconds)
             start = time.perf_counter()
@@ -143,7 +175,7 @@ class Run:
                 cut = True
                 break
         result = joined(results) if results else trainer.run(0)
-        row = self.record_row(result)
+        row = self.record_row(result, whole=not self.live or trainer.epoch != epoch)
         done = result.steps_done
         if result.diverged:
             self.diverged = True
@@ -196,7 +228,8 @@ def history_row(trainer, data, result=None, learning_rate: float = math.nan) -> 
     test split), and the learning rate of the chunk's last step (``learning_rate``, the
     configured rate, before any training).
 
-    data : pipeline.PreparedData;  result : what ``trainer.run(n)`` returned, or None
+    data : pipeline.PreparedData, or an image_frames.EvalSample (the splits' live sample);
+    result : what ``trainer.run(n)`` returned, or None
     """
     train_loss, train_acc = _evaluate(trainer, data.X_train, data.Y_train)
     test_loss, test_acc = (_evaluate(trainer, data.X_test, data.Y_test) if len(data.X_test)
@@ -256,12 +289,39 @@ def divergence_message(step: int, config, nan: bool) -> str:
 # ---- the view products ------------------------------------------------------------------
 def build_snapshot(trainer, job, rows: list[dict], last: dict | None, rate: float,
                    focus, steps_per_frame_at_60: int = 0, grids: DetailGrids | None = None,
-                   level: int = 0) -> Snapshot:
+                   level: int = 0, sample_index: int = 0,
+                   eval_indices: np.ndarray | None = None) -> Snapshot:
     """The view products of a frame: the network evaluated on the grids at detail ``level``
     (0: every point; see grids.py), the hovered neuron's map when ``focus`` asks for one, and
     copies of everything else the views draw (weights, rows, numbers), as one immutable
-    Snapshot. ``job`` says which network (its generation, data and config)."""
+    Snapshot. ``job`` says which network (its generation, data and config). An image
+    experiment has no grids: its frame carries ``image_frames.image_products`` instead (the
+    feature maps of test image ``sample_index``, predictions on the test images
+    ``eval_indices``, None: all of them)."""
     data = job.data
+    if data.modality == "images":
+        views = dict(boundary=EMPTY, neuron_maps=(), output_map=EMPTY,
+                     images=image_products(trainer, data, sample_index, eval_indices))
+    else:
+        views = _point_views(trainer, data, focus, grids, level)
+    history = {name: np.array([row[name] for row in rows], dtype=np.float64) for name in COLUMNS}
+    return Snapshot(
+        generation=job.generation, step=int(trainer.step_count), epoch=int(trainer.epoch),
+        steps_per_second=float(rate), steps_per_frame_at_60=int(steps_per_frame_at_60),
+        train_loss=last["train_loss"] if last else math.nan,
+        test_loss=last["test_loss"] if last else math.nan,
+        train_accuracy=_none_if_nan(last["train_accuracy"]) if last else None,
+        test_accuracy=_none_if_nan(last["test_accuracy"]) if last else None,
+        learning_rate=(last["learning_rate"] if last else job.config.learning_rate)
+        if trainer.config.second_order else trainer.learning_rate,
+        schedule_start=tuple(trainer.schedule_start),
+        params=frozen(trainer.params, np.float64), buffers=frozen(trainer.buffers, np.float64),
+        history=history, detail=level, **views)
+
+
+def _point_views(trainer, data, focus, grids: DetailGrids | None, level: int) -> dict:
+    """The decision boundary, neuron maps, output map and hovered neuron's map of a 2-D
+    points network at detail ``level``."""
     if grids is None:
         grids = DetailGrids(data.boundary_inputs, data.map_inputs)
     hidden, small = trainer.activations(grids.inputs("map", level))    # one pass for both
@@ -277,20 +337,8 @@ def build_snapshot(trainer, job, rows: list[dict], last: dict | None, rate: floa
         out = trainer.predict(boundary_inputs)
     out = grids.full("boundary", level, out)
     boundary = out.transpose(1, 2, 0) if data.task == "multiclass" else out[0]
-    history = {name: np.array([row[name] for row in rows], dtype=np.float64) for name in COLUMNS}
-    return Snapshot(
-        generation=job.generation, step=int(trainer.step_count), epoch=int(trainer.epoch),
-        steps_per_second=float(rate), steps_per_frame_at_60=int(steps_per_frame_at_60),
-        train_loss=last["train_loss"] if last else math.nan,
-        test_loss=last["test_loss"] if last else math.nan,
-        train_accuracy=_none_if_nan(last["train_accuracy"]) if last else None,
-        test_accuracy=_none_if_nan(last["test_accuracy"]) if last else None,
-        learning_rate=(last["learning_rate"] if last else job.config.learning_rate)
-        if trainer.config.second_order else trainer.learning_rate,
-        schedule_start=tuple(trainer.schedule_start),
-        boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),
-        params=frozen(trainer.params, np.float64), history=history,
-        focus=focus_map, focus_key=focus if focus_map is not None else None, detail=level)
+    return dict(boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),
+                focus=focus_map, focus_key=focus if focus_map is not None else None)
 
 
 def _none_if_nan(v: float) -> float | None:

@@ -9,6 +9,11 @@ them on through ``snapshot_ready``.
 Files go through two verbs: ``run_state()`` takes the network's full state and history (to save
 it) and ``load_document(values, trainer, history)`` replaces the settings and the network in one
 go (to open one). Saving and opening again continues bit-identically.
+
+Image experiments (conv nets) run here too: their frames carry ``snapshot.images`` (filters,
+the feature maps of the test image ``choose_sample`` picked, predictions on test images) instead
+of a decision boundary, and ``classify`` runs the latest frame's network on new images (the
+drawing canvas) on this thread.
 """
 import math
 import time
@@ -17,7 +22,6 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
 
 from playground import catalog, dense_columns, pipeline
-from playground.image_pipeline import IMAGE_REFUSAL
 from playground.experiment import Experiment
 from playground.fields import FIELDS_BY_NAME
 from playground.history import COLUMNS, History
@@ -63,6 +67,7 @@ class TrainingSession(QObject):
     _reset_requested = Signal(int)
     _param_edited = Signal(int, float)
     _focus_changed = Signal(object)
+    _sample_chosen = Signal(int)
     _stop_requested = Signal()
     _state_requested = Signal(object)
     _state_requested_later = Signal(object)
@@ -84,6 +89,10 @@ class TrainingSession(QObject):
         self._running = False
         self._data_key = None
         self._index_layout: list | None = None
+        #: the experiment's layers the network was built from (what a dropout change compares)
+        self._built_layers: tuple = ()
+        #: classify's own Trainer for the current network (built on first use), its generation
+        self._classifier: tuple | None = None
         #: While load_document stores new values: the (trainer, history) still to be loaded
         #: (None once the network has been rebuilt from them).
         self._loading = False
@@ -120,6 +129,7 @@ class TrainingSession(QObject):
             signal.connect(worker.interrupts.sent, Qt.ConnectionType.DirectConnection)
             signal.connect(slot, kind)
         self._focus_changed.connect(worker.set_focus)
+        self._sample_chosen.connect(worker.choose_sample)
         self._worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
         self._worker.state_served.connect(self._on_worker_state_served)
         self._state_callbacks: dict[int, tuple[list, object]] = {}
@@ -139,6 +149,25 @@ class TrainingSession(QObject):
     @property
     def generation(self) -> int:
         return self._generation
+
+    @property
+    def modality(self) -> str:
+        """"points" or "images": the data of the network built last."""
+        return self.data.modality if self.data is not None else "points"
+
+    @property
+    def input_shape(self) -> tuple | None:
+        """(C, H, W) of an image experiment's images, None for 2-D points."""
+        return self.data.input_shape if self.data is not None else None
+
+    def test_images(self) -> np.ndarray | None:
+        """float32 (n, C, H, W) read-only: the test images (ImageProducts.sample_index and
+        eval_indices index them); None for 2-D points."""
+        if self.data is None or self.data.images_test is None:
+            return None
+        view = self.data.images_test.view()
+        view.flags.writeable = False
+        return view
 
     @property
     def steps_per_epoch(self) -> int:
@@ -269,6 +298,52 @@ class TrainingSession(QObject):
         self._param_edited.emit(index, number)
         self.param_typed.emit(layer, row, col, before, number)
 
+    def choose_sample(self, index: int) -> None:
+        """Show the feature maps of test image ``index`` in the next snapshots (a paused run
+        sends one at once). ValueError unless it is an image experiment's test image."""
+        n = len(self.data.X_test) if self.modality == "images" else 0
+        if not n:
+            raise ValueError("Only an image experiment with test images has samples to choose.")
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
+                or not 0 <= int(index) < n:
+            raise ValueError(f"The sample must be a test image number from 0 to {n - 1}, "
+                             f"not {index!r}.")
+        self._sample_chosen.emit(int(index))
+
+    def classify(self, images) -> np.ndarray:
+        """float64 (n, K) class probabilities of ``images`` (n, C, H, W) (pixels as the training
+        images have them), from the latest snapshot's weights and batch-norm running statistics
+        in evaluation mode (no dropout), on this thread. ValueError for images of another shape,
+        for 2-D points, or before the network's first snapshot."""
+        if self.modality != "images":
+            raise ValueError("Only an image experiment classifies images.")
+        shape = tuple(self.input_shape)
+        X = np.asarray(images, dtype=np.float64)
+        if X.ndim != 4 or X.shape[1:] != shape:
+            raise ValueError(f"Images must have shape (n, {', '.join(map(str, shape))}), "
+                             f"not {X.shape}.")
+        if not np.isfinite(X).all():
+            raise ValueError("Images must hold finite numbers.")
+        latest = self.latest
+        if latest is None:
+            raise ValueError("The network is still being built: no weights to classify with.")
+        trainer = self._classifier_for(latest)
+        trainer.params[:] = latest.params
+        if latest.buffers is not None and len(latest.buffers):
+            trainer.buffers[:] = latest.buffers
+        with np.errstate(all="ignore"):
+            return trainer.predict(np.ascontiguousarray(X.reshape(len(X), -1)))
+
+    def _classifier_for(self, snapshot):
+        """A Trainer of the current network for ``classify`` (its weights are overwritten)."""
+        if self._classifier is None or self._classifier[0] != snapshot.generation:
+            from engine.trainer import Trainer
+            d = self.data
+            trainer = Trainer(self.spec, pipeline.train_config(self.experiment.values()),
+                              d.X_train[:1], d.Y_train[:1], seed=self.experiment.seed)
+            self._classifier = (snapshot.generation, trainer)
+        return self._classifier[1]
+
     def focus_neuron(self, key: tuple | None) -> None:
         """Ask for (layer, unit)'s map at boundary resolution in the next snapshots (None: stop)."""
         self._focus_changed.emit(key)
@@ -286,8 +361,9 @@ class TrainingSession(QObject):
         """Replace the settings and the network in one go (File > Open, Examples, recovery,
         ``main.py FILE``), paused. ``trainer``: a Trainer.state_dict() to continue from (None:
         fresh weights from the seed); ``history``: its {column: array} rows (kept only with a
-        trainer). The caller has validated both (playground.files). An image experiment is
-        refused (``failed`` says why, document_loaded(False)) and nothing changes."""
+        trainer). The caller has validated both (playground.files). An experiment ``refusal``
+        names a reason for is refused (``failed`` says why, document_loaded(False)) and nothing
+        changes."""
         reason = self.refusal(values)
         if reason:
             self._on_worker_failed(reason)
@@ -313,8 +389,9 @@ class TrainingSession(QObject):
 
     @staticmethod
     def refusal(values: dict) -> str | None:
-        """Why the window cannot show an experiment with these settings (None: it can)."""
-        return IMAGE_REFUSAL if catalog.is_image_dataset(values.get("dataset")) else None
+        """Why the window cannot show an experiment with these settings (None: it can; since
+        image experiments run here too, every valid experiment can)."""
+        return None
 
     def _apply_load(self) -> None:
         trainer, history = self._load
@@ -336,6 +413,7 @@ class TrainingSession(QObject):
         elif name == "layers" and self._only_dropout_changed():
             values = self.experiment.values()
             self.spec = pipeline.network_spec(values, self.spec.n_inputs, self.spec.n_outputs)
+            self._built_layers = tuple(values["layers"])
             self._dropout_changed.emit(tuple(layer.dropout for layer in values["layers"]))
         elif effect in ("data", "network"):
             self._rebuild()
@@ -345,19 +423,21 @@ class TrainingSession(QObject):
         self._controls_changed.emit(e.steps_per_frame, e.stop_at_epoch, e.stop_at_test_loss)
 
     def _only_dropout_changed(self) -> bool:
-        old = self.spec.hidden if self.spec is not None else ()
-        new = self.experiment.layers
-        return len(old) == len(new) and all(
-            (o.units, o.activation, o.init) == (n.units, n.activation, n.init)
-            for o, n in zip(old, new))
+        """True when the layers differ from those the network was built from in their dropout
+        rates only (every other setting of every kind equal, batch norm's momentum and the
+        training settings included): the weights are kept."""
+        if self.spec is None:
+            return False
+        def shape(layer):                 # what a file stores for the layer, but its dropout
+            return layer.kind, {k: v for k, v in layer.settings().items() if k != "dropout"}
+
+        old, new = self._built_layers, tuple(self.experiment.layers)
+        return len(old) == len(new) and all(shape(o) == shape(n) for o, n in zip(old, new))
 
     def _rebuild(self, state: dict | None = None, history: dict | None = None) -> None:
         """A new network from the experiment's values (``state``: continue from this trainer
         state with this ``history`` instead of fresh weights)."""
         values = self.experiment.values()
-        if catalog.is_image_dataset(values["dataset"]):
-            self._on_worker_failed(IMAGE_REFUSAL)
-            return
         key = tuple((name, repr(values[name])) for name, f in FIELDS_BY_NAME.items()
                     if f.effect == "data")
         try:
@@ -370,6 +450,7 @@ class TrainingSession(QObject):
             self._on_worker_failed(f"Could not prepare the data: {error}")
             return
         self._index_layout = None
+        self._built_layers = tuple(values["layers"])
         self._generation += 1
         self.history.clear()
         last_row = None

@@ -32,6 +32,11 @@ class Snapshot:
     learning_rate  : the rate the next update uses (its schedule's, from its start); for
                      second-order methods the last step's line-search step length
     schedule_start : (step, epoch) at which the schedule started (playground.schedule_start)
+    images         : the image views' products (ImageProducts) of an image experiment, None
+                     for 2-D points; boundary, neuron_maps and output_map are then empty
+                     ((0, 0) arrays)
+    buffers        : flat copy of the non-trainable state (batch norm's running statistics;
+                     (0,) without any), which evaluation reads beside ``params``
     """
     generation: int
     step: int
@@ -52,6 +57,38 @@ class Snapshot:
     focus_key: tuple | None = None
     detail: int = 0
     schedule_start: tuple = (0, 0)
+    images: "ImageProducts | None" = None
+    buffers: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class ImageProducts:
+    """What the image views draw from one frame of an image experiment (read-only copies).
+
+    sample_index   : index into the TEST set of the image whose feature maps are shown
+    sample_image   : (C, H, W) float32, that test image
+    feature_maps   : ((label, maps (C_l, H_l, W_l) float32), ...) one per layer with a spatial
+                     output (conv, pool, batch norm or dropout on maps), label "conv 8x14x14"
+    filters        : ((label, kernel (O, C, k, k) float32), ...) one per conv layer
+    eval_indices   : (n,) int64, which test images the predictions cover
+    probabilities  : (n, K) float32 class probabilities on those test images
+    true           : (n,) int64 their true classes
+    evaluated_all  : True when n is the whole test set and the frame's losses and accuracies
+                     are on the whole splits (epoch ends, pause, steps); False while playing on
+                     a large set: a fixed sample of each split (playground.image_frames)
+    n_test         : size of the whole test set
+    class_names    : one name per class
+    """
+    sample_index: int
+    sample_image: np.ndarray
+    feature_maps: tuple
+    filters: tuple
+    eval_indices: np.ndarray
+    probabilities: np.ndarray
+    true: np.ndarray
+    evaluated_all: bool
+    n_test: int
+    class_names: tuple
 
 
 def frozen(a: np.ndarray, dtype=np.float32) -> np.ndarray:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from playground.grids import DetailGrids, choose_level
+from playground.image_frames import LIVE_SAMPLE
 from playground.pacing import BUILD_SHARE, CHUNK_SECONDS, FRAME_SECONDS, FrameBudget, Interrupts
 from playground.pipeline import PreparedData
 from playground.run import INTERRUPTED, Run, build_snapshot, steps_to_epoch_after
@@ -70,6 +71,7 @@ class TrainingWorker(QObject):
         self._stop_epoch = 0
         self._stop_loss = 0.0
         self._focus: tuple | None = None
+        self._sample = 0                  # the test image whose feature maps frames carry
         self._rate_mark = (time.perf_counter(), 0)
         self._rate = 0.0
         self._last_emit = 0.0
@@ -104,10 +106,13 @@ class TrainingWorker(QObject):
             self._set_running(False)
             self.failed.emit(f"Could not build the network: {error}")
             return
-        if self._job is None or job.data is not self._job.data:
+        if job.data.modality == "images":
+            self._grids = None            # no boundary or neuron-map grids for images
+        elif self._job is None or job.data is not self._job.data or self._grids is None:
             self._grids = DetailGrids(job.data.boundary_inputs, job.data.map_inputs)
         self._job, self._trainer = job, trainer
-        self._run = Run(trainer, job.data, self._chunk_seconds, keep_history=False)
+        self._run = Run(trainer, job.data, self._chunk_seconds, keep_history=False,
+                        sample_limit=LIVE_SAMPLE)
         self._run.set_stops(self._stop_epoch, self._stop_loss)
         # before a build is timed: about 3 ns a parameter per forward pass
         self._budget.clear(seconds_per_point=3e-9 * trainer.spec.n_params + 5e-8)
@@ -174,7 +179,8 @@ class TrainingWorker(QObject):
             self._timer.start(0)
         else:
             self._timer.stop()
-            if self._run is not None and self._run.pending_rows():
+            # a paused run shows numbers on the whole splits (the last row may be a sample's)
+            if self._run is not None and (self._run.settle() or self._run.pending_rows()):
                 self._emit_snapshot()
 
     @Slot(int)
@@ -219,6 +225,13 @@ class TrainingWorker(QObject):
             self._trainer.params[index] = value
             self._emit_snapshot()
 
+    @Slot(int)
+    def choose_sample(self, index: int) -> None:
+        """Frames from now on carry the feature maps of test image ``index``."""
+        self._sample = int(index)
+        if not self._running and self._trainer is not None:
+            self._emit_snapshot()
+
     @Slot(object)
     def set_focus(self, key) -> None:
         self._focus = key
@@ -250,6 +263,7 @@ class TrainingWorker(QObject):
             n = min(self._steps_per_frame, self._advance_left)
         else:
             n = self._run.frame_steps(self._steps_per_frame)
+        self._run.live = not advancing     # rows on the live sample only while playing
         reason, done = self._train(n, stop_rules=not advancing)
         if advancing and reason in (None, INTERRUPTED):
             self._advance_left = max(0, self._advance_left - done)
@@ -290,6 +304,7 @@ class TrainingWorker(QObject):
         self._advance_left = 0
         self._timer.stop()
         self._set_running(False)
+        self._run.settle()
         self._emit_snapshot()
         self.paused.emit(reason, message)
 
@@ -305,6 +320,9 @@ class TrainingWorker(QObject):
 
     # ---- what gets recorded and drawn ----------------------------------------------------------
     def _emit_snapshot(self) -> None:
+        if self._grids is None:
+            self._emit_image_snapshot()
+            return
         start = time.perf_counter()
         grids, per_point = self._grids, self._budget.seconds_per_point
         # the level of frames while training: this one's, or the one they would take
@@ -317,6 +335,23 @@ class TrainingWorker(QObject):
                                   self._budget.steps_per_frame(grids.points(live)), grids, level)
         self._build_seconds = time.perf_counter() - start
         self._budget.add_build(self._build_seconds, grids.points(level))
+        self._sent(snapshot)
+
+    def _emit_image_snapshot(self) -> None:
+        """An image experiment's frame: predictions on the whole test set when the last row
+        evaluated the whole splits, else on the test part of the live sample."""
+        start = time.perf_counter()
+        run = self._run
+        sample = None if run.last_whole or run.sample is None else run.sample.test
+        points = 1 + (len(self._job.data.X_test) if sample is None else len(sample))
+        snapshot = build_snapshot(self._trainer, self._job, run.take_rows(), run.last_row,
+                                  self._rate, None, self._budget.steps_per_frame(points),
+                                  sample_index=self._sample, eval_indices=sample)
+        self._build_seconds = time.perf_counter() - start
+        self._budget.add_build(self._build_seconds, points)
+        self._sent(snapshot)
+
+    def _sent(self, snapshot) -> None:
         self._last_emit = time.perf_counter()
         self.consumer_ready.clear()
         self.snapshot_ready.emit(snapshot)

@@ -11,7 +11,6 @@ from playground.experiment import Experiment, InvalidValue
 from playground.fields import Layer
 from playground.headless import HeadlessRun, run_to_folder
 from playground.image_data import ImageData
-from playground.image_pipeline import IMAGE_REFUSAL
 
 SMALL = (Layer.conv(4, 3), Layer.pool(2), Layer.flatten())
 LENET = (Layer.conv(16, 3), Layer.pool(2), Layer.conv(32, 3), Layer.pool(2), Layer.flatten(),
@@ -211,16 +210,15 @@ def test_run_to_folder_writes_no_boundary_for_images(tmp_path):
     assert files.load(outcome.files["experiment"]).step == 20
 
 
-# ---- the window refuses image experiments in one line ---------------------------------------------
-def test_the_session_refuses_an_image_experiment_and_keeps_the_open_one(qtbot, make_session):
+# ---- the window opens image experiments ----------------------------------------------------------
+def test_the_session_opens_an_image_experiment(qtbot, make_session):
     experiment, session = make_session()
-    before = experiment.values()
     messages, loaded = [], []
     session.failed.connect(messages.append)
     session.document_loaded.connect(loaded.append)
     session.load_document(digits())
-    assert messages == [IMAGE_REFUSAL] and loaded == [False] and "\n" not in IMAGE_REFUSAL
-    assert experiment.values() == before
+    assert messages == [] and loaded == [True]
+    assert experiment.values() == digits() and session.modality == "images"
 
 
 def test_batch_norm_statistics_of_the_wrong_size_are_refused(tmp_path):
@@ -236,9 +234,8 @@ def test_batch_norm_statistics_of_the_wrong_size_are_refused(tmp_path):
         files.load(tmp_path / "bad.nnp")
 
 
-def test_the_command_line_refuses_to_open_an_image_experiment_in_the_window(capsys):
+def test_the_command_line_opens_an_image_experiment_in_the_window(capsys):
     from playground import cli
     document, path, code = cli.document_for_window("lenet_digits")
-    err = capsys.readouterr().err
-    assert (document, path, code) == (None, None, cli.EXIT_BAD_INPUT)
-    assert err == f"error: {IMAGE_REFUSAL}\n"
+    assert code == cli.EXIT_OK and path is None and document.values["dataset"] == "digits"
+    assert capsys.readouterr().err == ""
