@@ -140,6 +140,17 @@ CONTROL_TIPS: dict[str, str] = {
     "add_layer": "Add a hidden layer",
     "remove_layer": "Remove the last hidden layer",
     "add_neuron": "Add a neuron",
+    "batch_norm": "Batch norm after this layer: its activations x are normalized over each "
+                  "mini-batch B, x\u0302 = (x \u2212 \u03bc_B) / \u221a(\u03c3\u00b2_B + \u03b5), "
+                  "then scaled and shifted, y = \u03b3x\u0302 + \u03b2 (\u03b3 and \u03b2 "
+                  "learned, one pair per neuron), so the next layer gets zero-mean, "
+                  "unit-variance input; evaluation (test loss, maps, boundary) uses the "
+                  "running averages of \u03bc_B and \u03c3\u00b2_B instead",
+    "batch_norm_momentum": "Batch-norm momentum m: after each training batch the running "
+                           "averages move, \u03bc \u2190 (1 \u2212 m)\u00b7\u03bc + "
+                           "m\u00b7\u03bc_B and \u03c3\u00b2 \u2190 (1 \u2212 m)\u00b7"
+                           "\u03c3\u00b2 + m\u00b7\u03c3\u00b2_B; evaluation uses them "
+                           "(a larger m follows the latest batches faster)",
     "remove_neuron": "Remove a neuron",
     "dropout": "Dropout rate p: at each training step every neuron of this layer is silenced "
                "with probability p and the others scaled by 1/(1 - p) (inverted dropout), so "

@@ -362,8 +362,9 @@ class BoundaryView(QWidget):
     def _update_caption(self) -> None:
         data = self.session.data
         if self._focus is not None:
-            layer, unit = self._focus
-            self.caption.setText(f"Layer {layer + 1} \u00b7 neuron {unit + 1}")
+            layer, unit = self._focus       # layer: among the experiment's (batch norms too)
+            number = 1 + sum(1 for l in self.experiment.layers[:layer] if l.is_dense)
+            self.caption.setText(f"Layer {number} \u00b7 neuron {unit + 1}")
         elif data is not None and data.task == "regression":
             self.caption.setText("Predicted surface")
         else:

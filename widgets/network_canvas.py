@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QLabel,
     QLineEdit,
@@ -49,6 +50,9 @@ LINK_FRAME_SECONDS = 0.05     # links are redrawn at most this often (and only w
 LINK_SLICE_SECONDS = 0.004    # in slices of this long, between which events are handled
 LINK_REST = 3.0               # after a redraw that took t seconds, none for LINK_REST * t
 FRAME_COLOR = "#9CA3AF"
+NORM_COLOR = "#7C3AED"        # the batch-norm band (a colour no link or tile uses)
+NORM_WIDTH = 13               # the band's width, pixels (at zoom 1)
+NORM_GAP = 3                  # between the tiles and the band
 HINT = "Hover a neuron to see it large \u00b7 click a link or a bias square to edit it"
 
 
@@ -81,6 +85,11 @@ def readable_width(header: QWidget) -> int:
     for box in header.findChildren(QAbstractSpinBox):
         chrome = box.width() - box.lineEdit().width()
         need = max(need, box.fontMetrics().horizontalAdvance(box.text()) + chrome + 1)
+    for check in header.findChildren(QCheckBox):
+        row = check.sizeHint().width()
+        beside = [w for w in header.findChildren(QAbstractSpinBox)
+                  if not w.isHidden() and abs(w.y() - check.y()) < check.height()]
+        need = max(need, row + sum(w.width() + 2 for w in beside))
     return need
 
 
@@ -117,6 +126,8 @@ class NetworkCanvas(CanvasPointer, QWidget):
         self._focus = None
         self._edit_target = None
         self._column_labels: list[list[str]] = []
+        self._map_layers: list[int] = []
+        self._norms: list[float | None] = []
         self._column_names: list[str] = []
         self._tile_region = QRegion()         # what a frame repaints: tiles and bias squares
         self._bias_region = QRegion()         # of it, what needs the background beneath
@@ -142,10 +153,18 @@ class NetworkCanvas(CanvasPointer, QWidget):
     def set_structure(self, units: list[int], headers: list[QWidget], labels: list[list[str]],
                       widths: list[float] | None = None,
                       colours: list[ColumnColours] | None = None,
-                      names: list[str] | None = None) -> None:
+                      names: list[str] | None = None, map_layers: list[int] | None = None,
+                      norms: list[float | None] | None = None) -> None:
         """Columns of ``units`` neurons, each with a header widget, per-tile labels, a least
-        width, how its maps are coloured and a name for tooltips."""
+        width, how its maps are coloured and a name for tooltips. ``map_layers``: for each
+        hidden column, which of the snapshot's hidden layers (``neuron_maps``, the hovered
+        neuron's key) it shows (default: one column each); ``norms``: for each hidden column,
+        the momentum of the batch norm after it, None where there is none (drawn as a "BN"
+        band where its links leave)."""
         self._units = list(units)
+        hidden = max(len(units) - 2, 0)
+        self._map_layers = list(map_layers) if map_layers is not None else list(range(hidden))
+        self._norms = list(norms) if norms is not None else [None] * hidden
         self._widths = widths
         self._headers = headers
         self._column_labels = labels
@@ -169,8 +188,10 @@ class NetworkCanvas(CanvasPointer, QWidget):
         self._pending = None
         if not self._units or self._geometry is None:
             return
-        columns = [self.session.data.feature_maps] + list(snapshot.neuron_maps) + \
-            [snapshot.output_map]
+        hidden = snapshot.neuron_maps
+        columns = ([self.session.data.feature_maps] +
+                   [hidden[l] if l < len(hidden) else () for l in self._map_layers] +
+                   [snapshot.output_map])
         ratio = self.devicePixelRatioF()
         for c, maps in enumerate(columns[:len(self._units)]):
             if len(maps) == self._units[c]:
@@ -366,12 +387,50 @@ class NetworkCanvas(CanvasPointer, QWidget):
         for text, rect in self.label_rects():
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              text)
+        self._paint_norms(painter)
+        painter.setPen(QColor(theme.color("ink")))
         painter.setPen(QColor(theme.color("muted")))
         painter.setFont(theme.font(-1.5))
         for line, text in ((2, self.links.legend()), (1, HINT)):
             row = theme.px(18)
             painter.drawText(QRectF(geo.MARGIN, self.height() - 4 - row * line, self.width(), row),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def norm_rects(self) -> list[tuple[int, QRectF]]:
+        """(column, rectangle) of each batch-norm band: a narrow strip just right of the
+        column's tiles, where its activations leave for the next layer, as tall as the
+        tiles."""
+        g, out = self._geometry, []
+        if g is None:
+            return out
+        width = theme.px(NORM_WIDTH)
+        for i, momentum in enumerate(self._norms):
+            c = i + 1
+            if momentum is None or c >= len(g.columns) - 1 or not len(g.columns[c].tiles):
+                continue
+            col = g.columns[c]
+            top = float(col.tiles[:, 1].min())
+            bottom = float(col.tiles[:, 1].max()) + col.tile
+            out.append((c, QRectF(col.right_edge + NORM_GAP, top, width, bottom - top)))
+        return out
+
+    def _paint_norms(self, painter: QPainter) -> None:
+        """Each batch-norm band: a filled strip with "BN" written up it."""
+        color = QColor(theme.recolor(NORM_COLOR))
+        fill = QColor(color)
+        fill.setAlphaF(0.18)
+        painter.setFont(theme.font(-2, bold=True))
+        for _, rect in self.norm_rects():
+            painter.setPen(QPen(color, 1.0))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(rect, 3, 3)
+            painter.save()
+            painter.translate(rect.center())
+            painter.rotate(-90)
+            painter.drawText(QRectF(-rect.height() / 2, -rect.width() / 2, rect.height(),
+                                    rect.width()), Qt.AlignmentFlag.AlignCenter, "BN")
+            painter.restore()
+        painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def label_rects(self) -> list[tuple[str, QRectF]]:
         """Each drawn tile label (the input features') and the box it is drawn in, right
@@ -401,7 +460,9 @@ class NetworkCanvas(CanvasPointer, QWidget):
 
     def _paint_focus(self, painter: QPainter) -> None:
         hovered = self._hover[1:] if self._hover and self._hover[0] == "tile" else None
-        focused = (self._focus[0] + 1, self._focus[1]) if self._focus is not None else None
+        focused = None
+        if self._focus is not None and self._focus[0] in self._map_layers:
+            focused = (self._map_layers.index(self._focus[0]) + 1, self._focus[1])
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for key, color, width in ((hovered, theme.color("ink"), theme.line(2.0)),
                                   (focused, theme.ACCENT, theme.line(3.0))):

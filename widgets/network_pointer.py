@@ -4,13 +4,16 @@ editor that takes a typed weight or bias.
 ``CanvasPointer`` is mixed into ``widgets.network_canvas.NetworkCanvas`` and uses what that class
 provides: ``session`` (``set_param``), ``links`` (the drawn links' curves and scales),
 ``editor`` (the QLineEdit), ``neuron_hovered``, ``_geometry``, ``_weights``, ``_tiles``,
-``_units``, ``_column_labels``, ``_column_names``, ``_hover``, ``_edit_target`` and
-``_refused``. Targets are tuples: ("tile", column, unit), ("bias", column, unit) or
-("link", layer, from unit, to unit).
+``_units``, ``_column_labels``, ``_column_names``, ``_map_layers``, ``_norms``,
+``norm_rects``, ``_hover``, ``_edit_target`` and ``_refused``. Targets are tuples: ("tile",
+column, unit), ("bias", column, unit), ("norm", column) (a batch-norm band) or ("link", layer,
+from unit, to unit). A hovered neuron's key is (hidden layer, unit) with the hidden layer as the
+snapshot counts them (``_map_layers``: batch norms count too).
 """
 from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtWidgets import QToolTip
 
+from playground.tips import CONTROL_TIPS
 from widgets import network_geometry as geo
 from widgets import theme
 
@@ -31,6 +34,9 @@ class CanvasPointer:
         tile = g.tile_at(x, y)
         if tile is not None:
             return ("tile",) + tile
+        for c, rect in self.norm_rects():
+            if rect.contains(QPointF(x, y)):
+                return ("norm", c)
         best, best_d = None, HOVER_DISTANCE
         for l, (pairs, curves) in enumerate(self.links.links):
             k, d = geo.nearest_segment(curves, x, y)
@@ -50,10 +56,10 @@ class CanvasPointer:
         if hit != self._hover:
             self._hover = hit
             self.update()
-            key = (hit[1] - 1, hit[2]) if hit and hit[0] == "tile" and \
+            key = (self._map_layers[hit[1] - 1], hit[2]) if hit and hit[0] == "tile" and \
                 0 < hit[1] < len(self._units) - 1 else None
             self.neuron_hovered.emit(key)
-        if hit and (hit[0] == "tile" or self._weights):
+        if hit and (hit[0] in ("tile", "norm") or self._weights):
             QToolTip.showText(event.globalPosition().toPoint(), self.describe(hit), self)
         elif not hit:
             QToolTip.hideText()
@@ -62,6 +68,10 @@ class CanvasPointer:
         """The tooltip of a link, a bias or a tile."""
         if target[0] == "tile":
             return self._describe_tile(target[1], target[2])
+        if target[0] == "norm":
+            momentum = self._norms[target[1] - 1]
+            return (f"Layer {target[1]}: {CONTROL_TIPS['batch_norm']}\n"
+                    f"Momentum {momentum:g} (layer {target[1]}'s header)")
         value = self.value_of(target)
         if target[0] == "bias":
             return (f"Bias of {self._endpoint(target[1], target[2])}: {theme.number(value)}\n"

@@ -3,6 +3,7 @@ initializer and dropout, and the output and loss, above the live drawing of the 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground import catalog
+from playground import catalog, dense_columns
 from playground.experiment import MAX_DROPOUT
 from playground.fields import FIELDS_BY_NAME, MAX_LAYERS
 from playground.tips import ACTIVATION_FORMULAS, CONTROL_TIPS, LOSS_FORMULAS
@@ -118,12 +119,15 @@ def _beside(combo: QWidget, box: QWidget) -> QHBoxLayout:
 
 
 class LayerHeader(QWidget):
-    """Controls above one hidden layer: neuron count -/+, activation, initializer, dropout."""
+    """Controls above one hidden (dense) layer: neuron count -/+, activation, initializer,
+    dropout, and batch norm after it (with its momentum). ``column``: which dense layer (0:
+    the first); ``index`` is its place among the experiment's layers, which batch norms
+    shift."""
 
-    def __init__(self, experiment, index: int, parent: QWidget | None = None):
+    def __init__(self, experiment, column: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.experiment = experiment
-        self.index = index
+        self.column = column
         self.remove_neuron = round_button("minus", CONTROL_TIPS["remove_neuron"])
         self.add_neuron = round_button("plus", CONTROL_TIPS["add_neuron"])
         self.count = QLabel()
@@ -140,6 +144,15 @@ class LayerHeader(QWidget):
         self.dropout.setFont(theme.font(-1))
         self.dropout.setPrefix("Dropout ")
         self.dropout.setToolTip(CONTROL_TIPS["dropout"])
+        self.norm = QCheckBox("Batch norm")
+        self.norm.setFont(theme.font(-1))
+        self.norm.setToolTip(CONTROL_TIPS["batch_norm"])
+        self.momentum = DecimalBox(0.01, 1.0, step=0.05, decimals=2)
+        self.momentum.setProperty("role", "compact")
+        self.momentum.setFont(theme.font(-1))
+        self.momentum.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.momentum.setFixedWidth(56)
+        self.momentum.setToolTip(CONTROL_TIPS["batch_norm_momentum"])
         row = QHBoxLayout()
         row.setSpacing(2)
         row.addWidget(self.remove_neuron)
@@ -152,12 +165,34 @@ class LayerHeader(QWidget):
         layout.addLayout(_beside(self.activation, self.slope))
         layout.addLayout(_beside(self.init, self.scale))
         layout.addWidget(self.dropout)
+        layout.addLayout(_beside(self.norm, self.momentum))
         self.add_neuron.clicked.connect(lambda: self._apply(self.experiment.add_neuron))
         self.remove_neuron.clicked.connect(lambda: self._apply(self.experiment.remove_neuron))
         self.activation.activated.connect(
             lambda i: self._set(activation=self.activation.itemData(i)))
         self.init.activated.connect(lambda i: self._set(init=self.init.itemData(i)))
         self.dropout.valueChanged.connect(lambda v: self._set(dropout=round(float(v), 4)))
+        self.norm.clicked.connect(self._on_norm_clicked)
+        self.momentum.editingFinished.connect(self._on_momentum_editing_finished)
+
+    @property
+    def index(self) -> int:
+        """This layer's place among the experiment's layers."""
+        return dense_columns.columns(self.experiment.layers)[self.column].layer
+
+    def _on_norm_clicked(self, checked: bool) -> None:
+        layers = dense_columns.with_batch_norm(self.experiment.layers, self.column, checked)
+        if not attempt(self.norm, self.experiment.set, "layers", layers):
+            self.refresh()
+
+    def _on_momentum_editing_finished(self) -> None:
+        column = dense_columns.columns(self.experiment.layers)[self.column]
+        value = round(float(self.momentum.value()), 4)
+        if not column.has_norm or self.experiment.layers[column.norm].momentum == value:
+            return
+        layers = dense_columns.with_momentum(self.experiment.layers, self.column, value)
+        if not attempt(self.momentum, self.experiment.set, "layers", layers):
+            self.refresh()
 
     def _apply(self, verb) -> None:
         attempt(self, verb, self.index)
@@ -170,10 +205,10 @@ class LayerHeader(QWidget):
         layer = self.experiment.layers[self.index]
         self.count.setText(str(layer.units))
         self.count.setToolTip(f"{layer.units} neuron{'s' if layer.units != 1 else ''} in hidden "
-                              f"layer {self.index + 1}")
+                              f"layer {self.column + 1}")
         _select(self.activation, layer.activation)
         _select(self.init, layer.init)
-        self.activation.setToolTip(_describe(f"Activation of hidden layer {self.index + 1}",
+        self.activation.setToolTip(_describe(f"Activation of hidden layer {self.column + 1}",
                                              self.activation.currentText(),
                                              ACTIVATION_FORMULAS.get(layer.activation, "")))
         self.init.setToolTip(_describe("Initial weights", self.init.currentText(),
@@ -183,6 +218,13 @@ class LayerHeader(QWidget):
         _show_setting(self.scale, e.init_scale, catalog.initializer_takes_scale(layer.init))
         with QSignalBlocker(self.dropout):
             self.dropout.setValue(layer.dropout)
+        column = dense_columns.columns(e.layers)[self.column]
+        with QSignalBlocker(self.norm):
+            self.norm.setChecked(column.has_norm)
+        if column.has_norm:
+            _show_setting(self.momentum, e.layers[column.norm].momentum, True)
+        else:
+            self.momentum.setVisible(False)
 
 
 class OutputHeader(QWidget):
@@ -312,10 +354,14 @@ class NetworkView(QWidget):
 
     # ---- intent ---------------------------------------------------------------------------
     def _on_add_layer_clicked(self) -> None:
-        attempt(self.add_layer, self.experiment.add_layer)
+        """One more hidden layer like the last (with its batch norm, when it has one)."""
+        attempt(self.add_layer, self.experiment.set, "layers",
+                dense_columns.with_column_added(self.experiment.layers))
 
     def _on_remove_layer_clicked(self) -> None:
-        attempt(self.remove_layer, self.experiment.remove_layer)
+        """The last hidden layer goes, with its batch norm."""
+        attempt(self.remove_layer, self.experiment.set, "layers",
+                dense_columns.with_last_column_removed(self.experiment.layers))
 
     def _on_canvas_neuron_hovered(self, key) -> None:
         self.canvas.set_focus(key)
@@ -332,24 +378,31 @@ class NetworkView(QWidget):
         self._refresh_headers()
         e, data = self.experiment, self.session.data
         n_out = self.session.spec.n_outputs if self.session.spec is not None else 1
-        units = [len(data.features)] + [layer.units for layer in e.layers] + [n_out]
+        columns = dense_columns.columns(e.layers)
+        dense = [e.layers[c.layer] for c in columns]
+        units = [len(data.features)] + [layer.units for layer in dense] + [n_out]
         labels = ([[catalog.feature_label(f) for f in data.features]] +
-                  [[] for _ in e.layers] + [[]])
+                  [[] for _ in dense] + [[]])
         headers = [self.input_header] + self.layer_headers + [self.output_header]
         metrics = QFontMetrics(theme.font(0))
         label_px = max((metrics.horizontalAdvance(t) for t in labels[0]), default=0)
         widths = ([max(INPUT_COLUMN_WIDTH, 2 * (label_px + 6 - geo.MARGIN) + geo.TILE)] +
                   [geo.COLUMN_WIDTH] * (len(units) - 1))
-        names = (["input feature"] + [catalog.label(layer.activation) for layer in e.layers] +
+        names = (["input feature"] +
+                 [catalog.label(layer.activation) + (", then batch norm" if c.has_norm else "")
+                  for layer, c in zip(dense, columns)] +
                  [f"{catalog.label(e.output_activation).lower()} output"])
-        self.canvas.set_structure(units, headers, labels, widths, self.column_colours(), names)
+        self.canvas.set_structure(units, headers, labels, widths, self.column_colours(), names,
+                                  map_layers=[c.layer for c in columns],
+                                  norms=[e.layers[c.norm].momentum if c.has_norm else None
+                                         for c in columns])
 
     def column_colours(self) -> list[ColumnColours]:
         """How each column's maps are coloured: inputs and unbounded units each over their own
         range, tanh-like units over [-1, 1], the output as the large view shows it."""
         e, data = self.experiment, self.session.data
         columns = [ColumnColours("symmetric", quantity="value")]
-        for layer in e.layers:
+        for layer in (e.layers[c.layer] for c in dense_columns.columns(e.layers)):
             columns.append(ColumnColours("fixed", -1.0, 1.0)
                            if layer.activation in BOUNDED_ACTIVATIONS else ColumnColours())
         if data.task == "multiclass":
@@ -362,7 +415,7 @@ class NetworkView(QWidget):
 
     def _refresh_headers(self) -> None:
         e = self.experiment
-        n = len(e.layers)
+        n = len(dense_columns.columns(e.layers))
         while len(self.layer_headers) < n:
             self.layer_headers.append(LayerHeader(e, len(self.layer_headers), self.canvas))
         while len(self.layer_headers) > n:

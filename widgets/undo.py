@@ -255,8 +255,8 @@ class UndoHistory(QObject):
         spec = self.session.spec
         if spec is None:
             return ()
-        return rules.network_structure(spec.n_inputs, (h.units for h in spec.hidden),
-                                       spec.n_outputs)
+        return rules.network_structure(spec.n_inputs, (h.units for h in spec.hidden
+                                                       if h.kind == "dense"), spec.n_outputs)
 
     def _say(self, text: str) -> None:
         show = getattr(self.window, "show_message", None)
