@@ -40,6 +40,11 @@ class TrainConfig:
     clip_norm: float = 0.0      # clip the gradient's global norm to this (0 = off)
     max_norm: float = 0.0       # cap each unit's incoming weight norm after each first-order
                                 # update (0 = off)
+    layer_scales: tuple = ()    # per layer of the spec (output last): its learning-rate factor,
+                                # 0 = frozen (Trainer.set_lr_scale / set_trainable); () = the
+                                # trainer's own (everything trains at the base rate)
+    augmentation: dict = field(default_factory=dict)   # engine.augment.Augmentation settings
+                                # for the training images ({} = none; image networks only)
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS and self.optimizer not in SECOND_ORDER_NAMES:
@@ -56,6 +61,14 @@ class TrainConfig:
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0.0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+        for i, v in enumerate(self.layer_scales):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) \
+                    or v < 0.0:
+                raise ValueError(f"layer {i}'s learning-rate factor must be a finite number "
+                                 f">= 0 (0: frozen), got {v!r}")
+            if self.second_order and v not in (0.0, 1.0):
+                raise ValueError(_SECOND_ORDER_SCALE.format(self.optimizer))
+        self.make_augmentation()
         # validate the hyperparameters now, with the optimiser's and schedule's own messages
         self.make_optimizer()
         self.make_schedule()
@@ -69,6 +82,13 @@ class TrainConfig:
             from engine.second_order import SECOND_ORDER
             return SECOND_ORDER[self.optimizer](**self.optimizer_params)
         return OPTIMIZERS[self.optimizer](**self.optimizer_params)
+
+    def make_augmentation(self):
+        """The ``engine.augment.Augmentation`` of the training images, or None for none."""
+        if not self.augmentation:
+            return None
+        from engine.augment import Augmentation
+        return Augmentation(**self.augmentation)
 
     def make_schedule(self):
         return SCHEDULES[self.schedule](**self.schedule_params)
@@ -247,7 +267,7 @@ class Trainer:
         """Change how training proceeds, keeping the weights. Optimiser slots (momentum,
         moments) are kept when the optimiser kind and its hyperparameters' meaning are unchanged."""
         old = self.config
-        if config.second_order and (self.lr_scale != 1.0).any():
+        if config.second_order and not config.layer_scales and (self.lr_scale != 1.0).any():
             raise ValueError(_SECOND_ORDER_SCALE.format(config.optimizer))
         self.config = config
         self._schedule = config.make_schedule()
@@ -269,6 +289,28 @@ class Trainer:
             slots, t = self.optimizer.slots, self.optimizer.iterations
             self.optimizer = config.make_optimizer()
             self.optimizer.slots, self.optimizer.iterations = slots, t
+        # the config owns freezing, layer rates and augmentation once it says anything of them
+        if config.layer_scales != (old.layer_scales if old is not None else ()):
+            self._apply_layer_scales()
+        if config.augmentation != (old.augmentation if old is not None else {}):
+            self.set_augmentation(config.make_augmentation())
+
+    def _apply_layer_scales(self):
+        """``config.layer_scales`` onto ``trainable`` (0: frozen) and ``lr_scale``."""
+        scales = self.config.layer_scales
+        self.trainable[:] = 1.0
+        self.lr_scale[:] = 1.0
+        if not scales:
+            return
+        slices = self.spec.layer_slices()
+        if len(scales) != len(slices):
+            raise ValueError(f"layer_scales has {len(scales)} entries for the network's "
+                             f"{len(slices)} layers")
+        for (a, b), v in zip(slices, scales):
+            if v == 0.0:
+                self.trainable[a:b] = 0.0
+            else:
+                self.lr_scale[a:b] = float(v)
 
     def _workspace(self, batch):
         if not self._general:
@@ -546,6 +588,8 @@ class Trainer:
                 extra[name] = a.copy()
         self.buffers = extra.get("buffers", self.initial_buffers.copy())
         self.trainable = extra.get("trainable", np.ones(P))
+        if self.config.layer_scales:       # the settings say which layers are frozen
+            self._apply_layer_scales()
         self.schedule_start = start
         self.seed = int(d["seed"])
         self.params = np.array(d["params"], dtype=np.float64)

@@ -171,14 +171,27 @@ def point_layer_spec(layer, values: dict):
 
 
 def train_config(values: dict) -> TrainConfig:
-    """The engine's TrainConfig for the experiment's live training fields."""
+    """The engine's TrainConfig for the experiment's live training fields, with each layer's
+    learning-rate factor (0 for a frozen layer; the output layer trains at the base rate) and
+    the augmentation of an image set's training images."""
     return TrainConfig(optimizer=values["optimizer"],
                        optimizer_params=dict(values["optimizer_params"]),
                        learning_rate=values["learning_rate"], schedule=values["schedule"],
                        schedule_params=dict(values["schedule_params"]),
                        batch_size=values["batch_size"], l1=values["l1"], l2=values["l2"],
                        clip_norm=values["clip_norm"], weight_decay=values["weight_decay"],
-                       max_norm=values["max_norm"])
+                       max_norm=values["max_norm"], layer_scales=layer_scales(values),
+                       augmentation=dict(values.get("augmentation") or {})
+                       if catalog.is_image_dataset(values["dataset"]) else {})
+
+
+def layer_scales(values: dict) -> tuple:
+    """Each layer's learning-rate factor, the output layer last (a frozen layer: 0), or ()
+    when every layer trains at the base rate. Experiment layer i is the network's layer i."""
+    layers = values["layers"]
+    if all(not l.frozen and l.lr_scale == 1.0 for l in layers):
+        return ()
+    return tuple(0.0 if l.frozen else float(l.lr_scale) for l in layers) + (1.0,)
 
 
 def steps_per_epoch(n_train: int, batch_size: int) -> int:

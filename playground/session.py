@@ -415,6 +415,7 @@ class TrainingSession(QObject):
             self.spec = pipeline.network_spec(values, self.spec.n_inputs, self.spec.n_outputs)
             self._built_layers = tuple(values["layers"])
             self._dropout_changed.emit(tuple(layer.dropout for layer in values["layers"]))
+            self._config_changed.emit(pipeline.train_config(values))   # frozen, lr_scale
         elif effect in ("data", "network"):
             self._rebuild()
 
@@ -424,12 +425,13 @@ class TrainingSession(QObject):
 
     def _only_dropout_changed(self) -> bool:
         """True when the layers differ from those the network was built from in their dropout
-        rates only (every other setting of every kind equal, batch norm's momentum and the
-        training settings included): the weights are kept."""
+        rates, freezing or learning-rate factors only (every other setting of every kind
+        equal, batch norm's momentum included): the weights are kept."""
         if self.spec is None:
             return False
         def shape(layer):                 # what a file stores for the layer, but its dropout
-            return layer.kind, {k: v for k, v in layer.settings().items() if k != "dropout"}
+            return layer.kind, {k: v for k, v in layer.settings().items()     # and training
+                                if k not in ("dropout", "frozen", "lr_scale")}
 
         old, new = self._built_layers, tuple(self.experiment.layers)
         return len(old) == len(new) and all(shape(o) == shape(n) for o, n in zip(old, new))
