@@ -35,6 +35,7 @@ from widgets.controls import (
     hint_label,
     send,
 )
+from widgets.map_strip import MapStrip
 from widgets.network_view import _combo, _initializer_combo, _select, round_button
 
 #: The kinds a card offers, in the order a conv net is usually built.
@@ -54,6 +55,8 @@ PER_ROW = (2, 5)
 #: The width one (label, control) pair needs at 100% zoom, and the widest a control grows.
 PAIR_WIDTH = 175
 MAX_CONTROL_WIDTH = 150
+#: Cards at least this wide (px at 100%) show their layer's feature maps beside the settings.
+WIDE_CARD = 820
 
 
 def kind_label(kind: str) -> str:
@@ -118,11 +121,19 @@ class Card(QFrame):
         self.grid.setHorizontalSpacing(theme.px(6))
         self.grid.setVerticalSpacing(theme.px(4))
         self.note = RefusalNote()
+        #: live thumbnails of this layer's feature maps, on cards wide enough for them
+        self.strip = MapStrip()
+        self.strip.hide()
+        self._shape = None                  # the (C, H, W) this card's layer gives
+        body = QHBoxLayout()
+        body.setSpacing(theme.px(12))
+        body.addLayout(self.grid, 1)
+        body.addWidget(self.strip, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(theme.px(10), theme.px(6), theme.px(10), theme.px(6))
         layout.setSpacing(theme.px(4))
         layout.addLayout(self.head)
-        layout.addLayout(self.grid)
+        layout.addLayout(body)
         layout.addWidget(self.note)
 
     def finish_head(self, *trailing: QWidget) -> None:
@@ -133,7 +144,29 @@ class Card(QFrame):
         for w in trailing:
             self.head.addWidget(w)
 
+    def show_maps(self, maps, what: str = "") -> None:
+        """This layer's feature maps (C, H, W) for the chosen test image, None for none; maps
+        of another shape (a snapshot from before the last edit) are not shown."""
+        fits = maps is not None and self._shape is not None and \
+            tuple(maps.shape) == tuple(self._shape)
+        self.strip.set_maps(maps if fits else None, what)
+        self._show_strip()
+
+    def strip_room(self) -> int:
+        """The width the thumbnails take beside the settings (0 when not shown)."""
+        return self.strip.sizeHint().width() + theme.px(12) if self.strip.isVisibleTo(self) \
+            else 0
+
+    def _show_strip(self, width: int | None = None) -> None:
+        wide = (self.width() if width is None else width) >= theme.px(WIDE_CARD)
+        self.strip.setVisible(wide and self.strip.count() > 0)
+
+    def resizeEvent(self, event) -> None:                 # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._show_strip(event.size().width())
+
     def show_row(self, row: dict | None) -> None:
+        self._shape = row["shape"] if row is not None else None
         if row is None:
             self.shape.setText("")
             self.params.setText("")
@@ -190,6 +223,13 @@ class InputCard(Card):
         self.head.addWidget(title)
         self.insert = _InsertButton(self, experiment, lambda: 0)
         self.finish_head(self.insert.button)
+
+    def show_image(self, image) -> None:
+        """The chosen test image (C, H, W), None for none."""
+        fits = image is not None and self._shape is not None and \
+            tuple(image.shape) == tuple(self._shape)
+        self.strip.set_image(image if fits else None)
+        self._show_strip()
 
     def refresh(self, row: dict | None) -> None:
         e = self.experiment
@@ -329,7 +369,8 @@ class LayerCard(Card):
 
     def resizeEvent(self, event) -> None:                 # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        room = event.size().width() - self.layout().contentsMargins().left() * 2
+        room = event.size().width() - self.layout().contentsMargins().left() * 2 - \
+            self.strip_room()
         per_row = max(PER_ROW[0], min(PER_ROW[1], room // theme.px(PAIR_WIDTH)))
         if per_row != self._per_row:
             self._per_row = per_row

@@ -60,11 +60,28 @@ class LayerStackView(QWidget):
         layout.addWidget(self.scroll, 1)
         self._snapshot = None
         experiment.state_changed.connect(self._on_experiment_state_changed)
+        if session is not None:
+            session.snapshot_ready.connect(self.set_snapshot)
         self.refresh()
 
     def set_snapshot(self, snapshot) -> None:
-        """Live pictures are drawn by the image views; the stack shows the structure only."""
+        """Thumbnails of the chosen test image's feature maps on the cards of the layers that
+        give maps (``snapshot.images``; none for a 2-D experiment)."""
         self._snapshot = snapshot
+        if self.isVisible():
+            self._show_maps()
+
+    def showEvent(self, event) -> None:                   # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._show_maps()
+
+    def _show_maps(self) -> None:
+        images = getattr(self._snapshot, "images", None)
+        maps = images.feature_maps if images is not None else ()
+        self.input_card.show_image(images.sample_image if images is not None else None)
+        for i, card in enumerate(self.cards):
+            label, layer_maps = maps[i] if i < len(maps) else ("", None)
+            card.show_maps(layer_maps, f"Layer {i + 1}")
 
     # ---- model -> view ----------------------------------------------------------------------
     def _on_experiment_state_changed(self, name: str) -> None:
@@ -104,6 +121,7 @@ class LayerStackView(QWidget):
         for card, row in zip(self.cards, rows[1:-1]):
             card.refresh(row)
         self.output_card.refresh(rows[-1])
+        self._show_maps()
         total = sum(row["params"] for row in rows)
         self.summary.setText(f"{n} layer{'s' if n != 1 else ''} \u00b7 "
                              f"{total:,} parameters")

@@ -1,6 +1,9 @@
 """The image-network builder: one card per layer with the engine's output shape and parameter
 count, layers inserted, changed and removed by clicks and typing, refusals explained in the
 card that was used with nothing changed, and model changes (an undo, another file) shown."""
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -178,3 +181,35 @@ def test_freeze_a_layer_and_give_it_its_own_learning_rate(qtbot, view):
     assert e.layers[0].lr_scale == pytest.approx(0.1)
     e.set_layer(0, frozen=False)
     assert not conv.controls["frozen"].isChecked()
+
+
+def fake_snapshot(maps_shapes, image_shape=(1, 8, 8)):
+    """What set_snapshot reads of a snapshot: images.sample_image and images.feature_maps."""
+    rng = np.random.default_rng(0)
+    maps = tuple((f"layer {i + 1}", rng.standard_normal(s).astype(np.float32))
+                 for i, s in enumerate(maps_shapes))
+    return SimpleNamespace(images=SimpleNamespace(
+        sample_image=rng.random(image_shape).astype(np.float32), feature_maps=maps))
+
+
+def test_wide_cards_show_their_layers_feature_maps(qtbot, view):
+    view.resize(1300, 900)
+    qtbot.waitUntil(lambda: view.cards[0].width() >= 1000)
+    view.set_snapshot(fake_snapshot([(16, 8, 8), (16, 4, 4), (32, 4, 4), (32, 2, 2)]))
+    strips = [c.strip for c in view.cards]
+    assert [s.isVisible() for s in strips] == [True, True, True, True, False, False]
+    assert [s.count() for s in strips[:4]] == [16, 16, 16, 16]     # at most 16 of 32
+    assert view.input_card.strip.isVisible() and view.input_card.strip.count() == 1
+    # a snapshot from before an edit: the maps of the layers whose shape changed are not shown
+    view.experiment.set_layer(0, filters=4)
+    assert [s.count() for s in strips[:4]] == [0, 0, 16, 16]
+    # a narrow card keeps its room for the settings
+    view.resize(640, 900)
+    qtbot.waitUntil(lambda: view.cards[0].width() < 700)
+    assert not any(s.isVisible() for s in strips)
+
+
+def test_a_2d_snapshot_has_no_maps(view):
+    view.resize(1300, 900)
+    view.set_snapshot(SimpleNamespace(images=None))
+    assert not any(c.strip.isVisible() for c in view.cards)
