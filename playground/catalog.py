@@ -164,6 +164,15 @@ IMAGE_DATASETS = {
 
 #: Image sets of a fixed size (the experiment's number of points follows it).
 IMAGE_COUNTS = {"digits": 1797}
+#: Image sets that may use more images than the number-of-points setting's usual limit: the
+#: downloaded sets (up to their 60,000 training images).
+IMAGE_MAX_POINTS = {"mnist": 60_000, "fashion_mnist": 60_000}
+
+
+def max_points(name: str, default: int) -> int:
+    """The most images (or points) data set ``name`` takes: ``default`` (the setting's own
+    limit) but for the sets of ``IMAGE_MAX_POINTS``."""
+    return IMAGE_MAX_POINTS.get(name, default) if isinstance(name, str) else default
 
 
 def image_dataset_names() -> tuple[str, ...]:

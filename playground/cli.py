@@ -3,6 +3,7 @@
     nn-playground run FILE_OR_EXAMPLE [--steps N | --epochs N] [--seed S] [--out DIR] [--json]
     nn-playground list [--json]
     nn-playground export FILE_OR_EXAMPLE [--out DIR] [--name NAME]
+    nn-playground download mnist|fashion_mnist [--folder DIR]
     nn-playground compare FILE_OR_EXAMPLE --vary SETTING=V1,V2 ... [--steps N | --epochs N] [--json]
     nn-playground search FILE_OR_EXAMPLE --param SETTING=LOW:HIGH ... [--trials N] [--json]
     nn-playground search-worker STUDY --storage URL
@@ -167,6 +168,16 @@ def _lesson_row(lesson) -> dict:
             "description": lesson.look_at, "path": str(lessons.path(lesson))}
 
 
+def _download_needed(preset) -> str | None:
+    """The command that downloads a preset's data set when the cache lacks it, else None."""
+    from playground.image_data import DOWNLOADED_SOURCES
+    name = preset.changes.get("dataset")
+    if name not in DOWNLOADED_SOURCES:
+        return None
+    from playground import downloads
+    return None if downloads.is_present(name) else downloads.download_hint(name)
+
+
 def list_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
     rows = [{"name": p.name, "title": p.title, "kind": "example",
@@ -174,7 +185,8 @@ def list_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
              "description": p.description, "path": str(p.path)} for p in presets.PRESETS]
     rows += [{"name": p.name, "title": p.title, "kind": "image example",
               "dataset": p.changes.get("dataset"), "description": p.description,
-              "path": str(p.path)} for p in presets.IMAGE_PRESETS]
+              "path": str(p.path), "download": _download_needed(p)}
+             for p in presets.IMAGE_PRESETS]
     rows += [_lesson_row(lesson) for lesson in lessons.LESSONS]
     if getattr(args, "json", False):
         stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
@@ -184,8 +196,8 @@ def list_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
         if r["kind"] == "example":
             print(f"{r['name']:<{width}}  {r['title']} ({r['dataset']})", file=stdout)
         elif r["kind"] == "image example":
-            print(f"{r['name']:<{width}}  [images, headless] {r['title']} ({r['dataset']})",
-                  file=stdout)
+            print(f"{r['name']:<{width}}  [images, headless] {r['title']} ({r['dataset']})"
+                  + (f" \u2014 first: {r['download']}" if r["download"] else ""), file=stdout)
         else:
             print(f"{r['name']:<{width}}  [{r['kind']}] {r['title']} \u2014 {r['concept']}",
                   file=stdout)
@@ -236,8 +248,24 @@ def export_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     return EXIT_OK
 
 
+# ---- download ----------------------------------------------------------------------------------
+DOWNLOAD_HELP = ("download MNIST or Fashion-MNIST into the cache (checked against its "
+                 "checksums), for the image examples that use them")
+
+
+def add_download_arguments(parser: argparse.ArgumentParser) -> None:
+    from playground.downloads import add_download_arguments as add
+    add(parser)
+
+
+def download_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
+    from playground.downloads import download_command as download
+    return download(args, stdout, stderr)
+
+
 COMMANDS = {
     "run": (RUN_HELP, add_run_arguments, run_command),
+    "download": (DOWNLOAD_HELP, add_download_arguments, download_command),
     "list": (LIST_HELP, add_list_arguments, list_command),
     "export": (EXPORT_HELP, add_export_arguments, export_command),
     "compare": (COMPARE_HELP, add_compare_arguments, compare_command),

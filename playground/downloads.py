@@ -109,6 +109,11 @@ class _Progress:
         pass
 
 
+def download_hint(name) -> str:
+    """The command that downloads set ``name`` into the cache."""
+    return f"python main.py download {name}"
+
+
 def file_ok(path, sha256) -> bool:
     """Whether ``path`` is a file whose SHA-256 is ``sha256`` (hex)."""
     path = Path(path)
@@ -119,7 +124,8 @@ def fetch_files(files, mirrors, folder, progress=None, downloader=None) -> Path:
     """Make sure every file of ``files`` ({file name: hex SHA-256}) is in ``folder``, correct.
 
     mirrors : base URLs tried in order for a file that is missing or wrong
-    progress : None or callable(file_name, done_bytes, total_bytes)
+    progress : None, callable(file_name, done_bytes, total_bytes), or True for pooch's own
+      progress bar (tqdm) on stderr
     downloader : None (HTTP through pooch) or a pooch downloader, callable(url, output_file,
       pooch), for other transports
     Returns the folder. Raises ValueError (one line, naming the file) when no mirror gives the
@@ -128,7 +134,7 @@ def fetch_files(files, mirrors, folder, progress=None, downloader=None) -> Path:
     folder = Path(folder)
     for file_name, sha256 in files.items():
         if file_ok(folder / file_name, sha256):
-            if progress is not None:
+            if callable(progress):
                 size = (folder / file_name).stat().st_size
                 progress(file_name, size, size)
             continue
@@ -138,7 +144,8 @@ def fetch_files(files, mirrors, folder, progress=None, downloader=None) -> Path:
             if downloader is not None:
                 get = downloader
             else:
-                bar = _Progress(progress, file_name) if progress is not None else False
+                bar = (_Progress(progress, file_name) if callable(progress)
+                       else progress is True)
                 get = pooch.HTTPDownloader(progressbar=bar, timeout=TIMEOUT_S)
             try:
                 pooch.retrieve(url, known_hash=f"sha256:{sha256}", fname=file_name,
@@ -170,6 +177,14 @@ def is_downloaded(name, folder=None) -> bool:
     return all(file_ok(where / f, h) for f, h in spec.sha256.items())
 
 
+def is_present(name, folder=None) -> bool:
+    """Whether all four files of ``name`` are in the folder (a quick look: their checksums are
+    checked when they are read)."""
+    spec = _download(name)
+    where = _folder(name, folder)
+    return all((where / f).is_file() for f in spec.sha256)
+
+
 def downloaded_data(name, part="train", limit=None, folder=None, download=False, progress=None,
                     downloader=None) -> ImageData:
     """One part of a downloaded set as an ImageData (source ``name``).
@@ -194,10 +209,10 @@ def downloaded_data(name, part="train", limit=None, folder=None, download=False,
         for file_name, sha256 in spec.sha256.items():
             if not (where / file_name).is_file():
                 raise ValueError(f"{spec.title} is not downloaded ({file_name} missing in {where}); "
-                                 f"download it first")
+                                 f"download it first: {download_hint(name)}")
             if not file_ok(where / file_name, sha256):
                 raise ValueError(f"{where / file_name}: not the published file (checksum mismatch); "
-                                 f"download {spec.title} again")
+                                 f"download {spec.title} again: {download_hint(name)}")
     X_train, y_train, X_test, y_test = load_mnist_folder(where)
     X, y = (X_train, y_train) if part == "train" else (X_test, y_test)
     if limit is not None:
@@ -209,18 +224,35 @@ def downloaded_data(name, part="train", limit=None, folder=None, download=False,
     return ImageData(X, y, spec.class_names, name, {"part": part, "limit": limit})
 
 
-def main(argv=None) -> int:
-    """``python -m playground.downloads NAME [--folder F]``: fetch a set, one progress line per
-    file on stderr; exit status 1 with the one-line reason when it fails."""
-    import argparse
-    import sys
+DOWNLOAD_HELP = "download MNIST or Fashion-MNIST into the cache, checked against its checksums"
 
-    parser = argparse.ArgumentParser(prog="python -m playground.downloads",
-                                     description="Download and check an image set.")
-    parser.add_argument("name", choices=tuple(DOWNLOADS))
+
+def has_progress_bar() -> bool:
+    """Whether pooch can draw its progress bar (it needs tqdm)."""
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def add_download_arguments(parser) -> None:
+    parser.description = ("Download an image set (the four IDX files) into the download cache, "
+                          "checking each file against its published SHA-256; files already "
+                          "there and correct are kept. The image examples that use the set "
+                          "(see 'list') open once it is there.")
+    parser.add_argument("name", choices=tuple(DOWNLOADS), help="the set to download")
     parser.add_argument("--folder", default=None, help="where to keep the files "
                                                        "(default: the cache folder)")
-    args = parser.parse_args(argv)
+
+
+def download_command(args, stdout=None, stderr=None) -> int:
+    """Fetch a set with pooch's progress bar on a terminal (one progress line per tenth of a
+    file elsewhere, or without tqdm) on stderr, print the folder; exit status 1 with the one-line reason when it
+    fails."""
+    import sys
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
     shown = {}
 
     def report(file_name, done, total):
@@ -228,15 +260,26 @@ def main(argv=None) -> int:
         if shown.get(file_name) != percent and (percent % 10 == 0 or done == total):
             shown[file_name] = percent
             amount = f"{percent}%" if total else f"{done} bytes"
-            print(f"{file_name}: {amount}", file=sys.stderr, flush=True)
+            print(f"{file_name}: {amount}", file=stderr, flush=True)
 
+    bar = stderr is sys.stderr and stderr.isatty() and has_progress_bar()   # not in a log
     try:
-        folder = fetch(args.name, args.folder, progress=report)
+        folder = fetch(args.name, args.folder, progress=True if bar else report)
     except (ValueError, DownloadCancelled) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=stderr)
         return 1
-    print(folder)
+    print(folder, file=stdout)
     return 0
+
+
+def main(argv=None) -> int:
+    """``python -m playground.downloads NAME [--folder F]``: ``download_command``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m playground.downloads",
+                                     description="Download and check an image set.")
+    add_download_arguments(parser)
+    return download_command(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -297,8 +297,9 @@ def _cascade_modality(state: dict, changed: tuple, previous: dict) -> None:
 def _check(f: Field, value, state: dict) -> None:
     """Raise InvalidValue when value is outside what field f accepts in this state."""
     name = f.name
-    if f.low is not None and not f.low <= value <= f.high:
-        raise InvalidValue(name, f"{f.title} must be between {f.low:g} and {f.high:g}, "
+    high = catalog.max_points(state["dataset"], f.high) if name == "n_points" else f.high
+    if f.low is not None and not f.low <= value <= high:
+        raise InvalidValue(name, f"{f.title} must be between {f.low:g} and {high:g}, "
                                  f"not {value:g}.")
     allowed = f.allowed()
     if f.kind is str and allowed is not None and value not in allowed:

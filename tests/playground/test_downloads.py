@@ -268,3 +268,27 @@ def test_the_command_fetches_with_progress_lines_and_fails_in_one_line(tmp_path,
     assert downloads.main(["mnist", "--folder", str(tmp_path / "bad")]) == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
     assert len(errors) == 1 and errors[0].startswith(f"error: {NAMES[3]}: download failed")
+
+
+def test_the_command_draws_poochs_progress_bar_on_a_terminal(monkeypatch, tmp_path):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    asked = []
+    monkeypatch.setattr(downloads, "fetch", lambda name, folder, progress: asked.append(
+        (name, progress)) or tmp_path)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    args = type("Args", (), {"name": "mnist", "folder": None})()
+    assert downloads.download_command(args, stdout=io.StringIO()) == 0
+    assert [name for name, _ in asked] == ["mnist"]
+    if downloads.has_progress_bar():
+        assert asked[0][1] is True                # pooch's own bar (tqdm)
+    else:
+        assert callable(asked[0][1])
+    log = io.StringIO()                           # not a terminal: progress lines instead
+    assert downloads.download_command(args, stdout=io.StringIO(), stderr=log) == 0
+    assert callable(asked[1][1])

@@ -161,6 +161,9 @@ def test_rebuilding_the_presets_gives_the_same_experiments(tmp_path):
     for path in presets.build(tmp_path):
         rebuilt, shipped = files.load(path), files.load(presets.PRESETS_DIR / path.name)
         assert rebuilt.values == shipped.values
+        if path.stem in presets.DOWNLOADED_PRESETS:      # settings only: no download needed
+            assert rebuilt.trainer is shipped.trainer is None
+            continue
         np.testing.assert_array_equal(rebuilt.trainer["params"], shipped.trainer["params"])
 
 
