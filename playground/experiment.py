@@ -288,7 +288,8 @@ def _cascade_modality(state: dict, changed: tuple, previous: dict) -> None:
         state["n_classes"] = chosen if chosen >= 2 else catalog.image_class_count(name)
         if name in catalog.IMAGE_COUNTS:
             state["n_points"] = catalog.IMAGE_COUNTS[name]
-        if "layers" not in changed and layers and layers[0].is_dense:
+        # (no hidden layers at all, as 2-D points may leave: the output is dense too)
+        if "layers" not in changed and (not layers or layers[0].is_dense):
             state["layers"] = (Layer.flatten(),) + layers
     elif name in catalog.dataset_names() and "layers" not in changed:
         state["layers"] = dense_columns.kept(layers)     # dense layers and their batch norms

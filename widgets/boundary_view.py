@@ -254,8 +254,8 @@ class BoundaryView(QWidget):
     def set_data(self) -> None:
         """Place the points and the picture's rectangle for the session's current data."""
         data = self.session.data
-        if data is None:
-            return
+        if data is None or not data.supports_boundary:
+            return                          # (images: the window shows the image views)
         x0, x1, y0, y1 = data.extent
         self.image.set_rect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
@@ -284,8 +284,9 @@ class BoundaryView(QWidget):
             self.set_snapshot(self._last)
 
     def set_snapshot(self, snapshot) -> None:
-        if snapshot.generation != self.session.generation:
-            return                          # of an earlier network (or run): never drawn
+        if snapshot.generation != self.session.generation or \
+                getattr(snapshot, "images", None) is not None:
+            return                          # of an earlier network (or run), or of images
         self._last = snapshot
         if not self.isVisible():
             return                          # drawn when shown

@@ -1,10 +1,18 @@
 """The data panel: which data set, how much noise, how many points, the split, the batch size,
 the input features and normalization. Every control calls ``experiment.set``; every experiment
-change is pushed back into the controls under a signal blocker."""
+change is pushed back into the controls under a signal blocker.
+
+Two pages of data sets, chosen above them: the 2-D point sets and the image sets (digits,
+shapes, and MNIST and Fashion-MNIST where the download cache holds them). An image set shows
+only the settings that apply to it (the shapes: number, noise and seed; every image set: the
+split and the batch size), and the augmentation preview when the experiment has augmentation
+settings."""
+from functools import lru_cache
+
 import numpy as np
 from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
-from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QEvent, QRectF, QSignalBlocker, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -12,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -19,10 +28,11 @@ from PySide6.QtWidgets import (
 
 from playground import catalog, pipeline
 from playground.fields import FIELDS_BY_NAME
+from playground.image_data import DOWNLOADED_SOURCES
 from playground.tips import CONTROL_TIPS, FEATURE_TIPS
 from widgets import theme
 from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, clear_refusal,
-                              section_label, send)
+                              section_label, send, show_refusal)
 
 #: Thumbnail side and the side of a point's marker on it, in pixels; a panel with height to
 #: spare (a 1920 x 1080 window) draws larger thumbnails, up to THUMB_MAX, keeping THUMB_SLACK.
@@ -40,6 +50,21 @@ BATCH_LADDER = (1, 2, 3, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256
 ROW_TIPS = {row: FIELDS_BY_NAME[name].doc for row, name in (
     ("Classes", "n_classes"), ("Noise", "noise"), ("Points", "n_points"),
     ("Training", "train_ratio"), ("Batch size", "batch_size"))}
+#: Thumbnail labels of the image sets (their full names are the tooltips).
+IMAGE_SHORT_LABELS = {"digits": "Digits", "shapes": "Shapes", "mnist": "MNIST",
+                      "fashion_mnist": "Fashion"}
+#: The data rows each image set uses (the others are hidden for it); the split and the batch
+#: size apply to all.
+IMAGE_ROWS = {"shapes": ("Noise", "Points", "Training", "Batch size"),
+              "mnist": ("Points", "Training", "Batch size"),
+              "fashion_mnist": ("Points", "Training", "Batch size")}
+IMAGE_ROWS_DEFAULT = ("Training", "Batch size")
+IMAGE_TIPS = {"Points": "How many images are used, training and test images together (for "
+                        "MNIST and Fashion-MNIST the first ones of their training part)",
+              "Noise": "How much random noise is added to each drawn shape"}
+REGENERATE_TIPS = {"shapes": "New random shapes and a new split from the next data seed",
+                   "image": "A new random split of the images into training and test images "
+                            "from the next data seed"}
 
 
 def dataset_thumbnail(name: str, size: int = THUMB) -> QPixmap:
@@ -81,6 +106,74 @@ def points_picture(points: np.ndarray, labels: np.ndarray, task: str, size: int,
     return pixmap
 
 
+def image_available(name: str) -> bool:
+    """True when image set ``name`` can be used here (a downloaded set: its files are in the
+    download cache; nothing is fetched from the window)."""
+    if name not in DOWNLOADED_SOURCES:
+        return True
+    from playground import downloads
+    try:
+        return downloads.is_downloaded(name)
+    except Exception:                   # an unreadable cache folder: not available
+        return False
+
+
+def unavailable_text(name: str) -> str:
+    """Why downloaded set ``name`` cannot be chosen, and how to get it."""
+    from playground import downloads
+    return (f"{catalog.dataset_label(name)} is not in the download cache "
+            f"({downloads.cache_folder()}): download it once with 'python -m "
+            f"playground.downloads {name}' (the window never downloads anything).")
+
+
+@lru_cache(maxsize=None)
+def _sample_images(name: str) -> np.ndarray | None:
+    """Four images of image set ``name``, of different classes where it has them: float
+    (4, H, W) in [0, 1] (ink 1); None when the set is not available."""
+    from playground import image_data
+    if name == "digits":
+        data = image_data.digits_data()
+    elif name == "shapes":
+        data = image_data.shapes_data(n=40)
+    elif image_available(name):
+        from playground import downloads
+        data = downloads.downloaded_data(name, "train", limit=200)
+    else:
+        return None
+    picks = [int(np.flatnonzero(data.labels == k)[0]) for k in np.unique(data.labels)[:4]]
+    picks += [0] * (4 - len(picks))
+    images = np.asarray(data.images[picks], dtype=np.float64).mean(axis=1)
+    lo, hi = float(images.min()), float(images.max())
+    return (images - lo) / (hi - lo if hi > lo else 1.0)
+
+
+def image_thumbnail(name: str, size: int = THUMB) -> QPixmap:
+    """A ``size`` x ``size`` picture of image set ``name``: four of its images, dark ink on
+    white; for a set that is not downloaded, a grey square with a down arrow."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor("#FFFFFF"))
+    painter = QPainter(pixmap)
+    images = _sample_images(name)
+    if images is None:
+        painter.fillRect(0, 0, size, size, QColor("#E5E7EB"))
+        painter.setPen(QColor("#6B7280"))
+        font = theme.font(0, bold=True)
+        font.setPixelSize(max(8, size // 2))
+        painter.setFont(font)
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "\u2193")
+        painter.end()
+        return pixmap
+    half = size // 2
+    for i, img in enumerate(images):
+        grey = np.ascontiguousarray(np.rint(255.0 * (1.0 - np.clip(img, 0, 1))), dtype=np.uint8)
+        h, w = grey.shape
+        picture = QImage(grey.data, w, h, w, QImage.Format.Format_Grayscale8)
+        r, c = divmod(i, 2)
+        painter.drawImage(QRectF(c * (size - half), r * (size - half), half, half), picture)
+    painter.end()
+    return pixmap
+
+
 class DataPanel(QWidget):
     """Data set picker with thumbnails and the data, batch and feature settings."""
 
@@ -94,36 +187,61 @@ class DataPanel(QWidget):
         layout.setSpacing(6)
 
         header = QHBoxLayout()
-        header.addWidget(section_label("Data set"), 0, Qt.AlignmentFlag.AlignBottom)
+        header.setSpacing(2)
+        # Which page of data sets is shown (choosing one is a click on a thumbnail): the two
+        # page buttons are the section's title.
+        self.kind_buttons: dict[str, QToolButton] = {}
+        kinds = QButtonGroup(self)
+        for kind, text, tip in (("points", "Points", "Data sets of 2-D points: dense "
+                                 "networks and their decision boundary"),
+                                ("images", "Images", "Data sets of images: conv nets, "
+                                 "their filters, feature maps and mistakes")):
+            button = QToolButton()
+            button.setText(text)
+            button.setCheckable(True)
+            button.setToolTip(tip)
+            button.setProperty("role", "kind")
+            button.clicked.connect(lambda _=False, k=kind: self.show_kind(k))
+            kinds.addButton(button)
+            header.addWidget(button)
+            self.kind_buttons[kind] = button
         header.addStretch(1)
         self.regenerate = QToolButton()
         self.regenerate.setIcon(theme.icon("refresh"))
-        self.regenerate.setText("Regenerate")
-        self.regenerate.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # An icon only, beside the page buttons in the panel's narrowest width; its name is
+        # for screen readers, its tooltip says what it does.
+        self.regenerate.setAccessibleName("Regenerate")
+        self.regenerate.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.regenerate.setToolTip(CONTROL_TIPS["regenerate"])
         self.regenerate.clicked.connect(self._on_regenerate_clicked)
         header.addWidget(self.regenerate)
         layout.addLayout(header)
         self.dataset_buttons: dict[str, QToolButton] = {}
         self._dataset_group = QButtonGroup(self)
-        grid = QGridLayout()
-        grid.setSpacing(2)
-        for i, name in enumerate(catalog.dataset_names()):
-            button = QToolButton()
-            button.setProperty("role", "dataset")
-            button.setCheckable(True)
-            button.setIcon(QIcon(dataset_thumbnail(name)))
-            button.setIconSize(QSize(THUMB, THUMB))
-            button.setText(catalog.dataset_label(name, short=True))
-            button.setFont(theme.font(-1))
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            button.setToolTip(f"{catalog.dataset_label(name)} "
-                              f"({catalog.TASK_LABELS[catalog.dataset_task(name)]})")
-            button.clicked.connect(lambda _=False, n=name: self._on_dataset_clicked(n))
-            self._dataset_group.addButton(button)
-            self.dataset_buttons[name] = button
-            grid.addWidget(button, i // THUMB_COLUMNS, i % THUMB_COLUMNS)
-        layout.addLayout(grid)
+        self.dataset_pages = QStackedWidget()
+        for names in (catalog.dataset_names(), catalog.image_dataset_names()):
+            page = QWidget()
+            grid = QGridLayout(page)
+            grid.setContentsMargins(0, 0, 0, 0)
+            grid.setSpacing(2)
+            for i, name in enumerate(names):
+                button = QToolButton()
+                button.setProperty("role", "dataset")
+                button.setCheckable(True)
+                button.setIcon(QIcon(self._thumbnail(name, THUMB)))
+                button.setIconSize(QSize(THUMB, THUMB))
+                button.setText(IMAGE_SHORT_LABELS[name] if catalog.is_image_dataset(name)
+                               else catalog.dataset_label(name, short=True))
+                button.setFont(theme.font(-1))
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+                button.setToolTip(self._dataset_tip(name))
+                button.clicked.connect(lambda _=False, n=name: self._on_dataset_clicked(n))
+                self._dataset_group.addButton(button)
+                self.dataset_buttons[name] = button
+                grid.addWidget(button, i // THUMB_COLUMNS, i % THUMB_COLUMNS)
+            grid.setRowStretch(grid.rowCount(), 1)
+            self.dataset_pages.addWidget(page)
+        layout.addWidget(self.dataset_pages)
 
         form = QGridLayout()
         form.setHorizontalSpacing(8)
@@ -166,7 +284,8 @@ class DataPanel(QWidget):
             slider.slider.setMinimumWidth(SLIDER_MIN_WIDTH)
         layout.addLayout(form)
 
-        layout.addWidget(section_label("Input features"))
+        self.features_title = section_label("Input features")
+        layout.addWidget(self.features_title)
         features = QGridLayout()
         features.setHorizontalSpacing(8)
         features.setVerticalSpacing(2)
@@ -179,6 +298,7 @@ class DataPanel(QWidget):
             self.feature_boxes[name] = box
             features.addWidget(box, i // 2, i % 2)
         layout.addLayout(features)
+        self._features_grid = features
         #: one note under the grid speaks for every feature box ("choose at least one")
         self.features_note = attach_note(RefusalNote(), *self.feature_boxes.values())
         layout.addWidget(self.features_note)
@@ -187,6 +307,13 @@ class DataPanel(QWidget):
         self.normalize.toggled.connect(lambda on: send(experiment, "normalize", on,
                                                        self.normalize))
         layout.addWidget(self.normalize)
+        #: what only 2-D points have: input features and their normalization
+        self._point_only = (self.features_title, *self.feature_boxes.values(), self.normalize)
+        #: the augmentation preview of an image experiment (made when one is first shown)
+        self.augment_panel = None
+        self._augment_slot = QVBoxLayout()
+        self._augment_slot.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._augment_slot)
         layout.addStretch(1)
 
         inner.setMinimumWidth(262)
@@ -199,11 +326,43 @@ class DataPanel(QWidget):
         outer.addWidget(scroll)
         self.scroll = scroll
         self._thumb = THUMB
+        spacing = layout.spacing()
+        self._features_height = (self.features_title.sizeHint().height() +
+                                 features.sizeHint().height() +
+                                 self.normalize.sizeHint().height() + 3 * spacing)
         scroll.viewport().installEventFilter(self)
         experiment.state_changed.connect(self._on_experiment_state_changed)
         for name in ("dataset", "n_classes", "noise", "n_points", "train_ratio", "batch_size",
                      "features", "normalize"):
             self._on_experiment_state_changed(name)
+
+    @staticmethod
+    def _thumbnail(name: str, size: int) -> QPixmap:
+        return image_thumbnail(name, size) if catalog.is_image_dataset(name) else \
+            dataset_thumbnail(name, size)
+
+    @staticmethod
+    def _dataset_tip(name: str) -> str:
+        if not catalog.is_image_dataset(name):
+            return (f"{catalog.dataset_label(name)} "
+                    f"({catalog.TASK_LABELS[catalog.dataset_task(name)]})")
+        c, h, w = catalog.image_input_shape(name)
+        tip = (f"{catalog.dataset_label(name)}: {catalog.image_class_count(name)} classes of "
+               f"{h}x{w} {'grey' if c == 1 else 'colour'} images")
+        if name in DOWNLOADED_SOURCES and not image_available(name):
+            tip += f". Not downloaded: {unavailable_text(name)}"
+        return tip
+
+    def show_kind(self, kind: str) -> None:
+        """Show the page of ``kind`` ("points" or "images") data sets; the experiment keeps
+        its data set until a thumbnail is clicked."""
+        self.dataset_pages.setCurrentIndex(0 if kind == "points" else 1)
+        for key, button in self.kind_buttons.items():
+            with QSignalBlocker(button):
+                button.setChecked(key == kind)
+
+    def shown_kind(self) -> str:
+        return "points" if self.dataset_pages.currentIndex() == 0 else "images"
 
     def thumbnail_size(self) -> int:
         """The side of the data-set thumbnails now, in pixels."""
@@ -217,22 +376,37 @@ class DataPanel(QWidget):
     def _fit_thumbnails(self) -> None:
         """Thumbnails grow into the height the panel can spare, the same whether or not the
         data set shows the Classes row (choosing another data set never resizes them)."""
-        rows = -(-len(self.dataset_buttons) // THUMB_COLUMNS)
+        # (the point sets' page is the taller: it sets the room; the images follow its size)
+        rows = -(-len(catalog.dataset_names()) // THUMB_COLUMNS)
         need = self.scroll.widget().sizeHint().height() - rows * (self._thumb - THUMB)
-        if self.classes.isHidden():
-            need += self.classes.sizeHint().height() + self._form.verticalSpacing()
+        # Rows a data set hides still count: the thumbnails keep the size of the fullest panel.
+        for control in (self.classes, self.noise, self.points):
+            if control.isHidden():
+                need += control.sizeHint().height() + self._form.verticalSpacing()
+        if self.features_title.isHidden():
+            need += self._features_height
+        if self.augment_panel is not None and self.augment_panel.isVisible():
+            need -= self.augment_panel.sizeHint().height()
         spare = self.scroll.viewport().height() - need - THUMB_SLACK
         size = int(min(max(THUMB + spare // rows, THUMB), THUMB_MAX))
         if size == self._thumb:
             return
         self._thumb = size
         for name, button in self.dataset_buttons.items():
-            button.setIcon(QIcon(dataset_thumbnail(name, size)))
+            button.setIcon(QIcon(self._thumbnail(name, size)))
             button.setIconSize(QSize(size, size))
 
     # ---- intent ---------------------------------------------------------------------------
     def _on_dataset_clicked(self, name: str) -> None:
-        send(self.experiment, "dataset", name, self.dataset_buttons[name])
+        button = self.dataset_buttons[name]
+        if not image_available(name):       # nothing changes: the open data set stays
+            show_refusal(button, unavailable_text(name))
+            button.setToolTip(self._dataset_tip(name))
+            for key, other in self.dataset_buttons.items():     # (the page stays in front)
+                with QSignalBlocker(other):
+                    other.setChecked(key == self.experiment.dataset)
+            return
+        send(self.experiment, "dataset", name, button)
         self._on_experiment_state_changed("dataset")
 
     def _on_classes_value_changed(self, value: int) -> None:
@@ -264,6 +438,7 @@ class DataPanel(QWidget):
             self.row_labels["Classes"].setVisible(takes_classes)
             if not takes_classes:
                 clear_refusal(self.classes)
+            self._show_rows_of(e.dataset)
         elif name == "n_classes":
             with QSignalBlocker(self.classes):
                 self.classes.setValue(e.n_classes)
@@ -284,6 +459,31 @@ class DataPanel(QWidget):
         elif name == "normalize":
             with QSignalBlocker(self.normalize):
                 self.normalize.setChecked(e.normalize)
+
+    def _show_rows_of(self, name: str) -> None:
+        """Show the settings that apply to data set ``name`` and its page of thumbnails."""
+        image = catalog.is_image_dataset(name)
+        self.show_kind("images" if image else "points")
+        rows = (IMAGE_ROWS.get(name, IMAGE_ROWS_DEFAULT) if image else
+                ("Noise", "Points", "Training", "Batch size"))
+        controls = {"Noise": self.noise, "Points": self.points,
+                    "Training": self.train_ratio, "Batch size": self.batch}
+        for text, control in controls.items():
+            control.setVisible(text in rows)
+            self.row_labels[text].setVisible(text in rows)
+            if text not in rows:
+                clear_refusal(control)
+        self.row_labels["Points"].setText("Images" if image else "Points")
+        for text in ("Points", "Noise"):
+            tip = IMAGE_TIPS[text] if image else ROW_TIPS[text]
+            for w in (self.row_labels[text], controls[text], controls[text].slider):
+                w.setToolTip(tip)
+        for w in self._point_only:
+            w.setVisible(not image)
+        if image:
+            clear_refusal(next(iter(self.feature_boxes.values())))
+        self.regenerate.setToolTip(CONTROL_TIPS["regenerate"] if not image else
+                                   REGENERATE_TIPS["shapes" if name == "shapes" else "image"])
 
     def _refresh_batch_ladder(self) -> None:
         n_train = self.experiment.n_train

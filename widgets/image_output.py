@@ -20,15 +20,19 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from playground import image_views as iv
+from widgets import theme
 from widgets.confusion import ConfusionMatrixView
 from widgets.drawing_canvas import DrawingPanel
 from widgets.feature_maps import FeatureMapsView
 from widgets.filter_grid import FilterGridView
 from widgets.misclassified import MisclassifiedGallery
 
-#: The tabs, in order: key -> title.
+#: The tabs, in order: key -> title, and the shorter titles of a narrow panel.
 TABS = {"filters": "Filters", "maps": "Feature maps", "mistakes": "Mistakes",
         "confusion": "Confusion", "draw": "Draw"}
+SHORT_TABS = {**TABS, "maps": "Maps"}
+#: Horizontal padding of a tab's title, px at 100% (the app's tabs have 16: five need less).
+TAB_PADDING = 10
 #: Tabs whose numbers come from the evaluated test images (the scope line speaks for them).
 SCORED_TABS = ("mistakes", "confusion")
 
@@ -72,7 +76,7 @@ class FilterTab(QWidget):
     def set_filters(self, filters) -> None:
         """Show ``filters`` ((label, kernel (O, C, k, k)), ...): the chosen layer's, kept by
         its place when the labels change (a layer edited), else the first."""
-        labels = [str(label) for label, _ in filters]
+        labels = [f"conv layer {j + 1}: {label}" for j, (label, _) in enumerate(filters)]
         if labels != self._labels:
             keep = self.layer.currentIndex()
             with QSignalBlocker(self.layer):
@@ -86,8 +90,10 @@ class FilterTab(QWidget):
         if not shown:
             self.grid.clear()
             return
-        label, kernel = filters[max(self.layer.currentIndex(), 0)]
-        self.grid.set_filters(kernel, title=f"Filters of {label}")
+        j = max(self.layer.currentIndex(), 0)
+        title = "Filters of the conv layer" if len(labels) == 1 else \
+            f"Filters of conv layer {j + 1}"
+        self.grid.set_filters(filters[j][1], title=title)
 
     def clear(self) -> None:
         with QSignalBlocker(self.layer):
@@ -140,6 +146,8 @@ class ImageOutputPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.scope)
 
+        self._style_tabs()
+        theme.changes.look_changed.connect(self._on_theme_look_changed)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.filters.layer.currentIndexChanged.connect(self._on_filter_layer_changed)
         self.maps.sample_requested.connect(self._on_maps_sample_requested)
@@ -148,6 +156,29 @@ class ImageOutputPanel(QWidget):
         session.snapshot_ready.connect(self.set_snapshot)
         self._on_session_network_rebuilt()
         self._on_tabs_current_changed(self.tabs.currentIndex())
+
+    # ---- tabs ---------------------------------------------------------------------------
+    def _style_tabs(self) -> None:
+        self.tabs.tabBar().setStyleSheet(
+            f"QTabBar::tab {{ padding-left: {theme.px(TAB_PADDING)}px; "
+            f"padding-right: {theme.px(TAB_PADDING)}px; }}")
+        self._fit_tab_titles()
+
+    def _fit_tab_titles(self) -> None:
+        """The full titles where they fit side by side, else the short ones."""
+        bar = self.tabs.tabBar()
+        for titles in (TABS, SHORT_TABS):
+            for i, title in enumerate(titles.values()):
+                bar.setTabText(i, title)
+            if bar.sizeHint().width() <= self.tabs.width():
+                return
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_tab_titles()
+
+    def _on_theme_look_changed(self, old, new) -> None:
+        self._style_tabs()
 
     # ---- what is in front ---------------------------------------------------------------
     def current_tab(self) -> str:

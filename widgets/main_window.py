@@ -1,6 +1,10 @@
 """The main window: the network builder in the centre, data and training panels on the left,
 the output and the curves on the right, the run controls on top, the numbers at the bottom.
 
+The centre and the Output dock follow the data of the network built last (``session.modality``):
+for 2-D points the neuron columns (NetworkView) and the decision boundary (BoundaryView), for
+images the layer stack (LayerStackView) and the image views (ImageOutputPanel).
+
 Panels are dock widgets; their arrangement is saved in QSettings when the window closes and
 restored when it opens. The File menu (new, open, save, recent files, examples, export, autosave
 and recovery, the title with the file name) belongs to ``widgets.file_actions.FileActions``.
@@ -11,8 +15,8 @@ from PySide6 import QtGui
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow,
-                               QPushButton, QSizePolicy, QStatusBar, QToolButton, QVBoxLayout,
-                               QWidget)
+                               QPushButton, QSizePolicy, QStackedWidget, QStatusBar,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from playground.experiment import Experiment
 from playground.files import APP_NAME
@@ -26,7 +30,9 @@ from widgets.controls import ValueLabel
 from widgets.curves_panel import CurvesPanel
 from widgets.data_panel import DataPanel
 from widgets.file_actions import AUTOSAVE_MS, FileActions
+from widgets.image_output import ImageOutputPanel
 from widgets.keyboard import FieldFocus
+from widgets.layer_stack import LayerStackView
 from widgets.network_view import NetworkView
 from widgets.optimizer_panel import OptimizerPanel, learning_rate_text
 from widgets.panel_visibility import PanelVisibility
@@ -175,17 +181,27 @@ class MainWindow(QMainWindow):
 
         self.banner = Banner()
         self.network_view = NetworkView(self.experiment, self.session)
+        self.layer_stack = LayerStackView(self.experiment, self.session)
+        #: the centre: the neuron columns of a 2-D experiment or the layer stack of an image one
+        self.centre = QStackedWidget()
+        self.centre.addWidget(self.network_view)
+        self.centre.addWidget(self.layer_stack)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 8, 4, 0)     # narrow sides: the network needs the width
         layout.setSpacing(6)
         layout.addWidget(self.banner)
-        layout.addWidget(self.network_view, 1)
+        layout.addWidget(self.centre, 1)
         self.setCentralWidget(central)
 
         self.data_panel = DataPanel(self.experiment)
         self.optimizer_panel = OptimizerPanel(self.experiment, self.session)
         self.boundary_view = BoundaryView(self.experiment, self.session)
+        self.image_output = ImageOutputPanel(self.experiment, self.session)
+        #: the Output dock: the decision boundary of 2-D points or the image views
+        self.output_stack = QStackedWidget()
+        self.output_stack.addWidget(self.boundary_view)
+        self.output_stack.addWidget(self.image_output)
         self.curves_panel = CurvesPanel(self.experiment, self.session)
         self.data_dock = self._dock("Data", "dataDock", self.data_panel,
                                     Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -193,7 +209,7 @@ class MainWindow(QMainWindow):
                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.data_dock, self.training_dock)
         self.data_dock.raise_()
-        self.output_dock = self._dock("Output", "outputDock", self.boundary_view,
+        self.output_dock = self._dock("Output", "outputDock", self.output_stack,
                                       Qt.DockWidgetArea.RightDockWidgetArea)
         self.curves_dock = self._dock("Curves", "curvesDock", self.curves_panel,
                                       Qt.DockWidgetArea.RightDockWidgetArea)
@@ -240,6 +256,7 @@ class MainWindow(QMainWindow):
         self.session.paused.connect(self._on_session_paused)
         self.session.failed.connect(self._on_session_failed)
         self.session.network_rebuilt.connect(self._on_session_network_rebuilt)
+        self._show_modality(self.session.modality)
         self.resize(1280, 720)
         self._docks_proportioned = False
         with self.panel_visibility.quiet():     # the file's hidden panels win over the layout
@@ -322,6 +339,29 @@ class MainWindow(QMainWindow):
         if self.banner.isVisible() and not self.session.message:
             self.banner.hide()
         self.status.clear_numbers()
+        self._show_modality(self.session.modality)
+
+    def _show_modality(self, modality: str) -> None:
+        """The centre and the Output dock of ``modality`` ("points" or "images")."""
+        images = modality == "images"
+        if images and self.centre.currentWidget() is self.network_view:
+            self.network_view.canvas.set_focus(None)     # no neuron stays hovered
+            self.session.focus_neuron(None)
+            self.boundary_view.set_focus(None)
+        for stack, shown in ((self.centre, self.layer_stack if images else self.network_view),
+                             (self.output_stack,
+                              self.image_output if images else self.boundary_view)):
+            # A stack is as large as its largest page: the page not shown asks for no room.
+            for i in range(stack.count()):
+                page = stack.widget(i)
+                own = page.property("ownSizePolicy")
+                if own is None:
+                    own = page.sizePolicy()
+                    page.setProperty("ownSizePolicy", own)
+                ignored = QSizePolicy.Policy.Ignored
+                page.setSizePolicy(own if page is shown else QSizePolicy(ignored, ignored))
+            stack.setCurrentWidget(shown)
+            stack.updateGeometry()
 
     # ---- layout memory ----------------------------------------------------------------------
     def _restore_layout(self) -> None:

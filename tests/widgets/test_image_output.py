@@ -130,7 +130,7 @@ def test_scope_line_says_a_live_sample_while_playing(panel, qtbot):
 def test_only_the_tab_in_front_draws_a_frame(panel, qtbot):
     assert panel.current_tab() == "filters"
     send(panel)
-    assert panel.filters.grid.title.text() == "Filters of conv 1"
+    assert panel.filters.grid.title.text() == "Filters of conv layer 1"
     assert panel.confusion.overall_text() == "No test images classified yet"   # not drawn
     assert panel.mistakes.count() == 0
     click_tab(panel, qtbot, "confusion")          # drawn when it comes to the front
@@ -143,11 +143,11 @@ def test_filters_of_the_chosen_conv_layer_deeper_ones_by_input_channel(panel, qt
     assert tab.layer.isVisible() and tab.layer.count() == 2
     assert tab.grid.mosaic.count() == 4 and not tab.grid.channel.isVisible()
     tab.layer.setCurrentIndex(1)                   # (the combo's own signal, as a pick does)
-    assert tab.grid.title.text() == "Filters of conv 2"
+    assert tab.grid.title.text() == "Filters of conv layer 2"
     assert tab.grid.mosaic.count() == 6 and tab.grid.channel.isVisible()
     assert tab.grid.channel.maximum() == 4
     send(panel)                                    # the next frame keeps the chosen layer
-    assert tab.grid.title.text() == "Filters of conv 2"
+    assert tab.grid.title.text() == "Filters of conv layer 2"
 
 
 def test_clicking_a_mistake_asks_for_its_maps_and_shows_them(panel, qtbot):
