@@ -40,6 +40,32 @@ def sample_indices(n: int, limit: int = LIVE_SAMPLE, seed: int = SAMPLE_SEED) ->
     return np.sort(rng.choice(n, size=limit, replace=False)).astype(np.int64)
 
 
+class Classifier:
+    """The GUI thread's own copy of an image network: class probabilities of new images (the
+    drawing canvas) from a snapshot's weights and batch-norm statistics, in evaluation mode.
+    Built once per network (snapshot generation), its weights overwritten at each call."""
+
+    def __init__(self):
+        self._generation = None
+        self._trainer = None
+
+    def probabilities(self, spec, snapshot, images: np.ndarray) -> np.ndarray:
+        """float64 (n, K) for ``images`` (n, C, H, W) float64 of the network ``spec`` that
+        ``snapshot`` (of that network) holds the weights of."""
+        if self._trainer is None or self._generation != snapshot.generation:
+            from engine.trainer import TrainConfig, Trainer
+            n_in = int(np.prod(spec.input_shape))
+            self._trainer = Trainer(spec, TrainConfig(), np.zeros((1, n_in)),
+                                    np.eye(1, spec.n_outputs))
+            self._generation = snapshot.generation
+        trainer = self._trainer
+        trainer.params[:] = snapshot.params
+        if snapshot.buffers is not None and len(snapshot.buffers):
+            trainer.buffers[:] = snapshot.buffers
+        with np.errstate(all="ignore"):
+            return trainer.predict(np.ascontiguousarray(images.reshape(len(images), -1)))
+
+
 class EvalSample:
     """The fixed live sample of a prepared data set: ``X_train, Y_train, X_test, Y_test`` as in
     ``pipeline.PreparedData`` (so ``run.history_row`` evaluates either), with ``train`` /

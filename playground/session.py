@@ -25,6 +25,7 @@ from playground import catalog, dense_columns, pipeline
 from playground.experiment import Experiment
 from playground.fields import FIELDS_BY_NAME
 from playground.history import COLUMNS, History
+from playground.image_frames import Classifier
 from playground.worker import CHUNK_SECONDS, Job, TrainingWorker
 
 SHUTDOWN_TIMEOUT_MS = 5000
@@ -91,8 +92,7 @@ class TrainingSession(QObject):
         self._index_layout: list | None = None
         #: the experiment's layers the network was built from (what a dropout change compares)
         self._built_layers: tuple = ()
-        #: classify's own Trainer for the current network (built on first use), its generation
-        self._classifier: tuple | None = None
+        self._classifier = Classifier()    # classify's own copy of the network
         #: While load_document stores new values: the (trainer, history) still to be loaded
         #: (None once the network has been rebuilt from them).
         self._loading = False
@@ -324,25 +324,9 @@ class TrainingSession(QObject):
                              f"not {X.shape}.")
         if not np.isfinite(X).all():
             raise ValueError("Images must hold finite numbers.")
-        latest = self.latest
-        if latest is None:
+        if self.latest is None:
             raise ValueError("The network is still being built: no weights to classify with.")
-        trainer = self._classifier_for(latest)
-        trainer.params[:] = latest.params
-        if latest.buffers is not None and len(latest.buffers):
-            trainer.buffers[:] = latest.buffers
-        with np.errstate(all="ignore"):
-            return trainer.predict(np.ascontiguousarray(X.reshape(len(X), -1)))
-
-    def _classifier_for(self, snapshot):
-        """A Trainer of the current network for ``classify`` (its weights are overwritten)."""
-        if self._classifier is None or self._classifier[0] != snapshot.generation:
-            from engine.trainer import Trainer
-            d = self.data
-            trainer = Trainer(self.spec, pipeline.train_config(self.experiment.values()),
-                              d.X_train[:1], d.Y_train[:1], seed=self.experiment.seed)
-            self._classifier = (snapshot.generation, trainer)
-        return self._classifier[1]
+        return self._classifier.probabilities(self.spec, self.latest, X)
 
     def focus_neuron(self, key: tuple | None) -> None:
         """Ask for (layer, unit)'s map at boundary resolution in the next snapshots (None: stop)."""

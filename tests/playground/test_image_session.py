@@ -184,6 +184,9 @@ def test_a_dropout_change_keeps_the_weights_and_other_changes_rebuild(qtbot, mak
                             lambda s: s.generation == session.generation)
     assert session.generation > generation and rebuilt.step == 0
     assert rebuilt.images.filters[0][1].shape == (6, 1, 3, 3)
+    images = session.test_images()[:3]                    # classify follows the new network
+    np.testing.assert_allclose(session.classify(images),
+                               reference(session, rebuilt).predict(images), rtol=1e-12)
 
 
 # ---- the per-frame cost on a large set ------------------------------------------------------------
