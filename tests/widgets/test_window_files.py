@@ -223,17 +223,17 @@ def test_a_cancelled_close_keeps_the_window_training(qtbot, make_window):
     w.session.pause()
 
 
-def test_an_image_experiment_is_refused_by_the_window_and_nothing_changes(make_window, tmp_path):
-    """File > Open of a conv-net file (headless only for now): one message, and the open
-    experiment, its title and its file stay as they were."""
+def test_an_image_experiment_opens_in_the_window(qtbot, make_window, tmp_path):
+    """File > Open of a conv-net file: the experiment, its file and its title are the file's,
+    and the network trains as an image network."""
     from playground import files, presets
     window = make_window()
     path = tmp_path / "lenet.nnp"
-    files.save(path, presets.load("lenet_digits"))
-    title, values = window.windowTitle(), window.experiment.values()
-    assert not window.file_actions.open_path(path, ask=False)
-    errors = window.file_actions.errors
-    assert len(errors) == 1 and "lenet.nnp cannot be opened here" in errors[0]
-    assert "not changed" in errors[0]
-    assert window.windowTitle() == title and window.experiment.values() == values
-    assert window.file_actions.path is None
+    document = presets.load("lenet_digits")
+    files.save(path, document)
+    assert window.file_actions.open_path(path, ask=False)
+    qtbot.waitUntil(lambda: window.session.latest is not None, timeout=TIMEOUT)
+    assert window.file_actions.errors == []
+    assert window.experiment.values() == files.load(path).values
+    assert window.file_actions.path == path and "lenet" in window.windowTitle()
+    assert window.session.modality == "images" and window.session.latest.images is not None
