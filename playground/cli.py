@@ -196,7 +196,7 @@ def list_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
         if r["kind"] == "example":
             print(f"{r['name']:<{width}}  {r['title']} ({r['dataset']})", file=stdout)
         elif r["kind"] == "image example":
-            print(f"{r['name']:<{width}}  [images, headless] {r['title']} ({r['dataset']})"
+            print(f"{r['name']:<{width}}  [images] {r['title']} ({r['dataset']})"
                   + (f" \u2014 first: {r['download']}" if r["download"] else ""), file=stdout)
         else:
             print(f"{r['name']:<{width}}  [{r['kind']}] {r['title']} \u2014 {r['concept']}",

@@ -107,7 +107,7 @@ def test_list(capsys):
     code, out, _ = call(capsys, "list")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()][:3] == ["default", "circle", "xor"]
-    images = [line for line in out.splitlines() if "[images, headless]" in line]
+    images = [line for line in out.splitlines() if "[images]" in line]
     assert [line.split()[0] for line in images] == list(presets.image_names())
     code, out, _ = call(capsys, "list", "--json")
     rows = json.loads(out)
