@@ -137,6 +137,20 @@ LESSONS: tuple[Lesson, ...] = (
                  "log_loss": True},
         show_me={"normalize": True},
     ),
+    Lesson(
+        "batch_norm_sigmoid", "Batch norm on a deep sigmoid network", "Batch normalization",
+        look_at="Three sigmoid layers, plain SGD: σ′(z) ≤ 1/4 at every layer, so the loss sits "
+                "at ln 2 ≈ 0.69. Show me adds batch norm after each layer (the BN bands): "
+                "zero-mean, unit-variance activations, and the same network learns.",
+        formula="x̂ = (x − μ_B) / √(σ²_B + ε) ,  y = γx̂ + β ;  test: running μ, σ²",
+        try_next="Turn batch norm off in one layer at a time: which layers need it? Then "
+                 "change its momentum and compare the training and test curves.",
+        changes={"dataset": "xor", "noise": 0.0,
+                 "layers": _layers(8, 8, 8, activation="sigmoid"),
+                 "optimizer": "sgd", "learning_rate": 0.1, "batch_size": 10},
+        show_me={"layers": tuple(layer for dense in _layers(8, 8, 8, activation="sigmoid")
+                                 for layer in (dense, Layer.batch_norm()))},
+    ),
     # ---- first-order optimization --------------------------------------------------------------
     Lesson(
         "learning_rate", "Learning rate: too small, too large, right", "Learning rate",

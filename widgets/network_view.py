@@ -221,6 +221,8 @@ class LayerHeader(QWidget):
         column = dense_columns.columns(e.layers)[self.column]
         with QSignalBlocker(self.norm):
             self.norm.setChecked(column.has_norm)
+        # on, the short name leaves room for the momentum beside it in a narrow column
+        self.norm.setText("BN" if column.has_norm else "Batch norm")
         if column.has_norm:
             _show_setting(self.momentum, e.layers[column.norm].momentum, True)
         else:
