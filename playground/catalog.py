@@ -169,6 +169,25 @@ IMAGE_COUNTS = {"digits": 1797}
 IMAGE_MAX_POINTS = {"mnist": 60_000, "fashion_mnist": 60_000}
 
 
+#: Image sets the user imported (``playground.image_data.register_imported``), by their data-set
+#: name "imported:<fingerprint>": name -> (input shape, number of classes, label), as in
+#: IMAGE_DATASETS. They are data sets an experiment can learn, but not among the built-in ones
+#: (``image_dataset_names``).
+IMPORTED_DATASETS: dict = {}
+
+
+def register_imported_dataset(name: str, shape, n_classes: int, label: str, count: int) -> None:
+    """Declare an imported set: its shape and classes for the network, its number of images
+    for the experiment (which then takes all of them)."""
+    IMPORTED_DATASETS[name] = (tuple(int(v) for v in shape), int(n_classes), str(label))
+    IMAGE_COUNTS[name] = int(count)
+    IMAGE_MAX_POINTS[name] = max(int(count), 20)
+
+
+def _image_entry(name: str) -> tuple:
+    return IMAGE_DATASETS[name] if name in IMAGE_DATASETS else IMPORTED_DATASETS[name]
+
+
 def max_points(name: str, default: int) -> int:
     """The most images (or points) data set ``name`` takes: ``default`` (the setting's own
     limit) but for the sets of ``IMAGE_MAX_POINTS``."""
@@ -180,31 +199,32 @@ def image_dataset_names() -> tuple[str, ...]:
 
 
 def all_dataset_names() -> tuple[str, ...]:
-    """The 2-D point sets, then the image sets: every value the data-set setting takes."""
-    return dataset_names() + image_dataset_names()
+    """The 2-D point sets, then the image sets, then the imported ones: every value the
+    data-set setting takes."""
+    return dataset_names() + image_dataset_names() + tuple(IMPORTED_DATASETS)
 
 
 def is_image_dataset(name) -> bool:
-    return name in IMAGE_DATASETS
+    return name in IMAGE_DATASETS or name in IMPORTED_DATASETS
 
 
 def image_input_shape(name: str) -> tuple:
     """(channels, height, width) of image data set ``name``."""
-    return IMAGE_DATASETS[name][0]
+    return _image_entry(name)[0]
 
 
 def image_class_count(name: str) -> int:
-    return IMAGE_DATASETS[name][1]
+    return _image_entry(name)[1]
 
 
 def dataset_task(name: str) -> str:
     """'binary', 'multiclass' or 'regression' for dataset ``name`` (image sets: multiclass)."""
-    return "multiclass" if name in IMAGE_DATASETS else DATASETS[name].task
+    return "multiclass" if is_image_dataset(name) else DATASETS[name].task
 
 
 def dataset_takes_classes(name: str) -> bool:
     """True when dataset ``name`` takes a number of classes (the K-class sets)."""
-    return False if name in IMAGE_DATASETS else DATASETS[name].takes_n_classes
+    return False if is_image_dataset(name) else DATASETS[name].takes_n_classes
 
 
 def is_second_order(optimizer: str) -> bool:
@@ -224,7 +244,7 @@ _SHORT_DATASET_LABELS = {"xor": "XOR", "gauss": "Gauss", "moons": "Moons",
 
 def dataset_label(name: str, short: bool = False) -> str:
     """The data set's name on screen; ``short`` for thumbnails."""
-    if name in IMAGE_DATASETS:
-        return IMAGE_DATASETS[name][2]
+    if is_image_dataset(name):
+        return _image_entry(name)[2]
     return _SHORT_DATASET_LABELS.get(name, DATASETS[name].label) if short \
         else DATASETS[name].label

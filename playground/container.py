@@ -45,7 +45,8 @@ ARRAYS_NAME = "arrays.npz"
 MAX_JSON_BYTES = 4 << 20
 MAX_ARRAY_BYTES = 256 << 20       # one array
 
-_ALLOWED_DTYPES = (np.dtype("<f8"), np.dtype("<i8"))
+#: float64 and int64 numbers; uint8 for the pixels of imported images
+_ALLOWED_DTYPES = (np.dtype("<f8"), np.dtype("<i8"), np.dtype("|u1"))
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 
 
@@ -295,7 +296,7 @@ def _npy_header(f, name: str) -> tuple[tuple, np.dtype]:
                               f"({_reason(error)}).") from None
     if dtype not in _ALLOWED_DTYPES or dtype.hasobject:
         raise FileFormatError(f"array {quoted(name)} has type {dtype}; experiment files hold only "
-                              f"float64 and int64 numbers.")
+                              f"float64, int64 and uint8 numbers.")
     if any(not isinstance(n, int) or n < 0 for n in shape):
         raise FileFormatError(f"array {quoted(name)} has an impossible shape {shape}.")
     return tuple(shape), dtype

@@ -28,6 +28,12 @@ An experiment file (``.nnp``) reopens exactly where it was left::
 L-BFGS, CG), and ``buffers`` float64 (batch norm's running statistics) for a network with
 batch norm; always ``history.<column>`` float64 (rows,) for every history column.
 
+An experiment on the user's own images (data set "imported:<fingerprint>") also holds them, so
+it opens where the original folder or IDX files are missing: an optional ``"imported"`` section
+{"name", "title", "class_names", "image_shape", "n"} and the arrays ``imported.images`` (uint8
+pixels or float64 values in [0, 1], (n, C, H, W)) and ``imported.labels`` int64 (n,)
+(``playground.image_data.imported_section``).
+
 This module holds the document: ``Document``, ``dumps``/``loads``, the migrations and the checks
 of its contents; the training run inside it (counters, weights, optimizer state) is encoded and
 checked by ``playground.run_state``. The ZIP around it is ``playground.container``: saving writes a temporary file in
@@ -55,7 +61,7 @@ from typing import Callable
 import numpy as np
 
 from engine import kernels as K
-from playground import comparison_file, container, disk, run_state
+from playground import comparison_file, container, disk, image_data, run_state
 from playground import history as history_module
 from playground.checks import is_whole_number
 from playground.container import (  # noqa: F401  (the container's names stay importable here)
@@ -227,6 +233,10 @@ def dumps(doc: Document) -> bytes:
             raise ValueError(f"history column {quoted(name)} has shape {column.shape}, expected "
                              f"({rows},)")
         arrays[HISTORY_PREFIX + name] = column
+    imported = None
+    if image_data.is_imported(values["dataset"]):   # the user's images travel with the file
+        imported, imported_arrays = image_data.imported_section(values["dataset"])
+        arrays.update(imported_arrays)
     comparison = None
     if doc.comparison is not None:
         comparison, comparison_arrays = comparison_file.encode(doc.comparison)
@@ -242,6 +252,7 @@ def dumps(doc: Document) -> bytes:
         "meta": {str(k): str(v) for k, v in (doc.meta or {}).items()},
         **({} if doc.lesson is None else {"lesson": lesson_to_json(doc.lesson, doc.values)}),
         **({} if comparison is None else {"comparison": comparison}),
+        **({} if imported is None else {"imported": imported}),
         "fields": values,
         "run": run,
         "history": {"columns": list(columns), "rows": rows},
@@ -334,7 +345,8 @@ def _document_from(document: dict, arrays: dict) -> Document:
     for key in ("fields", "history", "arrays", "meta", "run"):
         if key not in document:
             raise FileFormatError(f"{DOCUMENT_NAME} has no {key!r} section.")
-    known = {"format", "version", "app", "saved", "meta", "lesson", "comparison", "fields",
+    known = {"format", "version", "app", "saved", "meta", "lesson", "comparison", "imported",
+             "fields",
              "run", "history", "arrays"}
     unknown = sorted(set(document) - known)
     if unknown:
@@ -346,7 +358,11 @@ def _document_from(document: dict, arrays: dict) -> Document:
         if not isinstance(value, str):
             raise FileFormatError(f"meta {quoted(key)} must be text, not {json_type(value)}.")
     _check_manifest(json_object(document["arrays"], "arrays"), arrays)
+    imported = _imported_from(document, arrays)
     values = _values_from(json_object(document["fields"], "fields"))
+    if imported is not None and values["dataset"] != imported:
+        raise FileFormatError(f"the file holds imported images ({quoted(imported)}) that are "
+                              f"not its data set ({quoted(values['dataset'])}).")
     lesson = _lesson_from(document["lesson"], values) if "lesson" in document else None
     rows, stored = _history_header(document["history"])
     run = document["run"]
@@ -365,6 +381,7 @@ def _document_from(document: dict, arrays: dict) -> Document:
     comparison = (comparison_file.decode(document["comparison"], arrays, values)
                   if "comparison" in document else None)
     expected = {HISTORY_PREFIX + c for c in stored}
+    expected |= set(image_data.IMPORTED_ARRAYS) if imported is not None else set()
     expected |= comparison_file.array_names(comparison)
     if trainer is not None:
         expected |= {"params", "initial_params"} | ({BUFFERS} if "buffers" in trainer else set())
@@ -377,6 +394,19 @@ def _document_from(document: dict, arrays: dict) -> Document:
                               f"{quoted(extra[0])}.")
     return Document(values, trainer, history, meta, lesson, comparison)
 
+
+
+def _imported_from(document: dict, arrays: dict) -> str | None:
+    """The data-set name of the imported images the file holds (its optional ``imported``
+    section and the arrays ``imported.images`` and ``imported.labels``), registered so the
+    settings can name them; None without the section. Registering changes nothing an open
+    experiment uses: a name always means the same images (``image_data.fingerprint``)."""
+    if "imported" not in document:
+        return None
+    try:
+        return image_data.imported_from_section(document["imported"], arrays)
+    except ValueError as error:
+        raise FileFormatError(f"{one_line(error, 300)}.") from None
 
 
 def _check_manifest(manifest: dict, arrays: dict) -> None:

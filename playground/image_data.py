@@ -205,6 +205,38 @@ def idx_folder_data(folder, class_names=None) -> tuple[ImageData, ImageData]:
             ImageData(X_test, y_test, names, "imported"))
 
 
+def idx_files_data(images_path, labels_path, class_names=None) -> ImageData:
+    """An "imported" set from one IDX file of images and one of labels, named as the user
+    likes (gzipped or not): images uint8 (n, height, width) or (n, C, height, width) with C 1 or
+    3, scaled by 1/255 (or floats in [0, 1]); labels integers (n,) from 0. class_names : one per
+    class (default "0".."K-1" for the largest label K-1). ValueError (one line, naming the
+    file) for a corrupt, truncated or mismatched file."""
+    from pathlib import Path
+
+    from engine.idx import read_idx
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    images_name, labels_name = Path(images_path).name, Path(labels_path).name
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[1] not in CHANNELS):
+        raise ValueError(f"{images_name}: expected images of shape (n, height, width) or (n, 1 "
+                         f"or 3, height, width), got {images.shape}")
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise ValueError(f"{labels_name}: expected integer labels of shape (n,), got "
+                         f"{labels.dtype} {labels.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"{images_name} holds {len(images)} images but {labels_name} "
+                         f"{len(labels)} labels")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"{labels_name}: label {int(labels.min())} is negative")
+    if images.dtype.kind == "f" and images.size and (images.min() < 0 or images.max() > 1):
+        raise ValueError(f"{images_name}: float pixels must lie in [0, 1]")
+    if images.dtype.kind not in "uf" or (images.dtype.kind == "u" and images.dtype != np.uint8):
+        raise ValueError(f"{images_name}: expected uint8 or float pixels, got {images.dtype}")
+    try:
+        return imported_data(images, labels.astype(np.int64), class_names)
+    except ValueError as error:
+        raise ValueError(f"{images_name}: {error}") from None
+
+
 def imported_from_config(config: dict, images, labels) -> ImageData:
     """Rebuild an "imported" set from its ``get_config()`` dict and the arrays saved beside it,
     refusing arrays that do not fit the description (count, image shape, class names)."""
@@ -250,3 +282,113 @@ def image_data_from_config(config: dict, cache=None) -> ImageData:
                                folder=cache, download=False)
     raise ValueError(f"only shapes, digits, mnist and fashion_mnist sets rebuild from their "
                      f"description, got source {source!r}")
+
+
+# ---- imported sets in experiments ----------------------------------------------------------------
+#: An experiment learns an imported set under the data-set name "imported:<fingerprint>": the
+#: fingerprint is a hash of the images, labels, class names and title, so one name always means
+#: the same images, and registering a set (on import, or when a file holding it is opened) can
+#: never change what an open experiment learns.
+IMPORTED_PREFIX = "imported:"
+#: the least images an imported set holds (the number-of-points setting's own minimum)
+MIN_IMPORTED = 20
+IMPORTED_ARRAYS = ("imported.images", "imported.labels")
+_IMPORTED: dict[str, tuple[ImageData, str]] = {}
+
+
+def is_imported(name) -> bool:
+    """Whether ``name`` is the data-set name of an imported set (registered or not)."""
+    return isinstance(name, str) and name.startswith(IMPORTED_PREFIX)
+
+
+def fingerprint(data: ImageData, title: str) -> str:
+    """The data-set name of ``data`` imported under ``title``: "imported:" + 16 hex digits of
+    the SHA-256 of its images (float32), labels, class names and title."""
+    import hashlib
+    h = hashlib.sha256()
+    h.update(repr((tuple(data.images.shape), data.class_names, str(title))).encode("utf-8"))
+    h.update(np.ascontiguousarray(data.images, dtype="<f4").tobytes())
+    h.update(np.ascontiguousarray(data.labels, dtype="<i8").tobytes())
+    return IMPORTED_PREFIX + h.hexdigest()[:16]
+
+
+def register_imported(data: ImageData, title: str) -> str:
+    """Make ``data`` (an "imported" set) a data set experiments can learn; returns its name
+    (``fingerprint``). Its shape, class count and label go into ``playground.catalog`` so the
+    layer rules and the network spec use them. ValueError for fewer than 20 images."""
+    from playground import catalog
+    if data.source != "imported":
+        raise ValueError(f"only imported sets are registered, not {data.source!r}")
+    if len(data) < MIN_IMPORTED:
+        raise ValueError(f"an imported set needs at least {MIN_IMPORTED} images, got {len(data)}")
+    title = " ".join(str(title).split())[:60] or "images"
+    name = fingerprint(data, title)
+    if name not in _IMPORTED:
+        _IMPORTED[name] = (data, title)
+        _, h, w = data.image_shape
+        label = f"Imported: {title} ({len(data)} images, {h}x{w})"
+        catalog.register_imported_dataset(name, data.image_shape, len(data.class_names), label,
+                                          len(data))
+    return name
+
+
+def imported_set(name) -> ImageData:
+    """The registered imported set ``name``; ValueError when it is not registered (a file that
+    names it without holding its images)."""
+    if name not in _IMPORTED:
+        raise ValueError(f"the imported images {name!r} are not loaded (the experiment file "
+                         f"that holds them was not opened)")
+    return _IMPORTED[name][0]
+
+
+def imported_title(name) -> str:
+    imported_set(name)
+    return _IMPORTED[name][1]
+
+
+def imported_section(name) -> tuple[dict, dict]:
+    """(JSON section, arrays) that store the registered imported set ``name`` in an experiment
+    file: its title, class names, image shape and count; ``imported.images`` as uint8 pixels
+    (n, C, H, W) when they are whole 1/255 steps (folders, IDX files), float64 otherwise, and
+    ``imported.labels`` int64 (n,)."""
+    data = imported_set(name)
+    pixels = np.round(data.images * np.float32(255.0))
+    exact = np.array_equal(pixels.astype(np.uint8).astype(np.float32) / np.float32(255.0),
+                           data.images)
+    images = pixels.astype(np.uint8) if exact else data.images.astype("<f8")
+    section = {"name": name, "title": _IMPORTED[name][1], "class_names": list(data.class_names),
+               "image_shape": list(data.image_shape), "n": len(data)}
+    return section, {"imported.images": images, "imported.labels": data.labels.astype("<i8")}
+
+
+def imported_from_section(section, arrays: dict) -> str:
+    """Register the set a file's imported section and arrays hold; returns its name. ValueError
+    (one line) when the section is malformed, the arrays do not fit it, or the images are not
+    the ones the name promises."""
+    if not isinstance(section, dict):
+        raise ValueError("the imported section must be a JSON object")
+    keys = {"name", "title", "class_names", "image_shape", "n"}
+    if set(section) != keys:
+        extra, missing = sorted(set(section) - keys), sorted(keys - set(section))
+        raise ValueError(f"the imported section has an unknown entry {extra[0]!r}" if extra
+                         else f"the imported section has no {missing[0]!r}")
+    name, title = section["name"], section["title"]
+    if not is_imported(name) or not isinstance(title, str):
+        raise ValueError(f"the imported section's name must be 'imported:...' and its title "
+                         f"text, got {name!r} and {title!r}")
+    for key in IMPORTED_ARRAYS:
+        if key not in arrays:
+            raise ValueError(f"the imported images are missing (array {key!r})")
+    images, labels = arrays["imported.images"], arrays["imported.labels"]
+    if images.dtype != np.uint8 and images.dtype != np.float64:
+        raise ValueError(f"imported.images must be uint8 or float64, not {images.dtype}")
+    if labels.dtype != np.int64:
+        raise ValueError(f"imported.labels must be int64, not {labels.dtype}")
+    config = {"modality": MODALITY, "source": "imported", "n": section["n"],
+              "image_shape": section["image_shape"], "class_names": section["class_names"]}
+    data = imported_from_config(config, images, labels)
+    registered = register_imported(data, title)
+    if registered != name:
+        raise ValueError(f"the imported images are not the ones named {name!r} (the file was "
+                         f"changed)")
+    return name

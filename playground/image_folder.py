@@ -129,3 +129,82 @@ def read_image_folder(folder, size=28, mode="grey") -> FolderImport:
     names = tuple(c.name for c in classes)
     data = ImageData(np.stack(images), np.asarray(labels, dtype=np.int64), names, "imported")
     return FolderImport(data, tuple(skipped))
+
+
+# ---- importing into an experiment ---------------------------------------------------------------
+#: The largest side offered for imported images: a network takes at most 3 x 64 x 64 inputs.
+MAX_IMPORT_SIDE = 64
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import gave: the data-set name to learn it under, the images, what was skipped."""
+
+    name: str               # "imported:<fingerprint>" (playground.image_data.register_imported)
+    title: str
+    data: ImageData
+    skipped: tuple = ()     # ((path, reason), ...)
+
+    def summary(self) -> str:
+        """A few lines for the user: how many images of which classes, at what size, and each
+        skipped file with why."""
+        data = self.data
+        c, h, w = data.image_shape
+        counts = ", ".join(f"{name} {n}" for name, n in zip(data.class_names, data.class_counts()))
+        lines = [f"Imported {len(data)} images of {len(data.class_names)} classes from "
+                 f"{self.title} ({h}x{w}, {'grey' if c == 1 else 'RGB'}): {counts}."]
+        if self.skipped:
+            lines.append(f"Skipped {len(self.skipped)} file{'s' if len(self.skipped) > 1 else ''}:")
+            lines += [f"  {path}: {reason}" for path, reason in self.skipped]
+        else:
+            lines.append("Nothing was skipped.")
+        return "\n".join(lines)
+
+
+def import_folder(folder, size=28, mode="grey") -> ImportReport:
+    """Read a folder of class sub-folders (``read_image_folder``) and register it as a data set
+    (at most 64 pixels a side). ValueError (one line) when it cannot be imported."""
+    from playground.image_data import register_imported
+    height, width = _check_size(size)
+    if max(height, width) > MAX_IMPORT_SIDE:
+        raise ValueError(f"size must be at most {MAX_IMPORT_SIDE} pixels a side for a network "
+                         f"input, got {height}x{width}")
+    found = read_image_folder(folder, size, mode)
+    title = Path(folder).name
+    return ImportReport(register_imported(found.data, title), title, found.data, found.skipped)
+
+
+def import_idx(images_path, labels_path, class_names=None) -> ImportReport:
+    """Read an IDX file of images and one of labels (``image_data.idx_files_data``) and
+    register them as a data set. ValueError (one line, naming the file) otherwise."""
+    from engine.network import MAX_IMAGE_INPUTS
+    from playground.image_data import idx_files_data, register_imported
+    data = idx_files_data(images_path, labels_path, class_names)
+    if int(np.prod(data.image_shape)) > MAX_IMAGE_INPUTS:
+        c, h, w = data.image_shape
+        raise ValueError(f"{Path(images_path).name}: {c}x{h}x{w} images are larger than a "
+                         f"network takes ({MAX_IMAGE_INPUTS} values)")
+    title = Path(images_path).name.split(".")[0]
+    return ImportReport(register_imported(data, title), title, data)
+
+
+def default_image_layers() -> tuple:
+    """The layers an experiment gets when its own do not fit the imported images."""
+    from playground.fields import Layer
+    return (Layer.conv(8, 3), Layer.pool(2), Layer.flatten())
+
+
+def experiment_changes(values: dict, name: str) -> dict:
+    """The settings that make an experiment with ``values`` learn the imported set ``name``:
+    the data set, and its layers kept when they fit the images (as the experiment would adapt
+    them), else ``default_image_layers`` (a conv layer too large for small images, say)."""
+    from playground import image_pipeline
+    from playground.experiment import Experiment, InvalidValue
+    try:
+        adapted = Experiment(values)
+        adapted.update({"dataset": name})
+        if image_pipeline.explain_layers(adapted.values()) is None:
+            return {"dataset": name}
+    except (InvalidValue, ValueError):
+        pass
+    return {"dataset": name, "layers": default_image_layers()}

@@ -16,6 +16,7 @@ import numpy as np
 from engine.layers import AvgPool2D, BatchNorm, Conv2D, Flatten, LayerSpec, MaxPool2D
 from engine.network import NetworkSpec
 from playground import catalog
+from playground import image_data as image_data_module
 from playground.image_data import DOWNLOADED_SOURCES, ImageData, digits_data, shapes_data
 from playground.pipeline import PreparedData
 
@@ -29,6 +30,8 @@ def image_data(values: dict) -> ImageData:
         return digits_data()
     if name == "shapes":
         return shapes_data(n=values["n_points"], noise=values["noise"], seed=values["data_seed"])
+    if image_data_module.is_imported(name):    # the user's images, held by the experiment file
+        return image_data_module.imported_set(name)
     if name in DOWNLOADED_SOURCES:      # the first n_points training images, from the cache
         from playground import downloads
         return downloads.downloaded_data(name, "train", limit=values["n_points"],
