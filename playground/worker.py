@@ -111,8 +111,9 @@ class TrainingWorker(QObject):
         elif self._job is None or job.data is not self._job.data or self._grids is None:
             self._grids = DetailGrids(job.data.boundary_inputs, job.data.map_inputs)
         self._job, self._trainer = job, trainer
+        # a large image set is scored on a fixed sample while playing (2-D points: always whole)
         self._run = Run(trainer, job.data, self._chunk_seconds, keep_history=False,
-                        sample_limit=LIVE_SAMPLE)
+                        sample_limit=LIVE_SAMPLE if job.data.modality == "images" else None)
         self._run.set_stops(self._stop_epoch, self._stop_loss)
         # before a build is timed: about 3 ns a parameter per forward pass
         self._budget.clear(seconds_per_point=3e-9 * trainer.spec.n_params + 5e-8)
