@@ -194,3 +194,38 @@ def test_session_snapshots_draw_dense_layers_and_typed_weights_reach_them(qtbot,
     assert W[2, 3] == 0.75
     changed = np.flatnonzero(got.args[0].params != first.params)
     assert changed.tolist() == [int(named[2]["kernel"][2, 3])]
+
+
+def next_snapshot(qtbot, session, action, check=lambda s: True):
+    with qtbot.waitSignal(session.snapshot_ready, timeout=TIMEOUT,
+                          check_params_cb=check) as blocker:
+        action()
+    return blocker.args[0]
+
+
+def test_session_reset_and_reopening_keep_the_running_statistics(qtbot, make_session):
+    values = dict(dataset="xor", n_points=100, layers=DEEP, optimizer="sgd",
+                  learning_rate=0.1, steps_per_frame=10)
+    experiment, a = make_session(**values)
+    qtbot.waitUntil(lambda: a.latest is not None, timeout=TIMEOUT)
+    initial = a.latest.params.copy(), a.latest.buffers.copy()
+    trained = next_snapshot(qtbot, a, lambda: a.step(40), lambda s: s.step == 40)
+    assert not np.array_equal(trained.buffers, initial[1])
+    saved = a.run_state()
+    np.testing.assert_array_equal(saved["trainer"]["buffers"], trained.buffers)
+    # another session opens the run and goes on exactly as this one
+    _, b = make_session(dataset="circle", n_points=60)
+    qtbot.waitUntil(lambda: b.latest is not None, timeout=TIMEOUT)
+    opened = next_snapshot(qtbot, b, lambda: b.load_document(experiment.values(),
+                                                             saved["trainer"],
+                                                             saved["history"]),
+                           lambda s: s.generation == b.generation)
+    np.testing.assert_array_equal(opened.buffers, trained.buffers)
+    later = [next_snapshot(qtbot, s, lambda s=s: s.step(30), lambda snap: snap.step == 70)
+             for s in (a, b)]
+    np.testing.assert_array_equal(later[0].params, later[1].params)
+    np.testing.assert_array_equal(later[0].buffers, later[1].buffers)
+    # reset: the initial weights and running statistics, bit for bit
+    back = next_snapshot(qtbot, a, a.reset, lambda s: s.step == 0)
+    np.testing.assert_array_equal(back.params, initial[0])
+    np.testing.assert_array_equal(back.buffers, initial[1])
