@@ -18,7 +18,8 @@ class Snapshot:
     steps_per_frame_at_60 : training steps that fit in one frame at 60 frames a second on this
                      network and machine, measured (0 until some training was timed)
     train_loss, test_loss, train_accuracy, test_accuracy : on the full splits (accuracy None
-                     for regression; test values None without test data)
+                     for regression; test values None without test data); a large image set
+                     while playing: on its live sample (``images.evaluated_all`` False)
     boundary       : (R, R) output in [0, 1] for two classes, (R, R, K) class probabilities for
                      several, (R, R) predicted value for regression; rows are y, from y_min
     neuron_maps    : per hidden layer, (units, M, M) activations on the map grid
