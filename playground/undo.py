@@ -103,6 +103,9 @@ def describe(before: dict, after: dict, changed: tuple) -> str:
 def _describe_layers(old: tuple, new: tuple) -> str:
     # where the two lists first differ: the place of an inserted or removed layer
     at = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+    norm = _describe_point_batch_norm(old, new, at)
+    if norm:
+        return norm
     if len(new) == len(old) + 1:
         return f"Add hidden layer {at + 1}"
     if len(new) == len(old) - 1:
@@ -114,6 +117,28 @@ def _describe_layers(old: tuple, new: tuple) -> str:
         return "Change hidden layers"
     i, a, b = changes[0]
     return f"Layer {i + 1}: {_describe_layer(a, b)}"
+
+
+def _describe_point_batch_norm(old: tuple, new: tuple, at: int) -> str | None:
+    """A 2-D network's batch norm turned on or off, or its momentum changed, said of the
+    dense layer it follows as the builder numbers it ("Layer 2: batch norm on"); None for
+    any other change."""
+    if any(layer.kind not in ("dense", "batchnorm") for layer in old + new):
+        return None
+    longer = new if len(new) > len(old) else old
+    column = sum(1 for layer in longer[:at] if layer.is_dense)
+    dense_old, dense_new = (sum(1 for layer in x if layer.is_dense) for x in (old, new))
+    if dense_new == dense_old + 1 and new[:len(old)] == old:      # a column with its norm
+        return f"Add hidden layer {dense_new}"
+    if dense_old == dense_new + 1 and old[:len(new)] == new:
+        return f"Remove hidden layer {dense_old}"
+    if abs(len(new) - len(old)) == 1 and at < len(longer) and longer[at].kind == "batchnorm":
+        return f"Layer {column}: batch norm {'on' if longer is new else 'off'}"
+    if len(new) == len(old) and at < len(new) and old[at].kind == new[at].kind == "batchnorm" \
+            and old[at + 1:] == new[at + 1:]:
+        return (f"Layer {column}: batch-norm momentum {_value(old[at].momentum)} \u2192 "
+                f"{_value(new[at].momentum)}")
+    return None
 
 
 def _describe_layer(a: Layer, b: Layer) -> str:

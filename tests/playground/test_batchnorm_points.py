@@ -229,3 +229,19 @@ def test_session_reset_and_reopening_keep_the_running_statistics(qtbot, make_ses
     back = next_snapshot(qtbot, a, a.reset, lambda s: s.step == 0)
     np.testing.assert_array_equal(back.params, initial[0])
     np.testing.assert_array_equal(back.buffers, initial[1])
+
+
+def test_undo_steps_say_which_layer_got_or_lost_its_batch_norm():
+    from playground.undo import diff
+    v = Experiment({"dataset": "xor", "layers": (Layer(4), Layer(3))}).values()
+    on = {**v, "layers": dense_columns.with_batch_norm(v["layers"], 0, True)}
+    assert diff(v, on).text == "Layer 1: batch norm on"
+    assert diff(on, v).text == "Layer 1: batch norm off"
+    faster = {**on, "layers": dense_columns.with_momentum(on["layers"], 0, 0.3)}
+    assert diff(on, faster).text == "Layer 1: batch-norm momentum 0.1 \u2192 0.3"
+    grown = {**faster, "layers": dense_columns.with_column_added(faster["layers"])}
+    assert diff(faster, grown).text == "Add hidden layer 3"
+    normed = {**on, "layers": dense_columns.with_batch_norm(on["layers"], 1, True)}
+    grown = {**normed, "layers": dense_columns.with_column_added(normed["layers"])}
+    assert diff(normed, grown).text == "Add hidden layer 3"
+    assert diff(grown, normed).text == "Remove hidden layer 3"
