@@ -11,43 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from engine.idx import write_idx
 from playground import catalog, files, image_data, image_pipeline
 from playground.experiment import Experiment
 from playground.fields import Layer
+from picture_folders import write_folder
 from playground.headless import HeadlessRun
 from playground.image_folder import ImportReport, experiment_changes, import_folder, import_idx
 
 MAIN = Path(__file__).resolve().parents[2] / "main.py"
-
-
-def write_folder(root, per_class=8, size=(20, 24), seed=0, colour=False) -> Path:
-    """Three classes of PNG and JPEG pictures (bars at three angles), plus a broken PNG, a text
-    file and a stray file outside the class folders."""
-    rng = np.random.default_rng(seed)
-    for k, name in enumerate(("bar", "column", "diagonal")):
-        folder = root / name
-        folder.mkdir(parents=True)
-        for i in range(per_class):
-            pixels = rng.integers(0, 40, size).astype(np.uint8)
-            h, w = size
-            if k == 0:
-                pixels[h // 2 - 2:h // 2 + 2, :] = 255
-            elif k == 1:
-                pixels[:, w // 2 - 2:w // 2 + 2] = 255
-            else:
-                for t in range(min(h, w)):
-                    pixels[t, max(t - 2, 0):t + 2] = 255
-            image = Image.fromarray(pixels)
-            if colour:
-                image = image.convert("RGB")
-            image.save(folder / f"{i}.{'png' if i % 2 else 'jpg'}")
-    (root / "bar" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a picture")
-    (root / "column" / "notes.txt").write_text("the column pictures")
-    (root / "stray.png").write_bytes(b"")
-    return root
 
 
 @pytest.fixture
