@@ -202,6 +202,15 @@ def run_window(args) -> int:
     app.setOrganizationName("NN Playground")
     theme.apply(app)
     if not args.screenshot:
+        from widgets.compile_dialog import ensure_kernels
+        stops = StopSignals(app)
+        # Stopped while the kernels compile: nothing to keep yet, end at once.
+        stops.received.connect(lambda signum: stop_before_window(signum))
+        _, error, _ = ensure_kernels(app)      # a first start compiles, with a progress bar
+        stops.uninstall()
+        if error:
+            print(f"The engine's kernels did not compile ({error}); training will say why.",
+                  file=sys.stderr, flush=True)
         window = MainWindow(experiment)
         if document is not None:
             window.file_actions.open_document(document, file_path)  # weights and history too
@@ -240,6 +249,15 @@ def run_window(args) -> int:
             return save_lab_screenshot(app, window, args.screenshot, args.steps, args.size)
         return save_screenshot(app, window, args.screenshot, args.steps,
                                None if full_screen else window.size().toTuple())
+
+
+def stop_before_window(signum: int) -> None:
+    """Ctrl-C or SIGTERM while the first start compiles the kernels: no window, nothing unsaved
+    yet; end at once (the compile thread ends with the process)."""
+    from playground.stop_signals import signal_name
+    print(f"Stopped by {signal_name(signum)} while the engine's kernels compiled.",
+          file=sys.stderr, flush=True)
+    os._exit(0)
 
 
 def stop_on_signal(app, window, signum: int) -> None:
