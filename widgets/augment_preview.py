@@ -41,8 +41,10 @@ class AugmentPreviewPanel(QWidget):
     settings_changed = Signal(object)
 
     def __init__(self, data: ImageData, settings: Augmentation | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, stacked: bool = False):
+        """``stacked``: the preview under the controls, narrow sliders (a side panel)."""
         super().__init__(parent)
+        self._stacked = stacked
         self._data = data
         self._settings = settings if settings is not None else Augmentation()
         self._seed = 0
@@ -53,16 +55,19 @@ class AugmentPreviewPanel(QWidget):
         metrics = QFontMetrics(self.font())
         widest = max(metrics.horizontalAdvance(augmentation.strength_text(s, v)) + theme.px(8)
                      for s, steps in augmentation.STEPS.items() for v in steps)
-        controls.setHorizontalSpacing(theme.px(10))
+        controls.setHorizontalSpacing(theme.px(6 if stacked else 10))
         controls.addWidget(section_label("Augmentation"), 0, 0, 1, 2)
         for row, (toggle, strength) in enumerate(TRANSFORMS.items(), start=1):
-            box = QCheckBox(augmentation.LABELS[toggle])
+            # (a side panel is narrow: the first word, "Flip"; the tooltip says the rest)
+            label = augmentation.LABELS[toggle]
+            box = QCheckBox(label.split()[0] if stacked else label)
             box.setToolTip(Augmentation.HYPERPARAMS[[h.name for h in
                                                      Augmentation.HYPERPARAMS].index(toggle)].doc)
             slider = ValueSlider(augmentation.STEPS[strength],
                                  fmt=lambda v, s=strength: augmentation.strength_text(s, v))
-            slider.label.setMinimumWidth(widest)
-            slider.slider.setMinimumWidth(theme.px(130))
+            # (narrow: each value as wide as its text, the grooves take what is left)
+            slider.label.setMinimumWidth(0 if stacked else widest)
+            slider.slider.setMinimumWidth(theme.px(36 if stacked else 130))
             box.toggled.connect(lambda on, t=toggle: self._on_toggle_toggled(t, on))
             slider.value_chosen.connect(lambda v, s=strength: self._on_slider_value_chosen(s, v))
             controls.addWidget(box, row, 0)
@@ -76,6 +81,8 @@ class AugmentPreviewPanel(QWidget):
         self.redraw_button.setToolTip("show other random versions (another seed)")
         self.redraw_button.clicked.connect(self._on_redraw_button_clicked)
         sample_row = QHBoxLayout()
+        if stacked:
+            self.redraw_button.setText("Redraw")
         sample_row.addWidget(QLabel("Image"))
         sample_row.addWidget(self.sample_box)
         sample_row.addStretch(1)
@@ -91,9 +98,12 @@ class AugmentPreviewPanel(QWidget):
         self.grid_view.ci.layout.setRowStretchFactor(3, 2)
         self._original_label, _, self._original_item = _image_view(self.grid_view, 0, "")
         self._grid_label, _, self._grid_item = _image_view(self.grid_view, 2, "")
-        self.grid_view.setMinimumSize(theme.px(320), theme.px(260))
+        self.grid_view.setMinimumSize(*((theme.px(200), theme.px(290)) if stacked else
+                                        (theme.px(320), theme.px(260))))
 
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self) if stacked else QHBoxLayout(self)
+        if stacked:
+            layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(left, 0)
         layout.addWidget(self.grid_view, 1)
         theme.changes.look_changed.connect(self._on_theme_look_changed)
@@ -158,7 +168,13 @@ class AugmentPreviewPanel(QWidget):
         self._original_item.setImage(augmentation.original(self._data, sample), levels=(0.0, 1.0))
         self._grid_item.setImage(augmentation.mosaic(tiles, COLUMNS), levels=(0.0, 1.0))
         ink = theme.color("ink")
-        self._original_label.setText(f"Image {sample} (class {label})", color=ink)
-        state = "as training would see it" if self._settings.active else "augmentation is off"
-        self._caption = f"{COUNT} random versions: {state}"
+        if self._stacked:               # (a narrow panel: the short words)
+            self._original_label.setText(f"Image {sample}: {label}", color=ink)
+            state = "as training sees it" if self._settings.active else "augmentation off"
+            self._caption = f"{COUNT} versions, {state}"
+        else:
+            self._original_label.setText(f"Image {sample} (class {label})", color=ink)
+            state = "as training would see it" if self._settings.active else \
+                "augmentation is off"
+            self._caption = f"{COUNT} random versions: {state}"
         self._grid_label.setText(self._caption, color=ink)

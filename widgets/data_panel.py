@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -59,6 +60,8 @@ IMAGE_ROWS = {"shapes": ("Noise", "Points", "Training", "Batch size"),
               "mnist": ("Points", "Training", "Batch size"),
               "fashion_mnist": ("Points", "Training", "Batch size")}
 IMAGE_ROWS_DEFAULT = ("Training", "Batch size")
+#: How many of the training images the augmentation preview offers.
+AUGMENT_PREVIEW_IMAGES = 500
 IMAGE_TIPS = {"Points": "How many images are used, training and test images together (for "
                         "MNIST and Fashion-MNIST the first ones of their training part)",
               "Noise": "How much random noise is added to each drawn shape"}
@@ -177,9 +180,12 @@ def image_thumbnail(name: str, size: int = THUMB) -> QPixmap:
 class DataPanel(QWidget):
     """Data set picker with thumbnails and the data, batch and feature settings."""
 
-    def __init__(self, experiment, parent: QWidget | None = None):
+    def __init__(self, experiment, parent: QWidget | None = None, session=None):
+        """``session``: the training session whose image data the augmentation preview shows
+        (None: no preview)."""
         super().__init__(parent)
         self.experiment = experiment
+        self.session = session
         inner = QWidget()
         layout = QVBoxLayout(inner)
         # Dense enough that every example fits a 1280 x 720 window without scrolling.
@@ -311,6 +317,7 @@ class DataPanel(QWidget):
         self._point_only = (self.features_title, *self.feature_boxes.values(), self.normalize)
         #: the augmentation preview of an image experiment (made when one is first shown)
         self.augment_panel = None
+        self._augment_key = None
         self._augment_slot = QVBoxLayout()
         self._augment_slot.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._augment_slot)
@@ -335,6 +342,9 @@ class DataPanel(QWidget):
         for name in ("dataset", "n_classes", "noise", "n_points", "train_ratio", "batch_size",
                      "features", "normalize"):
             self._on_experiment_state_changed(name)
+        if session is not None and "augmentation" in FIELDS_BY_NAME:
+            session.network_rebuilt.connect(self._on_session_network_rebuilt)
+            self._on_session_network_rebuilt()
 
     @staticmethod
     def _thumbnail(name: str, size: int) -> QPixmap:
@@ -356,7 +366,14 @@ class DataPanel(QWidget):
     def show_kind(self, kind: str) -> None:
         """Show the page of ``kind`` ("points" or "images") data sets; the experiment keeps
         its data set until a thumbnail is clicked."""
-        self.dataset_pages.setCurrentIndex(0 if kind == "points" else 1)
+        shown = 0 if kind == "points" else 1
+        # The page not shown asks for no room (the image sets need fewer rows).
+        ignored = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        for i in range(self.dataset_pages.count()):
+            page = self.dataset_pages.widget(i)
+            page.setSizePolicy(QSizePolicy() if i == shown else ignored)
+        self.dataset_pages.setCurrentIndex(shown)
+        self.dataset_pages.updateGeometry()
         for key, button in self.kind_buttons.items():
             with QSignalBlocker(button):
                 button.setChecked(key == kind)
@@ -379,6 +396,10 @@ class DataPanel(QWidget):
         # (the point sets' page is the taller: it sets the room; the images follow its size)
         rows = -(-len(catalog.dataset_names()) // THUMB_COLUMNS)
         need = self.scroll.widget().sizeHint().height() - rows * (self._thumb - THUMB)
+        points_page, shown_page = self.dataset_pages.widget(0), self.dataset_pages.currentWidget()
+        if shown_page is not points_page:     # as tall as with the point sets' page
+            image_rows = -(-len(catalog.image_dataset_names()) // THUMB_COLUMNS)
+            need += (rows - image_rows) * (shown_page.sizeHint().height() // max(image_rows, 1))
         # Rows a data set hides still count: the thumbnails keep the size of the fullest panel.
         for control in (self.classes, self.noise, self.points):
             if control.isHidden():
@@ -459,6 +480,44 @@ class DataPanel(QWidget):
         elif name == "normalize":
             with QSignalBlocker(self.normalize):
                 self.normalize.setChecked(e.normalize)
+        elif name == "augmentation" and self.augment_panel is not None:
+            self.augment_panel.set_settings(self._augmentation())
+
+    # ---- augmentation (image experiments) ----------------------------------------------------
+    def _on_session_network_rebuilt(self) -> None:
+        """An image experiment shows the augmentation preview of its training images."""
+        data = self.session.data
+        images = getattr(self.session, "modality", "points") == "images" and \
+            data is not None and data.images_train is not None and len(data.images_train) > 0
+        if not images:
+            if self.augment_panel is not None:
+                self.augment_panel.hide()
+            return
+        from playground.image_data import imported_data
+        n = min(len(data.images_train), AUGMENT_PREVIEW_IMAGES)
+        preview = imported_data(data.images_train[:n],
+                                data.labels_train[:n].astype(np.int64), data.class_names)
+        if self._augment_key != (id(data), n):
+            self._augment_key = (id(data), n)
+            if self.augment_panel is None:
+                from widgets.augment_preview import AugmentPreviewPanel
+                self.augment_panel = AugmentPreviewPanel(preview, self._augmentation(),
+                                                         stacked=True)
+                self.augment_panel.settings_changed.connect(
+                    self._on_augment_panel_settings_changed)
+                self._augment_slot.addWidget(self.augment_panel)
+            else:
+                self.augment_panel.set_data(preview)
+        self.augment_panel.set_settings(self._augmentation())
+        self.augment_panel.show()
+
+    def _augmentation(self):
+        from playground.augmentation import Augmentation
+        return Augmentation(**dict(self.experiment.get("augmentation") or {}))
+
+    def _on_augment_panel_settings_changed(self, settings) -> None:
+        if not send(self.experiment, "augmentation", dict(settings.hyper), self.augment_panel):
+            self.augment_panel.set_settings(self._augmentation())
 
     def _show_rows_of(self, name: str) -> None:
         """Show the settings that apply to data set ``name`` and its page of thumbnails."""

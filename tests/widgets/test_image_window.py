@@ -222,3 +222,23 @@ def test_hiding_the_output_from_the_class_works_for_image_experiments(qtbot, mak
     w.panel_visibility.actions["output"].trigger()
     w.panel_visibility.actions["network"].trigger()
     assert w.image_output.isVisible() and w.layer_stack.isVisible()
+
+
+def test_the_augmentation_preview_of_an_image_experiment_is_bound_to_its_setting(qtbot,
+                                                                                  make_window):
+    w = make_window(size=(1280, 720))
+    open_example(w, "conv_digits")
+    qtbot.waitUntil(lambda: w.session.modality == "images", timeout=TIMEOUT)
+    preview = w.data_panel.augment_panel
+    assert preview is not None and preview.isVisible()
+    box = preview.toggles["shift"]
+    w.data_panel.scroll.ensureWidgetVisible(box)
+    qtbot.mouseClick(box, LEFT, pos=QPoint(8, box.height() // 2))
+    assert w.experiment.augmentation["shift"] is True            # view -> model
+    assert preview.caption().endswith("as training sees it")
+    w.experiment.set("augmentation", {})                         # model -> view
+    assert not box.isChecked() and preview.caption().endswith("augmentation off")
+    qtbot.mouseClick(w.data_panel.kind_buttons["points"], LEFT)
+    qtbot.mouseClick(w.data_panel.dataset_buttons["circle"], LEFT)
+    qtbot.waitUntil(lambda: w.session.modality == "points", timeout=TIMEOUT)
+    assert not preview.isVisible()                    # points have nothing to augment
