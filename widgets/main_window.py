@@ -5,10 +5,6 @@ The centre and the Output dock follow the data of the network built last (``sess
 for 2-D points the neuron columns (NetworkView) and the decision boundary (BoundaryView), for
 images the layer stack (LayerStackView) and the image views (ImageOutputPanel).
 
-The centre and the Output dock follow the data of the network built last (``session.modality``):
-for 2-D points the neuron columns (NetworkView) and the decision boundary (BoundaryView), for
-images the layer stack (LayerStackView) and the image views (ImageOutputPanel).
-
 Panels are dock widgets; their arrangement is saved in QSettings when the window closes and
 restored when it opens. The File menu (new, open, save, recent files, examples, export, autosave
 and recovery, the title with the file name) belongs to ``widgets.file_actions.FileActions``.
@@ -35,9 +31,7 @@ from widgets.curves_panel import CurvesPanel
 from widgets.data_panel import DataPanel
 from widgets.file_actions import AUTOSAVE_MS, FileActions
 from widgets.image_output import ImageOutputPanel
-from widgets.image_output import ImageOutputPanel
 from widgets.keyboard import FieldFocus
-from widgets.layer_stack import LayerStackView
 from widgets.layer_stack import LayerStackView
 from widgets.network_view import NetworkView
 from widgets.optimizer_panel import OptimizerPanel, learning_rate_text
@@ -345,29 +339,6 @@ class MainWindow(QMainWindow):
         if self.banner.isVisible() and not self.session.message:
             self.banner.hide()
         self.status.clear_numbers()
-        self._show_modality(self.session.modality)
-
-    def _show_modality(self, modality: str) -> None:
-        """The centre and the Output dock of ``modality`` ("points" or "images")."""
-        images = modality == "images"
-        if images and self.centre.currentWidget() is self.network_view:
-            self.network_view.canvas.set_focus(None)     # no neuron stays hovered
-            self.session.focus_neuron(None)
-            self.boundary_view.set_focus(None)
-        for stack, shown in ((self.centre, self.layer_stack if images else self.network_view),
-                             (self.output_stack,
-                              self.image_output if images else self.boundary_view)):
-            # A stack is as large as its largest page: the page not shown asks for no room.
-            for i in range(stack.count()):
-                page = stack.widget(i)
-                own = page.property("ownSizePolicy")
-                if own is None:
-                    own = page.sizePolicy()
-                    page.setProperty("ownSizePolicy", own)
-                ignored = QSizePolicy.Policy.Ignored
-                page.setSizePolicy(own if page is shown else QSizePolicy(ignored, ignored))
-            stack.setCurrentWidget(shown)
-            stack.updateGeometry()
         self._show_modality(self.session.modality)
 
     def _show_modality(self, modality: str) -> None:
