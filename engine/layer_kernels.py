@@ -578,50 +578,6 @@ def make_workspace(gi, n_params, n_buffers, batch):
             np.zeros(max(n_buffers, 1)), np.zeros(max(col * batch, 1)), uoff)
 
 
-OUTPUTS, LOGITS = 0, 1
-
-
-@njit(**_KW)
-def predict_all(params, buffers, gi, gf, X, out, mode, chunk):
-    """Evaluate every row of X (n, n_inputs) in evaluation mode (no dropout, batch norm's running
-    statistics), in chunks of ``chunk`` rows, one after the other (the large products are BLAS
-    calls, which run slower from inside parallel threads). mode OUTPUTS: out (n, n_outputs) gets the
-    output activations; LOGITS: the output layer's pre-activations."""
-    n, n_in = X.shape
-    L = gi.shape[0]
-    units = np.empty(L, np.int64)
-    col = 1
-    for l in range(L):
-        units[l] = gi[l, G_COUT] * gi[l, G_HOUT] * gi[l, G_WOUT]
-        if gi[l, G_KIND] == CONV2D:
-            col = max(col, gi[l, G_CIN] * gi[l, G_K] * gi[l, G_K] * gi[l, G_HOUT] * gi[l, G_WOUT])
-    total = units.sum()
-    K = units[L - 1]
-    n_chunks = (n + chunk - 1) // chunk
-    for c in range(n_chunks):
-        r0 = c * chunk
-        B = min(chunk, n - r0)
-        uoff = np.zeros(L, np.int64)
-        for l in range(1, L):
-            uoff[l] = uoff[l - 1] + B * units[l - 1]
-        xb = np.empty(B * n_in)
-        za = np.empty(B * total)
-        aa = np.empty(B * total)
-        ma = np.empty(B * total)
-        stats = np.empty(max(buffers.size, 1))
-        cols = np.empty(col * B)
-        for b in range(B):
-            for i in range(n_in):
-                xb[i * B + b] = X[r0 + b, i]
-        forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, False, False,
-                np.uint64(0))
-        o = uoff[L - 1]
-        src = za if mode == LOGITS else aa
-        for b in range(B):
-            for j in range(K):
-                out[r0 + b, j] = src[o + j * B + b]
-
-
 @njit(**_KW)
 def layer_outputs(params, buffers, gi, gf, X, out):
     """Every layer's activations for the rows of X (n, n_inputs), evaluation mode:

@@ -11,6 +11,7 @@ import numpy as np
 
 from engine import kernels as K
 from engine import layer_kernels as G
+from engine import predict as PR
 from engine import rng as R
 from engine.initializers import init_bias, init_weights
 from engine.network import LOSSES, NetworkSpec
@@ -470,13 +471,12 @@ class Trainer:
     def _outputs(self, X, mode):
         """(n, n_outputs) output activations (mode OUTPUTS) or logits (LOGITS); eval mode."""
         X = np.ascontiguousarray(self._flat(X), dtype=np.float64)
-        out = np.empty((X.shape[0], self.spec.n_outputs))
-        if self.spec.is_dense:     # loops in parallel chunks: BLAS inside threads loses
-            K.predict_all(self.params, self._li, self._lf, X, out,
-                          K.OUTPUTS if mode == G.OUTPUTS else K.LOGITS)
-        else:
-            G.predict_all(self.params, self.buffers, self._gi, self._gf, X, out, mode,
-                          self._chunk())
+        if self._large(self._chunk()):    # chunks in parallel, each a one-thread BLAS call
+            return PR.predict_rows(self.params, self.buffers, self._gi, self._gf, X, mode,
+                                   self._chunk())
+        out = np.empty((X.shape[0], self.spec.n_outputs))   # small dense: parallel loops
+        K.predict_all(self.params, self._li, self._lf, X, out,
+                      K.OUTPUTS if mode == PR.OUTPUTS else K.LOGITS)
         return out
 
     def _chunk(self):
@@ -488,7 +488,7 @@ class Trainer:
     def predict(self, X):
         """Output activations float64 (n, n_outputs) for inputs X (n, n_inputs) or images
         (n, C, H, W); no dropout, batch norm from its running statistics."""
-        return self._outputs(X, G.OUTPUTS)
+        return self._outputs(X, PR.OUTPUTS)
 
     def hidden_activations(self, X):
         """[(n, units) per hidden layer]: every hidden neuron's output at each row of X."""
@@ -513,9 +513,12 @@ class Trainer:
             cols = np.cumsum([0] + sizes)
             hidden = [out[:, cols[i]:cols[i + 1]] for i in range(len(self.spec.hidden))]
             return hidden, out[:, cols[-2]:]
-        total = int(self._li[:, 1].sum())
-        out = np.empty((X.shape[0], total))
-        K.predict_all(self.params, self._li, self._lf, X, out, K.ALL_UNITS)
+        if self._large(self._chunk()):
+            out = PR.predict_rows(self.params, self.buffers, self._gi, self._gf, X,
+                                  PR.ALL_UNITS, self._chunk())
+        else:
+            out = np.empty((X.shape[0], int(self._li[:, 1].sum())))
+            K.predict_all(self.params, self._li, self._lf, X, out, K.ALL_UNITS)
         cols = np.cumsum([0] + [h.units for h in self.spec.hidden])
         hidden = [out[:, cols[i]:cols[i + 1]] for i in range(len(self.spec.hidden))]
         return hidden, out[:, cols[-1]:]
@@ -523,7 +526,7 @@ class Trainer:
     def evaluate(self, X, Y):
         """(mean data loss, accuracy) on (X, Y) without dropout; accuracy is None for regression."""
         X, Y = _check_data("evaluation", self._flat(X), Y, self.spec.n_inputs, self.spec.n_outputs)
-        Z = self._outputs(X, G.LOGITS)
+        Z = self._outputs(X, PR.LOGITS)
         P = output_activation(self.spec.output_activation, Z)
         return data_loss(self.spec.loss, Z, P, Y), accuracy_from_outputs(self.spec.loss, P, Y)
 

@@ -1,0 +1,106 @@
+"""Large layers through BLAS: grid evaluation in parallel chunks (engine.predict) against the
+plain-numpy reference, its routing, and the determinism the README states (results do not
+depend on the BLAS thread count nor, for prediction, on the number of rows asked for at once
+beyond the chunk a row falls in)."""
+import numpy as np
+import pytest
+
+from engine import blas, reference
+from engine import predict as PR
+from engine.layers import BatchNorm, Conv2D, Flatten, LayerSpec, MaxPool2D
+from engine.network import NetworkSpec
+from engine.trainer import TrainConfig, Trainer
+
+
+def _dense_trainer(widths=(96, 64), seed=2):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(300, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    spec = NetworkSpec.for_task(2, [LayerSpec(w, "tanh") for w in widths], "binary")
+    return Trainer(spec, TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=50), X, Y,
+                   seed=seed)
+
+
+def _grid(n_side=40):
+    xs = np.linspace(-1.5, 1.5, n_side)
+    return np.stack(np.meshgrid(xs, xs), -1).reshape(-1, 2)   # 1600 rows: 7 chunks, a partial one
+
+
+def test_a_large_dense_networks_grid_matches_the_reference_in_every_unit():
+    tr = _dense_trainer()
+    tr.run(30)
+    P = _grid()
+    ref = reference.forward(tr.spec, tr.params, P)
+    np.testing.assert_allclose(tr.predict(P), ref[-1][1], rtol=1e-12, atol=1e-15)
+    hidden, out = tr.activations(P)
+    for h, (_, a) in zip(hidden, ref[:-1]):
+        np.testing.assert_allclose(h, a, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(out, tr.predict(P))       # one pass gives the same outputs
+    loss, acc = tr.evaluate(tr.X, tr.Y)
+    zo, ao = reference.forward(tr.spec, tr.params, tr.X)[-1]
+    assert loss == pytest.approx(float(reference.loss(tr.spec, zo, ao, tr.Y)), rel=1e-12)
+    assert acc == np.mean((ao[:, 0] >= 0.5) == (tr.Y[:, 0] >= 0.5))
+
+
+def test_large_and_small_dense_networks_agree_with_the_loop_kernel():
+    from engine import kernels as K
+    for widths in ((96, 64), (6, 5)):
+        tr = _dense_trainer(widths)
+        P = _grid(20)
+        out = np.empty((len(P), 1))
+        K.predict_all(tr.params, tr._li, tr._lf, P, out, K.OUTPUTS)
+        np.testing.assert_allclose(tr.predict(P), out, rtol=1e-13, atol=1e-15)
+
+
+def test_a_rows_prediction_depends_only_on_its_chunk_not_on_threads():
+    tr = _dense_trainer()
+    P = _grid()
+    gi, gf = tr._gi, tr._gf
+    whole = PR.predict_rows(tr.params, tr.buffers, gi, gf, P, PR.OUTPUTS, 256)
+    # the first chunk asked for alone runs as one call whose BLAS may use every thread
+    first = PR.predict_rows(tr.params, tr.buffers, gi, gf, P[:256], PR.OUTPUTS, 256)
+    np.testing.assert_array_equal(first, whole[:256])
+    with blas.limited(1):
+        np.testing.assert_array_equal(PR.predict_rows(tr.params, tr.buffers, gi, gf, P[:256],
+                                                      PR.OUTPUTS, 256), first)
+    # another chunk size groups the rows differently; the numbers agree to rounding
+    np.testing.assert_allclose(PR.predict_rows(tr.params, tr.buffers, gi, gf, P, PR.OUTPUTS, 100),
+                               whole, rtol=1e-13, atol=1e-15)
+
+
+def test_training_through_blas_is_bit_identical_for_one_thread_and_for_all():
+    runs = []
+    for threads in (1, None):
+        tr = _dense_trainer((128, 96))
+        assert tr.uses_layer_kernels
+        if threads is None:
+            tr.run(12)
+        else:
+            with blas.limited(threads):
+                tr.run(12)
+        runs.append(tr.params.copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_a_conv_net_predicts_in_parallel_chunks_as_the_reference_says():
+    rng = np.random.default_rng(5)
+    X = rng.uniform(0, 1, size=(40, 1, 8, 8))
+    Y = np.eye(3)[np.arange(40) % 3]
+    spec = NetworkSpec.for_images((1, 8, 8), [Conv2D(4, 3), BatchNorm(), MaxPool2D(2),
+                                              Flatten(), LayerSpec(12, "tanh")], 3)
+    tr = Trainer(spec, TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=8), X, Y)
+    tr.run(10)                                   # running statistics move away from (0, 1)
+    Xs = rng.uniform(0, 1, size=(700, 1, 8, 8))  # more rows than one chunk
+    acts, z = reference.layer_forward(spec, tr.params, Xs, tr.buffers)
+    np.testing.assert_allclose(tr.predict(Xs), acts[-1][:, :, 0, 0], rtol=1e-11, atol=1e-14)
+    logits = PR.predict_rows(tr.params, tr.buffers, tr._gi, tr._gf, Xs.reshape(700, -1),
+                             PR.LOGITS, 64)
+    np.testing.assert_allclose(logits, z, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("kwargs,message", [({"mode": 7}, "mode must be"),
+                                            ({"chunk": 0}, "chunk must be")])
+def test_bad_prediction_arguments_are_refused(kwargs, message):
+    tr = _dense_trainer()
+    with pytest.raises(ValueError, match=message):
+        PR.predict_rows(tr.params, tr.buffers, tr._gi, tr._gf, _grid(4), **kwargs)
