@@ -13,6 +13,7 @@ learning rate, ρ for momentum, β₁ β₂ for Adam's decays, λ for a regulari
 from __future__ import annotations
 
 from playground.fields import Layer
+from playground.lesson_catalog_images import IMAGE_LESSONS
 from playground.lesson_spec import Lesson
 
 
@@ -323,4 +324,4 @@ LESSONS: tuple[Lesson, ...] = (
                  "batch_size": 10},
         show_me={"n_points": 400},
     ),
-)
+) + IMAGE_LESSONS          # the conv-net lessons come last, as in the course
