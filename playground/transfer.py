@@ -1,0 +1,163 @@
+"""Transfer learning: a new experiment that starts from the layers of a saved one.
+
+A network trained on one task has learnt features (a conv layer's edge and stroke detectors) that
+help on a related one. ``transfer`` builds the new experiment:
+
+- its settings are the saved experiment's, with ``changes`` (the new task: other classes, fewer
+  training images per class, another seed);
+- the layers in ``copy`` keep their settings and their trained weights (batch norm its running
+  statistics too); every other layer starts from the new seed, as a fresh network would;
+- the output layer is new when the classes differ (a new task has new output units), and may be
+  copied when they are the same;
+- layers in ``freeze`` do not train (``Layer.frozen``); copied layers that train do so at
+  ``copied_lr_scale`` times the learning rate (fine-tuning: lr_layer = lr * scale, typically 0.1),
+  new layers at the full rate.
+
+The result is a ``files.Document`` whose trainer state holds the combined weights as the run's
+initial weights (Reset goes back to them), step 0. It opens like any experiment file, so the
+window (``session.load_document``), a saved file and a headless run all start from the same
+numbers.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from playground import catalog, files, pipeline
+from playground.experiment import Experiment
+from playground.fields import LAYER_KIND_LABELS
+
+#: The learning-rate factor a copied layer fine-tunes with, unless told otherwise.
+FINE_TUNE_SCALE = 0.1
+
+
+def layer_rows(doc: files.Document) -> list[dict]:
+    """What the transfer dialog lists per layer of the saved network, the output layer last:
+    {"index", "label" ("conv 8 3x3 relu"), "kind", "params": trainable numbers,
+    "output": True for the output layer}."""
+    values = doc.values
+    data = pipeline.prepare(values, boundary_resolution=2, map_resolution=2)
+    spec = pipeline.network_spec(values, data.n_inputs, _n_outputs(data))
+    rows = []
+    for i, (layer, (a, b)) in enumerate(zip(spec.layers, spec.layer_slices())):
+        output = i == len(spec.hidden)
+        rows.append({"index": i, "params": b - a, "output": output,
+                     "kind": "output" if output else values["layers"][i].kind,
+                     "label": (f"output {spec.n_outputs} {spec.output_activation}" if output
+                               else describe(values["layers"][i]))})
+    return rows
+
+
+def describe(layer) -> str:
+    """A layer in a few words: "conv 8 3x3 relu", "dense 32 tanh", "max-pool 2"."""
+    label = LAYER_KIND_LABELS.get(layer.kind, layer.kind)
+    if layer.kind == "conv2d":
+        return f"{label} {layer.filters} {layer.kernel_size}x{layer.kernel_size} {layer.activation}"
+    if layer.kind == "dense":
+        return f"{label} {layer.units} {layer.activation}"
+    if layer.kind in ("maxpool2d", "avgpool2d"):
+        return f"{label} {layer.size}"
+    return label
+
+
+def same_classes(a: Mapping, b: Mapping) -> bool:
+    """True when two experiments' outputs mean the same classes (the output layer may be
+    copied)."""
+    if a["dataset"] != b["dataset"]:
+        return False
+    if not catalog.is_image_dataset(a["dataset"]):
+        return a["n_classes"] == b["n_classes"]
+    return tuple(a["classes"]) == tuple(b["classes"])
+
+
+def transfer(source: files.Document, changes: Mapping | None = None,
+             copy: Iterable[int] = (), freeze: Iterable[int] = (),
+             copied_lr_scale: float = FINE_TUNE_SCALE) -> files.Document:
+    """A new experiment from ``source``'s settings with ``changes``, the layers ``copy``
+    (indices into the network's layers: hidden layers, then the output layer) taken with their
+    trained weights, the layers ``freeze`` frozen. ValueError saying why when it cannot be done
+    (no trained weights, a layer with nothing to copy or freeze, an output of other classes,
+    a copied layer whose shape the new data changes)."""
+    if source.trainer is None:
+        raise ValueError("The saved experiment has no trained network to copy layers from.")
+    copy, freeze = sorted({int(i) for i in copy}), sorted({int(i) for i in freeze})
+    old_values = source.values
+    n_hidden = len(old_values["layers"])
+    for i in copy + freeze:
+        if not 0 <= i <= n_hidden:
+            raise ValueError(f"There is no layer {i + 1}: the saved network has {n_hidden} "
+                             f"hidden layers and an output layer.")
+    layers = []
+    for i, layer in enumerate(old_values["layers"]):
+        frozen = i in freeze
+        if frozen and not layer.has_parameters:
+            raise ValueError(f"Layer {i + 1} ({describe(layer)}) has no weights to freeze.")
+        scale = copied_lr_scale if i in copy and not frozen and layer.has_parameters else 1.0
+        layers.append(layer.with_(frozen=frozen, lr_scale=float(scale)))
+    values = Experiment({**old_values, **dict(changes or {}), "layers": tuple(layers)}).values()
+    if n_hidden in copy and not same_classes(old_values, values):
+        raise ValueError("The output layer cannot be copied: the new experiment has other "
+                         "classes, so its output layer is new.")
+    if n_hidden in freeze:
+        raise ValueError("The output layer of the new task must train: it cannot be frozen.")
+    old_spec, old_params, old_buffers = _network(old_values, source.trainer)
+    data = pipeline.prepare(values, boundary_resolution=2, map_resolution=2)
+    spec = pipeline.network_spec(values, data.n_inputs, _n_outputs(data))
+    from engine.trainer import Trainer, initial_parameters
+    params = initial_parameters(spec, values["seed"])
+    buffers = spec.initial_buffers()
+    new_slices, old_slices = spec.layer_slices(), old_spec.layer_slices()
+    new_buf, old_buf = spec.buffer_layout(), old_spec.buffer_layout()
+    for i in copy:
+        (a, b), (c, d) = new_slices[i], old_slices[i]
+        if b - a != d - c or spec.shapes()[i] != old_spec.shapes()[i]:
+            raise ValueError(f"Layer {i + 1} cannot be copied: on the new data it takes input "
+                             f"{spec.shapes()[i]} where the saved one took "
+                             f"{old_spec.shapes()[i]}.")
+        params[a:b] = old_params[c:d]
+        for name, (offset, shape) in new_buf[i].items():
+            old_offset, _ = old_buf[i][name]
+            n = int(np.prod(shape))
+            buffers[offset:offset + n] = old_buffers[old_offset:old_offset + n]
+    trainer = Trainer(spec, pipeline.train_config(values), data.X_train, data.Y_train,
+                      seed=values["seed"], params=params)
+    trainer.buffers[:] = buffers
+    trainer.initial_buffers = buffers.copy()
+    state = trainer.state_dict()
+    if "buffers" in state:
+        state["buffers"] = buffers.copy()
+    title = source.title or "a saved network"
+    copied = ", ".join(str(i + 1) for i in copy) or "none"
+    frozen = ", ".join(str(i + 1) for i in freeze) or "none"
+    meta = {"title": f"From {title}",
+            "description": f"Transferred from {title}: layers {copied} copied with their "
+                           f"weights (frozen: {frozen}; the others fine-tune at "
+                           f"{copied_lr_scale:g} x the learning rate); the rest start fresh "
+                           f"from seed {values['seed']}."}
+    return files.Document(values, state, None, meta)
+
+
+def _network(values: Mapping, state: Mapping):
+    """(spec, params, buffers) of a saved network."""
+    data = pipeline.prepare(dict(values), boundary_resolution=2, map_resolution=2)
+    spec = pipeline.network_spec(dict(values), data.n_inputs, _n_outputs(data))
+    buffers = np.asarray(state.get("buffers", spec.initial_buffers()), dtype=np.float64)
+    return spec, np.asarray(state["params"], dtype=np.float64), buffers
+
+
+def _n_outputs(data) -> int:
+    return data.n_classes if data.task == "multiclass" else 1
+
+
+def fine_tune(values: Mapping, freeze: Iterable[int] = (), lr_scales: Mapping | None = None
+              ) -> dict:
+    """``values`` with the hidden layers ``freeze`` frozen (the others unfrozen) and each
+    layer's learning-rate factor from ``lr_scales`` ({index: factor}); for
+    ``Experiment.set("layers", ...)`` while a network trains (its weights are kept)."""
+    freeze = {int(i) for i in freeze}
+    scales = dict(lr_scales or {})
+    layers = tuple(layer.with_(frozen=i in freeze and layer.has_parameters,
+                               lr_scale=float(scales.get(i, layer.lr_scale)))
+                   for i, layer in enumerate(values["layers"]))
+    return {**values, "layers": layers}
