@@ -8,9 +8,9 @@ weights, the input features and their scaling (2-D points) or the images, the tr
 data and the optimizer's state from the NPZ, and continues training with the same optimizer,
 hyperparameters, learning-rate schedule, regularization, gradient clipping, frozen layers and
 per-layer learning-rate factors, from the same step and epoch. It computes in float64, as the
-playground does, so its predictions match the playground's to rounding. Only the batch order,
-dropout masks and augmentation differ (PyTorch's random numbers are not the playground's; the
-augmentation is not exported).
+playground does, so its predictions match the playground's to rounding; training images are
+augmented as the playground augments them. Only the batch order, dropout masks and augmentation
+draws differ (PyTorch's random numbers are not the playground's).
 """
 from __future__ import annotations
 
@@ -183,6 +183,15 @@ def layer_entries(spec, layer_settings=(), trainable: np.ndarray | None = None) 
     return entries
 
 
+def augmentation_strengths(values: dict) -> dict:
+    """{strength name: value} of the experiment's augmentation (``engine.augment.TRANSFORMS``),
+    0 for a transform that is off; all 0 for points or without augmentation."""
+    from engine.augment import TRANSFORMS, Augmentation
+    settings = values.get("augmentation") or {}
+    vector = Augmentation(**settings).vector()
+    return {strength: float(v) for strength, v in zip(TRANSFORMS.values(), vector)}
+
+
 def input_scaling(values: dict) -> tuple[np.ndarray, np.ndarray]:
     """(mean, std) float64 (n_features,) the pipeline standardizes the inputs with."""
     from engine.datasets import train_test_split
@@ -239,6 +248,7 @@ def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str 
         f"CLIP_NORM = {values['clip_norm']!r}",
         f"WEIGHT_DECAY = {values['weight_decay']!r}  # decoupled, on every parameter (AdamW's)",
         f"MAX_NORM = {values['max_norm']!r}  # cap on each neuron's incoming weight norm (0: off)",
+        f"AUGMENTATION = {augmentation_strengths(values)!r}  # of training images (0: off)",
         f"START_STEP = {int(state[K.STEP])}  # updates done in the playground",
         f"START_EPOCH = {int(state[K.EPOCH])}",
         f"SCHEDULE_START = {int(schedule_start[0])}  # the schedule counts from this update",

@@ -21,8 +21,9 @@ flatten, dropout, batch norm with its running statistics and momentum), optimize
 hyperparameters, learning-rate schedule, L1/L2 penalties on the weights (not the biases),
 gradient clipping, decoupled weight decay, max-norm, frozen layers and per-layer learning-rate
 factors, so it can go on from here on bigger hardware (wrap the model in
-DistributedDataParallel for several GPUs). The batch order, dropout masks and data
-augmentation come from PyTorch's random numbers (augmentation is not exported).
+DistributedDataParallel for several GPUs), with the same augmentation of the training
+images. The batch order, dropout masks and augmentation draws come from PyTorch's random
+numbers.
 """
 import argparse
 import math
@@ -365,6 +366,53 @@ def accuracy(model, x, y):
     return None
 
 
+def augmentation_draws(n, device="cpu"):
+    """Each of n training images' transform, drawn as the playground draws it: a flip with
+    probability flip_probability, an angle uniform in +-rotate_degrees, whole-pixel shifts
+    uniform over -shift_pixels..shift_pixels, a contrast factor in 1 +- contrast_delta and a
+    brightness offset in +-brightness_delta (torch's random numbers, not the playground's)."""
+    a = AUGMENTATION
+
+    def uniform():
+        return torch.rand(n, dtype=torch.float64, device=device)
+
+    s = float(a["shift_pixels"])
+    return {"flip": (uniform() < a["flip_probability"]).double(),
+            "angle": (2 * uniform() - 1) * a["rotate_degrees"],
+            "dy": torch.floor(uniform() * (2 * s + 1)) - s,
+            "dx": torch.floor(uniform() * (2 * s + 1)) - s,
+            "contrast": 1 + (2 * uniform() - 1) * a["contrast_delta"],
+            "brightness": (2 * uniform() - 1) * a["brightness_delta"]}
+
+
+def augment(x, draws, noise_std=None):
+    """The playground's augmentation of a batch of images x (B, C, H, W) with one transform per
+    image (``augmentation_draws``): flip, rotation about the centre (counter-clockwise as seen)
+    and shift in one bilinear resampling, zero outside; contrast about the image's mean;
+    Gaussian noise (NOISE_STD unless given); brightness; clipped to [0, 1]."""
+    b, _, h, w = x.shape
+    view = (b, 1, 1)
+    angle = torch.deg2rad(draws["angle"].to(x)).view(view)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    rows = torch.arange(h, dtype=x.dtype, device=x.device).view(1, h, 1)
+    cols = torch.arange(w, dtype=x.dtype, device=x.device).view(1, 1, w)
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    u = (cols - draws["dx"].to(x).view(view)) - cx       # undo the shift, centre, y up
+    v = cy - (rows - draws["dy"].to(x).view(view))
+    sr = cy - (-sin * u + cos * v)                       # undo the rotation
+    sc = cx + (cos * u + sin * v)
+    sc = torch.where(draws["flip"].to(x).view(view) > 0, (w - 1) - sc, sc)
+    grid = torch.stack([sc / max(w - 1, 1) * 2 - 1, sr / max(h - 1, 1) * 2 - 1], dim=-1)
+    out = nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros",
+                                    align_corners=True)
+    mean = out.mean(dim=(1, 2, 3), keepdim=True)
+    out = mean + draws["contrast"].to(x).view(b, 1, 1, 1) * (out - mean)
+    noise = AUGMENTATION["noise_std"] if noise_std is None else noise_std
+    if noise > 0:
+        out = out + noise * torch.randn_like(out)
+    return (out + draws["brightness"].to(x).view(b, 1, 1, 1)).clamp(0.0, 1.0)
+
+
 def train(model, optimizer, epochs, device="cpu", path=WEIGHTS, log=print):
     """Continue training for ``epochs`` epochs from START_STEP / START_EPOCH."""
     arrays = np.load(path, allow_pickle=False)
@@ -377,7 +425,10 @@ def train(model, optimizer, epochs, device="cpu", path=WEIGHTS, log=print):
         order = torch.randperm(len(x), device=device)
         for start in range(0, len(x), batch):
             idx = order[start:start + batch]
-            train_step(model, optimizer, x[idx], y[idx], step, epoch)
+            xb = x[idx]
+            if INPUT_SHAPE is not None and any(AUGMENTATION.values()) and not full_batch:
+                xb = augment(xb, augmentation_draws(len(idx), device))    # training only
+            train_step(model, optimizer, xb, y[idx], step, epoch)
             step += 1
         epoch += 1
         line = f"epoch {epoch:6d}  step {step:8d}  train loss {evaluate(model, x, y):.6f}"

@@ -186,7 +186,7 @@ def test_a_layers_learning_rate_factor_scales_its_group(tmp_path):
 
 
 def test_the_exported_image_script_runs_on_its_own(tmp_path):
-    run = image_run(10, **NETWORKS["batchnorm-maps-and-vector"])
+    run = image_run(10, augmentation=AUGMENTED, **NETWORKS["batchnorm-maps-and-vector"])
     script, _ = export.export_pytorch(run.document(), tmp_path, "digits_net")
     out = subprocess.run([sys.executable, str(script), "--evaluate"], capture_output=True,
                          text=True, timeout=300, cwd=tmp_path)
@@ -234,3 +234,36 @@ def test_batch_norm_in_a_point_network_exports_with_its_running_statistics(tmp_p
     np.testing.assert_array_equal(running_statistics(module, model), run.trainer.buffers)
     np.testing.assert_allclose(module.predict(model, run.data.points_test),
                                run.trainer.predict(run.data.X_test), rtol=0, atol=1e-12)
+
+
+AUGMENTED = {"flip": True, "flip_probability": 0.5, "rotate": True, "rotate_degrees": 20.0,
+             "shift": True, "shift_pixels": 2, "contrast": True, "contrast_delta": 0.3,
+             "brightness": True, "brightness_delta": 0.1}
+
+
+def test_the_script_augments_training_images_as_the_playground_does(tmp_path):
+    """Given the same draws (the playground's own, for seed, step and rows), the script's
+    augmentation makes the playground's images; only where the draws come from differs."""
+    from engine.augment import Augmentation, augment_batch, sample_parameters
+    run = image_run(0, augmentation=AUGMENTED, **NETWORKS["conv-valid-stride-avgpool"])
+    module, _ = exported(run, tmp_path)
+    assert module.AUGMENTATION == {"flip_probability": 0.5, "rotate_degrees": 20.0,
+                                   "shift_pixels": 2.0, "contrast_delta": 0.3,
+                                   "brightness_delta": 0.1, "noise_std": 0.0}
+    settings = Augmentation(**AUGMENTED)
+    images = run.data.images_train[:24].astype(np.float64)
+    rows = np.arange(24)
+    expected = augment_batch(images, np.empty_like(images), settings, seed=5, step=7,
+                             row_ids=rows)
+    draws = {k: torch.from_numpy(v) for k, v in sample_parameters(settings, 5, 7, rows).items()}
+    assert draws["flip"].any() and not draws["flip"].all() and (draws["angle"] != 0).all()
+    got = module.augment(torch.from_numpy(images), draws).numpy()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    fresh = module.augmentation_draws(2000)           # torch's draws, from the same ranges
+    assert set(fresh["dx"].unique().tolist()) == {-2.0, -1.0, 0.0, 1.0, 2.0}
+    assert fresh["angle"].abs().max() <= 20.0 and 0.4 < float(fresh["flip"].mean()) < 0.6
+
+
+def test_an_experiment_without_augmentation_exports_none(tmp_path):
+    module, _ = exported(image_run(0, **NETWORKS["conv-same-maxpool"]), tmp_path)
+    assert not any(module.AUGMENTATION.values())
