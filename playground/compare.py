@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from playground import files
+from playground import files, image_data
 from playground.checks import quoted
 from playground.experiment import Experiment, InvalidValue
 from playground.fields import FIELDS_BY_NAME
@@ -172,6 +172,7 @@ def train_variant(payload: dict, report) -> dict:
     """Train one variant from fresh weights (in a worker process); report the newest history
     row while it trains; return its outcome and whole history as plain data."""
     from playground.headless import HeadlessRun
+    image_data.register_carried(payload)        # an imported set travels with the payload
     values = Experiment(payload["values"]).values()
     run = HeadlessRun(files.Document(values), resolution=2)
     steps, epochs = payload.get("steps"), payload.get("epochs")
@@ -232,7 +233,7 @@ class Comparison:
         self.pool = ProcessPool(self.workers)
         for i, r in enumerate(self.results):
             payload = {"values": {**self.values, **r.variant.changes}, "steps": self.steps,
-                       "epochs": self.epochs}
+                       "epochs": self.epochs, **image_data.carried(self.values)}
             self.pool.submit(i, train_variant, payload)
         self._mark_running()
 

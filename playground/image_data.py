@@ -392,3 +392,18 @@ def imported_from_section(section, arrays: dict) -> str:
         raise ValueError(f"the imported images are not the ones named {name!r} (the file was "
                          f"changed)")
     return name
+
+
+def carried(values: dict) -> dict:
+    """What a worker process needs besides ``values`` to learn their data set: for an imported
+    set, {"imported": (section, arrays)} (``imported_section``; a spawned process has no
+    registered sets), else {}."""
+    name = values.get("dataset")
+    return {"imported": imported_section(name)} if is_imported(name) else {}
+
+
+def register_carried(payload: dict) -> None:
+    """In the worker process: register the imported set ``carried`` put into ``payload``."""
+    if "imported" in payload:
+        section, arrays = payload["imported"]
+        imported_from_section(section, arrays)

@@ -194,3 +194,19 @@ def test_a_file_that_names_imported_images_it_does_not_hold_says_so(folder, tmp_
     _tamper(path, "experiment.json", without_section)
     with pytest.raises(files.FileFormatError, match="imported:0123456789abcdef"):
         files.load(path)
+
+
+def test_a_comparison_on_an_imported_set_trains_in_its_worker_processes(folder):
+    """Worker processes are spawned: the imported images travel with each variant."""
+    from playground import compare
+    report = import_folder(folder, size=8)
+    doc = files.Document(learn(report, layers=(Layer.conv(4, 3), Layer.pool(2),
+                                               Layer.flatten())))
+    comparison = compare.Comparison(doc, compare.variants(doc.values, {"seed": (1, 2)}),
+                                    steps=6, workers=2)
+    results = comparison.run()
+    assert [r.status for r in results] == ["done", "done"], [r.message for r in results]
+    alone = HeadlessRun(files.Document(Experiment({**doc.values, "seed": 2}).values()),
+                        resolution=2)
+    alone.train(6)
+    assert results[1].outcome["train_loss"] == alone.outcome(6, 1.0, "steps").train_loss
