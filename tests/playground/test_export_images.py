@@ -267,3 +267,31 @@ def test_the_script_augments_training_images_as_the_playground_does(tmp_path):
 def test_an_experiment_without_augmentation_exports_none(tmp_path):
     module, _ = exported(image_run(0, **NETWORKS["conv-same-maxpool"]), tmp_path)
     assert not any(module.AUGMENTATION.values())
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "momentum", "rmsprop"])
+def test_per_layer_learning_rates_train_as_in_the_playground(tmp_path, optimizer):
+    """Each layer's factor is a parameter group's lr (with decoupled weight decay scaled with
+    it), as the engine scales each parameter's step; a frozen layer stays out of the groups."""
+    if "lr_scale" not in Layer.__dataclass_fields__:
+        pytest.skip("layers have no learning-rate factor in this version")
+    layers = (Layer.conv(4, 3).with_(lr_scale=0.1), Layer.pool(2), Layer.flatten(),
+              Layer(10, "tanh").with_(frozen=True), Layer(8, "relu").with_(lr_scale=0.5))
+    run = full_batch_run(layers=layers, optimizer=optimizer, learning_rate=0.02,
+                         weight_decay=0.05)
+    run.trainer.run(2)
+    doc = files.Document(run.values, run.trainer.state_dict())
+    script, _ = export.export_pytorch(doc, tmp_path, "net")
+    module = load_script(script)
+    assert [e.get("lr_scale") for e in module.LAYERS] == [0.1, None, None, 1.0, 0.5, 1.0]
+    assert [e.get("frozen") for e in module.LAYERS] == [False, None, None, True, False, False]
+    model = module.load_weights(module.build_model())
+    opt = module.make_optimizer(model)
+    assert sorted(g["lr_scale"] for g in opt.param_groups) == [0.1, 0.5, 1.0]
+    module.load_optimizer_state(model, opt)
+    x, y = module.inputs(run.data.images_train), torch.from_numpy(run.data.Y_train)
+    for i in range(3):
+        module.train_step(model, opt, x, y, module.START_STEP + i, module.START_EPOCH + i)
+    run.trainer.run(3)
+    np.testing.assert_allclose(flat_parameters(module, model), run.trainer.params,
+                               rtol=1e-9, atol=1e-11)
