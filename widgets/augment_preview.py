@@ -169,7 +169,7 @@ class AugmentPreviewPanel(QWidget):
         self._grid_item.setImage(augmentation.mosaic(tiles, COLUMNS), levels=(0.0, 1.0))
         ink = theme.color("ink")
         if self._stacked:               # (a narrow panel: the short words)
-            self._original_label.setText(f"Image {sample}: {label}", color=ink)
+            self._original_label.setText(f"Image {sample}, class {label}", color=ink)
             state = "as training sees it" if self._settings.active else "augmentation off"
             self._caption = f"{COUNT} versions, {state}"
         else:

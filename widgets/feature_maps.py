@@ -99,6 +99,8 @@ class FeatureMapsView(QWidget):
         self.bar = DivergingBar()
         self.bar.set_ends("\u2212", "+")
         self.bar.setFixedWidth(theme.px(120))
+        self.bar.setToolTip("Each map is scaled to its own largest |value|: orange negative, "
+                            "white 0, blue positive")
         self.bar_caption = QLabel("each map scaled to its own largest |value|")
         self.bar_caption.setProperty("role", "hint")
         self.bar_caption.setWordWrap(True)
@@ -109,6 +111,9 @@ class FeatureMapsView(QWidget):
         left.addWidget(self.sample_caption)
         left.addWidget(self.chooser)
         left.addStretch(1)
+        # The colour legend under the sample: the maps keep the column's whole height.
+        left.addWidget(self.bar)
+        left.addWidget(self.bar_caption)
 
         self.layers = QWidget()
         self.layers_layout = QVBoxLayout(self.layers)
@@ -125,10 +130,6 @@ class FeatureMapsView(QWidget):
 
         right = QVBoxLayout()
         right.addWidget(self.scroll, 1)
-        legend = QHBoxLayout()
-        legend.addWidget(self.bar)
-        legend.addWidget(self.bar_caption, 1)
-        right.addLayout(legend)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(theme.px(6), theme.px(4), theme.px(6), theme.px(4))
         layout.addLayout(left)
@@ -169,12 +170,18 @@ class FeatureMapsView(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        # The sample's column takes at most a third of the width and half of the height.
-        side = int(min(theme.px(SAMPLE_SIDE), self.width() * 0.3, self.height() * 0.4))
-        side = max(side, theme.px(64))
+        # The sample takes at most 30% of the width and a third of the height (its caption, the
+        # chooser and the colour legend are under it).
+        side = int(min(theme.px(SAMPLE_SIDE), self.width() * 0.3, self.height() * 0.34))
+        side = max(side, theme.px(56))
+        # A short view (a 720-pixel window) says what the colours mean in the bar's tooltip.
+        self.bar_caption.setVisible(self.height() >= theme.px(330))
         self.sample.setFixedSize(side, side)
-        for w in (self.sample_caption, self.chooser):
-            w.setFixedWidth(side)
+        # The chooser keeps room for its whole text ("test image 1234"), the caption its width.
+        column = max(side, self.chooser.sizeHint().width())
+        for w in (self.sample_caption, self.chooser, self.bar_caption):
+            w.setFixedWidth(column)
+        self.bar.setFixedWidth(min(theme.px(120), column))
         for row, (label, maps) in zip(self.rows, self._layers):
             row.set_maps(label, maps, self._map_target())
 

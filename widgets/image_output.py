@@ -31,8 +31,9 @@ from widgets.misclassified import MisclassifiedGallery
 TABS = {"filters": "Filters", "maps": "Feature maps", "mistakes": "Mistakes",
         "confusion": "Confusion", "draw": "Draw"}
 SHORT_TABS = {**TABS, "maps": "Maps"}
-#: Horizontal padding of a tab's title, px at 100% (the app's tabs have 16: five need less).
-TAB_PADDING = 10
+#: Horizontal paddings of a tab's title to try, px at 100% (the app's tabs have 16: five tabs
+#: in a narrow dock need less).
+TAB_PADDINGS = (10, 6, 3)
 #: Tabs whose numbers come from the evaluated test images (the scope line speaks for them).
 SCORED_TABS = ("mistakes", "confusion")
 
@@ -50,6 +51,13 @@ def _without_shape(label: str, shape) -> str:
     """"conv 8x14x14" of maps (8, 14, 14) -> "conv"; any other label as it is."""
     suffix = "x".join(str(int(s)) for s in shape)
     return label[:-len(suffix)].rstrip() if label.endswith(" " + suffix) else label
+
+
+def _filter_label(j: int, shape) -> str:
+    """Conv layer j's entry in the chooser: "conv layer 2: 32 filters 3x3 on 16 maps"."""
+    o, c, kh, kw = (int(v) for v in shape)
+    on = f" on {c} maps" if c > 1 else ""
+    return f"conv layer {j + 1}: {o} filters {kh}x{kw}{on}"
 
 
 class FilterTab(QWidget):
@@ -76,7 +84,7 @@ class FilterTab(QWidget):
     def set_filters(self, filters) -> None:
         """Show ``filters`` ((label, kernel (O, C, k, k)), ...): the chosen layer's, kept by
         its place when the labels change (a layer edited), else the first."""
-        labels = [f"conv layer {j + 1}: {label}" for j, (label, _) in enumerate(filters)]
+        labels = [_filter_label(j, np.shape(kernel)) for j, (_, kernel) in enumerate(filters)]
         if labels != self._labels:
             keep = self.layer.currentIndex()
             with QSignalBlocker(self.layer):
@@ -115,6 +123,7 @@ class ImageOutputPanel(QWidget):
         self._names: tuple = ()
         self._classifier_ready = False
         self._style: iv.DrawingStyle | None = None
+        self._tab_style: str | None = None
 
         self.scope = QLabel("No test images classified yet")
         self.scope.setProperty("role", "hint")
@@ -159,19 +168,29 @@ class ImageOutputPanel(QWidget):
 
     # ---- tabs ---------------------------------------------------------------------------
     def _style_tabs(self) -> None:
-        self.tabs.tabBar().setStyleSheet(
-            f"QTabBar::tab {{ padding-left: {theme.px(TAB_PADDING)}px; "
-            f"padding-right: {theme.px(TAB_PADDING)}px; }}")
+        self._tab_style = None
         self._fit_tab_titles()
 
     def _fit_tab_titles(self) -> None:
-        """The full titles where they fit side by side, else the short ones."""
+        """The full titles, else the short ones, with the widest padding that lets all five
+        tabs fit side by side (when none does, the tab bar scrolls)."""
         bar = self.tabs.tabBar()
-        for titles in (TABS, SHORT_TABS):
-            for i, title in enumerate(titles.values()):
+        for padding in TAB_PADDINGS:
+            for titles in (TABS, SHORT_TABS):
+                self._set_tab_look(padding, titles)
+                if bar.sizeHint().width() <= self.tabs.width():
+                    return
+
+    def _set_tab_look(self, padding: int, titles: dict) -> None:
+        bar = self.tabs.tabBar()
+        style = (f"QTabBar::tab {{ padding-left: {theme.px(padding)}px; "
+                 f"padding-right: {theme.px(padding)}px; }}")
+        if style != self._tab_style:
+            self._tab_style = style
+            bar.setStyleSheet(style)
+        for i, title in enumerate(titles.values()):
+            if bar.tabText(i) != title:
                 bar.setTabText(i, title)
-            if bar.sizeHint().width() <= self.tabs.width():
-                return
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -253,9 +272,11 @@ class ImageOutputPanel(QWidget):
             true = int(images.true[row])
             p = np.asarray(images.probabilities[row], dtype=np.float64)
             top = int(np.argmax(p))
-            verdict = "right" if top == true else "wrong"
-            caption = (f"Test image {i}: a {self._names[true]}; the network says "
-                       f"{self._names[top]} ({100.0 * p[top]:.0f}%, {verdict})")
+            # short: the sample's column is narrow in a small window
+            sure = f"{100.0 * p[top]:.0f}%"
+            caption = (f"Test image {i}: a {self._names[true]}, right ({sure})" if top == true
+                       else f"Test image {i}: a {self._names[true]}, wrong: taken for "
+                            f"{self._names[top]} ({sure})")
         # The view writes each layer's shape after its title: a label that ends in it already
         # ("conv 8x14x14") gives its name only.
         layers = [(_without_shape(str(label), np.shape(maps)), maps)
