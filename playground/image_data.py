@@ -11,7 +11,9 @@ Sources:
   ``limit`` images, or all), rebuilt from the download cache.
 - "imported": arrays handed over by the caller (IDX files the user has, a folder of images:
   ``playground.image_folder``); the description carries their shape and class names, the arrays
-  travel beside it, so the experiment opens where the original files are missing.
+  travel beside it, so the experiment opens where the original files are missing. An experiment
+  learns one under the data-set name "imported:<fingerprint>" (``register_imported``); its file
+  holds the arrays (``imported_section`` / ``imported_from_section``).
 
 ``ImageData.split(train_fraction, seed)`` cuts it into train and test deterministically and
 stratified: each class is shuffled with its own draws and contributes round(count * fraction)
