@@ -249,6 +249,10 @@ class NetworkCanvas(CanvasPointer, QWidget):
         least = geo.header_height(zoom) + 160
         height = max(self.parentWidget().height() if self.parentWidget() else self.height(),
                      least)
+        for header in self._headers:       # boxes sized to their text in the current font
+            fit = getattr(header, "fit_to_font", None)
+            if fit is not None:
+                fit()
         self._geometry = geo.layout(self._units, height, self._widths, self.width(),
                                     self._label_widths(),
                                     [readable_width(h) for h in self._headers], zoom=zoom)

@@ -151,7 +151,6 @@ class LayerHeader(QWidget):
         self.momentum.setProperty("role", "compact")
         self.momentum.setFont(theme.font(-1))
         self.momentum.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.momentum.setFixedWidth(56)
         self.momentum.setToolTip(CONTROL_TIPS["batch_norm_momentum"])
         row = QHBoxLayout()
         row.setSpacing(2)
@@ -174,6 +173,11 @@ class LayerHeader(QWidget):
         self.dropout.valueChanged.connect(lambda v: self._set(dropout=round(float(v), 4)))
         self.norm.clicked.connect(self._on_norm_clicked)
         self.momentum.editingFinished.connect(self._on_momentum_editing_finished)
+
+    def fit_to_font(self) -> None:
+        """Size the momentum box for its number in the current font (zoom changes it)."""
+        metrics = QFontMetrics(self.momentum.font())
+        self.momentum.setFixedWidth(metrics.horizontalAdvance("0.000") + theme.px(26))
 
     @property
     def index(self) -> int:
@@ -224,6 +228,7 @@ class LayerHeader(QWidget):
         # on, the short name leaves room for the momentum beside it in a narrow column
         self.norm.setText("BN" if column.has_norm else "Batch norm")
         if column.has_norm:
+            self.fit_to_font()
             _show_setting(self.momentum, e.layers[column.norm].momentum, True)
         else:
             self.momentum.setVisible(False)

@@ -119,3 +119,16 @@ def test_links_biases_hover_and_typed_weights_skip_gamma_and_beta(qtbot, make_wi
     assert w.session.latest.focus_key == (2, 1)      # experiment layer 2: the dense one
     assert w.boundary_view.caption.text() == "Layer 2 \u00b7 neuron 2"
     QApplication.sendEvent(canvas, QEvent(QEvent.Type.Leave))
+
+
+def test_the_momentum_stays_readable_when_the_interface_zooms(qtbot, make_window):
+    w = make_window(dataset="xor", n_points=100, layers=(Layer(4, "sigmoid"),
+                                                         Layer.batch_norm(0.125)))
+    header = ready(qtbot, w).layer_headers[0]
+    for zoom in (1.5, 1.0):
+        w.look_actions.set_zoom(zoom)
+        qtbot.waitUntil(lambda: header.momentum.lineEdit().width() >=
+                        header.momentum.fontMetrics().horizontalAdvance(header.momentum.text()),
+                        timeout=TIMEOUT)
+        col = w.network_view.canvas.geometry_().columns[1]
+        assert header.width() <= col.width + 1
