@@ -161,3 +161,21 @@ def fine_tune(values: Mapping, freeze: Iterable[int] = (), lr_scales: Mapping | 
                                lr_scale=float(scales.get(i, layer.lr_scale)))
                    for i, layer in enumerate(values["layers"]))
     return {**values, "layers": layers}
+
+
+def parse_classes(text: str) -> tuple:
+    """Class numbers typed as "5, 6, 7" or "5-9" (empty: ()); ValueError saying what is
+    wrong. The experiment checks that they belong to its image set."""
+    out = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        low, dash, high = part.partition("-")
+        try:
+            numbers = range(int(low), int(high) + 1) if dash else [int(part)]
+        except ValueError:
+            raise ValueError(f"{part!r} is not a class number (write them as 5, 6, 7 or 5-9).") \
+                from None
+        out.extend(numbers)
+    return tuple(out)

@@ -99,3 +99,10 @@ def test_fine_tune_freezes_and_scales_layers_of_running_values():
     assert layers[0].frozen and not layers[2].frozen       # a pooling layer has no weights
     assert layers[4].lr_scale == 0.5
     Experiment(tuned)                                        # valid settings
+
+
+def test_typed_class_numbers():
+    assert transfer.parse_classes("5-9") == (5, 6, 7, 8, 9)
+    assert transfer.parse_classes(" 1, 3;4 ") == (1, 3, 4) and transfer.parse_classes("") == ()
+    with pytest.raises(ValueError, match="not a class number"):
+        transfer.parse_classes("five")
