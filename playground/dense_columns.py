@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from playground.fields import Layer
+from playground.fields import LAYER_KIND_LABELS, Layer
 
 #: The layer kinds a 2-D point network holds.
 POINT_KINDS = ("dense", "batchnorm")
@@ -57,8 +57,8 @@ def explain(layers: tuple, index: int) -> str | None:
     n = index + 1
     layer = layers[index]
     if index == 0 or layers[index - 1].kind != "dense":
-        where = ("with no layer before it" if index == 0
-                 else f"after a {_label(layers[index - 1].kind)} layer")
+        where = ("with no layer before it" if index == 0 else
+                 f"after a {LAYER_KIND_LABELS.get(layers[index - 1].kind, 'other')} layer")
         return (f"Layer {n} is a batch-norm layer {where}: in a network of 2-D points batch "
                 f"norm follows a dense layer and normalizes its activations (turn it on in "
                 f"that layer's header).")
@@ -121,10 +121,6 @@ def with_last_column_removed(layers: tuple) -> tuple:
         return tuple(layers)
     return tuple(layers[:cols[-1].layer])
 
-
-def _label(kind: str) -> str:
-    from playground.fields import LAYER_KIND_LABELS
-    return LAYER_KIND_LABELS.get(kind, kind)
 
 
 def weight_views(spec, params):
