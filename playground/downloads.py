@@ -8,6 +8,9 @@ works) into a temporary file that pooch checks before moving it into place, so a
 download never lands in the cache. Progress goes to a callback
 ``progress(file_name, done_bytes, total_bytes)`` (total 0 when the server does not say); raising
 ``DownloadCancelled`` from the callback cancels the download and leaves nothing half-written.
+From the command line: ``python main.py download mnist`` (``download_command``: pooch's progress
+bar on a terminal); whatever needs a set that is not there says so with that command
+(``download_hint``).
 
 Checksum sources (SHA-256 of the .gz files, as served): MNIST, the values published with
 TensorFlow Datasets and used across many independent loaders for the mirror at
