@@ -42,25 +42,24 @@ FILTER_NET = (Layer.conv(8, 5, init="random_normal"), Layer.pool(2), Layer.flatt
 IMAGE_LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "conv_weight_sharing", "Convolution and weight sharing", CONCEPT,
-        look_at="Both networks have about 1,650 parameters. The dense one spends them on 4 "
-                "units with 400 weights each; a conv filter has 9 weights, used at all 400 "
-                "positions. Compare the test accuracy after 2 epochs.",
-        formula="aₖ(i, j) = g(bₖ + Σᵤ,ᵥ Wₖ(u, v) · x(i + u, j + v)) : "
-                "the same 3×3 Wₖ at every (i, j)",
-        try_next="Show me swaps in the conv net: 8 filters 3×3 and a 4×4 max-pool, 1,688 "
-                 "parameters against 1,644. Then look at its filters and feature maps.",
+        look_at="One budget: 1,644 parameters here, 1,688 in Show me's conv net. The dense net "
+                "spends them on 4 units of 400 weights each; a conv filter has 9 weights, used "
+                "at all 400 positions. Compare the test accuracy after 2 epochs.",
+        formula="aₖ(i,j) = g(bₖ + Σᵤᵥ Wₖ(u,v) x(i+u, j+v)) ; the same Wₖ at every (i, j)",
+        try_next="Show me swaps in the conv net (8 filters 3×3, a 4×4 max-pool): it passes "
+                 "90% in the same 2 epochs. Then look at its filters and feature maps.",
         changes={**_SHAPES, "layers": DENSE_NET, **_SOFTMAX, **_ADAM, "steps_per_frame": 2,
                  "stop_at_epoch": 2},
         show_me={"layers": CONV_NET},
     ),
     Lesson(
         "pooling", "What pooling does", CONCEPT,
-        look_at="Without pooling, the output layer has a weight for every position of every "
-                "map: 25,816 parameters. A 4×4 max-pool keeps each window's largest response, "
-                "so a shape moved by a pixel or two gives much the same pooled maps.",
-        formula="max-pool: aₖ(i, j) = max over 0 ≤ u, v < 4 of zₖ(4i + u, 4j + v)",
-        try_next="Show me adds the 4×4 max-pool: 1,816 parameters and the same accuracy. Draw "
-                 "a shape off-centre: the pooled net still names it far more often.",
+        look_at="Without pooling the output layer has a weight for every position of every "
+                "map: 25,816 parameters. A 4×4 max-pool keeps each window's largest response: "
+                "a shape moved a pixel or two gives much the same maps and answer.",
+        formula="aₖ(i,j) = max zₖ(4i+u, 4j+v) ; over the window 0 ≤ u, v < 4",
+        try_next="Show me adds the 4×4 max-pool: 1,816 parameters, the same accuracy. See its "
+                 "5×5 pooled maps under Feature maps, then try a 2×2 window.",
         changes={**_SHAPES, "layers": UNPOOLED_NET, **_SOFTMAX, **_ADAM, "steps_per_frame": 7,
                  "stop_at_epoch": 3},
         show_me={"layers": POOLED_NET},
@@ -70,10 +69,9 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
         look_at="The eight 5×5 filters start as faint noise, each weight independent of its "
                 "neighbours. Watch them while the net learns the digits: they turn into smooth "
                 "blobs and strokes, and the test accuracy passes 95%.",
-        formula="filter k: Wₖ (5×5), zₖ(i, j) = bₖ + Σᵤ,ᵥ Wₖ(u, v) · x(i + u, j + v) ;  "
-                "W ~ N(0, 0.05²) at the start",
+        formula="zₖ(i,j) = bₖ + Σᵤᵥ Wₖ(u,v) x(i+u, j+v) ; Wₖ ~ N(0, 0.05²) at the start",
         try_next="Show me trains the same filters on the shapes: they become edge detectors, "
-                 "light on one side and dark on the other. Click a test image to see its maps.",
+                 "light on one side and dark on the other. Feature maps shows where each fires.",
         changes={"dataset": "digits", "train_ratio": 0.8, "noise": 0.1,
                  "layers": FILTER_NET, "init_scale": 0.05, **_SOFTMAX, "optimizer": "adam",
                  "learning_rate": 0.01, "batch_size": 32, "steps_per_frame": 5,
