@@ -178,9 +178,8 @@ class ImportDialog(QDialog):
         self.outcome.setPlainText(report.summary())
         if self._show_message is not None:
             c, h, w = report.data.image_shape
-            self._show_message(f"The experiment now learns {len(report.data)} imported images "
-                               f"({h}x{w}) of {len(report.data.class_names)} classes from "
-                               f"{report.title}")
+            self._show_message(f"Imported {report.title}: {len(report.data)} images "
+                               f"{h}x{w}, {len(report.data.class_names)} classes")
         self.import_finished.emit(report)
 
     def _fail(self, message: str) -> bool:
