@@ -62,6 +62,19 @@ def first_per_class(part: ImageData, per_class: int, seed: int) -> ImageData:
     return part.subset(np.sort(np.concatenate(chosen)))
 
 
+def unavailable(name) -> str | None:
+    """Why image set ``name`` cannot be used on this machine, with the command that fixes it
+    (its files are not in the download cache: nothing is downloaded here); None when it can."""
+    if name not in DOWNLOADED_SOURCES:
+        return None
+    from playground import downloads
+    if downloads.is_present(name):
+        return None
+    return (f"{catalog.dataset_label(name)} is not downloaded yet (its files are not in "
+            f"{downloads.cache_folder() / name}): download it once with "
+            f"'{downloads.download_hint(name)}'")
+
+
 def prepare(values: dict) -> PreparedData:
     """Split (stratified, seeded by data_seed), flatten and one-hot encode the image set: only
     the images of the chosen ``classes`` (all when empty), and at most ``per_class`` training

@@ -373,9 +373,10 @@ class TrainingSession(QObject):
 
     @staticmethod
     def refusal(values: dict) -> str | None:
-        """Why the window cannot show an experiment with these settings (None: it can; since
-        image experiments run here too, every valid experiment can)."""
-        return None
+        """Why the window cannot show an experiment with these settings (None: it can): every
+        valid experiment can, but for one on an image set whose download is missing."""
+        from playground import image_pipeline
+        return image_pipeline.unavailable(values.get("dataset"))
 
     def _apply_load(self) -> None:
         trainer, history = self._load

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground import catalog, pipeline
+from playground import catalog, image_pipeline, pipeline
 from playground.fields import FIELDS_BY_NAME
 from playground.image_data import DOWNLOADED_SOURCES
 from playground.tips import CONTROL_TIPS, FEATURE_TIPS
@@ -45,6 +45,8 @@ THUMB_MARKER = 3.4
 #: Least width of a data slider's groove (its value is written beside it).
 SLIDER_MIN_WIDTH = 64
 POINT_LADDER = (20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000)
+#: Beyond it, for the image sets that have that many (MNIST, Fashion-MNIST: up to 60,000).
+LARGE_LADDER = (7500, 10000, 15000, 20000, 30000, 40000, 50000, 60000)
 BATCH_LADDER = (1, 2, 3, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 500, 1000,
                 2000, 5000)
 #: Each row's tooltip (the row's label and its control share it): its field's doc (playground.fields, the one place for the help text).
@@ -112,21 +114,12 @@ def points_picture(points: np.ndarray, labels: np.ndarray, task: str, size: int,
 def image_available(name: str) -> bool:
     """True when image set ``name`` can be used here (a downloaded set: its files are in the
     download cache; nothing is fetched from the window)."""
-    if name not in DOWNLOADED_SOURCES:
-        return True
-    from playground import downloads
-    try:
-        return downloads.is_downloaded(name)
-    except Exception:                   # an unreadable cache folder: not available
-        return False
+    return image_pipeline.unavailable(name) is None
 
 
 def unavailable_text(name: str) -> str:
     """Why downloaded set ``name`` cannot be chosen, and how to get it."""
-    from playground import downloads
-    return (f"{catalog.dataset_label(name)} is not in the download cache "
-            f"({downloads.cache_folder()}): download it once with 'python -m "
-            f"playground.downloads {name}' (the window never downloads anything).")
+    return f"{image_pipeline.unavailable(name)}."
 
 
 @lru_cache(maxsize=None)
@@ -533,6 +526,11 @@ class DataPanel(QWidget):
             if text not in rows:
                 clear_refusal(control)
         self.row_labels["Points"].setText("Images" if image else "Points")
+        most = catalog.max_points(name, int(FIELDS_BY_NAME["n_points"].high))
+        ladder = tuple(v for v in POINT_LADDER + LARGE_LADDER if v <= most)
+        if tuple(self.points.values()) != ladder:
+            self.points.set_values(ladder)
+            self.points.set_value(self.experiment.n_points)
         for text in ("Points", "Noise"):
             tip = IMAGE_TIPS[text] if image else ROW_TIPS[text]
             for w in (self.row_labels[text], controls[text], controls[text].slider):

@@ -195,6 +195,7 @@ def test_the_data_panel_shows_only_an_image_sets_settings(qtbot, make_window):
 
 def test_a_set_not_in_the_download_cache_is_refused_saying_how_to_get_it(qtbot, make_window,
                                                                          monkeypatch, tmp_path):
+    """By its thumbnail or as an example: nothing changes, and the message says the command."""
     from playground import downloads
     monkeypatch.setattr(downloads, "cache_folder", lambda: tmp_path / "empty-cache")
     w = make_window(size=(1280, 720))
@@ -206,9 +207,13 @@ def test_a_set_not_in_the_download_cache_is_refused_saying_how_to_get_it(qtbot, 
     assert not panel.dataset_buttons["mnist"].isChecked()
     note = panel.dataset_buttons["mnist"].refusal_note
     assert note.isVisible()
-    assert "not in the download cache" in note.text()
-    assert "python -m playground.downloads mnist" in note.text()
+    assert "not downloaded" in note.text()
+    assert "python main.py download mnist" in note.text()
     assert "Not downloaded" in panel.dataset_buttons["mnist"].toolTip()
+    open_example(w, "lenet_mnist")
+    assert w.experiment.values() == before
+    assert w.file_actions.errors and "python main.py download mnist" in \
+        w.file_actions.errors[-1]
 
 
 def test_hiding_the_output_from_the_class_works_for_image_experiments(qtbot, make_window):
@@ -242,3 +247,14 @@ def test_the_augmentation_preview_of_an_image_experiment_is_bound_to_its_setting
     qtbot.mouseClick(w.data_panel.dataset_buttons["circle"], LEFT)
     qtbot.waitUntil(lambda: w.session.modality == "points", timeout=TIMEOUT)
     assert not preview.isVisible()                    # points have nothing to augment
+
+
+def test_the_images_slider_reaches_the_sixty_thousand_images_of_mnist(qtbot, make_window):
+    from playground import presets
+    w = make_window(size=(1280, 720))
+    panel = w.data_panel
+    assert max(panel.points.values()) == 5000                 # 2-D points: up to 5,000
+    w.experiment.update(presets.load("lenet_mnist").values)   # (no download needed to show it)
+    assert w.experiment.dataset == "mnist"
+    assert max(panel.points.values()) == 60000 and panel.points.value() == w.experiment.n_points
+    assert panel.row_labels["Points"].text() == "Images" and panel.points.isVisible()
