@@ -87,9 +87,18 @@ def forward(params, li, lf, xb, B, za, aa, ma, uoff, train, drop_key):
                 a[i] *= m[i]
 
 
-@njit(**_KW_SUM)
+@njit(inline="always", **_KW)
 def loss_and_delta(loss_code, out_code, z, a, y, B, K, delta):
-    """Mean loss over the B samples of the output layer (z, a, y: K x B) and dL/dz into delta.
+    """Mean loss over the B samples of the output layer (z, a, y: K x B) and dL/dz into delta
+    (``loss_and_delta_part`` of the whole batch)."""
+    return loss_and_delta_part(loss_code, out_code, z, a, y, B, K, delta, B)
+
+
+@njit(**_KW_SUM)
+def loss_and_delta_part(loss_code, out_code, z, a, y, B, K, delta, n_batch):
+    """The loss of B samples of a batch of n_batch (z, a, y: K x B) as their share of the
+    batch's mean (their sum / n_batch), and its dL/dz into delta. With B == n_batch it is the
+    mean loss over the batch.
 
     BCE and softmax CE are computed from the logits z (log-sum-exp), never from log(a):
       BCE:        l = max(z,0) - z*y + log1p(exp(-|z|)),   dl/dz = sigmoid(z) - y
@@ -102,7 +111,7 @@ def loss_and_delta(loss_code, out_code, z, a, y, B, K, delta):
         for i in range(n):
             zi = z[i]
             total += max(zi, 0.0) - zi * y[i] + fm.log1p_unit(fm.exp_nonpos(-abs(zi)))
-            delta[i] = (a[i] - y[i]) / B
+            delta[i] = (a[i] - y[i]) / n_batch
     elif loss_code == SOFTMAX_CE:
         for b in range(B):  # column b holds sample b's K logits, stride B
             m = z[b]
@@ -115,15 +124,16 @@ def loss_and_delta(loss_code, out_code, z, a, y, B, K, delta):
                 yz += y[j * B + b] * z[j * B + b]
             total += m + math.log(s) - yz
         for i in range(n):
-            delta[i] = (a[i] - y[i]) / B
+            delta[i] = (a[i] - y[i]) / n_batch
     else:  # MSE
+        n_all = n_batch * K
         for i in range(n):
             d = a[i] - y[i]
             total += d * d
-            delta[i] = 2.0 * d / n
+            delta[i] = 2.0 * d / n_all
         backprop_activation(out_code, z, a, 0.0, delta)
-        return total / n
-    return total / B
+        return total / n_all
+    return total / n_batch
 
 
 @njit(**_KW_SUM)

@@ -437,7 +437,7 @@ def _gather_augmented(X, Y, perm, pos, B, xb, yb, aug, shape, seed, step, tmp):
 
 @njit(**_KW)
 def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg, wmask,
-                trainable, aug, batch_size, n_steps, losses, lrs, ws):
+                trainable, aug, batch_size, n_steps, losses, lrs, ws, split):
     """Run up to n_steps optimisation steps in place; return (steps done, status).
 
     As ``engine.kernels.train_steps``, for any layer kinds: net is (gi, gf, loss code);
@@ -445,8 +445,11 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     trainable float64 (P,): parameters where it is 0 never move (their gradient is zeroed
     and their values restored after decay, update and max-norm); aug float64
     (augment.N_HYPER,) the augmentation strengths (``Augmentation.vector()``) applied to
-    each training image as it is gathered, or empty for none."""
+    each training image as it is gathered, or empty for none; split (parts, extra, units,
+    col) from ``engine.batch_split.plan``: with parts > 1, a batch of at least
+    parts * batch_split.MIN_ROWS rows has its gradient computed in parts on parallel threads."""
     gi, gf, loss_code = net
+    parts, extra, units, col = split
     opt_code, hyper = opt
     sched_code, lr0, shp, sched_start, sched_epoch = sched
     grad, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
@@ -465,16 +468,22 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     for s in range(n_steps):
         step, epoch, pos = state[STEP], state[EPOCH], state[POS]
         B = min(batch_size, n - pos)
-        if aug.size:
-            _gather_augmented(X, Y, perm, pos, B, xb, yb, aug, shape, state[SEED], step, tmp)
-        else:
-            _gather(X, Y, perm, pos, B, xb, yb)
         drop_key = rng.key(state[SEED], rng.DROPOUT, step)
-        forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, True, True,
-                drop_key)
-        loss = loss_and_delta(loss_code, gi[L - 1, G_ACT], za[out:out + B * K],
-                              aa[out:out + B * K], yb, B, K, da[out:out + B * K])
-        backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, True)
+        if parts > 1 and B >= parts * batch_split.MIN_ROWS:
+            loss = batch_split.split_gradient(params, buffers, extra, gi, gf, loss_code, X, Y,
+                                              perm, pos, B, parts, aug, state[SEED], step,
+                                              drop_key, ws, units, col)
+        else:
+            if aug.size:
+                _gather_augmented(X, Y, perm, pos, B, xb, yb, aug, shape, state[SEED], step,
+                                  tmp)
+            else:
+                _gather(X, Y, perm, pos, B, xb, yb)
+            forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, True, True,
+                    drop_key)
+            loss = loss_and_delta(loss_code, gi[L - 1, G_ACT], za[out:out + B * K],
+                                  aa[out:out + B * K], yb, B, K, da[out:out + B * K])
+            backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, True)
         if frozen:
             for i in range(grad.size):
                 grad[i] *= trainable[i]
@@ -609,3 +618,6 @@ def layer_outputs(params, buffers, gi, gf, X, out):
             for b in range(B):
                 out[b, c0 + j] = aa[uoff[l] + j * B + b]
         c0 += units[l]
+
+
+from engine import batch_split  # noqa: E402  (it builds on forward and backward above)

@@ -5,10 +5,13 @@ compiled call that releases the GIL. Live changes (learning rate, optimiser hype
 schedule, regularisation, dropout rates, batch size) go through ``set_config`` /
 ``set_dropout`` between calls and keep the weights.
 """
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from engine import batch_split as BS
+from engine import blas
 from engine import kernels as K
 from engine import layer_kernels as G
 from engine import predict as PR
@@ -276,6 +279,7 @@ class Trainer:
         self._batch = int(min(config.batch_size, self.X.shape[0]))
         self._general = self._large(self._batch)
         self._ws = self._workspace(self._batch)
+        self._split = BS.plan(self._gi, self.spec.n_params, self.spec.n_buffers, self._batch)
         self._scaled_ws = None
         if old is not None and old.optimizer != config.optimizer:
             self._reset_optimizer_state()
@@ -418,11 +422,13 @@ class Trainer:
                     self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
                     self._ws)
             else:  # any layer kinds, and large dense layers through BLAS
-                done, status = G.train_steps(
-                    self.params, opt.slots, self.buffers, self.X, self.Y, self.perm, self.state,
-                    (self._gi, self._gf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
-                    self._reg, self._wmask, self.trainable, self._aug, self._batch, n_steps,
-                    losses, lrs, self._ws)
+                with blas.limited(1) if self._split[0] > 1 else nullcontext():
+                    done, status = G.train_steps(
+                        self.params, opt.slots, self.buffers, self.X, self.Y, self.perm,
+                        self.state, (self._gi, self._gf, self._loss_code),
+                        (opt.code, opt.hyper_vector()), sched, self._reg, self._wmask,
+                        self.trainable, self._aug, self._batch, n_steps, losses, lrs, self._ws,
+                        self._split)
             opt.iterations = int(self.state[K.OPT_T])
         diverged = status == K.DIVERGED
         msg = ""

@@ -87,6 +87,7 @@ def _warm_layer_kernels(rng):
         Conv2D(2, 1), AvgPool2D(1), Flatten(), Dropout(0.1), LayerSpec(3)], 2)
     tr = Trainer(spec, TrainConfig(batch_size=3, max_norm=1.0), X, Y)
     tr.run(2)
+    _warm_batch_split(rng)
     tr.evaluate(X, Y)
     tr.feature_maps(X[:1])
     tr.set_lr_scale([0], 0.5)          # engine.layer_lr: per-layer learning rates
@@ -95,6 +96,20 @@ def _warm_layer_kernels(rng):
     tr.set_config(TrainConfig(optimizer="lbfgs"))
     tr.run(1)
     tr.objective(dropout_seed=0).value_and_grad(tr.params)
+
+
+def _warm_batch_split(rng):
+    """engine.batch_split's kernels: a step whose batch is split in two, as large networks' are."""
+    from engine import batch_split
+    from engine.network import LayerSpec, NetworkSpec
+    from engine.trainer import TrainConfig, Trainer
+    X = rng.normal(size=(2 * batch_split.MIN_ROWS, 2))
+    spec = NetworkSpec.for_task(2, [LayerSpec(3)], "binary")
+    tr = Trainer(spec, TrainConfig(batch_size=len(X)), X, (X[:, :1] > 0).astype(np.float64))
+    tr._split = batch_split.plan(tr._gi, spec.n_params, 0, len(X), threads=2, min_work=0)
+    tr._general = True           # the layer kernels' loop, which a tiny network never takes
+    tr._ws = tr._workspace(len(X))
+    tr.run(1)
 
 
 def _warm_augmentation(rng):

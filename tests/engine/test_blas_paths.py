@@ -5,6 +5,7 @@ beyond the chunk a row falls in)."""
 import numpy as np
 import pytest
 
+from engine import batch_split as BS
 from engine import blas, reference
 from engine import predict as PR
 from engine.layers import BatchNorm, Conv2D, Flatten, LayerSpec, MaxPool2D
@@ -104,3 +105,76 @@ def test_bad_prediction_arguments_are_refused(kwargs, message):
     tr = _dense_trainer()
     with pytest.raises(ValueError, match=message):
         PR.predict_rows(tr.params, tr.buffers, tr._gi, tr._gf, _grid(4), **kwargs)
+
+
+def _split_pair(spec, X, Y, config, seed=0):
+    """Two trainers of one run: the batch split in two parts, and whole."""
+    split = Trainer(spec, config, X, Y, seed=seed)
+    whole = Trainer(spec, config, X, Y, seed=seed)
+    split._split = BS.plan(split._gi, spec.n_params, spec.n_buffers, split._batch, threads=2,
+                           min_work=0)
+    whole._split = BS.plan(whole._gi, spec.n_params, spec.n_buffers, whole._batch, threads=1)
+    return split, whole
+
+
+def test_a_split_batch_gives_the_whole_batchs_step_to_rounding():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-1, 1, size=(256, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    spec = NetworkSpec.for_task(2, [LayerSpec(128, "tanh"), LayerSpec(128, "relu")], "binary")
+    split, whole = _split_pair(spec, X, Y, TrainConfig(learning_rate=0.5, batch_size=256))
+    assert split._split[0] == 2 and whole._split[0] == 1
+    p0 = split.params.copy()
+    split.run(1)           # one full-batch SGD step: p - lr * the reference's gradient
+    whole.run(1)
+    step = 0.5 * reference.gradient(spec, p0, X, Y)
+    np.testing.assert_allclose(split.params, p0 - step, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(split.params, whole.params, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("loss", ["multiclass", "regression"])
+def test_a_split_batchs_loss_is_the_whole_batchs_mean(loss):
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-1, 1, size=(200, 2))
+    Y = np.eye(3)[rng.integers(0, 3, 200)] if loss == "multiclass" else X[:, :1] * X[:, 1:]
+    spec = NetworkSpec.for_task(2, [LayerSpec(160, "tanh")] * 2, loss, n_classes=3)
+    split, whole = _split_pair(spec, X, Y, TrainConfig(optimizer="adam", learning_rate=0.01,
+                                                       batch_size=100))
+    assert split._split[0] == 2
+    a, b = split.run(6), whole.run(6)
+    np.testing.assert_allclose(a.losses, b.losses, rtol=1e-12)
+    np.testing.assert_allclose(split.params, whole.params, rtol=1e-9, atol=1e-12)
+
+
+def test_a_split_run_is_the_same_however_chunked_and_with_dropout_masks_of_its_own():
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-1, 1, size=(300, 2))
+    Y = (X[:, :1] > 0).astype(float)
+    spec = NetworkSpec.for_task(2, [LayerSpec(128, "tanh", dropout=0.3)] * 2, "binary")
+    config = TrainConfig(optimizer="momentum", learning_rate=0.05, batch_size=128)
+    a, _ = _split_pair(spec, X, Y, config)
+    b, whole = _split_pair(spec, X, Y, config)
+    assert a._split[0] == 2
+    a.run(9)                  # 9 steps over epochs of 128, 128 and a last batch of 44 rows
+    b.run(4)
+    b.run(5)
+    np.testing.assert_array_equal(a.params, b.params)
+    # each slice of a batch draws its masks from a key of its own
+    from engine.batch_split import part_key
+    key = np.uint64(12345)
+    assert part_key(key, 0) == key and part_key(key, 1) != key
+    whole.run(9)
+    assert not np.allclose(a.params, whole.params)   # the masks differ from the unsplit run's
+
+
+def test_batch_norm_and_small_steps_are_never_split():
+    conv = NetworkSpec.for_images((1, 8, 8), [Conv2D(4, 3), BatchNorm(), Flatten()], 2)
+    gi, _ = conv.geometry_tables()
+    assert BS.plan(gi, conv.n_params, conv.n_buffers, 256, threads=2)[0] == 1
+    small = NetworkSpec.for_task(2, [LayerSpec(8)], "binary")
+    gi, _ = small.geometry_tables()
+    assert BS.plan(gi, small.n_params, small.n_buffers, 256, threads=2)[0] == 1
+    big = NetworkSpec.for_task(2, [LayerSpec(256)] * 2, "binary")
+    gi, _ = big.geometry_tables()
+    assert BS.plan(gi, big.n_params, big.n_buffers, 256, threads=2)[0] == 2
+    assert BS.plan(gi, big.n_params, big.n_buffers, 2 * BS.MIN_ROWS - 1, threads=2)[0] == 1
