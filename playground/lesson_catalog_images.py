@@ -59,7 +59,7 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
                 "a shape moved a pixel or two gives much the same maps and answer.",
         formula="aₖ(i,j) = max zₖ(4i+u, 4j+v) ; over the window 0 ≤ u, v < 4",
         try_next="Show me adds the 4×4 max-pool: 1,816 parameters, the same accuracy. See its "
-                 "5×5 pooled maps under Feature maps, then try a 2×2 window.",
+                 "5×5 pooled feature maps, then try a 2×2 window.",
         changes={**_SHAPES, "layers": UNPOOLED_NET, **_SOFTMAX, **_ADAM, "steps_per_frame": 7,
                  "stop_at_epoch": 3},
         show_me={"layers": POOLED_NET},
@@ -71,7 +71,7 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
                 "blobs and strokes, and the test accuracy passes 95%.",
         formula="zₖ(i,j) = bₖ + Σᵤᵥ Wₖ(u,v) x(i+u, j+v) ; Wₖ ~ N(0, 0.05²) at the start",
         try_next="Show me trains the same filters on the shapes: they become edge detectors, "
-                 "light on one side and dark on the other. Feature maps shows where each fires.",
+                 "light on one side and dark on the other. The feature maps show where each fires.",
         changes={"dataset": "digits", "train_ratio": 0.8, "noise": 0.1,
                  "layers": FILTER_NET, "init_scale": 0.05, **_SOFTMAX, "optimizer": "adam",
                  "learning_rate": 0.01, "batch_size": 32, "steps_per_frame": 5,
