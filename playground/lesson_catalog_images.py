@@ -55,8 +55,8 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "pooling", "What pooling does", CONCEPT,
         look_at="Without pooling the output layer has a weight for every position of every "
-                "map: 25,816 parameters. A 4×4 max-pool keeps each window's largest response: "
-                "a shape moved a pixel or two gives much the same maps and answer.",
+                "map: 25,608 of the 25,816 parameters. A 4×4 max-pool keeps each window's "
+                "largest response, so shapes moved by 2 px are still named more often.",
         formula="aₖ(i,j) = max zₖ(4i+u, 4j+v) ; over the window 0 ≤ u, v < 4",
         try_next="Show me adds the 4×4 max-pool: 1,816 parameters, the same accuracy. See its "
                  "5×5 pooled feature maps, then try a 2×2 window.",
