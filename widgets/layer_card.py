@@ -286,6 +286,8 @@ class LayerCard(Card):
         self.index = index
         self.kind = _combo(((k, kind_label(k)) for k in KIND_ORDER), LAYER_KIND_TIPS)
         self.kind.setToolTip(LAYER_SETTING_TIPS["kind"])
+        # wide enough for every kind's name at any zoom ("Average-pool" is the longest)
+        self.kind.setMinimumContentsLength(max(len(kind_label(k)) for k in KIND_ORDER) - 5)
         self.head.addWidget(self.kind)
         self.remove = round_button("minus", LAYER_SETTING_TIPS["remove"])
         self.insert = _InsertButton(self, experiment, lambda: self.index + 1)
