@@ -39,6 +39,10 @@ POOLED_NET = (Layer.conv(8, 5), Layer.pool(4), Layer.flatten())
 #: become is learned, not left over from the start.
 FILTER_NET = (Layer.conv(8, 5, init="random_normal"), Layer.pool(2), Layer.flatten())
 
+#: Augmentation: two conv layers and a dense layer, learning the shapes from 10 of each.
+AUGMENT_NET = (Layer.conv(8, 3), Layer.pool(2), Layer.conv(16, 3), Layer.pool(2),
+               Layer.flatten(), Layer(32, "relu", "he_uniform"))
+
 IMAGE_LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "conv_weight_sharing", "Convolution and weight sharing", CONCEPT,
@@ -79,4 +83,19 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
         show_me={"dataset": "shapes"},
     ),
     # ---- data augmentation and transfer learning (helper T's lessons go here) -----------------
+    Lesson(
+        "augmentation_small_set", "Augmentation on a small training set", CONCEPT,
+        look_at="Only 10 training shapes of each kind, 80 in all. The net soon gets all 80 "
+                "right, but the test loss stops falling well above 0: it has learnt those 80 "
+                "pictures, each shape at the places it happened to be drawn.",
+        formula="x\u0303 = shift(x, dy, dx) ; dy, dx uniform in \u22122..2, drawn anew each "
+                "time x is used",
+        try_next="Show me shifts each training image up to 2 px, anew each time: the test "
+                 "loss ends far lower. Flips would not do: a flipped 45\u00b0 line is a "
+                 "135\u00b0 one.",
+        changes={**_SHAPES, "per_class": 10, "layers": AUGMENT_NET, **_SOFTMAX,
+                 "optimizer": "adam", "learning_rate": 0.005, "batch_size": 16,
+                 "steps_per_frame": 20, "stop_at_epoch": 160},
+        show_me={"augmentation": {"shift": True, "shift_pixels": 2}},
+    ),
 )

@@ -38,7 +38,8 @@ def test_copied_layers_carry_their_weights_and_the_rest_start_from_the_new_seed(
     fresh = initial_parameters(spec, 9)
     params = doc.trainer["params"]
     for i in (0, 1):
-        np.testing.assert_array_equal(params[slice(*new[i])], source.trainer["params"][slice(*old[i])])
+        np.testing.assert_array_equal(params[slice(*new[i])],
+                                      source.trainer["params"][slice(*old[i])])
     for i in (4, 5):                        # the dense layer and the new 3-class output layer
         np.testing.assert_array_equal(params[slice(*new[i])], fresh[slice(*new[i])])
     np.testing.assert_array_equal(doc.trainer["initial_params"], params)   # Reset comes back
