@@ -4,7 +4,13 @@ version (digits) and, when installed, PyTorch CPU float64 with 1 and 2 threads.
 - digits epoch: conv(8 3x3 same)-ReLU-maxpool 2-dense(10) on the 1,437 training digits of
   scikit-learn, Adam, batch 32 (ms per epoch);
 - LeNet step: 28x28 inputs, conv16 3x3-ReLU-pool-conv32 3x3-ReLU-pool-dense10, batch 64 (ms);
-- large dense: 16x256 tanh at batch 256, 2x1024 and 8x128 (steps per second, SGD, 2 inputs).
+- large dense: 16x256 tanh at batch 256, 2x1024 and 8x128 (steps per second, SGD, 2 inputs);
+- grid: the 256x256 decision-boundary grid through 4x64, 8x128 and 16x256 tanh networks (ms),
+  against PyTorch float32 and numpy float32.
+
+The engine trains large networks in one slice of the batch per thread (``engine.batch_split``);
+"engine, whole batch" is the same step unsplit, its products spread over the cores by BLAS.
+Each ratio is against the faster PyTorch thread count of that run.
 
 ``python -m benchmarks.bench_conv [--quick]``. Medians of several samples.
 """
@@ -13,7 +19,8 @@ import argparse
 import numpy as np
 
 from benchmarks.common import Report, median_time
-from benchmarks.numpy_baseline import NumpyConvNet
+from benchmarks.numpy_baseline import NumpyConvNet, NumpyMLP
+from engine import batch_split
 from engine.layers import Conv2D, Flatten, LayerSpec, MaxPool2D
 from engine.network import NetworkSpec
 from engine.trainer import TrainConfig, Trainer
@@ -34,8 +41,11 @@ DIGITS = [Conv2D(8, 3), MaxPool2D(2), Flatten()]
 LENET = [Conv2D(16, 3), MaxPool2D(2), Conv2D(32, 3), MaxPool2D(2), Flatten()]
 
 
-def engine_seconds(spec, X, Y, batch, steps, optimizer="adam", lr=0.01):
+def engine_seconds(spec, X, Y, batch, steps, optimizer="adam", lr=0.01, whole=False):
+    """Seconds per step; ``whole``: the batch never split (one part)."""
     tr = Trainer(spec, TrainConfig(optimizer=optimizer, learning_rate=lr, batch_size=batch), X, Y)
+    if whole:
+        tr._split = batch_split.plan(tr._gi, spec.n_params, spec.n_buffers, batch, threads=1)
     return median_time(lambda: tr.run(steps), repeats=5) / steps
 
 
@@ -89,13 +99,28 @@ def torch_seconds(kind, X, Y, batch, threads, steps, optimizer="adam", lr=0.01):
     return median_time(run, repeats=5) / steps
 
 
-def main(report=None, quick=False):
+SECTIONS = ("digits", "lenet", "dense", "grid")
+
+
+def main(report=None, quick=False, sections=SECTIONS):
     report = report or Report()
     try:
         import torch  # noqa: F401
         have_torch = True
     except ImportError:
         have_torch = False
+    if "digits" in sections:
+        digits(report, have_torch)
+    if "lenet" in sections:
+        lenet(report, have_torch, quick)
+    if "dense" in sections:
+        dense(report, have_torch, quick)
+    if "grid" in sections:
+        grid(report, have_torch)
+    return report
+
+
+def digits(report, have_torch):
     X, Y = _digits()
     spe = -(-len(X) // 32)
     spec = NetworkSpec.for_images((1, 8, 8), DIGITS, 10)
@@ -109,17 +134,25 @@ def main(report=None, quick=False):
             report.add(f"digits conv epoch: torch {t} thread(s)", tor * 1e3, "ms", "engine",
                        tor / ours)
 
+
+def lenet(report, have_torch, quick):
     X, Y = _lenet_data()
     spec = NetworkSpec.for_images((1, 28, 28), LENET, 10)
     steps = 4 if quick else 8
     ours = engine_seconds(spec, X, Y, 64, steps)
     report.add("LeNet 28x28 step batch 64: engine", ours * 1e3, "ms")
+    whole = engine_seconds(spec, X, Y, 64, steps, whole=True)
+    report.add("LeNet 28x28 step batch 64: engine, whole batch", whole * 1e3, "ms")
     if have_torch:
-        for t in (1, 2):
-            tor = torch_seconds("lenet", X, Y, 64, t, steps)
-            report.add(f"LeNet 28x28 step batch 64: torch {t} thread(s)", tor * 1e3, "ms",
-                       "engine", tor / ours)
+        times = {t: torch_seconds("lenet", X, Y, 64, t, steps) for t in (1, 2)}
+        for t, tor in times.items():
+            report.add(f"LeNet 28x28 step batch 64: torch {t} thread(s)", tor * 1e3, "ms")
+        best = min(times.values())
+        report.add("LeNet 28x28 step batch 64: engine vs best torch", ours * 1e3, "ms",
+                   "torch", best / ours)
 
+
+def dense(report, have_torch, quick):
     g = np.random.default_rng(0)
     Xd = g.uniform(-1, 1, (1024, 2))
     Yd = (Xd[:, :1] * Xd[:, 1:] > 0).astype(np.float64)
@@ -129,16 +162,71 @@ def main(report=None, quick=False):
         ours = 1.0 / engine_seconds(spec, Xd, Yd, batch, steps, "sgd", 0.01)
         label = f"dense {depth}x{width} tanh batch {batch}"
         report.add(f"{label}: engine", ours, "steps/s")
+        whole = 1.0 / engine_seconds(spec, Xd, Yd, batch, steps, "sgd", 0.01, whole=True)
+        report.add(f"{label}: engine, whole batch", whole, "steps/s")
         if have_torch:
-            for t in (1, 2):
-                tor = 1.0 / torch_seconds((depth, width), Xd, Yd, batch, t, steps, "sgd", 0.01)
-                report.add(f"{label}: torch {t} thread(s)", tor, "steps/s", "torch", ours / tor)
-    return report
+            rates = {t: 1.0 / torch_seconds((depth, width), Xd, Yd, batch, t, steps, "sgd", 0.01)
+                     for t in (1, 2)}
+            for t, tor in rates.items():
+                report.add(f"{label}: torch {t} thread(s)", tor, "steps/s")
+            report.add(f"{label}: engine vs best torch", ours, "steps/s", "torch",
+                       ours / max(rates.values()))
+
+
+def _grid_points(side=256):
+    xs = np.linspace(-1, 1, side)
+    return np.stack(np.meshgrid(xs, xs), -1).reshape(-1, 2)
+
+
+def torch_grid_seconds(spec, params, P, threads):
+    """Seconds for the grid's outputs in PyTorch float32, the same weights."""
+    import torch
+    torch.set_num_threads(threads)
+    mods = []
+    for (W, b), _ in zip(spec.views(params), range(len(spec.hidden))):
+        lin = torch.nn.Linear(*W.shape)
+        lin.weight.data, lin.bias.data = torch.from_numpy(W.T.astype(np.float32).copy()), \
+            torch.from_numpy(b.astype(np.float32))
+        mods += [lin, torch.nn.Tanh()]
+    W, b = spec.views(params)[-1]
+    out = torch.nn.Linear(*W.shape)
+    out.weight.data, out.bias.data = torch.from_numpy(W.T.astype(np.float32).copy()), \
+        torch.from_numpy(b.astype(np.float32))
+    model = torch.nn.Sequential(*mods, out, torch.nn.Sigmoid())
+    Pt = torch.from_numpy(P.astype(np.float32))
+
+    def run():
+        with torch.no_grad():
+            model(Pt)
+    return median_time(run, repeats=3)
+
+
+def grid(report, have_torch):
+    """The 256x256 boundary grid's outputs: engine (float64) against PyTorch and numpy float32."""
+    P = _grid_points()
+    for depth, width in ((4, 64), (8, 128), (16, 256)):
+        spec = NetworkSpec.for_task(2, [LayerSpec(width, "tanh")] * depth, "binary")
+        tr = Trainer(spec, TrainConfig(), P[:10], np.zeros((10, 1)))
+        label = f"grid 256x256 {depth}x{width}"
+        ours = median_time(lambda: tr.predict(P), repeats=3)
+        report.add(f"{label}: engine", ours * 1e3, "ms")
+        net = NumpyMLP(spec.views(tr.params), np.float32)
+        P32 = P.astype(np.float32)
+        npy = median_time(lambda: net.forward(P32), repeats=3)
+        report.add(f"{label}: numpy float32", npy * 1e3, "ms", "engine", npy / ours)
+        if have_torch:
+            times = {t: torch_grid_seconds(spec, tr.params, P, t) for t in (1, 2)}
+            for t, tor in times.items():
+                report.add(f"{label}: torch float32 {t} thread(s)", tor * 1e3, "ms")
+            report.add(f"{label}: engine vs best torch float32", ours * 1e3, "ms", "torch",
+                       min(times.values()) / ours)
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(prog="python -m benchmarks.bench_conv", description=__doc__)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", choices=SECTIONS, nargs="+", default=SECTIONS,
+                    help="run only these sections")
     args = ap.parse_args()
-    main(Report(as_json=args.json), quick=args.quick)
+    main(Report(as_json=args.json), quick=args.quick, sections=args.only)

@@ -2,13 +2,14 @@
 
 A training step of a large network is a chain of matrix products, one per layer and pass, with
 element-wise work between them. Spread over the cores by BLAS, each product waits for its
-slowest thread and the element-wise work runs on one core; on a 2-core machine a 16x256 network
-then trains at two thirds of PyTorch's speed. Here the batch of B rows is cut into ``parts``
-slices of consecutive rows (rows ``p*B//parts`` to ``(p+1)*B//parts``); each thread gathers its
-slice, runs the forward and backward passes on it with one-thread BLAS (the caller holds
-``engine.blas.limited(1)``) and writes its own gradient; the gradients are then summed in part
-order. The loss of each slice is its share of the batch's mean (``loss_and_delta_part``), so the
-sum is the batch's gradient exactly, up to rounding.
+slowest thread and the element-wise work runs on one core, and when another program (or the
+window) takes a core, every product waits for it: a 16x256 network then trains 4-10x slower.
+Here the batch of B rows is cut into ``parts`` slices of consecutive rows (rows
+``p*B//parts`` to ``(p+1)*B//parts``); each thread gathers its slice, runs the forward and
+backward passes on it with one-thread BLAS (the caller holds ``engine.blas.single_threaded()``)
+and writes its own gradient; the gradients are then summed in part order. The loss of each
+slice is its share of the batch's mean (``loss_and_delta_part``), so the sum is the batch's
+gradient exactly, up to rounding.
 
 What holds: a run is bit-identical for the same number of parts (``Trainer`` takes the numba
 thread count), however it is chunked; with one part it is the unsplit step, bit for bit.

@@ -2,20 +2,26 @@
 
 ``np.dot`` inside a numba kernel calls scipy's BLAS (OpenBLAS, through
 ``scipy.linalg.cython_blas``), which spreads one large product over every core. That is right
-for one big product called from one thread (a training step), and wrong when the kernel itself
-runs chunks in parallel threads (``engine.predict``): calls from several threads into a
+for one big product called from one thread, and wrong when the kernel itself runs in parallel
+threads (``engine.predict``, ``engine.batch_split``): calls from several threads into a
 multi-threaded OpenBLAS wait on each other and spin, 8-15x slower than one thread each.
-``limited(1)`` sets every loaded BLAS to one thread for the duration of a ``with`` block and
-restores it afterwards (through threadpoolctl, which scikit-learn brings; without it the block
-changes nothing).
+``single_threaded()`` sets every loaded BLAS to one thread for the duration of a ``with`` block
+and then restores the counts (through threadpoolctl, which scikit-learn brings; without it the
+block changes nothing). The BLAS thread count is one setting for the whole process, so the
+blocks are counted: when blocks on several threads overlap, the counts come back when the last
+one ends.
 
 OpenBLAS splits a product between its threads by blocks of the result and never splits a dot
 product's sum, so a product's numbers do not depend on the thread count
 (``tests/engine/test_blas_paths.py`` checks it on the shapes the engine uses).
 """
+import threading
 from contextlib import contextmanager
 
 _controller = None
+_lock = threading.Lock()
+_depth = 0             # blocks inside single_threaded() now, on any thread
+_limiter = None        # threadpoolctl's record of the counts to restore
 
 
 def _blas_controller():
@@ -23,7 +29,7 @@ def _blas_controller():
     global _controller
     if _controller is None:
         try:
-            import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba's np.dot calls)
+            import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS numba's np.dot calls)
             from threadpoolctl import ThreadpoolController
         except ImportError:
             _controller = False
@@ -33,14 +39,25 @@ def _blas_controller():
 
 
 @contextmanager
-def limited(threads: int):
-    """Run the block with BLAS on at most ``threads`` threads."""
+def single_threaded():
+    """Run the block with every BLAS on one thread."""
+    global _depth, _limiter
     controller = _blas_controller()
     if controller is None:
         yield
         return
-    with controller.limit(limits=int(threads), user_api="blas"):
+    with _lock:
+        if _depth == 0:
+            _limiter = controller.limit(limits=1, user_api="blas")
+        _depth += 1
+    try:
         yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                _limiter.restore_original_limits()
+                _limiter = None
 
 
 def threads() -> int:

@@ -2,9 +2,10 @@
 
 The rows go through ``engine.layer_kernels.forward`` (evaluation mode: no dropout, batch norm
 from its running statistics) in chunks of ``chunk`` rows, the chunks in parallel threads, each
-chunk's matrix products one BLAS call on one thread (``engine.blas.limited``). A 256x256 grid of
-a 16x256 network is then 256 products of 256x256 by 256x256 per layer, two at a time on two
-cores, where the loop kernel (``engine.kernels.predict_all``) ran at a seventh of the speed.
+chunk's matrix products one BLAS call on one thread (``engine.blas.single_threaded``). A
+256x256 grid of a 16x256 network is then 256 products of 256x256 by 256x256 per layer, two at a
+time on two cores, where the loop kernel (``engine.kernels.predict_all``) took 2.5-5 times as
+long.
 Small dense networks (every layer's n_in * n_out * chunk below ``layer_kernels.BLAS_MIN``) stay
 on that loop kernel, which is faster there.
 
@@ -81,7 +82,7 @@ def predict_rows(params, buffers, gi, gf, X, mode=OUTPUTS, chunk=256):
     units = gi[:, G_COUT] * gi[:, G_HOUT] * gi[:, G_WOUT]
     out = np.empty((X.shape[0], int(units.sum() if mode == ALL_UNITS else units[-1])))
     if X.shape[0] > chunk:       # several chunks side by side: one BLAS thread each
-        with blas.limited(1):
+        with blas.single_threaded():
             _predict_chunks(params, buffers, gi, gf, X, out, mode, chunk)
     else:                        # one chunk: its products may use every core
         _predict_chunks(params, buffers, gi, gf, X, out, mode, chunk)

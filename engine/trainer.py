@@ -422,7 +422,7 @@ class Trainer:
                     self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
                     self._ws)
             else:  # any layer kinds, and large dense layers through BLAS
-                with blas.limited(1) if self._split[0] > 1 else nullcontext():
+                with blas.single_threaded() if self._split[0] > 1 else nullcontext():
                     done, status = G.train_steps(
                         self.params, opt.slots, self.buffers, self.X, self.Y, self.perm,
                         self.state, (self._gi, self._gf, self._loss_code),

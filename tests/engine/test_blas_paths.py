@@ -61,7 +61,7 @@ def test_a_rows_prediction_depends_only_on_its_chunk_not_on_threads():
     # the first chunk asked for alone runs as one call whose BLAS may use every thread
     first = PR.predict_rows(tr.params, tr.buffers, gi, gf, P[:256], PR.OUTPUTS, 256)
     np.testing.assert_array_equal(first, whole[:256])
-    with blas.limited(1):
+    with blas.single_threaded():
         np.testing.assert_array_equal(PR.predict_rows(tr.params, tr.buffers, gi, gf, P[:256],
                                                       PR.OUTPUTS, 256), first)
     # another chunk size groups the rows differently; the numbers agree to rounding
@@ -71,16 +71,28 @@ def test_a_rows_prediction_depends_only_on_its_chunk_not_on_threads():
 
 def test_training_through_blas_is_bit_identical_for_one_thread_and_for_all():
     runs = []
-    for threads in (1, None):
+    for one_thread in (True, False):
         tr = _dense_trainer((128, 96))
-        assert tr.uses_layer_kernels
-        if threads is None:
-            tr.run(12)
-        else:
-            with blas.limited(threads):
+        assert tr.uses_layer_kernels and tr._split[0] == 1     # the batch of 50 stays whole
+        if one_thread:
+            with blas.single_threaded():
                 tr.run(12)
+        else:
+            tr.run(12)
         runs.append(tr.params.copy())
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_overlapping_single_threaded_blocks_restore_the_counts_when_the_last_ends():
+    before = blas.threads()
+    first, second = blas.single_threaded(), blas.single_threaded()
+    first.__enter__()
+    second.__enter__()          # say, a prediction on another thread during a training call
+    assert blas.threads() == 1
+    first.__exit__(None, None, None)
+    assert blas.threads() == 1  # the second block still runs on one thread
+    second.__exit__(None, None, None)
+    assert blas.threads() == before
 
 
 def test_a_conv_net_predicts_in_parallel_chunks_as_the_reference_says():
