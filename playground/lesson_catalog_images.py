@@ -98,4 +98,19 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
                  "steps_per_frame": 20, "stop_at_epoch": 160},
         show_me={"augmentation": {"shift": True, "shift_pixels": 2}},
     ),
+    Lesson(
+        "transfer_few_examples", "Transfer learning from few examples", CONCEPT,
+        look_at="Squares, circles, crosses and triangles in heavy noise, 5 training images of "
+                "each: learning from scratch, the conv filters must find the edges in 20 "
+                "noisy pictures. Note the test accuracy after 300 steps.",
+        formula="W\u2097 \u2190 W\u2097 \u2212 (\u03b7 \u00b7 s\u2097) \u2202L/\u2202W\u2097 ; "
+                "copied layers s\u2097 = 0.1, new ones 1",
+        try_next="Show me learns the four lines from all their images: save it, then File > "
+                 "New from a saved network: both conv layers, classes 4-7, 5 per class.",
+        changes={**_SHAPES, "noise": 0.3, "classes": (4, 5, 6, 7), "per_class": 5,
+                 "layers": AUGMENT_NET, **_SOFTMAX, "optimizer": "adam",
+                 "learning_rate": 0.005, "batch_size": 16, "steps_per_frame": 10,
+                 "stop_at_epoch": 150},
+        show_me={"classes": (0, 1, 2, 3), "per_class": 0, "stop_at_epoch": 36},
+    ),
 )
