@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QLabel, QScrollArea, QToolButton
 
 from playground import palette, presets
-from widgets.data_panel import THUMB, THUMB_MAX, points_picture
+from widgets.data_thumbnails import THUMB, THUMB_MAX, points_picture
 
 EXAMPLES = [p.name for p in presets.PRESETS]
 
