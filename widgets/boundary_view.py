@@ -218,7 +218,7 @@ class BoundaryView(QWidget):
         self.plot.layout.addItem(self.colorbar, 2, 5)
         self.plot.layout.setColumnFixedWidth(4, 8)
         self.host = SquareHost(self.graphics, self.plot.vb)
-        self.host.setMinimumSize(180, 150)
+        self.host.setMinimumSize(160, 120)
 
         self.legend = QLabel()
         self.legend.setProperty("role", "hint")

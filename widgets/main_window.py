@@ -12,7 +12,7 @@ and recovery, the title with the file name) belongs to ``widgets.file_actions.Fi
 from pathlib import Path
 
 from PySide6 import QtGui
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow,
                                QPushButton, QSizePolicy, QStackedWidget, QStatusBar,
@@ -24,7 +24,7 @@ from playground.session import TrainingSession
 from widgets import help as help_menu
 from widgets import lab_actions
 from widgets import lesson_menu
-from widgets import recording, theme, tools_menu, transfer_dialog, undo
+from widgets import recording, side_fold, theme, tools_menu, transfer_dialog, undo
 from widgets.boundary_view import BoundaryView
 from widgets.controls import ValueLabel
 from widgets.curves_panel import CurvesPanel
@@ -48,6 +48,7 @@ CENTRE_SHARE = 0.49
 RIGHT_DOCK_MIN = 396
 OUTPUT_SHARE = (0.5, 0.62)
 DATA_SQUEEZED = 0.06
+LAYER_STACK_LEAST = 330     # px at 100%: a layer card with its settings in three columns
 
 
 class Banner(QFrame):
@@ -109,6 +110,36 @@ class StatusView(QStatusBar):
             self.addPermanentWidget(label)
             label.setProperty("title", title)
         self.clear_numbers()
+
+    #: The numbers the bar drops first, in order, when it is too narrow for all of them (a
+    #: small screen, or zoomed in): the losses stay.
+    DROP_ORDER = ("rate", "learning_rate", "step", "epoch")
+    KEPT = ("train_loss", "test_loss")
+    GAP = 12            # px between two numbers and at the ends (Qt's status-bar spacing)
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the losses: the other numbers give way (``resizeEvent``), so that the
+        bar never makes the window wider than a small screen."""
+        hint = super().minimumSizeHint()
+        kept = sum(self.fields[k].width() + self.GAP for k in self.KEPT) + self.GAP
+        return QSize(min(hint.width(), kept), hint.height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_numbers(self.width())
+
+    def _fit_numbers(self, width: int) -> None:
+        """Show every number that fits in ``width``, dropping DROP_ORDER's first."""
+        shown = set(self.fields)
+        need = sum(label.width() + self.GAP for label in self.fields.values()) + self.GAP
+        for key in self.DROP_ORDER:
+            if need <= width:
+                break
+            shown.discard(key)
+            need -= self.fields[key].width() + self.GAP
+        for key, label in self.fields.items():
+            if label.isHidden() == (key in shown):
+                label.setVisible(key in shown)
 
     def clear_numbers(self) -> None:
         for label in self.fields.values():
@@ -233,6 +264,11 @@ class MainWindow(QMainWindow):
         self.lesson_menu = lesson_menu.install(self)   # Lessons menu, lesson panel, Save as lesson
         undo.install(self)                  # Edit > Undo, Redo, Undo history
         help_menu.install(self)             # Help > Keyboard shortcuts (F1), view help
+        # Zoomed in too far for the left column, it folds away (View > Fold the side panels).
+        self.side_fold = side_fold.SideFold(self, self.settings, self._fold_measures)
+        items = self.view_menu.actions()
+        below = items.index(self.panel_visibility.menu.menuAction()) + 1
+        self.view_menu.insertAction(items[below], self.side_fold.action)
         # Data is the tab shown first (a panel tabbed in beside it and hidden, as the lesson
         # panel is until a lesson opens, would leave Training in front).
         self.data_dock.raise_()
@@ -387,24 +423,37 @@ class MainWindow(QMainWindow):
         least width its rows need), so that they are seen whole."""
         w, h = self.width(), self.height()
         z = theme.look().zoom
+        self.side_fold.update()
+        network = self._fold_measures()[2]
+        right_least = max(self.output_dock.minimumSizeHint().width(),
+                          self.curves_dock.minimumSizeHint().width())
         data = int(min(max(DATA_DOCK_WIDTH[0] * z, 0.17 * w), DATA_DOCK_WIDTH[1] * z))
         if self.data_dock.isHidden() and self.training_dock.isHidden():
-            data = 0                    # (hidden from the class: the others share its room)
+            data = 0                    # (hidden or folded: the others share its room)
         output = int(max(RIGHT_DOCK_MIN * z, w - data - CENTRE_SHARE * w))
-        # the network's least width, its scroll area's frame and the centre's margins
-        network = self.network_view.canvas.minimumWidth() + 24
         if w - data - output < network:         # the data panel gives way first...
             data = int(max(DATA_SQUEEZED * w, w - output - network))
         if w - data - output < network:         # ...then the right column, to its least
-            output = int(max(self.output_dock.minimumSizeHint().width(),
-                             self.curves_dock.minimumSizeHint().width(),
-                             w - data - network))
+            output = int(max(right_least, w - data - network))
         self.resizeDocks([self.data_dock, self.output_dock], [data, output],
                          Qt.Orientation.Horizontal)
         share = OUTPUT_SHARE[0] + (OUTPUT_SHARE[1] - OUTPUT_SHARE[0]) * \
             min(max((h - 720) / (1080 - 720), 0.0), 1.0)
         self.resizeDocks([self.output_dock, self.curves_dock],
                          [int(share * h), int((1 - share) * h)], Qt.Orientation.Vertical)
+
+    def _fold_measures(self) -> tuple[int, int, int]:
+        """(the left column's least usable width, the right column's usable width, the
+        centre's least width: the network's, or the layer stack's, with its scroll area's frame
+        and the centre's margins), in pixels at the present zoom (``widgets.side_fold``)."""
+        z = theme.look().zoom
+        right = max(self.output_dock.minimumSizeHint().width(),
+                    self.curves_dock.minimumSizeHint().width(), int(RIGHT_DOCK_MIN * z))
+        # (the layer stack's cards reflow to their width, so their least width is a constant:
+        # measured, it would change as the column folds and unfolds)
+        least = self.network_view.canvas.minimumWidth() \
+            if self.centre.currentWidget() is self.network_view else int(LAYER_STACK_LEAST * z)
+        return (int(DATA_DOCK_WIDTH[0] * z), right, least + 24)
 
     def _on_theme_look_changed(self, old, new) -> None:
         if old.zoom != new.zoom:

@@ -26,16 +26,20 @@ FOLD_KEY = "look/fold_side_panels"
 #: narrow (in logical pixels). At 100% on a laptop a wide network scrolls instead.
 FOLD_ZOOM = 1.5
 NARROW_WINDOW = 1100
+UNFOLD_MARGIN = 40      # px at 100%
 RESIZE_PAUSE_MS = 120   # decide once a resize has paused this long (not at every pixel)
 _LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 
 
 def should_fold(width: int, left_usable: int, right_least: int, network_least: int,
-                zoom: float, presenting: bool) -> bool:
+                zoom: float, presenting: bool, folded: bool = False) -> bool:
     """Whether the left column must give its room: the network's least width does not fit
     between the left column at its least usable width and the right column at its least, and
-    the window is zoomed in (``FOLD_ZOOM``), presenting, or narrower than ``NARROW_WINDOW``."""
-    crowded = width - left_usable - right_least < network_least
+    the window is zoomed in (``FOLD_ZOOM``), presenting, or narrower than ``NARROW_WINDOW``.
+    Once ``folded``, the column comes back only with UNFOLD_MARGIN (times the zoom) to spare,
+    so that a few pixels either way do not fold and unfold it in turn."""
+    spare = width - left_usable - right_least - network_least
+    crowded = spare < (UNFOLD_MARGIN * zoom if folded else 0)
     return crowded and (presenting or zoom >= FOLD_ZOOM - 1e-9 or width < NARROW_WINDOW)
 
 
@@ -92,7 +96,7 @@ class SideFold(QObject):
         look = theme.look()
         fold = self.action.isChecked() and not self._declined and should_fold(
             self.window.width(), left_usable, right_least, network_least, look.zoom,
-            look.presentation)
+            look.presentation, folded=bool(self.folded))
         if fold and not self.folded:
             self._fold()
         elif not fold and self.folded:
@@ -103,14 +107,14 @@ class SideFold(QObject):
         shown = [d for d in self.left_docks() if d.isVisible()]
         if not shown:
             return
-        # the tab in front last: shown last again, it is in front again (raise_ would reorder
-        # the window's children)
-        shown.sort(key=lambda d: not d.visibleRegion().isEmpty())
+        # the tab in front first: it is brought to the front again when the column unfolds
+        shown.sort(key=lambda d: d.visibleRegion().isEmpty())
         self.folded = shown
         with self._quiet():
             for dock in shown:
                 dock.hide()
                 dock.visibilityChanged.connect(self._on_folded_dock_visibility_changed)
+                dock.toggleViewAction().triggered.connect(self._on_folded_dock_toggled)
         names = " and ".join(d.windowTitle() for d in shown).replace(" and ", ", ",
                                                                      len(shown) - 2)
         text = (f"{names} folded away so that the network, the boundary and the curves fit "
@@ -126,8 +130,11 @@ class SideFold(QObject):
         docks, self.folded = self.folded, []
         with self._quiet():
             for dock in docks:
-                _disconnect(dock, self._on_folded_dock_visibility_changed)
+                _disconnect(dock.visibilityChanged, self._on_folded_dock_visibility_changed)
+                _disconnect(dock.toggleViewAction().triggered, self._on_folded_dock_toggled)
                 dock.show()
+            if docks:
+                docks[0].raise_()           # the tab that was in front
 
     def _quiet(self):
         panels = getattr(self.window, "panel_visibility", None)
@@ -141,9 +148,26 @@ class SideFold(QObject):
         return False
 
     def _on_folded_dock_visibility_changed(self, visible: bool) -> None:
+        # Shown by someone else: by the user (its View menu entry, which says so first through
+        # _on_folded_dock_toggled) or by a layout being applied again (the panels the class
+        # sees, a layout restored): decide once the showing is over.
         if visible and not self._folding and self.folded:
-            self._declined = True           # the user (or a lesson) wants the panels now
+            QTimer.singleShot(0, self, self._after_outside_show)
+
+    def _on_folded_dock_toggled(self, checked: bool) -> None:
+        if checked and self.folded:
+            self._declined = True           # the user wants the panels now
+
+    def _after_outside_show(self) -> None:
+        if not self.folded:
+            return
+        if self._declined:
             self._unfold()
+            return
+        with self._quiet():                 # a layout re-applied: the room is still short
+            for dock in self.folded:
+                if not dock.isHidden():
+                    dock.hide()
 
     def _on_action_toggled(self, on: bool) -> None:
         self.settings.setValue(FOLD_KEY, "true" if on else "false")
@@ -173,8 +197,8 @@ class _Both:
         return self.outer.__exit__(*exc)
 
 
-def _disconnect(dock: QDockWidget, slot) -> None:
+def _disconnect(signal, slot) -> None:
     try:
-        dock.visibilityChanged.disconnect(slot)
+        signal.disconnect(slot)
     except (RuntimeError, TypeError):
         pass

@@ -35,7 +35,7 @@ def contrast(a: str, b: str) -> float:
 def layout(w):
     """The window's size, each dock's place and whether it is shown, and the sizes of the docks
     on screen (a tab behind another has no size to compare)."""
-    docks = w.findChildren(QDockWidget)
+    docks = sorted(w.findChildren(QDockWidget), key=lambda d: d.objectName())
     return (w.size().toTuple(), [(d.isHidden(), w.dockWidgetArea(d)) for d in docks],
             [d.size().toTuple() for d in docks if not d.visibleRegion().isEmpty()])
 
