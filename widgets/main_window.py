@@ -24,7 +24,8 @@ from playground.session import TrainingSession
 from widgets import help as help_menu
 from widgets import lab_actions
 from widgets import lesson_menu
-from widgets import recording, side_fold, theme, tools_menu, transfer_dialog, undo
+from widgets import (import_actions, recording, side_fold, theme, tools_menu,
+                     transfer_dialog, undo)
 from widgets.boundary_view import BoundaryView
 from widgets.controls import ValueLabel
 from widgets.curves_panel import CurvesPanel
@@ -259,6 +260,7 @@ class MainWindow(QMainWindow):
                                         autosave_ms=autosave_ms)
         recording.install(self)             # File > Record a movie...
         transfer_dialog.install(self)       # File > New from a saved network...
+        self.import_actions = import_actions.install(self)   # File > Import images...
         tools_menu.install(self)            # Tools > Compare runs, Search settings
         self.lab_actions = lab_actions.install(self)   # Tools > Optimizer lab...
         self.lesson_menu = lesson_menu.install(self)   # Lessons menu, lesson panel, Save as lesson
