@@ -18,7 +18,7 @@ import argparse
 
 import numpy as np
 
-from benchmarks.common import Report, median_time
+from benchmarks.common import Report, interleaved_medians
 from benchmarks.numpy_baseline import NumpyConvNet, NumpyMLP
 from engine import batch_split
 from engine.layers import Conv2D, Flatten, LayerSpec, MaxPool2D
@@ -41,21 +41,22 @@ DIGITS = [Conv2D(8, 3), MaxPool2D(2), Flatten()]
 LENET = [Conv2D(16, 3), MaxPool2D(2), Conv2D(32, 3), MaxPool2D(2), Flatten()]
 
 
-def engine_seconds(spec, X, Y, batch, steps, optimizer="adam", lr=0.01, whole=False):
-    """Seconds per step; ``whole``: the batch never split (one part)."""
+def engine_run(spec, X, Y, batch, steps, optimizer="adam", lr=0.01, whole=False):
+    """A function running ``steps`` training steps; ``whole``: the batch never split."""
     tr = Trainer(spec, TrainConfig(optimizer=optimizer, learning_rate=lr, batch_size=batch), X, Y)
     if whole:
         tr._split = batch_split.plan(tr._gi, spec.n_params, spec.n_buffers, batch, threads=1)
-    return median_time(lambda: tr.run(steps), repeats=5) / steps
+    return lambda: tr.run(steps)
 
 
-def numpy_digits_epoch(X, Y, batch=32):
+def numpy_digits_run(X, Y, batch=32):
+    """One epoch of the plain numpy im2col net."""
     net = NumpyConvNet((1, 8, 8), 8, 3, 10)
 
     def epoch():
         for i in range(0, len(X), batch):
             net.adam_step(X[i:i + batch], Y[i:i + batch])
-    return median_time(epoch, repeats=3)
+    return epoch
 
 
 def _torch_layers(torch, kind):
@@ -75,10 +76,10 @@ def _torch_layers(torch, kind):
     return nn.Sequential(*mods, nn.Linear(n, 1))
 
 
-def torch_seconds(kind, X, Y, batch, threads, steps, optimizer="adam", lr=0.01):
-    """Seconds per step of the same network in PyTorch float64."""
+def torch_run(kind, X, Y, batch, threads, steps, optimizer="adam", lr=0.01):
+    """A function running ``steps`` steps of the same network in PyTorch float64 on
+    ``threads`` threads."""
     import torch
-    torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = _torch_layers(torch, kind).double()
     opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
@@ -90,13 +91,26 @@ def torch_seconds(kind, X, Y, batch, threads, steps, optimizer="adam", lr=0.01):
     n = len(X)
 
     def run():
+        torch.set_num_threads(threads)
         for s in range(steps):
             i = (s * batch) % n
             opt.zero_grad()
             loss = lossf(model(Xt[i:i + batch]), Yt[i:i + batch])
             loss.backward()
             opt.step()
-    return median_time(run, repeats=5) / steps
+    return run
+
+
+def _contenders(engine, whole, torch_kind, have_torch, args):
+    """{label: run function} of one case, timed in turns (``interleaved_medians``)."""
+    X, Y, batch, steps, opt, lr = args
+    fns = {"engine": engine_run(engine, X, Y, batch, steps, opt, lr)}
+    if whole:
+        fns["engine, whole batch"] = engine_run(engine, X, Y, batch, steps, opt, lr, whole=True)
+    if have_torch:
+        for t in (1, 2):
+            fns[f"torch {t} thread(s)"] = torch_run(torch_kind, X, Y, batch, t, steps, opt, lr)
+    return fns
 
 
 SECTIONS = ("digits", "lenet", "dense", "grid")
@@ -124,32 +138,29 @@ def digits(report, have_torch):
     X, Y = _digits()
     spe = -(-len(X) // 32)
     spec = NetworkSpec.for_images((1, 8, 8), DIGITS, 10)
-    ours = engine_seconds(spec, X, Y, 32, spe) * spe
-    report.add("digits conv epoch: engine", ours * 1e3, "ms")
-    npy = numpy_digits_epoch(X, Y)
-    report.add("digits conv epoch: numpy im2col", npy * 1e3, "ms", "engine", npy / ours)
-    if have_torch:
-        for t in (1, 2):
-            tor = torch_seconds("digits", X, Y, 32, t, spe) * spe
-            report.add(f"digits conv epoch: torch {t} thread(s)", tor * 1e3, "ms", "engine",
-                       tor / ours)
+    fns = _contenders(spec, False, "digits", have_torch, (X, Y, 32, spe, "adam", 0.01))
+    fns["numpy im2col"] = numpy_digits_run(X, Y)
+    t = interleaved_medians(fns, repeats=5)
+    report.add("digits conv epoch: engine", t["engine"] * 1e3, "ms")
+    for name in fns:
+        if name != "engine":
+            report.add(f"digits conv epoch: {name}", t[name] * 1e3, "ms", "engine",
+                       t[name] / t["engine"])
 
 
 def lenet(report, have_torch, quick):
     X, Y = _lenet_data()
     spec = NetworkSpec.for_images((1, 28, 28), LENET, 10)
     steps = 4 if quick else 8
-    ours = engine_seconds(spec, X, Y, 64, steps)
-    report.add("LeNet 28x28 step batch 64: engine", ours * 1e3, "ms")
-    whole = engine_seconds(spec, X, Y, 64, steps, whole=True)
-    report.add("LeNet 28x28 step batch 64: engine, whole batch", whole * 1e3, "ms")
+    t = interleaved_medians(_contenders(spec, True, "lenet", have_torch,
+                                        (X, Y, 64, steps, "adam", 0.01)), repeats=5)
+    label = "LeNet 28x28 step batch 64"
+    for name, sec in t.items():
+        report.add(f"{label}: {name}", sec / steps * 1e3, "ms")
     if have_torch:
-        times = {t: torch_seconds("lenet", X, Y, 64, t, steps) for t in (1, 2)}
-        for t, tor in times.items():
-            report.add(f"LeNet 28x28 step batch 64: torch {t} thread(s)", tor * 1e3, "ms")
-        best = min(times.values())
-        report.add("LeNet 28x28 step batch 64: engine vs best torch", ours * 1e3, "ms",
-                   "torch", best / ours)
+        best = min(t["torch 1 thread(s)"], t["torch 2 thread(s)"])
+        report.add(f"{label}: engine vs best torch", t["engine"] / steps * 1e3, "ms", "torch",
+                   best / t["engine"])
 
 
 def dense(report, have_torch, quick):
@@ -159,18 +170,15 @@ def dense(report, have_torch, quick):
     for depth, width, batch in ((16, 256, 256), (2, 1024, 256), (8, 128, 256)):
         spec = NetworkSpec.for_task(2, [LayerSpec(width, "tanh")] * depth, "binary")
         steps = 5 if quick else 20
-        ours = 1.0 / engine_seconds(spec, Xd, Yd, batch, steps, "sgd", 0.01)
+        t = interleaved_medians(_contenders(spec, True, (depth, width), have_torch,
+                                            (Xd, Yd, batch, steps, "sgd", 0.01)), repeats=5)
         label = f"dense {depth}x{width} tanh batch {batch}"
-        report.add(f"{label}: engine", ours, "steps/s")
-        whole = 1.0 / engine_seconds(spec, Xd, Yd, batch, steps, "sgd", 0.01, whole=True)
-        report.add(f"{label}: engine, whole batch", whole, "steps/s")
+        for name, sec in t.items():
+            report.add(f"{label}: {name}", steps / sec, "steps/s")
         if have_torch:
-            rates = {t: 1.0 / torch_seconds((depth, width), Xd, Yd, batch, t, steps, "sgd", 0.01)
-                     for t in (1, 2)}
-            for t, tor in rates.items():
-                report.add(f"{label}: torch {t} thread(s)", tor, "steps/s")
-            report.add(f"{label}: engine vs best torch", ours, "steps/s", "torch",
-                       ours / max(rates.values()))
+            best = min(t["torch 1 thread(s)"], t["torch 2 thread(s)"])
+            report.add(f"{label}: engine vs best torch", steps / t["engine"], "steps/s", "torch",
+                       best / t["engine"])
 
 
 def _grid_points(side=256):
@@ -178,48 +186,51 @@ def _grid_points(side=256):
     return np.stack(np.meshgrid(xs, xs), -1).reshape(-1, 2)
 
 
-def torch_grid_seconds(spec, params, P, threads):
-    """Seconds for the grid's outputs in PyTorch float32, the same weights."""
+def torch_grid_run(spec, params, P, threads):
+    """A function computing the grid's outputs in PyTorch float32, the same weights."""
     import torch
-    torch.set_num_threads(threads)
-    mods = []
-    for (W, b), _ in zip(spec.views(params), range(len(spec.hidden))):
+
+    def linear(W, b):
         lin = torch.nn.Linear(*W.shape)
-        lin.weight.data, lin.bias.data = torch.from_numpy(W.T.astype(np.float32).copy()), \
-            torch.from_numpy(b.astype(np.float32))
-        mods += [lin, torch.nn.Tanh()]
-    W, b = spec.views(params)[-1]
-    out = torch.nn.Linear(*W.shape)
-    out.weight.data, out.bias.data = torch.from_numpy(W.T.astype(np.float32).copy()), \
-        torch.from_numpy(b.astype(np.float32))
-    model = torch.nn.Sequential(*mods, out, torch.nn.Sigmoid())
+        lin.weight.data = torch.from_numpy(W.T.astype(np.float32).copy())
+        lin.bias.data = torch.from_numpy(b.astype(np.float32))
+        return lin
+    views = spec.views(params)
+    mods = []
+    for W, b in views[:-1]:
+        mods += [linear(W, b), torch.nn.Tanh()]
+    model = torch.nn.Sequential(*mods, linear(*views[-1]), torch.nn.Sigmoid())
     Pt = torch.from_numpy(P.astype(np.float32))
 
     def run():
+        torch.set_num_threads(threads)
         with torch.no_grad():
             model(Pt)
-    return median_time(run, repeats=3)
+    return run
 
 
 def grid(report, have_torch):
     """The 256x256 boundary grid's outputs: engine (float64) against PyTorch and numpy float32."""
     P = _grid_points()
+    P32 = P.astype(np.float32)
     for depth, width in ((4, 64), (8, 128), (16, 256)):
         spec = NetworkSpec.for_task(2, [LayerSpec(width, "tanh")] * depth, "binary")
         tr = Trainer(spec, TrainConfig(), P[:10], np.zeros((10, 1)))
-        label = f"grid 256x256 {depth}x{width}"
-        ours = median_time(lambda: tr.predict(P), repeats=3)
-        report.add(f"{label}: engine", ours * 1e3, "ms")
         net = NumpyMLP(spec.views(tr.params), np.float32)
-        P32 = P.astype(np.float32)
-        npy = median_time(lambda: net.forward(P32), repeats=3)
-        report.add(f"{label}: numpy float32", npy * 1e3, "ms", "engine", npy / ours)
+        fns = {"engine": lambda: tr.predict(P), "numpy float32": lambda: net.forward(P32)}
         if have_torch:
-            times = {t: torch_grid_seconds(spec, tr.params, P, t) for t in (1, 2)}
-            for t, tor in times.items():
-                report.add(f"{label}: torch float32 {t} thread(s)", tor * 1e3, "ms")
-            report.add(f"{label}: engine vs best torch float32", ours * 1e3, "ms", "torch",
-                       min(times.values()) / ours)
+            for t in (1, 2):
+                fns[f"torch float32 {t} thread(s)"] = torch_grid_run(spec, tr.params, P, t)
+        t = interleaved_medians(fns, repeats=3)
+        label = f"grid 256x256 {depth}x{width}"
+        report.add(f"{label}: engine", t["engine"] * 1e3, "ms")
+        for name, sec in t.items():
+            if name != "engine":
+                report.add(f"{label}: {name}", sec * 1e3, "ms", "engine", sec / t["engine"])
+        if have_torch:
+            best = min(t["torch float32 1 thread(s)"], t["torch float32 2 thread(s)"])
+            report.add(f"{label}: engine vs best torch float32", t["engine"] * 1e3, "ms",
+                       "torch", best / t["engine"])
 
 
 if __name__ == "__main__":
