@@ -30,7 +30,7 @@ from engine.activations import SOFTMAX, activate, backprop_activation, softmax_c
 from engine.kernels import (CLIP_NORM, DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
                             WEIGHT_DECAY, clip_gradient, decay_parameters, loss_and_delta,
                             regularize)
-from engine.layers import AVGPOOL2D, BATCHNORM, CONV2D, DENSE, DROPOUT, FLATTEN, MAXPOOL2D
+from engine.layers import AVGPOOL2D, BATCHNORM, CONV2D, DENSE, MAXPOOL2D
 from engine.optimizers import apply_update
 from engine.schedules import scheduled_lr
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+                               QFormLayout, QHBoxLayout, QLineEdit, QPlainTextEdit,
                                QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
 
 from playground.experiment import InvalidValue

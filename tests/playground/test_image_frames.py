@@ -1,7 +1,6 @@
 """The image views' products of a frame and the live sample that bounds a frame's cost
 (playground.image_frames, playground.run): which images a row and a frame evaluate, and when."""
 import numpy as np
-import pytest
 
 from engine.trainer import Trainer
 from playground import files, pipeline, presets

@@ -4,11 +4,9 @@ import json
 import math
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-import optuna
 import pytest
 from optuna.trial import TrialState
 

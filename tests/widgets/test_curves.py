@@ -134,7 +134,7 @@ def test_a_diverged_run_keeps_its_scale_and_marks_the_step(qtbot, make_window, l
     x0, x1 = x_range(panel)
     assert x0 < diverged_at < x1
     # the curve is still drawn: a path with finite points inside the view
-    xs, ys = panel.train_curve.xData, panel.train_curve.yData
+    ys = panel.train_curve.yData
     inside = np.isfinite(ys) & (ys >= lo) & (ys <= hi)
     assert inside.any()
     axis = panel.loss_plot.getAxis("left")
