@@ -2,9 +2,10 @@
 
 ``variants(values, vary)`` makes one variant per combination of the varied settings (for
 ``{"optimizer": ("sgd", "adam"), "learning_rate": (0.01, 0.1)}``: four), each checked by the
-experiment's own rules. ``Comparison`` runs them in worker processes (``playground.processes``)
-from fresh weights, each exactly as ``python main.py run`` would train it alone (same numbers,
-bit for bit), gathers their progress while they train and their final metrics, and writes a
+experiment's own rules. ``Comparison`` runs them in worker processes (``playground.processes``),
+each exactly as ``python main.py run`` would train it alone (same numbers, bit for bit): from
+fresh weights, or from the weights its ``Variant.start`` gives (a transferred network:
+``playground.transfer.scratch_comparison``), gathers their progress while they train and their final metrics, and writes a
 table (CSV) and a picture of their curves (PNG). A variant that diverges or crashes is recorded
 as such; the others go on.
 
@@ -39,9 +40,16 @@ MAX_VARIANTS = 64
 
 @dataclass(frozen=True)
 class Variant:
-    """One run of a comparison: its name and the settings it changes."""
+    """One run of a comparison: its name, the settings it changes and where its weights start.
+
+    start : None for fresh weights drawn from the seed; else a ``files.Document`` whose trainer
+        state holds the starting weights (a transferred network), or a picklable callable
+        returning one, called in the worker process (e.g. ``transfer.FromSource``, which trains
+        the source network there first). The document's settings must be the variant's.
+    """
     name: str
     changes: dict
+    start: object = None
 
 
 @dataclass
@@ -54,6 +62,9 @@ class VariantResult:
     history: dict = field(default_factory=dict)
     seconds: float = math.nan
     message: str = ""
+    #: the trainer state the variant started from, when it did not start from fresh weights
+    #: (sent back by its worker; not saved with the experiment)
+    start_state: dict | None = None
 
     def metric(self, name: str) -> float:
         v = self.outcome.get(name)
@@ -169,12 +180,14 @@ def csv_of(rows: list[dict]) -> str:
 
 # ---- one variant, in its worker process --------------------------------------------------------
 def train_variant(payload: dict, report) -> dict:
-    """Train one variant from fresh weights (in a worker process); report the newest history
-    row while it trains; return its outcome and whole history as plain data."""
+    """Train one variant (in a worker process) from fresh weights or from ``payload["start"]``
+    (see ``Variant.start``); report the newest history row while it trains; return its
+    outcome and whole history as plain data (and the starting state, when it was given)."""
     from playground.headless import HeadlessRun
     image_data.register_carried(payload)        # an imported set travels with the payload
     values = Experiment(payload["values"]).values()
-    run = HeadlessRun(files.Document(values), resolution=2)
+    start_state = starting_state(payload.get("start"), values)
+    run = HeadlessRun(files.Document(values, start_state), resolution=2)
     steps, epochs = payload.get("steps"), payload.get("epochs")
     last = [0.0]
 
@@ -194,8 +207,24 @@ def train_variant(payload: dict, report) -> dict:
     seconds = time.perf_counter() - t0
     outcome = run.outcome(run.trainer.step_count, seconds, stopped).as_json()
     outcome.pop("files", None)
-    return {"outcome": outcome, "seconds": seconds,
+    return {"outcome": outcome, "seconds": seconds, "start_state": start_state,
             "history": {k: v.tolist() for k, v in run.history.as_dict().items()}}
+
+
+def starting_state(start, values: dict) -> dict | None:
+    """The trainer state a variant starts from (None: fresh weights), its document checked to
+    be of the variant's settings (ValueError otherwise)."""
+    if start is None:
+        return None
+    document = start() if callable(start) else start
+    if document.trainer is None:
+        raise ValueError("the variant's starting network has no weights")
+    theirs = Experiment(document.values).values()
+    differ = [k for k in values if theirs.get(k) != values[k]]
+    if differ:
+        raise ValueError(f"the variant's starting network is of other settings "
+                         f"({', '.join(differ)})")
+    return document.trainer
 
 
 def _last_row(history) -> dict:
@@ -233,7 +262,8 @@ class Comparison:
         self.pool = ProcessPool(self.workers)
         for i, r in enumerate(self.results):
             payload = {"values": {**self.values, **r.variant.changes}, "steps": self.steps,
-                       "epochs": self.epochs, **image_data.carried(self.values)}
+                       "epochs": self.epochs, "start": r.variant.start,
+                       **image_data.carried(self.values)}
             self.pool.submit(i, train_variant, payload)
         self._mark_running()
 
@@ -250,7 +280,7 @@ class Comparison:
                     r.history.setdefault(k, []).extend(v)
             elif m.kind == "done":
                 r.outcome, r.history = m.data["outcome"], m.data["history"]
-                r.seconds = m.data["seconds"]
+                r.seconds, r.start_state = m.data["seconds"], m.data.get("start_state")
                 r.status = "diverged" if r.outcome["diverged"] else "done"
                 r.message = r.outcome.get("message", "")
             else:
@@ -369,6 +399,8 @@ class Comparison:
         return c
 
     def document_of(self, index: int) -> files.Document:
-        """Variant ``index`` as an experiment of its own (fresh weights: open it and play)."""
-        values = Experiment({**self.values, **self.results[index].variant.changes}).values()
-        return replace(files.Document(values), meta={"title": self.results[index].variant.name})
+        """Variant ``index`` as an experiment of its own, at step 0: fresh weights, or the
+        weights it started from once its worker sent them (open it and play)."""
+        r = self.results[index]
+        values = Experiment({**self.values, **r.variant.changes}).values()
+        return replace(files.Document(values, r.start_state), meta={"title": r.variant.name})

@@ -17,10 +17,18 @@ The result is a ``files.Document`` whose trainer state holds the combined weight
 initial weights (Reset goes back to them), step 0. It opens like any experiment file, so the
 window (``session.load_document``), a saved file and a headless run all start from the same
 numbers.
+
+``scratch_variants`` puts the transferred network beside the same network learnt from scratch
+(fresh weights from the same seed, every layer at the full rate, the same few training images,
+trained identically otherwise), as variants of a ``playground.compare.Comparison``: both
+curves side by side. ``PLANS`` holds the ready comparisons of the examples (``transfer_shapes``):
+the source network is trained first, headless and seeded, in the worker process
+(``FromSource``), so no trained file needs shipping and the window never waits for it.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -88,14 +96,8 @@ def transfer(source: files.Document, changes: Mapping | None = None,
         if not 0 <= i <= n_hidden:
             raise ValueError(f"There is no layer {i + 1}: the saved network has {n_hidden} "
                              f"hidden layers and an output layer.")
-    layers = []
-    for i, layer in enumerate(old_values["layers"]):
-        frozen = i in freeze
-        if frozen and not layer.has_parameters:
-            raise ValueError(f"Layer {i + 1} ({describe(layer)}) has no weights to freeze.")
-        scale = copied_lr_scale if i in copy and not frozen and layer.has_parameters else 1.0
-        layers.append(layer.with_(frozen=frozen, lr_scale=float(scale)))
-    values = Experiment({**old_values, **dict(changes or {}), "layers": tuple(layers)}).values()
+    layers = transferred_layers(old_values["layers"], copy, freeze, copied_lr_scale)
+    values = Experiment({**old_values, **dict(changes or {}), "layers": layers}).values()
     if n_hidden in copy and not same_classes(old_values, values):
         raise ValueError("The output layer cannot be copied: the new experiment has other "
                          "classes, so its output layer is new.")
@@ -136,6 +138,27 @@ def transfer(source: files.Document, changes: Mapping | None = None,
                            f"{copied_lr_scale:g} x the learning rate); the rest start fresh "
                            f"from seed {values['seed']}."}
     return files.Document(values, state, None, meta)
+
+
+def transferred_layers(layers, copy: Iterable[int], freeze: Iterable[int] = (),
+                       copied_lr_scale: float = FINE_TUNE_SCALE) -> tuple:
+    """The hidden layers of a transferred network: ``freeze`` frozen, the other copied layers
+    with weights at ``copied_lr_scale``, the rest at the full rate (ValueError for a frozen
+    layer without weights)."""
+    copy, freeze = {int(i) for i in copy}, {int(i) for i in freeze}
+    out = []
+    for i, layer in enumerate(layers):
+        frozen = i in freeze
+        if frozen and not layer.has_parameters:
+            raise ValueError(f"Layer {i + 1} ({describe(layer)}) has no weights to freeze.")
+        scale = copied_lr_scale if i in copy and not frozen and layer.has_parameters else 1.0
+        out.append(layer.with_(frozen=frozen, lr_scale=float(scale)))
+    return tuple(out)
+
+
+def from_scratch_layers(layers) -> tuple:
+    """The same layers as a fresh network has them: none frozen, each at the full rate."""
+    return tuple(layer.with_(frozen=False, lr_scale=1.0) for layer in layers)
 
 
 def _network(values: Mapping, state: Mapping):
@@ -179,3 +202,129 @@ def parse_classes(text: str) -> tuple:
                 from None
         out.extend(numbers)
     return tuple(out)
+
+
+# ---- transfer compared with learning from scratch ----------------------------------------------
+@dataclass(frozen=True)
+class FromSource:
+    """The starting network of a transfer variant, made where the variant trains: the source
+    experiment ``source`` (settings) trained ``steps`` steps headless from its seed, then
+    ``transfer(trained, changes, copy, freeze, copied_lr_scale)``. Calling it returns that
+    document (the same numbers every time)."""
+    source: dict
+    steps: int
+    changes: dict
+    copy: tuple
+    freeze: tuple = ()
+    copied_lr_scale: float = FINE_TUNE_SCALE
+
+    def __call__(self) -> files.Document:
+        from playground.headless import HeadlessRun
+        run = HeadlessRun(files.Document(dict(self.source)), resolution=2)
+        run.trainer.run(int(self.steps))
+        if run.diverged or not np.isfinite(run.trainer.params).all():
+            raise ValueError("the source network diverged while it learnt its task")
+        return transfer(run.document(), self.changes, self.copy, self.freeze,
+                        self.copied_lr_scale)
+
+
+def transfer_name(copy: Iterable[int], freeze: Iterable[int], copied_lr_scale: float,
+                  layers) -> str:
+    """How the comparison names the transfer variant: "transfer (conv layers frozen)",
+    "transfer (layers 1, 3 at 0.1x)"."""
+    copy, freeze = sorted(set(copy)), sorted(set(freeze))
+    tuned = [i for i in copy if i not in freeze and i < len(layers) and
+             layers[i].has_parameters]
+
+    def which(indices):
+        kinds = {layers[i].kind for i in indices if i < len(layers)}
+        if kinds == {"conv2d"} and len(indices) == sum(layer.kind == "conv2d" for layer in layers):
+            return "conv layers" if len(indices) > 1 else "conv layer"
+        return ("layers " if len(indices) > 1 else "layer ") + ", ".join(str(i + 1)
+                                                                         for i in indices)
+    parts = ([f"{which(freeze)} frozen"] if freeze else []) + \
+            ([f"{which(tuned)} at {copied_lr_scale:g}x"] if tuned else [])
+    return f"transfer ({'; '.join(parts) or 'copied'})"
+
+
+def scratch_variants(target: Mapping, source, copy: Iterable[int], freeze: Iterable[int] = (),
+                     copied_lr_scale: float = FINE_TUNE_SCALE, source_steps: int = 0,
+                     seeds: Iterable[int] = ()) -> list:
+    """Transfer and learning from scratch as variants of a comparison whose settings are
+    ``target`` (the new task: classes, training images per class, seed, stop):
+
+    - "transfer (...)": the network of ``source`` with the layers ``copy`` copied, ``freeze``
+      frozen, the other copied ones at ``copied_lr_scale``; ``source`` is a trained
+      ``files.Document`` (its network is copied now), or the source settings to train
+      ``source_steps`` steps first, in the worker (``FromSource``);
+    - "from scratch": the same layers from fresh weights of the same seed, every layer at the
+      full rate.
+
+    One pair per seed of ``seeds`` (default: the target's own seed). The comparison's settings
+    must be ``comparison_settings(target, source)``. ValueError when the transfer cannot be
+    done (as ``transfer`` says)."""
+    from playground.compare import Variant
+    source_values = source.values if isinstance(source, files.Document) else dict(source)
+    base = comparison_settings(target, source_values)
+    layers = transferred_layers(source_values["layers"], copy, freeze, copied_lr_scale)
+    name = transfer_name(copy, freeze, copied_lr_scale, source_values["layers"])
+    seeds = tuple(seeds) or (int(base["seed"]),)
+    out = []
+    for seed in seeds:
+        changes = {k: v for k, v in base.items() if k != "layers"}
+        changes["seed"] = int(seed)
+        if isinstance(source, files.Document):
+            start = transfer(source, changes, copy, freeze, copied_lr_scale)
+        else:
+            if source_steps <= 0:
+                raise ValueError("the source network must learn its task first: give the "
+                                 "steps it trains")
+            start = FromSource(dict(source_values), int(source_steps), changes,
+                               tuple(copy), tuple(freeze), float(copied_lr_scale))
+        suffix = f", seed {seed}" if len(seeds) > 1 else ""
+        extra = {"seed": int(seed)} if len(seeds) > 1 else {}
+        out.append(Variant(name + suffix, {"layers": layers, **extra}, start))
+        out.append(Variant("from scratch" + suffix, dict(extra)))
+    return out
+
+
+def comparison_settings(target: Mapping, source: Mapping) -> dict:
+    """The settings of a transfer-against-scratch comparison: ``target``'s, with the source
+    network's layers as a fresh network has them."""
+    values = Experiment({**dict(target),
+                         "layers": from_scratch_layers(source["layers"])}).values()
+    return values
+
+
+@dataclass(frozen=True)
+class TransferPlan:
+    """A ready comparison of an example: the source task (``source_changes`` on top of the
+    example's settings), how long its network learns it, which layers are copied, frozen and
+    fine-tuned at which rate, and the seeds the comparison trains."""
+    source_changes: dict
+    source_steps: int
+    copy: tuple
+    freeze: tuple = ()
+    copied_lr_scale: float = FINE_TUNE_SCALE
+    seeds: tuple = field(default=(1, 2, 3))
+
+    def variants(self, values: Mapping, seeds: Iterable[int] | None = None) -> list:
+        source = Experiment({**dict(values), **self.source_changes}).values()
+        return scratch_variants(values, source, self.copy, self.freeze, self.copied_lr_scale,
+                                self.source_steps, self.seeds if seeds is None else seeds)
+
+
+def plan_of(document: files.Document) -> TransferPlan | None:
+    """The ready transfer comparison of an example or lesson document, or None."""
+    name = document.meta.get("preset") or (document.lesson or {}).get("name")
+    return PLANS.get(name)
+
+
+#: The examples' ready comparisons (``python main.py compare transfer_shapes``; Tools > Compare
+#: runs offers it when such an example or its lesson is open): the network that learnt the
+#: four lines lends both conv layers, frozen, to the squares, circles, crosses and triangles.
+PLANS: dict[str, TransferPlan] = {
+    name: TransferPlan({"classes": (0, 1, 2, 3), "per_class": 0}, 1000, copy=(0, 2),
+                       freeze=(0, 2))
+    for name in ("transfer_shapes", "transfer_few_examples")
+}
