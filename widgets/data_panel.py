@@ -31,6 +31,7 @@ from playground.tips import CONTROL_TIPS, FEATURE_TIPS
 from widgets import theme
 from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, clear_refusal,
                               section_label, send, show_refusal)
+from widgets.data_subset import ClassSubset
 from widgets.data_thumbnails import (THUMB, THUMB_MAX, dataset_thumbnail, image_available,
                                      image_thumbnail, unavailable_text)
 
@@ -181,6 +182,9 @@ class DataPanel(QWidget):
             slider.label.setMinimumWidth(widest + 2)
             slider.slider.setMinimumWidth(SLIDER_MIN_WIDTH)
         layout.addLayout(form)
+        #: an image set's classes to learn and its training images per class
+        self.class_subset = ClassSubset(experiment)
+        layout.addWidget(self.class_subset)
 
         self.features_title = section_label("Input features")
         layout.addWidget(self.features_title)

@@ -17,7 +17,7 @@ from playground.fields import PANELS
 
 #: Menu text of each panel.
 PANEL_TITLES = {"network": "Network", "data": "Data", "training": "Training",
-                "output": "Output (decision boundary)", "curves": "Curves",
+                "output": "Output (boundary or image views)", "curves": "Curves",
                 "toolbar": "Toolbar", "status": "Status bar"}
 
 

@@ -24,7 +24,7 @@ def test_setting_the_field_hides_and_shows_each_panel(qtbot, make_window):
     w.experiment.set("hidden_panels", ("data", "curves", "toolbar", "status"))
     assert shown(w) == {"network", "training", "output"}
     menu = {a.text(): a for a in w.panel_visibility.menu.actions()}
-    assert not menu["Curves"].isChecked() and menu["Output (decision boundary)"].isChecked()
+    assert not menu["Curves"].isChecked() and menu["Output (boundary or image views)"].isChecked()
     w.experiment.set("hidden_panels", ())
     assert shown(w) == set(PANELS)
 
