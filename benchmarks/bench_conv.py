@@ -5,8 +5,9 @@ version (digits) and, when installed, PyTorch CPU float64 with 1 and 2 threads.
   scikit-learn, Adam, batch 32 (ms per epoch);
 - LeNet step: 28x28 inputs, conv16 3x3-ReLU-pool-conv32 3x3-ReLU-pool-dense10, batch 64 (ms);
 - large dense: 16x256 tanh at batch 256, 2x1024 and 8x128 (steps per second, SGD, 2 inputs);
-- grid: the 256x256 decision-boundary grid through 4x64, 8x128 and 16x256 tanh networks (ms),
-  against PyTorch float32 and numpy float32.
+- grid: evaluation as the views do it, the 256x256 decision-boundary grid through 2x8, 4x64,
+  8x128 and 16x256 tanh networks and LeNet on 1,024 images (ms): the engine in float64 and
+  float32 against numpy float32 and PyTorch float32 (ratios: each against the engine float32).
 
 The engine trains large networks in one slice of the batch per thread (``engine.batch_split``);
 "engine, whole batch" is the same step unsplit, its products spread over the cores by BLAS.
@@ -200,37 +201,64 @@ def torch_grid_run(spec, params, P, threads):
     for W, b in views[:-1]:
         mods += [linear(W, b), torch.nn.Tanh()]
     model = torch.nn.Sequential(*mods, linear(*views[-1]), torch.nn.Sigmoid())
-    Pt = torch.from_numpy(P.astype(np.float32))
+    return _torch_eval(torch, model, P, threads)
+
+
+def _torch_eval(torch, model, X, threads):
+    """A function evaluating ``model`` on X in PyTorch float32 on ``threads`` threads."""
+    Xt = torch.from_numpy(X.astype(np.float32))
 
     def run():
         torch.set_num_threads(threads)
         with torch.no_grad():
-            model(Pt)
+            model(Xt)
     return run
 
 
-def grid(report, have_torch):
-    """The 256x256 boundary grid's outputs: engine (float64) against PyTorch and numpy float32."""
+def _torch_lenet_eval(X, threads):
+    """A function computing LeNet's outputs on the images X in PyTorch float32."""
+    import torch
+    torch.manual_seed(0)
+    return _torch_eval(torch, _torch_layers(torch, "lenet").float(), X, threads)
+
+
+def _grid_cases():
+    """(label, trainer, points (n, n_inputs) float64, numpy float32 net or None, torch maker)."""
     P = _grid_points()
-    P32 = P.astype(np.float32)
-    for depth, width in ((4, 64), (8, 128), (16, 256)):
+    for depth, width in ((2, 8), (4, 64), (8, 128), (16, 256)):
         spec = NetworkSpec.for_task(2, [LayerSpec(width, "tanh")] * depth, "binary")
         tr = Trainer(spec, TrainConfig(), P[:10], np.zeros((10, 1)))
-        net = NumpyMLP(spec.views(tr.params), np.float32)
-        fns = {"engine": lambda: tr.predict(P), "numpy float32": lambda: net.forward(P32)}
+        yield (f"grid 256x256 {depth}x{width}", tr, P, NumpyMLP(spec.views(tr.params), np.float32),
+               lambda t, spec=spec, tr=tr: torch_grid_run(spec, tr.params, P, t))
+    X, Y = _lenet_data(1024)
+    tr = Trainer(NetworkSpec.for_images((1, 28, 28), LENET, 10), TrainConfig(), X[:10], Y[:10])
+    yield ("LeNet 1024 images", tr, X.reshape(len(X), -1), None,
+           lambda t: _torch_lenet_eval(X, t))
+
+
+def grid(report, have_torch):
+    """Evaluation of many rows, as the views do: the 256x256 decision-boundary grid through
+    2x8 (the default size), 4x64, 8x128 and 16x256 tanh networks and LeNet on 1,024 images;
+    the engine in float64 and float32 against numpy and PyTorch float32."""
+    for label, tr, P, net, torch_fn in _grid_cases():
+        P32 = P.astype(np.float32)
+        fns = {"engine float64": lambda: tr.predict(P),
+               "engine float32": lambda: tr.predict(P32, np.float32)}
+        if net is not None:
+            fns["numpy float32"] = lambda: net.forward(P32)
         if have_torch:
             for t in (1, 2):
-                fns[f"torch float32 {t} thread(s)"] = torch_grid_run(spec, tr.params, P, t)
+                fns[f"torch float32 {t} thread(s)"] = torch_fn(t)
         t = interleaved_medians(fns, repeats=3)
-        label = f"grid 256x256 {depth}x{width}"
-        report.add(f"{label}: engine", t["engine"] * 1e3, "ms")
+        e32 = t["engine float32"]
+        report.add(f"{label}: engine float32", e32 * 1e3, "ms")
         for name, sec in t.items():
-            if name != "engine":
-                report.add(f"{label}: {name}", sec * 1e3, "ms", "engine", sec / t["engine"])
+            if name != "engine float32":
+                report.add(f"{label}: {name}", sec * 1e3, "ms", "engine float32", sec / e32)
         if have_torch:
             best = min(t["torch float32 1 thread(s)"], t["torch float32 2 thread(s)"])
-            report.add(f"{label}: engine vs best torch float32", t["engine"] * 1e3, "ms",
-                       "torch", best / t["engine"])
+            report.add(f"{label}: engine float32 vs best torch float32", e32 * 1e3, "ms",
+                       "torch", best / e32)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 A 2-8-8-1 network (tanh hidden layers, sigmoid output, binary cross-entropy, plain SGD) on 500
 points, timed side by side: the compiled engine, a lean numpy implementation of the same
 network (benchmarks.numpy_baseline) and, when installed, PyTorch CPU. Steps per second are medians.
+The boundary grid is timed in float64 and in float32 (what the views use), each against numpy
+in the same precision; ``benchmarks.bench_conv --only grid`` puts larger networks beside
+PyTorch float32.
 """
 import numpy as np
 
@@ -73,10 +76,10 @@ def numpy_grid_seconds(spec, params, G, dtype):
     return median_time(lambda: net.forward(pts)[0], repeats=5)
 
 
-def engine_grid_seconds(tr, G):
-    xs = np.linspace(-1, 1, G)
+def engine_grid_seconds(tr, G, dtype=np.float64):
+    xs = np.linspace(-1, 1, G, dtype=dtype)
     pts = np.stack(np.meshgrid(xs, xs), -1).reshape(-1, 2)
-    return median_time(lambda: tr.predict(pts), repeats=5)
+    return median_time(lambda: tr.predict(pts, dtype), repeats=5)
 
 
 def main(report=None, quick=False):
@@ -102,9 +105,12 @@ def main(report=None, quick=False):
         t_np32 = numpy_grid_seconds(spec, tr.params, G, np.float32)
         t_np64 = numpy_grid_seconds(spec, tr.params, G, np.float64)
         t_eng = engine_grid_seconds(tr, G)
+        t_eng32 = engine_grid_seconds(tr, G, np.float32)
         report.add(f"grid {G}x{G}: numpy float32", t_np32 * 1e3, "ms")
         report.add(f"grid {G}x{G}: numpy float64", t_np64 * 1e3, "ms")
-        report.add(f"grid {G}x{G}: engine", t_eng * 1e3, "ms", "numpy float32", t_np32 / t_eng)
+        report.add(f"grid {G}x{G}: engine", t_eng * 1e3, "ms", "numpy float64", t_np64 / t_eng)
+        report.add(f"grid {G}x{G}: engine float32", t_eng32 * 1e3, "ms", "numpy float32",
+                   t_np32 / t_eng32)
     return report
 
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 from numba import njit, types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
@@ -82,3 +82,44 @@ def log1p_unit(e):
     for k in range(33, 0, -2):
         p = p * t + 1.0 / k
     return 2.0 * s * p
+
+
+# tanh in single precision: Eigen's rational approximation (a degree-13 odd polynomial over a
+# degree-6 even one, clamped at |x| = 7.905) and +-1 beyond 9.1, every operation in
+# float32 so that a float32 loop runs 8 lanes wide; error a few float32 ulp
+_T32_CLAMP = np.float32(7.90531110763549805)
+_T32_TINY = np.float32(0.0004)
+_T32_ONE = np.float32(9.1)          # beyond it tanh rounds to +-1 in float32
+_T32_A = tuple(np.float32(c) for c in (
+    4.89352455891786e-03, 6.37261928875436e-04, 1.48572235717979e-05, 5.12229709037114e-08,
+    -8.60467152213735e-11, 2.00018790482477e-13, -2.76076847742355e-16))
+_T32_B = tuple(np.float32(c) for c in (
+    4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04, 1.19825839466702e-06))
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+def tanh32(x):
+    """tanh(x) of a float32, computed in float32."""
+    if abs(x) < _T32_TINY:
+        return x
+    if abs(x) > _T32_ONE:
+        return np.float32(math.copysign(1.0, x))
+    a0, a1, a2, a3, a4, a5, a6 = _T32_A
+    b0, b1, b2, b3 = _T32_B
+    x = min(max(x, -_T32_CLAMP), _T32_CLAMP)
+    x2 = x * x
+    p = x * (a0 + x2 * (a1 + x2 * (a2 + x2 * (a3 + x2 * (a4 + x2 * (a5 + x2 * a6))))))
+    q = b0 + x2 * (b1 + x2 * (b2 + x2 * b3))
+    return p / q
+
+
+def tanh_of(x):
+    """tanh in the precision of x: ``tanh32`` for a float32, ``tanh`` otherwise (kernels only)."""
+    raise NotImplementedError("tanh_of is for compiled kernels")
+
+
+@overload(tanh_of, jit_options=dict(cache=True, nogil=True, error_model="numpy"))
+def _tanh_of(x):
+    if x == types.float32:
+        return lambda x: tanh32(x)
+    return lambda x: tanh(x)

@@ -46,7 +46,7 @@ def activate(code, z, a, param):
     n = z.size
     if code == TANH:
         for i in range(n):
-            a[i] = fm.tanh(z[i])
+            a[i] = fm.tanh_of(z[i])
     elif code == RELU:
         for i in range(n):
             a[i] = max(z[i], 0.0)

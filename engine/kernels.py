@@ -364,7 +364,8 @@ OUTPUTS, LOGITS, ALL_UNITS = 0, 1, 2
 
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def predict_all(params, li, lf, X, out, mode):
-    """Evaluate every row of X (n, n_in) without dropout, rows in parallel chunks.
+    """Evaluate every row of X (n, n_in) without dropout, rows in parallel chunks; params, X
+    and out all float64 or all float32 (the precision of the evaluation).
 
     mode OUTPUTS: out (n, n_outputs) gets the output activations; LOGITS: the output layer's
     pre-activations; ALL_UNITS: out (n, total units) gets every unit's activation, the layers
@@ -382,9 +383,9 @@ def predict_all(params, li, lf, X, out, mode):
         uoff = np.zeros(L, np.int64)
         for l in range(1, L):
             uoff[l] = uoff[l - 1] + _CHUNK * li[l - 1, 1]
-        xb = np.empty(_CHUNK * n_in)
-        za = np.empty(_CHUNK * total)
-        aa = np.empty(_CHUNK * total)
+        xb = np.empty(_CHUNK * n_in, X.dtype)
+        za = np.empty(_CHUNK * total, X.dtype)
+        aa = np.empty(_CHUNK * total, X.dtype)
         for b in range(B):
             for i in range(n_in):
                 xb[i * B + b] = X[r0 + b, i]

@@ -590,7 +590,8 @@ def make_workspace(gi, n_params, n_buffers, batch):
 @njit(**_KW)
 def layer_outputs(params, buffers, gi, gf, X, out):
     """Every layer's activations for the rows of X (n, n_inputs), evaluation mode:
-    out (n, total units), the layers side by side in their order, each in (c, y, x) order."""
+    out (n, total units), the layers side by side in their order, each in (c, y, x) order;
+    params, buffers, X and out all float64 or all float32."""
     n, n_in = X.shape
     L = gi.shape[0]
     units = np.empty(L, np.int64)
@@ -604,14 +605,16 @@ def layer_outputs(params, buffers, gi, gf, X, out):
     uoff = np.zeros(L, np.int64)
     for l in range(1, L):
         uoff[l] = uoff[l - 1] + B * units[l - 1]
-    xb = np.empty(B * n_in)
+    dt = X.dtype
+    xb = np.empty(B * n_in, dt)
     for b in range(B):
         for i in range(n_in):
             xb[i * B + b] = X[b, i]
-    za = np.empty(B * total)
-    aa = np.empty(B * total)
-    forward(params, buffers, gi, gf, xb, B, za, aa, np.empty(B * total),
-            np.empty(max(buffers.size, 1)), np.empty(col * B), uoff, False, False, np.uint64(0))
+    za = np.empty(B * total, dt)
+    aa = np.empty(B * total, dt)
+    forward(params, buffers, gi, gf, xb, B, za, aa, np.empty(B * total, dt),
+            np.empty(max(buffers.size, 1), dt), np.empty(col * B, dt), uoff, False, False,
+            np.uint64(0))
     c0 = 0
     for l in range(L):
         for j in range(units[l]):

@@ -90,6 +90,7 @@ def _warm_layer_kernels(rng):
     _warm_batch_split(rng)
     tr.evaluate(X, Y)
     tr.feature_maps(X[:1])
+    tr.predict(X, np.float32)          # a large network's grids (engine.predict), float32
     tr.set_lr_scale([0], 0.5)          # engine.layer_lr: per-layer learning rates
     tr.run(1)
     tr.set_lr_scale([0], 1.0)
@@ -146,6 +147,8 @@ def warm_up(progress=None) -> float:
         tr.evaluate(X, Y)
         tr.predict(X)
         tr.activations(X)
+        tr.predict(X, np.float32)          # the views' grids: float32
+        tr.activations(X, np.float32)
         tr.objective().value_and_grad(tr.params)
         config.make_schedule().lr_at(np.arange(4), 2)      # the schedule plot
         apply("softmax", np.zeros((2, 3)))
