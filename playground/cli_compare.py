@@ -4,6 +4,10 @@ Each combination of the varied values is one variant, trained from fresh weights
 worker process (at most --workers at a time, the cores by default). Writes DIR/comparison.csv
 (a row per variant: its settings, status, final losses and accuracies, seconds) and
 DIR/comparison.png (their curves); ``--json`` prints the same table as JSON.
+
+``compare transfer_shapes`` (an example or lesson with a ready transfer comparison,
+``playground.transfer.plan_of``; or ``--transfer``) trains transfer against learning from
+scratch, seed by seed, and prints both final test accuracies per seed.
 """
 from __future__ import annotations
 
@@ -39,7 +43,8 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = ("Example: compare xor --vary optimizer=sgd,adam,rmsprop "
                      "--vary learning_rate=0.01,0.1 --epochs 30 --json. Presets: --optimizers "
                      "(SGD, momentum, RMSProp, Adam at their usual rates), --seeds N (the same "
-                     "network with N seeds). A variant that diverges or fails is reported as "
+                     "network with N seeds), --transfer (the example's transfer against "
+                     "learning from scratch; what 'compare transfer_shapes' does). A variant that diverges or fails is reported as "
                      "such; the others go on. Exit codes: 0 done; 1 the file cannot be read, "
                      "the outputs cannot be written or every variant failed; 2 wrong command "
                      "line; 130 stopped with Ctrl-C (no process is left behind).")
@@ -51,6 +56,9 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
                         help="compare the optimizers on this data")
     parser.add_argument("--seeds", type=_count, metavar="N",
                         help="the same network with N seeds")
+    parser.add_argument("--transfer", action="store_true",
+                        help="the example's ready comparison of transfer against learning "
+                             "from scratch (the default for an example that has one)")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--steps", type=_count, metavar="N", help="train each variant N steps")
     length.add_argument("--epochs", type=_count, metavar="N",
@@ -65,25 +73,37 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def compare_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
-    from playground import compare
+    from playground import compare, transfer
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     found = experiment_named(args.experiment, stderr)
     if found is None:
         return EXIT_BAD_INPUT
     document, name = found
-    chosen = sum(bool(x) for x in (args.vary, args.optimizers, args.seeds))
-    if chosen != 1:
-        print("error: give --vary (one or more), --optimizers or --seeds N", file=stderr)
+    plan = transfer.plan_of(document)
+    chosen = sum(bool(x) for x in (args.vary, args.optimizers, args.seeds, args.transfer))
+    use_plan = args.transfer or (chosen == 0 and plan is not None)
+    if use_plan and plan is None:
+        print(f"error: {name} has no ready transfer comparison (examples with one: "
+              f"{', '.join(transfer.PLANS)})", file=stderr)
         return EXIT_USAGE
+    if chosen > 1 or not (chosen or use_plan):
+        print("error: give --vary (one or more), --optimizers, --seeds N or --transfer",
+              file=stderr)
+        return EXIT_USAGE
+    steps = args.steps
+    if use_plan and steps is None and args.epochs is None:
+        steps = plan.steps
     try:
-        if args.optimizers:
+        if use_plan:
+            variant_list = plan.variants(document.values)
+        elif args.optimizers:
             variant_list = compare.optimizer_variants(document.values)
         elif args.seeds:
             variant_list = compare.seed_variants(document.values, args.seeds)
         else:
             variant_list = compare.variants(document.values, compare.parse_vary(args.vary))
-        comparison = compare.Comparison(document, variant_list, steps=args.steps,
+        comparison = compare.Comparison(document, variant_list, steps=steps,
                                         epochs=args.epochs, workers=args.workers)
     except ValueError as error:
         print(f"error: {one_line(error)}", file=stderr)
@@ -112,8 +132,10 @@ def compare_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
         print(f"error: cannot write the outputs to {out}: {error}", file=stderr)
         return EXIT_BAD_INPUT
     table = comparison.table()
+    pairs = transfer.pairs(comparison) if use_plan else None
     if args.json:
         stdout.write(json.dumps({"experiment": str(args.experiment), "variants": table,
+                                 **({} if pairs is None else {"transfer": pairs}),
                                  "files": {k: str(v) for k, v in written.items()}}) + "\n")
     else:
         for row in table:
@@ -121,11 +143,18 @@ def compare_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
                                                                "test_accuracy")
                                 if row.get(k) is not None)
             print(f"{row['status']:9s} {row['variant']}  {metrics}", file=stdout)
+        for row in pairs or ():
+            print(f"seed {row['seed']}: test accuracy {_accuracy(row['transfer'])} with "
+                  f"transfer, {_accuracy(row['scratch'])} from scratch", file=stdout)
         for path in written.values():
             print(f"wrote {path}", file=stdout)
     if all(r.status == "failed" for r in comparison.results):
         return EXIT_BAD_INPUT
     return EXIT_OK
+
+
+def _accuracy(value) -> str:
+    return "(none)" if value is None else f"{value:.3f}"
 
 
 # ---- search ---------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@
 experiment's own rules. ``Comparison`` runs them in worker processes (``playground.processes``),
 each exactly as ``python main.py run`` would train it alone (same numbers, bit for bit): from
 fresh weights, or from the weights its ``Variant.start`` gives (a transferred network:
-``playground.transfer.scratch_comparison``), gathers their progress while they train and their final metrics, and writes a
-table (CSV) and a picture of their curves (PNG). A variant that diverges or crashes is recorded
-as such; the others go on.
+``playground.transfer.scratch_variants``), gathers their progress while they train and their
+final metrics, and writes a table (CSV) and a picture of their curves (PNG). A variant that
+diverges or crashes is recorded as such; the others go on.
 
     comparison = Comparison(document, variants(document.values, {"seed": (1, 2, 3)}), epochs=20)
     comparison.run()                      # or start() / poll() / cancel() from a window
@@ -63,7 +63,7 @@ class VariantResult:
     seconds: float = math.nan
     message: str = ""
     #: the trainer state the variant started from, when it did not start from fresh weights
-    #: (sent back by its worker; not saved with the experiment)
+    #: (sent back by its worker; saved with the experiment's comparison)
     start_state: dict | None = None
 
     def metric(self, name: str) -> float:
@@ -326,15 +326,18 @@ class Comparison:
 
     # ---- what it shows ------------------------------------------------------------------------
     def varied(self) -> list[str]:
+        """The settings the variants change that a table can show as one value (a network's
+        layers or a class list are named by the variant's name instead)."""
         names = []
         for r in self.results:
-            for k in r.variant.changes:
-                if k not in names:
+            for k, v in r.variant.changes.items():
+                if k not in names and isinstance(v, VARIABLE_KINDS):
                     names.append(k)
         return names
 
     def table(self) -> list[dict]:
-        """One row per variant: its name, varied settings, status, final metrics, seconds."""
+        """One row per variant: its name, varied single-valued settings, status, final
+        metrics, seconds."""
         rows = []
         for r in self.results:
             row = {"variant": r.variant.name}
@@ -381,21 +384,30 @@ class Comparison:
             history = {c: history.get(c, np.full(rows, np.nan))[:rows] for c in COLUMNS}
             variants.append({"name": r.variant.name, "changes": dict(r.variant.changes),
                              "status": status, "seconds": r.seconds, "message": r.message,
-                             "outcome": dict(r.outcome), "history": history})
+                             "outcome": dict(r.outcome), "history": history,
+                             "start_state": r.start_state})
         return {"steps": self.steps, "epochs": self.epochs, "variants": variants}
 
     @classmethod
     def restored(cls, document: files.Document) -> "Comparison":
-        """The comparison a file saved (its results, not running)."""
+        """The comparison a file saved (its results, not running); a variant that started
+        from given weights (a transferred network) starts from them again when run anew."""
         section = document.comparison
         if section is None:
             raise ValueError("this experiment has no saved comparison")
-        c = cls(document, [Variant(v["name"], dict(v["changes"])) for v in section["variants"]],
-                steps=section["steps"], epochs=section["epochs"])
+        values = Experiment(document.values).values()
+        variant_list = []
+        for v in section["variants"]:
+            state = v.get("start_state")
+            start = None if state is None else files.Document(
+                Experiment({**values, **v["changes"]}).values(), state)
+            variant_list.append(Variant(v["name"], dict(v["changes"]), start))
+        c = cls(document, variant_list, steps=section["steps"], epochs=section["epochs"])
         for r, v in zip(c.results, section["variants"]):
             r.status, r.message, r.outcome = v["status"], v["message"], dict(v["outcome"])
             r.seconds = math.nan if v["seconds"] is None else float(v["seconds"])
             r.history = {k: list(map(float, a)) for k, a in v["history"].items()}
+            r.start_state = v.get("start_state")
         return c
 
     def document_of(self, index: int) -> files.Document:

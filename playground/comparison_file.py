@@ -7,6 +7,14 @@
                                  "rows": 21}, ...]}
 
 and one array per variant and history column, ``comparison.<i>.<column>`` float64 (rows,).
+
+A variant that started from given weights (a transferred network, ``Variant.start``) keeps
+them: its entry's ``"start"`` is the ``run`` object of that starting state (as the file's own
+``run``, ``playground.run_state``) and its arrays are ``comparison.<i>.start.params``,
+``.initial_params``, ``.slots`` (and ``.buffers`` with batch norm), so a reopened comparison
+runs it again from the same numbers. ``"start"`` is null or absent for fresh weights (files
+saved before it open unchanged).
+
 The section is optional (files before comparisons were saved have none and open unchanged);
 when present it is checked as strictly as the rest: every variant must be a valid experiment
 of the file's own settings, its status one of the known ones, its curves of matching lengths.
@@ -18,7 +26,9 @@ from typing import Mapping
 
 import numpy as np
 
+from playground import run_state
 from playground.checks import FileFormatError, is_whole_number, quoted
+from playground.container import checked_array, json_object
 
 PREFIX = "comparison."
 STATUSES = ("done", "diverged", "failed", "cancelled")
@@ -46,12 +56,16 @@ def encode(section: Mapping) -> tuple[dict, dict]:
         outcome = {k: _clean(v.get("outcome", {}).get(k)) for k in OUTCOME_KEYS
                    if k in v.get("outcome", {})}
         seconds = v.get("seconds")
+        start = None
+        if v.get("start_state") is not None:
+            start, start_arrays = _encode_start(v["start_state"])
+            arrays.update({f"{PREFIX}{i}{START}{k}": a for k, a in start_arrays.items()})
         variants.append({"name": str(v["name"]), "changes": to_json(dict(v["changes"])),
                          "status": v["status"],
                          "seconds": None if seconds is None or not math.isfinite(seconds)
                          else float(seconds),
                          "message": str(v.get("message", "")), "outcome": outcome,
-                         "rows": rows})
+                         "rows": rows, "start": start})
     return {"steps": section.get("steps"), "epochs": section.get("epochs"),
             "variants": variants}, arrays
 
@@ -76,10 +90,11 @@ def decode(section, arrays: Mapping, values: Mapping) -> dict:
     out = []
     for i, v in enumerate(variants):
         where = f"comparison variant {i + 1}"
-        if not isinstance(v, dict) or set(v) != {"name", "changes", "status", "seconds",
-                                                  "message", "outcome", "rows"}:
+        if not isinstance(v, dict) or set(v) - {"start"} != {"name", "changes", "status",
+                                                             "seconds", "message", "outcome",
+                                                             "rows"}:
             raise FileFormatError(f"{where} must hold name, changes, status, seconds, message, "
-                                  f"outcome and rows.")
+                                  f"outcome and rows (and start).")
         for key in ("name", "message"):
             if not isinstance(v[key], str) or len(v[key]) > MAX_TEXT:
                 raise FileFormatError(f"{where}: {key!r} must be text of at most {MAX_TEXT} "
@@ -115,9 +130,18 @@ def decode(section, arrays: Mapping, values: Mapping) -> dict:
                 raise FileFormatError(f"{where}: its {column!r} curve must be float64 "
                                       f"({rows},), not {a.dtype} {a.shape}.")
             history[column] = a
+        start = None
+        if v.get("start") is not None:
+            prefix = f"{PREFIX}{i}{START}"
+            own = {k[len(prefix):]: a for k, a in arrays.items() if k.startswith(prefix)}
+            try:
+                start = _decode_start(v["start"], own)
+            except FileFormatError as error:
+                raise FileFormatError(f"{where}: its starting network: {error.problem}") \
+                    from None
         out.append({"name": v["name"], "changes": changes, "status": v["status"],
                     "seconds": seconds, "message": v["message"], "outcome": dict(v["outcome"]),
-                    "history": history})
+                    "history": history, "start_state": start})
     return {"steps": section.get("steps"), "epochs": section.get("epochs"), "variants": out}
 
 
@@ -126,7 +150,33 @@ def array_names(section: Mapping | None) -> set:
     from playground.history import COLUMNS
     if not section:
         return set()
-    return {f"{PREFIX}{i}.{c}" for i in range(len(section["variants"])) for c in COLUMNS}
+    names = {f"{PREFIX}{i}.{c}" for i in range(len(section["variants"])) for c in COLUMNS}
+    for i, v in enumerate(section["variants"]):
+        if v.get("start_state") is not None:
+            names |= {f"{PREFIX}{i}{START}{k}" for k in _encode_start(v["start_state"])[1]}
+    return names
+
+
+#: The infix of a variant's starting-network arrays: ``comparison.<i>.start.params``.
+START = ".start."
+
+
+def _encode_start(state: Mapping) -> tuple[dict, dict]:
+    """(run object, arrays) of a variant's starting trainer state."""
+    run, arrays = run_state.encode(state)
+    if "buffers" in state:
+        arrays["buffers"] = np.ascontiguousarray(state["buffers"], dtype="<f8")
+    return run, arrays
+
+
+def _decode_start(run, arrays: Mapping) -> dict:
+    arrays = dict(arrays)
+    state = run_state.decode(json_object(run, "start"), arrays)
+    if "buffers" in arrays:
+        a = arrays["buffers"]
+        state["buffers"] = checked_array(arrays, "buffers", (a.shape[0],) if a.ndim == 1
+                                         else (-1,))
+    return state
 
 
 def _clean(v):

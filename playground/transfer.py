@@ -34,7 +34,7 @@ import numpy as np
 
 from playground import catalog, files, pipeline
 from playground.experiment import Experiment
-from playground.fields import LAYER_KIND_LABELS
+from playground.fields import LAYER_KIND_LABELS, Layer
 
 #: The learning-rate factor a copied layer fine-tunes with, unless told otherwise.
 FINE_TUNE_SCALE = 0.1
@@ -249,9 +249,9 @@ def transfer_name(copy: Iterable[int], freeze: Iterable[int], copied_lr_scale: f
 
 def scratch_variants(target: Mapping, source, copy: Iterable[int], freeze: Iterable[int] = (),
                      copied_lr_scale: float = FINE_TUNE_SCALE, source_steps: int = 0,
-                     seeds: Iterable[int] = ()) -> list:
-    """Transfer and learning from scratch as variants of a comparison whose settings are
-    ``target`` (the new task: classes, training images per class, seed, stop):
+                     seeds: Iterable[int] = (), base: Mapping | None = None) -> list:
+    """Transfer and learning from scratch as variants of a comparison on ``target`` (the new
+    task: classes, training images per class, seed, stop):
 
     - "transfer (...)": the network of ``source`` with the layers ``copy`` copied, ``freeze``
       frozen, the other copied ones at ``copied_lr_scale``; ``source`` is a trained
@@ -260,18 +260,22 @@ def scratch_variants(target: Mapping, source, copy: Iterable[int], freeze: Itera
     - "from scratch": the same layers from fresh weights of the same seed, every layer at the
       full rate.
 
-    One pair per seed of ``seeds`` (default: the target's own seed). The comparison's settings
-    must be ``comparison_settings(target, source)``. ValueError when the transfer cannot be
+    One pair per seed of ``seeds`` (default: the target's own seed), the transfer variant
+    first. The comparison's settings are ``base`` (default ``comparison_settings(target,
+    source)``); each variant changes what ``target`` says otherwise (its layers always, so a
+    saved comparison reopens with both networks). ValueError when the transfer cannot be
     done (as ``transfer`` says)."""
     from playground.compare import Variant
     source_values = source.values if isinstance(source, files.Document) else dict(source)
-    base = comparison_settings(target, source_values)
+    settings = comparison_settings(target, source_values)
+    base = settings if base is None else Experiment(dict(base)).values()
+    task = {k: v for k, v in settings.items() if k not in ("layers", "seed") and base[k] != v}
     layers = transferred_layers(source_values["layers"], copy, freeze, copied_lr_scale)
     name = transfer_name(copy, freeze, copied_lr_scale, source_values["layers"])
-    seeds = tuple(seeds) or (int(base["seed"]),)
+    seeds = tuple(seeds) or (int(settings["seed"]),)
     out = []
     for seed in seeds:
-        changes = {k: v for k, v in base.items() if k != "layers"}
+        changes = {k: v for k, v in settings.items() if k != "layers"}
         changes["seed"] = int(seed)
         if isinstance(source, files.Document):
             start = transfer(source, changes, copy, freeze, copied_lr_scale)
@@ -282,10 +286,15 @@ def scratch_variants(target: Mapping, source, copy: Iterable[int], freeze: Itera
             start = FromSource(dict(source_values), int(source_steps), changes,
                                tuple(copy), tuple(freeze), float(copied_lr_scale))
         suffix = f", seed {seed}" if len(seeds) > 1 else ""
-        extra = {"seed": int(seed)} if len(seeds) > 1 else {}
-        out.append(Variant(name + suffix, {"layers": layers, **extra}, start))
-        out.append(Variant("from scratch" + suffix, dict(extra)))
+        extra = {**task, **({"seed": int(seed)} if len(seeds) > 1 or seed != base["seed"]
+                            else {})}
+        out.append(Variant(name + suffix, {**extra, "layers": layers}, start))
+        out.append(Variant(SCRATCH + suffix, {**extra, "layers": settings["layers"]}))
     return out
+
+
+#: The name of the variant that learns from scratch.
+SCRATCH = "from scratch"
 
 
 def comparison_settings(target: Mapping, source: Mapping) -> dict:
@@ -296,35 +305,96 @@ def comparison_settings(target: Mapping, source: Mapping) -> dict:
     return values
 
 
+def pairs(comparison) -> list[dict]:
+    """The transfer and scratch runs of a finished comparison side by side, one row per seed:
+    {"seed", "transfer", "scratch": final test accuracies (None: none), "gain": transfer minus
+    scratch (None when either is missing)}. Variants are paired as ``scratch_variants`` lists
+    them (a transfer variant, then its scratch twin)."""
+    rows = []
+    results = comparison.results
+    if not results or len(results) % 2:
+        raise ValueError("these are not transfer and scratch variants side by side")
+    for first, second in zip(results[::2], results[1::2]):
+        if first.variant.start is None or second.variant.start is not None:
+            raise ValueError("these are not transfer and scratch variants side by side")
+        seed = first.variant.changes.get("seed", comparison.values["seed"])
+        a, b = (r.metric("test_accuracy") for r in (first, second))
+        a, b = (None if v != v else v for v in (a, b))     # NaN: no test accuracy
+        rows.append({"seed": int(seed), "transfer": a, "scratch": b,
+                     "gain": None if a is None or b is None else a - b})
+    return rows
+
+
+# ---- the examples' ready comparisons ------------------------------------------------------------
+#: Two conv layers (8 and 16 filters 3x3, each max-pooled) and a dense layer of 32 ReLU units.
+SHAPES_NET = (Layer.conv(8, 3), Layer.pool(2), Layer.conv(16, 3), Layer.pool(2),
+              Layer.flatten(), Layer(32, "relu", "he_uniform"))
+
+#: The few-example task of the transfer example and lesson: squares, circles, crosses and
+#: triangles (classes 4-7 of the shapes) in heavy noise, 3 training images of each (12 in
+#: all; 152 test images). One step is one epoch (12 images, batches of 16).
+FEW_SHAPES = {"dataset": "shapes", "n_points": 1200, "noise": 0.5, "train_ratio": 0.75,
+              "classes": (4, 5, 6, 7), "per_class": 3, "layers": SHAPES_NET,
+              "output_activation": "softmax", "loss": "softmax_ce", "optimizer": "adam",
+              "learning_rate": 0.005, "batch_size": 16}
+
+
 @dataclass(frozen=True)
 class TransferPlan:
-    """A ready comparison of an example: the source task (``source_changes`` on top of the
-    example's settings), how long its network learns it, which layers are copied, frozen and
-    fine-tuned at which rate, and the seeds the comparison trains."""
+    """A ready comparison of an example: the new task (``task``: settings put on top of the
+    open experiment's), the source task (``source_changes`` on top of the new one), how long
+    the source network learns it, which layers are copied, frozen and fine-tuned at which
+    rate, the seeds the comparison trains and the steps each variant trains."""
+    task: dict
     source_changes: dict
     source_steps: int
     copy: tuple
     freeze: tuple = ()
     copied_lr_scale: float = FINE_TUNE_SCALE
     seeds: tuple = field(default=(1, 2, 3))
+    steps: int = 600
+
+    def target(self, values: Mapping) -> dict:
+        """The new task's settings, on top of ``values`` (the open experiment: its seed and
+        presentation are kept)."""
+        return Experiment({**dict(values), **self.task}).values()
 
     def variants(self, values: Mapping, seeds: Iterable[int] | None = None) -> list:
-        source = Experiment({**dict(values), **self.source_changes}).values()
-        return scratch_variants(values, source, self.copy, self.freeze, self.copied_lr_scale,
-                                self.source_steps, self.seeds if seeds is None else seeds)
+        """Transfer and scratch variants of a comparison whose settings are ``values``."""
+        target = self.target(values)
+        source = Experiment({**target, **self.source_changes}).values()
+        return scratch_variants(target, source, self.copy, self.freeze, self.copied_lr_scale,
+                                self.source_steps, self.seeds if seeds is None else seeds,
+                                base=values)
+
+    def matches(self, values: Mapping) -> bool:
+        """True when ``values`` are this plan's new task (the network's layers as a fresh
+        network has them; seed, stop and presentation may differ)."""
+        for key, wanted in self.task.items():
+            have = values.get(key)
+            if key == "layers":
+                have, wanted = (from_scratch_layers(have or ()),
+                                from_scratch_layers(wanted))
+            if have != wanted:
+                return False
+        return True
 
 
 def plan_of(document: files.Document) -> TransferPlan | None:
-    """The ready transfer comparison of an example or lesson document, or None."""
+    """The ready transfer comparison of an example or lesson document (by its name), or of an
+    experiment whose settings are a plan's new task; None when there is none."""
     name = document.meta.get("preset") or (document.lesson or {}).get("name")
-    return PLANS.get(name)
+    if name in PLANS:
+        return PLANS[name]
+    return next((p for p in PLANS.values() if p.matches(document.values)), None)
 
 
 #: The examples' ready comparisons (``python main.py compare transfer_shapes``; Tools > Compare
 #: runs offers it when such an example or its lesson is open): the network that learnt the
-#: four lines lends both conv layers, frozen, to the squares, circles, crosses and triangles.
-PLANS: dict[str, TransferPlan] = {
-    name: TransferPlan({"classes": (0, 1, 2, 3), "per_class": 0}, 1000, copy=(0, 2),
-                       freeze=(0, 2))
-    for name in ("transfer_shapes", "transfer_few_examples")
-}
+#: four lines from all their images (1000 steps) lends both conv layers, frozen, to the
+#: squares, circles, crosses and triangles from 3 images each. Measured over seeds 1-8 at
+#: 600 steps: test accuracy gained over learning from scratch +0.013 to +0.27, mean +0.11.
+SHAPES_PLAN = TransferPlan(FEW_SHAPES, {"classes": (0, 1, 2, 3), "per_class": 0}, 1000,
+                           copy=(0, 2), freeze=(0, 2), steps=600)
+PLANS: dict[str, TransferPlan] = {"transfer_shapes": SHAPES_PLAN,
+                                  "transfer_few_examples": SHAPES_PLAN}
