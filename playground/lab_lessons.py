@@ -1,15 +1,15 @@
 """The optimizer-lab lessons: six races on 2-D loss surfaces, each showing one idea of the course.
 
 ``LAB_LESSONS`` declares them as ``playground.lesson_spec.Lesson`` with ``lab`` set to a
-``playground.lab.LabSetup`` dict (``changes`` empty); ``playground.lessons`` lists them with the
-experiment lessons and opens them in the lab window. What each one claims is checked headlessly
-from its races by ``tests/playground/test_lab_lessons.py``.
+``playground.lab_setup.LabSetup`` dict (``changes`` empty); ``playground.lessons`` lists them
+with the experiment lessons and opens them in the lab window. What each one claims is checked
+headlessly from its races by ``tests/playground/test_lab_lessons.py``.
 
 Symbols are the course's: η the learning rate, ρ momentum, β₁ β₂ Adam's decays, H the Hessian.
 """
 from __future__ import annotations
 
-from playground.lab import LabSetup, Racer
+from playground.lab_setup import LabSetup, Racer
 from playground.lesson_spec import Lesson
 
 
