@@ -1,10 +1,13 @@
 """Tools > Compare runs: variants of the open experiment trained side by side, live.
 
-The window lists what varies (a setting and its values, or one of the two ready comparisons:
-the optimizers on this data, the same network with five seeds), trains the variants in worker
-processes (``playground.compare.Comparison``), overlays their curves as they come in, with a
-legend, and fills a sortable table of their final metrics and time. A variant opens as an
-experiment of its own; the table exports as CSV and the curves as PNG.
+The window lists what varies (a setting and its values, or one of the ready comparisons:
+the optimizers on this data, the same network with five seeds, and, for an experiment with a
+transfer plan (``playground.transfer.plan_of``: the transfer example and lesson), transfer
+against learning from scratch), trains the variants in worker processes
+(``playground.compare.Comparison``), overlays their curves as they come in, with a legend,
+and fills a sortable table of their final metrics and time. In a transfer comparison the
+transferred runs share one colour and the runs from scratch another, one line style per seed.
+A variant opens as an experiment of its own; the table exports as CSV and the curves as PNG.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
                                QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
                                QVBoxLayout, QWidget)
 
-from playground import compare, palette
+from playground import compare, files, palette, transfer
 from playground.fields import FIELDS
 from playground.processes import cores
 from widgets.tool_window_parts import NumberItem, ToolWindowParts
@@ -26,6 +29,9 @@ from widgets.tool_window_parts import NumberItem, ToolWindowParts
 POLL_MS = 100
 CURVES = {"test_loss": "Test loss", "train_loss": "Training loss",
           "test_accuracy": "Test accuracy", "train_accuracy": "Training accuracy"}
+#: Line styles of a transfer comparison's seeds (a transfer run and its scratch twin share one).
+SEED_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,
+               Qt.PenStyle.DashDotLine)
 COLUMNS = (("variant", "Variant"), ("status", "Status"), ("train_loss", "Training loss"),
            ("test_loss", "Test loss"), ("test_accuracy", "Test accuracy"),
            ("seconds", "Seconds"))
@@ -73,6 +79,8 @@ class CompareWindow(ToolWindowParts, QWidget):
                                      "five weight seeds")
         self.seeds_button.clicked.connect(lambda: self.start(
             compare.seed_variants(self.experiment.values(), 5)))
+        self.transfer_button = QPushButton("Transfer vs from scratch")
+        self.transfer_button.clicked.connect(self.compare_transfer)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 100_000)
         self.epochs.setValue(30)
@@ -112,7 +120,7 @@ class CompareWindow(ToolWindowParts, QWidget):
         form.addRow("Each", row)
         buttons = QHBoxLayout()
         for b in (self.start_button, self.optimizers_button, self.seeds_button,
-                  self.cancel_button):
+                  self.transfer_button, self.cancel_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.progress, 1)
@@ -182,6 +190,8 @@ class CompareWindow(ToolWindowParts, QWidget):
         self.resize(1000, 760)
         actions = main_window.file_actions
         actions.comparison_changed.connect(self._on_file_comparison_changed)
+        actions.lesson_changed.connect(lambda _: self._update_buttons())
+        self.experiment.state_changed.connect(self._on_experiment_state_changed)
         self._on_file_comparison_changed(actions.comparison)
 
     # ---- verbs ------------------------------------------------------------------------------
@@ -198,28 +208,57 @@ class CompareWindow(ToolWindowParts, QWidget):
         self.show_message("")
         return True
 
-    def start(self, variant_list=None) -> bool:
-        """Train the variants (default: every combination of what varies)."""
+    def start(self, variant_list=None, steps: int | None = None) -> bool:
+        """Train the variants (default: every combination of what varies), each ``steps``
+        steps (default: the epochs the window says)."""
         if self.comparison is not None and self.comparison.running:
             return False
-        from playground import files
         try:
             values = self.experiment.values()
             if variant_list is None:
                 variant_list = compare.variants(values, self.vary)
+            length = {"steps": steps} if steps else {"epochs": int(self.epochs.value())}
             self.comparison = compare.Comparison(files.Document(values), variant_list,
-                                                 epochs=int(self.epochs.value()),
-                                                 workers=int(self.workers.value()))
+                                                 workers=int(self.workers.value()), **length)
         except ValueError as error:
             self.show_message(str(error), error=True)
             return False
         self._reset_views()
+        if self._transferring():       # the claim is about the test accuracy
+            self.curve_choice.setCurrentIndex(self.curve_choice.findData("test_accuracy"))
         self.comparison.start()
         self.timer.start()
-        self.show_message(f"Training {len(variant_list)} variants in "
+        each = f"{steps} steps" if steps else f"{int(self.epochs.value())} epochs"
+        self.show_message(f"Training {len(variant_list)} variants ({each} each) in "
                           f"{self.comparison.workers} processes...")
         self._update_buttons()
         return True
+
+    def transfer_plan(self) -> transfer.TransferPlan | None:
+        """The open experiment's ready transfer comparison (its example's or lesson's, or
+        that of its settings), or None."""
+        return transfer.plan_of(files.Document(self.experiment.values(),
+                                               lesson=self.main_window.file_actions.lesson))
+
+    def compare_transfer(self) -> bool:
+        """Train the open experiment's transfer plan: transfer and learning from scratch on
+        the same few examples, one pair per seed of the plan, each the plan's steps."""
+        plan = self.transfer_plan()
+        if plan is None:
+            self.show_message("This experiment has no ready transfer comparison: open the "
+                              "transfer example or lesson, or use File > New from a saved "
+                              "network.", error=True)
+            return False
+        try:
+            variant_list = plan.variants(self.experiment.values())
+        except ValueError as error:
+            self.show_message(str(error), error=True)
+            return False
+        return self.start(variant_list, steps=plan.steps)
+
+    def _transferring(self) -> bool:
+        """True when the comparison is transfer beside learning from scratch."""
+        return self.comparison is not None and _transfer_pairs(self.comparison) is not None
 
     def cancel(self) -> None:
         if self.comparison is not None and self.comparison.running:
@@ -299,6 +338,9 @@ class CompareWindow(ToolWindowParts, QWidget):
             return
         super().keyPressEvent(event)
 
+    def _on_experiment_state_changed(self, _name: str) -> None:
+        self._update_buttons()
+
     def _on_timer_timeout(self) -> None:
         c = self.comparison
         if c is None:
@@ -312,9 +354,14 @@ class CompareWindow(ToolWindowParts, QWidget):
             diverged = sum(r.status == "diverged" for r in c.results)
             notes = [f"{n} {what}" for n, what in ((diverged, "diverged"), (failed, "failed"))
                      if n]
+            pairs = _transfer_pairs(c)
+            gains = ", ".join(f"seed {p['seed']} {p['gain']:+.3f}" for p in pairs or ()
+                              if p["gain"] is not None)
             self.show_message(f"Done: {len(c.results)} variants"
-                              + (f" ({', '.join(notes)})" if notes else "") +
-                              ". Select one and open it as an experiment; File > Save keeps "
+                              + (f" ({', '.join(notes)})" if notes else "") + ". "
+                              + (f"Test accuracy of transfer minus from scratch: {gains}. "
+                                 if gains else "") +
+                              "Select one and open it as an experiment; File > Save keeps "
                               "the comparison with the experiment.")
             self._keep()
             self._update_buttons()
@@ -324,9 +371,9 @@ class CompareWindow(ToolWindowParts, QWidget):
         self.legend.clear()
         self._curves = []
         for i, r in enumerate(self.comparison.results):
-            pen = pg.mkPen(palette.class_color(i), width=2.5,
-                           style=Qt.PenStyle.SolidLine if i < 10 else Qt.PenStyle.DashLine)
-            item = self.plot.plot([], [], pen=pen, name=r.variant.name)
+            item = self.plot.plot([], [], pen=pg.mkPen(self._color(i), width=2.5,
+                                                       style=self._line_style(i)),
+                                  name=r.variant.name)
             self._curves.append(item)
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self.comparison.results))
@@ -368,16 +415,37 @@ class CompareWindow(ToolWindowParts, QWidget):
             item = NumberItem(cells[key])
             item.setData(Qt.ItemDataRole.UserRole, index)
             if key == "variant":
-                item.setForeground(pg.mkColor(palette.class_color(index)))
+                item.setForeground(pg.mkColor(self._color(index)))
             if r.status in ("failed", "diverged"):
                 item.setToolTip(r.message)
             self.table.setItem(row, col, item)
+
+    def _color(self, index: int):
+        """A variant's colour: its own, or in a transfer comparison its kind's (transfer,
+        from scratch)."""
+        if self._transferring():
+            return palette.class_color(index % 2)
+        return palette.class_color(index)
+
+    def _line_style(self, index: int):
+        if self._transferring():         # one style per seed, the pair sharing it
+            return SEED_STYLES[(index // 2) % len(SEED_STYLES)]
+        return Qt.PenStyle.SolidLine if index < 10 else Qt.PenStyle.DashLine
 
     def _update_buttons(self) -> None:
         running = self.comparison is not None and self.comparison.running
         for b in (self.start_button, self.optimizers_button, self.seeds_button,
                   self.add_button):
             b.setEnabled(not running)
+        plan = self.transfer_plan()
+        self.transfer_button.setVisible(plan is not None)
+        self.transfer_button.setEnabled(plan is not None and not running)
+        if plan is not None:
+            self.transfer_button.setToolTip(
+                f"A network learns the source task ({plan.source_steps} steps) and lends "
+                f"its layers {', '.join(str(i + 1) for i in plan.copy)}; beside it the same "
+                f"network learns from scratch on the same few examples: seeds "
+                f"{', '.join(map(str, plan.seeds))}, {plan.steps} steps each")
         self.start_button.setEnabled(not running and bool(self.vary or self.values.text()))
         self.cancel_button.setEnabled(running)
         done = self.comparison is not None
@@ -407,3 +475,12 @@ class CompareWindow(ToolWindowParts, QWidget):
     def closeEvent(self, event) -> None:
         self.cancel()
         super().closeEvent(event)
+
+
+def _transfer_pairs(comparison) -> list | None:
+    """``transfer.pairs`` of a comparison of transfer beside learning from scratch, or None
+    when it is another kind of comparison."""
+    try:
+        return transfer.pairs(comparison)
+    except ValueError:
+        return None

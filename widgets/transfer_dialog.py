@@ -4,7 +4,10 @@ The dialog shows the saved network's layers; the person ticks which to copy (set
 weights) and which of those to freeze, says which classes the new experiment learns and how many
 training images per class it keeps, and the learning-rate factor the copied layers fine-tune
 with. ``playground.transfer`` builds the experiment; the window opens it like a file (its weights
-go through the session's document path). ``install(window)`` adds the menu entry.
+go through the session's document path). "Compare with training from scratch" opens it too, then
+trains it in Tools > Compare runs beside the same network learnt from scratch on the same
+examples (``transfer.scratch_variants``): both curves in one plot. ``install(window)`` adds the
+menu entry.
 """
 from __future__ import annotations
 
@@ -33,6 +36,10 @@ class TransferDialog(QDialog):
         self.setWindowTitle("New from a saved network")
         self.source: files.Document | None = None
         self.document: files.Document | None = None
+        #: what made ``document``: {"copy", "freeze", "copied_lr_scale"} (layer indices)
+        self.choice: dict = {}
+        #: True when the person asked to compare with training from scratch
+        self.compare_asked = False
         self._folder = start_folder
         self._copy: list[QCheckBox] = []
         self._freeze: list[QCheckBox] = []
@@ -84,6 +91,13 @@ class TransferDialog(QDialog):
         self.create_button = self.buttons.addButton("Create",
                                                     QDialogButtonBox.ButtonRole.AcceptRole)
         self.create_button.setEnabled(False)
+        self.compare_button = self.buttons.addButton("Compare with training from scratch",
+                                                     QDialogButtonBox.ButtonRole.ActionRole)
+        self.compare_button.setToolTip("Create the experiment, then train it in Tools > "
+                                       "Compare runs beside the same network learnt from "
+                                       "scratch on the same examples: both curves in one plot")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(self._on_compare_clicked)
         self.buttons.accepted.connect(self._on_create_clicked)
         self.buttons.rejected.connect(self.reject)
 
@@ -124,6 +138,7 @@ class TransferDialog(QDialog):
         self._fill_table(transfer.layer_rows(doc))
         self.note.setText("")
         self.create_button.setEnabled(True)
+        self.compare_button.setEnabled(True)
         return True
 
     def _fill_table(self, rows: list[dict]) -> None:
@@ -154,23 +169,35 @@ class TransferDialog(QDialog):
         return self._freeze[row]
 
     def _on_create_clicked(self) -> None:
+        self.compare_asked = False
+        if self._make():
+            self.accept()
+
+    def _on_compare_clicked(self) -> None:
+        self.compare_asked = True
+        if self._make():
+            self.accept()
+
+    def _make(self) -> bool:
+        """Build ``document`` from the ticks; False (and the reason in the note) when it
+        cannot be done."""
         if self.source is None:
-            return
+            return False
         try:
             changes = {"seed": self.seed.value(), "per_class": self.per_class.value()}
             classes = transfer.parse_classes(self.classes.text())
             if classes:
                 changes["classes"] = classes
-            self.document = transfer.transfer(
-                self.source, changes,
-                copy=[i for i, box in enumerate(self._copy) if box.isChecked()],
-                freeze=[i for i, box in enumerate(self._freeze) if box.isChecked()],
-                copied_lr_scale=self.scale.value())
+            self.choice = {"copy": [i for i, box in enumerate(self._copy) if box.isChecked()],
+                           "freeze": [i for i, box in enumerate(self._freeze)
+                                      if box.isChecked()],
+                           "copied_lr_scale": self.scale.value()}
+            self.document = transfer.transfer(self.source, changes, **self.choice)
         except (ValueError, InvalidValue) as error:
             self.document = None
             self.note.setText(str(error))
-            return
-        self.accept()
+            return False
+        return True
 
 
 def _item(text: str) -> QTableWidgetItem:
@@ -208,17 +235,36 @@ class TransferActions(QObject):
         self.dialog: TransferDialog | None = None
 
     def ask(self) -> bool:
-        """Show the dialog; open the experiment it makes (False when cancelled)."""
+        """Show the dialog; open the experiment it makes (False when cancelled), and when
+        asked compare it with training from scratch."""
         actions = self.window.file_actions
         if not actions.maybe_save():
             return False
         self.dialog = TransferDialog(self.window)
         if self.dialog.exec() != QDialog.DialogCode.Accepted or self.dialog.document is None:
             return False
+        if self.dialog.compare_asked:
+            return self.compare(self.dialog)
         return self.open(self.dialog.document)
 
     def open(self, doc: files.Document) -> bool:
         return self.window.file_actions.open_document(doc, None, doc.title)
+
+    def compare(self, dialog: TransferDialog) -> bool:
+        """Open the dialog's experiment, then train it in Tools > Compare runs beside the same
+        network learnt from scratch (the compare window's epochs each)."""
+        doc = dialog.document
+        if not self.open(doc):
+            return False
+        window = self.window.tool_windows.show_compare()
+        try:
+            variant_list = transfer.scratch_variants(doc.values, dialog.source,
+                                                     base=self.window.experiment.values(),
+                                                     **dialog.choice)
+        except (ValueError, InvalidValue) as error:
+            window.show_message(str(error), error=True)
+            return False
+        return window.start(variant_list)
 
 
 def install(window) -> TransferActions:
