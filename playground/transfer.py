@@ -305,18 +305,18 @@ def comparison_settings(target: Mapping, source: Mapping) -> dict:
     return values
 
 
-def pairs(comparison) -> list[dict]:
-    """The transfer and scratch runs of a finished comparison side by side, one row per seed:
+def pairs(comparison) -> list[dict] | None:
+    """The transfer and scratch runs of a comparison side by side, one row per seed:
     {"seed", "transfer", "scratch": final test accuracies (None: none), "gain": transfer minus
     scratch (None when either is missing)}. Variants are paired as ``scratch_variants`` lists
-    them (a transfer variant, then its scratch twin)."""
+    them (a transfer variant, then its scratch twin); None for another kind of comparison."""
     rows = []
     results = comparison.results
     if not results or len(results) % 2:
-        raise ValueError("these are not transfer and scratch variants side by side")
+        return None
     for first, second in zip(results[::2], results[1::2]):
         if first.variant.start is None or second.variant.start is not None:
-            raise ValueError("these are not transfer and scratch variants side by side")
+            return None
         seed = first.variant.changes.get("seed", comparison.values["seed"])
         a, b = (r.metric("test_accuracy") for r in (first, second))
         a, b = (None if v != v else v for v in (a, b))     # NaN: no test accuracy

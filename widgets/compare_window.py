@@ -135,7 +135,9 @@ class CompareWindow(ToolWindowParts, QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")
         self.plot.setMenuEnabled(False)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend = self.plot.addLegend(offset=(-10, 10), brush=(255, 255, 255, 200))
+        self.plot.setLabel("left", CURVES["test_loss"])
+        self.plot.getAxis("left").enableAutoSIPrefix(False)     # accuracies as 0.6, not 600
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([t for _, t in COLUMNS])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -143,6 +145,12 @@ class CompareWindow(ToolWindowParts, QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
+        # the variants' own order until a heading is clicked (Qt would sort by the first
+        # column, descending)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        for col in range(1, len(COLUMNS)):
+            self.table.horizontalHeader().setSectionResizeMode(
+                col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.table.setToolTip("Final metrics of each variant; click a heading to sort")
         self.table.itemDoubleClicked.connect(lambda item: self.open_selected())
@@ -186,7 +194,7 @@ class CompareWindow(ToolWindowParts, QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
-        self._update_buttons()
+        self._fill_varied()
         self.resize(1000, 760)
         actions = main_window.file_actions
         actions.comparison_changed.connect(self._on_file_comparison_changed)
@@ -258,7 +266,7 @@ class CompareWindow(ToolWindowParts, QWidget):
 
     def _transferring(self) -> bool:
         """True when the comparison is transfer beside learning from scratch."""
-        return self.comparison is not None and _transfer_pairs(self.comparison) is not None
+        return self.comparison is not None and transfer.pairs(self.comparison) is not None
 
     def cancel(self) -> None:
         if self.comparison is not None and self.comparison.running:
@@ -313,6 +321,8 @@ class CompareWindow(ToolWindowParts, QWidget):
         self.varied.clear()
         for name, values in self.vary.items():
             self.varied.addItem(f"{name} = {', '.join(map(compare.value_text, values))}")
+        self.varied.setVisible(bool(self.vary))    # no empty box taking the curves' room
+        self.clear_button.setVisible(bool(self.vary))
         self._update_buttons()
 
     def _on_add_clicked(self) -> None:
@@ -354,7 +364,7 @@ class CompareWindow(ToolWindowParts, QWidget):
             diverged = sum(r.status == "diverged" for r in c.results)
             notes = [f"{n} {what}" for n, what in ((diverged, "diverged"), (failed, "failed"))
                      if n]
-            pairs = _transfer_pairs(c)
+            pairs = transfer.pairs(c)
             gains = ", ".join(f"seed {p['seed']} {p['gain']:+.3f}" for p in pairs or ()
                               if p["gain"] is not None)
             self.show_message(f"Done: {len(c.results)} variants"
@@ -375,6 +385,8 @@ class CompareWindow(ToolWindowParts, QWidget):
                                                        style=self._line_style(i)),
                                   name=r.variant.name)
             self._curves.append(item)
+        # a transfer comparison's legend: transfer runs in one column, scratch in the other
+        self.legend.setColumnCount(2 if self._transferring() else 1)
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self.comparison.results))
         for i, r in enumerate(self.comparison.results):
@@ -386,6 +398,11 @@ class CompareWindow(ToolWindowParts, QWidget):
     def _refresh(self, indices) -> None:
         c = self.comparison
         key = self.curve_choice.currentData()
+        self.plot.setLabel("left", CURVES[key])
+        # where the curves are not: low on the right for accuracies (they rise), high for
+        # losses (they fall)
+        low = "accuracy" in key
+        self.legend.setOffset((-10, -10 if low else 10))   # < 0: from the right, bottom
         for i in indices:
             r = c.results[i]
             steps = np.asarray(r.history.get("step", ()), np.float64)
@@ -475,12 +492,3 @@ class CompareWindow(ToolWindowParts, QWidget):
     def closeEvent(self, event) -> None:
         self.cancel()
         super().closeEvent(event)
-
-
-def _transfer_pairs(comparison) -> list | None:
-    """``transfer.pairs`` of a comparison of transfer beside learning from scratch, or None
-    when it is another kind of comparison."""
-    try:
-        return transfer.pairs(comparison)
-    except ValueError:
-        return None
