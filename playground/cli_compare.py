@@ -44,7 +44,8 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
                      "--vary learning_rate=0.01,0.1 --epochs 30 --json. Presets: --optimizers "
                      "(SGD, momentum, RMSProp, Adam at their usual rates), --seeds N (the same "
                      "network with N seeds), --transfer (the example's transfer against "
-                     "learning from scratch; what 'compare transfer_shapes' does). A variant that diverges or fails is reported as "
+                     "learning from scratch; what 'compare transfer_shapes' does, its curves "
+                     "the test accuracy). A variant that diverges or fails is reported as "
                      "such; the others go on. Exit codes: 0 done; 1 the file cannot be read, "
                      "the outputs cannot be written or every variant failed; 2 wrong command "
                      "line; 130 stopped with Ctrl-C (no process is left behind).")
@@ -127,7 +128,7 @@ def compare_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         written = {"table": comparison.write_csv(out / "comparison.csv"),
                    "curves": out / "comparison.png"}
-        comparison.picture().save(written["curves"])
+        comparison.picture("test_accuracy" if use_plan else "test_loss").save(written["curves"])
     except OSError as error:
         print(f"error: cannot write the outputs to {out}: {error}", file=stderr)
         return EXIT_BAD_INPUT
