@@ -93,18 +93,17 @@ class LabPanel(QWidget):
         self.surface_boxes: dict = {}
         form = _form()
         self.noise = ValueSlider(NOISE_LEVELS, fmt=lambda v: "off" if v == 0 else f"{v:g}")
-        self.noise.setToolTip("Standard deviation of the noise added to every gradient "
-                              "(stochastic gradients); the loss shown stays exact.")
         self.noise.value_chosen.connect(self._on_noise_chosen)
-        form.addRow(hyper_tip("Gradient noise", self.noise.toolTip()), self.noise)
+        _tipped_row(form, "Gradient noise", self.noise, "Standard deviation of the noise added "
+                    "to every gradient (stochastic gradients); the loss shown stays exact.")
         self.seed = IntBox(0, 2**31 - 1)
-        self.seed.setToolTip("Seed of the gradient noise: the same seed, the same race.")
         self.seed.editingFinished.connect(self._on_seed_edited)
-        form.addRow(hyper_tip("Noise seed", self.seed.toolTip()), self.seed)
+        _tipped_row(form, "Noise seed", self.seed,
+                    "Seed of the gradient noise: the same seed, the same race.")
         self.steps = IntBox(1, lab_model.MAX_STEPS)
-        self.steps.setToolTip(f"Steps every racer takes (1 to {lab_model.MAX_STEPS}).")
         self.steps.editingFinished.connect(self._on_steps_edited)
-        form.addRow(hyper_tip("Steps", self.steps.toolTip()), self.steps)
+        _tipped_row(form, "Steps", self.steps,
+                    f"Steps every racer takes (1 to {lab_model.MAX_STEPS}).")
         start_row = QHBoxLayout()
         self.start = QLabel()
         self.start.setToolTip("Click the plot to start every racer there.")
@@ -159,10 +158,7 @@ class LabPanel(QWidget):
                                     "second-moment cache and step as arrows at its point.")
         self.inspect_box.activated.connect(self._on_inspect_box_activated)
         layout.addWidget(self.inspect_box)
-        self.readout = QLabel()
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setWordWrap(True)
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout = _rich_label()
         layout.addWidget(self.readout)
         layout.addStretch(1)
 
@@ -180,10 +176,7 @@ class LabPanel(QWidget):
         shown: its title, what to look at, the formula (large) and what to try next."""
         if self.lesson_text is None:
             layout = self._page("Lesson", index=0)
-            self.lesson_text = QLabel()
-            self.lesson_text.setTextFormat(Qt.TextFormat.RichText)
-            self.lesson_text.setWordWrap(True)
-            self.lesson_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.lesson_text = _rich_label()
             layout.addWidget(self.lesson_text)
             layout.addStretch(1)
         big = theme.font(5).pointSizeF()
@@ -218,10 +211,9 @@ class LabPanel(QWidget):
         self.schedule_box.activated.connect(self._on_schedule_box_activated)
         form.addRow("Schedule", self.schedule_box)
         self.clip = LogSpinBox(1e-3, 1e6, allow_zero=True)
-        self.clip.setToolTip("Largest gradient norm: longer gradients are scaled down to it "
-                             "(off: no clipping).")
         self.clip.editingFinished.connect(self._on_clip_edited)
-        form.addRow(hyper_tip("Clip gradient", self.clip.toolTip()), self.clip)
+        _tipped_row(form, "Clip gradient", self.clip, "Largest gradient norm: longer gradients "
+                    "are scaled down to it (off: no clipping).")
         layout.addLayout(form)
         self.schedule_form = _form()
         layout.addLayout(self.schedule_form)
@@ -445,6 +437,21 @@ class LabPanel(QWidget):
 def hyper_tip(text: str, tip: str) -> QLabel:
     label = QLabel(text)
     label.setToolTip(tip)
+    return label
+
+
+def _tipped_row(form: QFormLayout, title: str, control: QWidget, tip: str) -> None:
+    """A row of ``form``: ``control`` under ``title``, both explained by ``tip``."""
+    control.setToolTip(tip)
+    form.addRow(hyper_tip(title, tip), control)
+
+
+def _rich_label() -> QLabel:
+    """A label of rich text that wraps and can be selected (the readout, a lesson's text)."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 

@@ -38,6 +38,31 @@ def default_storage(name: str) -> str:
     return str(folder / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.journal")
 
 
+def _combo(items, tip: str) -> QComboBox:
+    """A choice of ``items``, (text, data) pairs, explained by ``tip``."""
+    box = QComboBox()
+    for text, data in items:
+        box.addItem(text, data)
+    box.setToolTip(tip)
+    return box
+
+
+def _spin_box(low: int, high: int, value: int, tip: str, suffix: str = "") -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    box.setToolTip(tip)
+    return box
+
+
+def _line_edit(placeholder: str, tip: str) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setToolTip(tip)
+    return edit
+
+
 class SearchWindow(ToolWindowParts, QWidget):
     """Search the settings of ``main_window``'s experiment."""
 
@@ -50,15 +75,13 @@ class SearchWindow(ToolWindowParts, QWidget):
         self.params: dict[str, search.Param] = {}
         self._shown_rows = 0
 
-        self.setting = QComboBox()
-        for f in FIELDS:
-            if f.kind in (int, float, str, bool) and f.effect in ("data", "network", "live"):
-                self.setting.addItem(f.title, f.name)
-        self.setting.setToolTip("A setting to search")
-        self.range = QLineEdit()
-        self.range.setPlaceholderText("LOW:HIGH (e.g. 1e-4:1) or choices (sgd, adam)")
-        self.range.setToolTip("A range LOW:HIGH for numbers (rates on a log scale; add :linear "
-                              "or :log to say), or choices separated by commas")
+        self.setting = _combo(((f.title, f.name) for f in FIELDS
+                               if f.kind in (int, float, str, bool)
+                               and f.effect in ("data", "network", "live")),
+                              "A setting to search")
+        self.range = _line_edit("LOW:HIGH (e.g. 1e-4:1) or choices (sgd, adam)",
+                                "A range LOW:HIGH for numbers (rates on a log scale; add "
+                                ":linear or :log to say), or choices separated by commas")
         self.add_button = QPushButton("Add")
         self.add_button.clicked.connect(self._on_add_clicked)
         self.range.returnPressed.connect(self._on_add_clicked)
@@ -66,37 +89,24 @@ class SearchWindow(ToolWindowParts, QWidget):
         self.param_list.setMaximumHeight(72)
         self.clear_button = QPushButton("Clear")
         self.clear_button.clicked.connect(self._on_clear_clicked)
-        self.sampler = QComboBox()
-        for key in ("tpe", "random", "grid", "gp"):
-            self.sampler.addItem(SAMPLER_LABELS[key], key)
-        self.sampler.setToolTip("How the next settings are chosen: TPE and the Gaussian "
-                                "process learn from the trials so far; random and grid do not")
-        self.trials = QSpinBox()
-        self.trials.setRange(1, 10_000)
-        self.trials.setValue(20)
-        self.trials.setToolTip("Trials in all")
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 100_000)
-        self.epochs.setValue(20)
-        self.epochs.setSuffix(" epochs")
-        self.epochs.setToolTip("The budget of one trial")
-        self.metric_choice = QComboBox()
-        for key, direction in search.METRICS.items():
-            self.metric_choice.addItem(f"{key.replace('_', ' ')} ({direction})", key)
-        self.metric_choice.setToolTip("What a trial is judged by")
+        self.sampler = _combo([(SAMPLER_LABELS[k], k) for k in ("tpe", "random", "grid", "gp")],
+                              "How the next settings are chosen: TPE and the Gaussian process "
+                              "learn from the trials so far; random and grid do not")
+        self.trials = _spin_box(1, 10_000, 20, "Trials in all")
+        self.epochs = _spin_box(1, 100_000, 20, "The budget of one trial", " epochs")
+        self.metric_choice = _combo(((f"{key.replace('_', ' ')} ({direction})", key)
+                                     for key, direction in search.METRICS.items()),
+                                    "What a trial is judged by")
         self.prune = QCheckBox("Prune hopeless trials")
         self.prune.setChecked(True)
         self.prune.setToolTip("Stop a trial early when its curve is worse than the median of "
                               "the trials so far at the same point (Optuna's median pruner)")
-        self.workers = QSpinBox()
-        self.workers.setRange(1, 64)
-        self.workers.setValue(cores())
-        self.workers.setToolTip("Trials trained at the same time, one process each")
-        self.storage = QLineEdit()
-        self.storage.setPlaceholderText("a new journal file in the application's data folder")
-        self.storage.setToolTip("Where the study is kept: a journal file (*.journal) or a "
-                                "database URL (sqlite:///study.db). Workers on other machines "
-                                "join with: python main.py search-worker NAME --storage URL")
+        self.workers = _spin_box(1, 64, cores(), "Trials trained at the same time, one "
+                                 "process each")
+        self.storage = _line_edit("a new journal file in the application's data folder",
+                                  "Where the study is kept: a journal file (*.journal) or a "
+                                  "database URL (sqlite:///study.db). Workers on other machines "
+                                  "join with: python main.py search-worker NAME --storage URL")
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
@@ -236,8 +246,9 @@ class SearchWindow(ToolWindowParts, QWidget):
         self._shown_rows = 0
         self.table.setRowCount(0)
         names = list(self.params)
-        headers = ["Trial", "Status", self.metric_choice.currentText().split(" (")[0].capitalize()] + \
-                  [FIELDS_BY_NAME[n].title for n in names] + ["Seconds"]
+        metric = self.metric_choice.currentText().split(" (")[0].capitalize()
+        headers = ["Trial", "Status", metric] + [FIELDS_BY_NAME[n].title for n in names] + \
+                  ["Seconds"]
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.horizontalHeader().setSectionResizeMode(
