@@ -15,10 +15,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout,
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-                               QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
+                               QProgressBar, QPushButton, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
 from playground import compare, files, palette, transfer
@@ -138,22 +138,16 @@ class CompareWindow(ToolWindowParts, QWidget):
         self.legend = self.plot.addLegend(offset=(-10, 10), brush=(255, 255, 255, 200))
         self.plot.setLabel("left", CURVES["test_loss"])
         self.plot.getAxis("left").enableAutoSIPrefix(False)     # accuracies as 0.6, not 600
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = self.results_table(len(COLUMNS), "Final metrics of each variant; click a "
+                                                      "heading to sort")
         self.table.setHorizontalHeaderLabels([t for _, t in COLUMNS])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSortingEnabled(True)
         # the variants' own order until a heading is clicked (Qt would sort by the first
         # column, descending)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         for col in range(1, len(COLUMNS)):
             self.table.horizontalHeader().setSectionResizeMode(
                 col, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setToolTip("Final metrics of each variant; click a heading to sort")
-        self.table.itemDoubleClicked.connect(lambda item: self.open_selected())
         self.open_button = QPushButton("Open as experiment")
         self.open_button.setToolTip("Open the selected variant in the main window (fresh "
                                     "weights: press play to train it there)")
@@ -186,14 +180,7 @@ class CompareWindow(ToolWindowParts, QWidget):
         split.setStretchFactor(1, 2)
         split.setSizes([330, 250])
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message)
-        layout.addWidget(split, 1)
-        self.timer = QTimer(self)
-        self.timer.setInterval(POLL_MS)
-        self.timer.timeout.connect(self._on_timer_timeout)
+        self.lay_out(form, buttons, split, POLL_MS)
         self._fill_varied()
         self.resize(1000, 760)
         actions = main_window.file_actions
@@ -302,11 +289,11 @@ class CompareWindow(ToolWindowParts, QWidget):
         self._update_buttons()
 
     def open_selected(self) -> bool:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        if self.comparison is None or not rows:
+        row = self.selected_row()
+        if self.comparison is None or row is None:
             self.show_message("Select a variant in the table first.", error=True)
             return False
-        index = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        index = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
         return self.open_in_main_window(self.comparison.document_of(index))
 
     def export_csv(self, path) -> None:

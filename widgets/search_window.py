@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGridLayout,
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-                               QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
+                               QProgressBar, QPushButton, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
 from playground import files, search
@@ -141,14 +141,8 @@ class SearchWindow(ToolWindowParts, QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.progress, 1)
 
-        self.table = QTableWidget(0, 0)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSortingEnabled(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setToolTip("Every trial; click a heading to sort, double-click to open")
-        self.table.itemDoubleClicked.connect(lambda item: self.open_selected())
+        self.table = self.results_table(0, "Every trial; click a heading to sort, double-click "
+                                           "to open")
         self.open_best_button = QPushButton("Open the best as experiment")
         self.open_best_button.clicked.connect(self.open_best)
         self.open_button = QPushButton("Open selected")
@@ -197,14 +191,7 @@ class SearchWindow(ToolWindowParts, QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message)
-        layout.addWidget(split, 1)
-        self.timer = QTimer(self)
-        self.timer.setInterval(POLL_MS)
-        self.timer.timeout.connect(self._on_timer_timeout)
+        self.lay_out(form, buttons, split, POLL_MS)
         self._update_buttons()
         self.resize(1100, 760)
 
@@ -289,11 +276,11 @@ class SearchWindow(ToolWindowParts, QWidget):
         return self._open(best["number"])
 
     def open_selected(self) -> bool:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        if self.search is None or not rows:
+        row = self.selected_row()
+        if self.search is None or row is None:
             self.show_message("Select a trial in the table first.", error=True)
             return False
-        return self._open(self.table.item(rows[0].row(), 0).value)
+        return self._open(self.table.item(row, 0).value)
 
     # ---- inside -----------------------------------------------------------------------------
     def _open(self, number: int) -> bool:

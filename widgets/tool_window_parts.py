@@ -1,8 +1,10 @@
 """What the tool windows (Compare runs, Search settings) share: a message line, sortable
-number cells, and opening a result in the main window."""
+number cells, the results table, the window's layout and poll timer, and opening a result in the
+main window."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem, QVBoxLayout
 
 
 class NumberItem(QTableWidgetItem):
@@ -25,6 +27,37 @@ class NumberItem(QTableWidgetItem):
 
 class ToolWindowParts:
     """Mixed into a tool window that has ``self.message`` (a QLabel) and ``self.main_window``."""
+
+    def results_table(self, columns: int, tip: str) -> QTableWidget:
+        """A sortable, read-only table of results, a row per result, opened by double-click
+        (``self.open_selected``)."""
+        table = QTableWidget(0, columns)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSortingEnabled(True)
+        table.verticalHeader().setVisible(False)
+        table.setToolTip(tip)
+        table.itemDoubleClicked.connect(lambda item: self.open_selected())
+        return table
+
+    def selected_row(self) -> int | None:
+        """The table row selected, or None."""
+        model = self.table.selectionModel()
+        rows = model.selectedRows() if model else []
+        return rows[0].row() if rows else None
+
+    def lay_out(self, form, buttons, results, poll_ms: int) -> None:
+        """The settings form, the start/cancel row, the message line and the results below,
+        and the timer that polls the running work every ``poll_ms`` (``self.timer``)."""
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(results, 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(poll_ms)
+        self.timer.timeout.connect(self._on_timer_timeout)
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
