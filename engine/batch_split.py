@@ -62,7 +62,7 @@ def split_gradient(params, buffers, extra, gi, gf, loss_code, X, Y, perm, pos, B
         yp = yb[K * b0:]
         cp = cols[col * b0:]
         if aug.size:
-            tmp = np.empty(shape)
+            tmp = np.empty(shape, X.dtype)
             _gather_augmented(X, Y, perm, pos + b0, Bp, xp, yp, aug, shape, seed, step, tmp)
         else:
             _gather(X, Y, perm, pos + b0, Bp, xp, yp)
@@ -101,13 +101,13 @@ def step_work(gi, batch):
     return work * int(batch)
 
 
-def plan(gi, n_params, n_buffers, batch, threads=None, min_work=MIN_WORK):
+def plan(gi, n_params, n_buffers, batch, threads=None, min_work=MIN_WORK, dtype=np.float64):
     """The ``split`` argument of ``layer_kernels.train_steps`` for batches of up to ``batch``
     rows: ``threads`` parts (default: numba's thread count) when the network has no batch norm,
     the batch gives every part MIN_ROWS rows and a step has ``min_work`` multiply-adds; else
-    one part."""
+    one part. ``dtype``: the precision of the run (the other parts' gradients take it)."""
     parts = get_num_threads() if threads is None else int(threads)
     if n_buffers or parts < 2 or batch < parts * MIN_ROWS or step_work(gi, batch) < min_work:
         parts = 1
     units, col = sizes(gi)
-    return (parts, np.zeros((parts - 1, n_params)), units.astype(np.int64), col)
+    return (parts, np.zeros((parts - 1, n_params), dtype), units.astype(np.int64), col)

@@ -348,14 +348,15 @@ def objective(params, grad, X, Y, li, lf, loss_code, reg, wmask, drop_key, train
     return loss + pen
 
 
-def make_workspace(li, n_params, batch):
-    """Buffers for batches of up to ``batch`` rows: (grad, xb, yb, za, aa, ma, da, uoff)."""
+def make_workspace(li, n_params, batch, dtype=np.float64):
+    """Buffers for batches of up to ``batch`` rows: (grad, xb, yb, za, aa, ma, da, uoff), of
+    type ``dtype`` (uoff int64)."""
     n_out = li[:, 1]
     uoff = np.zeros(len(n_out), np.int64)
     uoff[1:] = np.cumsum(n_out[:-1]) * batch
     total = int(n_out.sum()) * batch
-    return (np.zeros(n_params), np.zeros(batch * int(li[0, 0])), np.zeros(batch * int(n_out[-1])),
-            np.zeros(total), np.zeros(total), np.zeros(total), np.zeros(total), uoff)
+    sizes = (n_params, batch * int(li[0, 0]), batch * int(n_out[-1]), total, total, total, total)
+    return (*(np.zeros(n, dtype) for n in sizes), uoff)
 
 
 _CHUNK = 256

@@ -174,13 +174,12 @@ def _pool_forward(inp, z, mask, C, H, W, k, s, Ho, Wo, B, is_max):
                     acc = 0.0
                     for i in range(k):
                         for j in range(k):
-                            src = ((c * H + s * y + i) * W + s * x + j) * B + b
-                            v = inp[src]
+                            v = inp[((c * H + s * y + i) * W + s * x + j) * B + b]
                             acc += v
                             if v > best:
                                 best = v
-                                arg = src
-                    if is_max:
+                                arg = i * k + j
+                    if is_max:   # the winner's place in its window: exact in float32 too
                         z[dst + b] = best
                         mask[dst + b] = arg
                     else:
@@ -198,7 +197,9 @@ def _pool_backward(d, dp, mask, C, H, W, k, s, Ho, Wo, B, is_max):
                 src = ((c * Ho + y) * Wo + x) * B
                 for b in range(B):
                     if is_max:
-                        dp[np.int64(mask[src + b])] += d[src + b]
+                        w = np.int64(mask[src + b])
+                        i, j = w // k, w % k
+                        dp[((c * H + s * y + i) * W + s * x + j) * B + b] += d[src + b]
                     else:
                         g = d[src + b] * inv
                         for i in range(k):
@@ -464,7 +465,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     keep = params.copy() if frozen else params[:0]
     rmask = wmask * trainable if frozen else wmask
     shape = (gi[0, G_CIN], gi[0, G_HIN], gi[0, G_WIN])
-    tmp = np.empty(shape) if aug.size else np.empty((0, 0, 0))
+    tmp = np.empty(shape, X.dtype) if aug.size else np.empty((0, 0, 0), X.dtype)
     for s in range(n_steps):
         step, epoch, pos = state[STEP], state[EPOCH], state[POS]
         B = min(batch_size, n - pos)
@@ -574,17 +575,17 @@ def sizes(gi):
     return units, int(col.max()) if col.size else 0
 
 
-def make_workspace(gi, n_params, n_buffers, batch):
+def make_workspace(gi, n_params, n_buffers, batch, dtype=np.float64):
     """Buffers for batches of up to ``batch`` samples:
-    (grad, xb, yb, za, aa, ma, da, stats, cols, uoff)."""
+    (grad, xb, yb, za, aa, ma, da, stats, cols, uoff), of type ``dtype`` (uoff int64)."""
     units, col = sizes(gi)
     uoff = np.zeros(len(units), np.int64)
     uoff[1:] = np.cumsum(units[:-1]) * batch
     total = int(units.sum()) * batch
     n_in = int(gi[0, G_CIN] * gi[0, G_HIN] * gi[0, G_WIN])
-    return (np.zeros(n_params), np.zeros(batch * n_in), np.zeros(batch * int(units[-1])),
-            np.zeros(total), np.zeros(total), np.zeros(total), np.zeros(total),
-            np.zeros(max(n_buffers, 1)), np.zeros(max(col * batch, 1)), uoff)
+    counts = (n_params, batch * n_in, batch * int(units[-1]), total, total, total, total,
+              max(n_buffers, 1), max(col * batch, 1))
+    return (*(np.zeros(n, dtype) for n in counts), uoff)
 
 
 @njit(**_KW)

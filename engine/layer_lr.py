@@ -61,9 +61,9 @@ def train_steps_scaled(params, slots, buffers, X, Y, perm, state, net, opt, sche
     for i in range(scale.size):
         moves[i] = 1.0 if scale[i] != 0.0 else 0.0
     rmask = wmask * moves
-    old = np.empty(params.size)
+    old = np.empty(params.size, params.dtype)
     shape = (gi[0, G_CIN], gi[0, G_HIN], gi[0, G_WIN])
-    tmp = np.empty(shape) if aug.size else np.empty((0, 0, 0))
+    tmp = np.empty(shape, X.dtype) if aug.size else np.empty((0, 0, 0), X.dtype)
     for s in range(n_steps):
         step, epoch, pos = state[STEP], state[EPOCH], state[POS]
         B = min(batch_size, n - pos)

@@ -18,7 +18,7 @@ from engine import predict as PR
 from engine import rng as R
 from engine.initializers import init_bias, init_weights
 from engine.network import LOSSES, NetworkSpec
-from engine.precision import as_dtype
+from engine.precision import PRECISIONS, as_dtype
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
 
@@ -50,11 +50,17 @@ class TrainConfig:
                                 # trainer's own (everything trains at the base rate)
     augmentation: dict = field(default_factory=dict)   # engine.augment.Augmentation settings
                                 # for the training images ({} = none; image networks only)
+    precision: str = "float64"  # "float32": parameters, gradients, optimizer state, workspaces
+                                # and data in float32 (first-order optimizers; Newton, L-BFGS
+                                # and CG always run in float64)
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS and self.optimizer not in SECOND_ORDER_NAMES:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of "
                              f"{sorted(OPTIMIZERS) + list(SECOND_ORDER_NAMES)}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; choose one of "
+                             f"{sorted(PRECISIONS)}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {sorted(SCHEDULES)}")
         lr = self.learning_rate
@@ -81,6 +87,12 @@ class TrainConfig:
     @property
     def second_order(self):
         return self.optimizer in SECOND_ORDER_NAMES
+
+    @property
+    def dtype(self):
+        """The numpy type training runs in: ``precision``'s, float64 for a second-order method
+        (its line searches and curvature pairs need the digits)."""
+        return np.float64 if self.second_order else PRECISIONS[self.precision]
 
     def make_optimizer(self):
         if self.second_order:
@@ -171,7 +183,10 @@ class Trainer:
                  X_test=None, Y_test=None, seed=0, params=None):
         self.spec = spec
         X_train, X_test = self._flat(X_train), self._flat(X_test)
-        self.X, self.Y = _check_data("training", X_train, Y_train, spec.n_inputs, spec.n_outputs)
+        # the data as given (float64); self.X, self.Y: in the run's precision (set_config)
+        self._X64, self._Y64 = _check_data("training", X_train, Y_train, spec.n_inputs,
+                                           spec.n_outputs)
+        self.X, self.Y = self._X64, self._Y64
         if X_test is not None and len(X_test):
             self.X_test, self.Y_test = _check_data("test", X_test, Y_test, spec.n_inputs,
                                                    spec.n_outputs)
@@ -193,6 +208,7 @@ class Trainer:
         if self.initial_params.shape != (spec.n_params,):
             raise ValueError(f"params must have shape ({spec.n_params},)")
         self.params = self.initial_params.copy()
+        self.dtype = np.float64
         self.config = None
         self.set_config(config)
         self._restart_counters()
@@ -239,7 +255,27 @@ class Trainer:
     def _reset_optimizer_state(self):
         self.optimizer = self.config.make_optimizer()
         self.optimizer.build(self.spec.n_params)
+        self._cast_slots()
         self.state[K.OPT_T] = 0
+
+    def _cast_slots(self):
+        """A first-order optimizer's slots in the run's precision."""
+        slots = getattr(self.optimizer, "slots", None)
+        if isinstance(slots, np.ndarray) and slots.dtype != self.dtype:
+            self.optimizer.slots = slots.astype(self.dtype)
+
+    def _set_dtype(self, dtype):
+        """Run in ``dtype`` from now on: the parameters, batch norm's buffers, the optimizer's
+        slots and the training data cast to it (the data from the float64 it was given)."""
+        if dtype == self.dtype:
+            return
+        self.dtype = dtype
+        self.params = self.params.astype(dtype)
+        self.buffers = self.buffers.astype(dtype)
+        self.X, self.Y = ((self._X64, self._Y64) if dtype is np.float64 else
+                          (self._X64.astype(dtype), self._Y64.astype(dtype)))
+        if getattr(self, "optimizer", None) is not None:
+            self._cast_slots()
 
     @property
     def step_count(self):
@@ -275,12 +311,14 @@ class Trainer:
         if config.second_order and not config.layer_scales and (self.lr_scale != 1.0).any():
             raise ValueError(_SECOND_ORDER_SCALE.format(config.optimizer))
         self.config = config
+        self._set_dtype(config.dtype)
         self._schedule = config.make_schedule()
         self._reg = config.reg_vector()
         self._batch = int(min(config.batch_size, self.X.shape[0]))
         self._general = self._large(self._batch)
         self._ws = self._workspace(self._batch)
-        self._split = BS.plan(self._gi, self.spec.n_params, self.spec.n_buffers, self._batch)
+        self._split = BS.plan(self._gi, self.spec.n_params, self.spec.n_buffers, self._batch,
+                              dtype=self.dtype)
         self._scaled_ws = None
         if old is not None and old.optimizer != config.optimizer:
             self._reset_optimizer_state()
@@ -295,6 +333,7 @@ class Trainer:
             slots, t = self.optimizer.slots, self.optimizer.iterations
             self.optimizer = config.make_optimizer()
             self.optimizer.slots, self.optimizer.iterations = slots, t
+            self._cast_slots()
         # the config owns freezing, layer rates and augmentation once it says anything of them
         if config.layer_scales != (old.layer_scales if old is not None else ()):
             self._apply_layer_scales()
@@ -320,8 +359,9 @@ class Trainer:
 
     def _workspace(self, batch):
         if not self._general:
-            return K.make_workspace(self._li, self.spec.n_params, batch)
-        return G.make_workspace(self._gi, self.spec.n_params, self.spec.n_buffers, batch)
+            return K.make_workspace(self._li, self.spec.n_params, batch, self.dtype)
+        return G.make_workspace(self._gi, self.spec.n_params, self.spec.n_buffers, batch,
+                                self.dtype)
 
     def _scaled_workspace(self):
         """The layer-kernel workspace ``engine.layer_lr`` trains in (small dense networks
@@ -330,7 +370,7 @@ class Trainer:
             return self._ws
         if self._scaled_ws is None:
             self._scaled_ws = G.make_workspace(self._gi, self.spec.n_params,
-                                               self.spec.n_buffers, self._batch)
+                                               self.spec.n_buffers, self._batch, self.dtype)
         return self._scaled_ws
 
     def set_dropout(self, rates):
@@ -470,20 +510,21 @@ class Trainer:
         with ``value_and_grad(params)`` and, for small networks, an exact ``hessian(params)``.
         With ``dropout_seed`` set, dropout applies with one fixed mask (gradient checking)."""
         from engine.objective import NetworkObjective
-        X = self.X if X is None else self._flat(X)
-        Y = self.Y if Y is None else Y
+        X = self._X64 if X is None else self._flat(X)
+        Y = self._Y64 if Y is None else Y
         return NetworkObjective(self.spec, X, Y, self._reg, dropout_seed, self.buffers)
 
     # -- evaluation -------------------------------------------------------------------------
     def _eval_arrays(self, X, dtype):
-        """(params, buffers, rows) in ``dtype`` for an evaluation (cast once per call)."""
-        dtype = as_dtype(dtype)
+        """(params, buffers, rows) in ``dtype`` (None: the run's) for an evaluation (cast once
+        per call)."""
+        dtype = self.dtype if dtype is None else as_dtype(dtype)
         X = np.ascontiguousarray(self._flat(X), dtype=dtype)
-        if dtype is np.float64:
+        if dtype is self.dtype:
             return self.params, self.buffers, X
         return self.params.astype(dtype), self.buffers.astype(dtype), X
 
-    def _outputs(self, X, mode, dtype=np.float64):
+    def _outputs(self, X, mode, dtype=None):
         """(n, n_outputs) output activations (mode OUTPUTS) or logits (LOGITS); eval mode."""
         params, buffers, X = self._eval_arrays(X, dtype)
         if self._large(self._chunk()):    # chunks in parallel, each a one-thread BLAS call
@@ -500,18 +541,19 @@ class Trainer:
         per_row = 3 * int(units.sum()) + col
         return int(max(1, min(256, 4_000_000 // max(per_row, 1))))
 
-    def predict(self, X, dtype=np.float64):
+    def predict(self, X, dtype=None):
         """Output activations (n, n_outputs) for inputs X (n, n_inputs) or images
         (n, C, H, W); no dropout, batch norm from its running statistics. ``dtype``
-        (np.float64 or np.float32): the precision of the evaluation and of the result; the
-        views' grids take float32, about twice as fast for a large network."""
+        (np.float64 or np.float32; None: the run's precision, ``config.dtype``): the precision
+        of the evaluation and of the result; the views' grids take float32, about twice as
+        fast for a large network."""
         return self._outputs(X, PR.OUTPUTS, dtype)
 
-    def hidden_activations(self, X, dtype=np.float64):
+    def hidden_activations(self, X, dtype=None):
         """[(n, units) per hidden layer]: every hidden neuron's output at each row of X."""
         return self.activations(X, dtype)[0]
 
-    def feature_maps(self, X, dtype=np.float64):
+    def feature_maps(self, X, dtype=None):
         """[(n, C, H, W) per hidden layer]: each layer's output for the images (or rows) X, in
         evaluation mode; a vector layer of u units is (n, u, 1, 1). For a few samples (the
         views): all of X is one batch."""
@@ -519,7 +561,7 @@ class Trainer:
         hidden, _ = self.activations(X, dtype)
         return [h.reshape((h.shape[0], *s)) for h, s in zip(hidden, shapes)]
 
-    def activations(self, X, dtype=np.float64):
+    def activations(self, X, dtype=None):
         """Every unit at each row of X, in one pass: ([(n, units) per hidden layer],
         (n, n_outputs) output activations as ``predict`` gives them), of type ``dtype``."""
         params, buffers, X = self._eval_arrays(X, dtype)
@@ -543,7 +585,7 @@ class Trainer:
     def evaluate(self, X, Y):
         """(mean data loss, accuracy) on (X, Y) without dropout; accuracy is None for regression."""
         X, Y = _check_data("evaluation", self._flat(X), Y, self.spec.n_inputs, self.spec.n_outputs)
-        Z = self._outputs(X, PR.LOGITS)
+        Z = self._outputs(X, PR.LOGITS).astype(np.float64, copy=False)
         P = output_activation(self.spec.output_activation, Z)
         return data_loss(self.spec.loss, Z, P, Y), accuracy_from_outputs(self.spec.loss, P, Y)
 
@@ -600,19 +642,19 @@ class Trainer:
         extra = {}
         for name, n in (("buffers", self.spec.n_buffers), ("trainable", P)):
             if name in d:
-                a = np.asarray(d[name], dtype=np.float64)
+                a = np.asarray(d[name], dtype=self.dtype if name == "buffers" else np.float64)
                 if a.shape != (n,) or not np.isfinite(a).all():
                     raise ValueError(f"{name} must be {n} finite numbers, got shape {a.shape}")
                 if name == "trainable" and not np.isin(a, (0.0, 1.0)).all():
                     raise ValueError("trainable must hold only 0 (frozen) and 1 (trains)")
                 extra[name] = a.copy()
-        self.buffers = extra.get("buffers", self.initial_buffers.copy())
+        self.buffers = extra.get("buffers", self.initial_buffers.astype(self.dtype))
         self.trainable = extra.get("trainable", np.ones(P))
         if self.config.layer_scales:       # the settings say which layers are frozen
             self._apply_layer_scales()
         self.schedule_start = start
         self.seed = int(d["seed"])
-        self.params = np.array(d["params"], dtype=np.float64)
+        self.params = np.array(d["params"], dtype=self.dtype)
         self.initial_params = np.array(d["initial_params"], dtype=np.float64)
         self.state = state.copy()
         self.state[K.SEED] = self.seed
@@ -623,7 +665,7 @@ class Trainer:
             if "second_order_state" in d:
                 self.optimizer.load_state_dict(d["second_order_state"])
         else:
-            slots = np.asarray(d["slots"], dtype=np.float64)
+            slots = np.asarray(d["slots"], dtype=self.dtype)
             if slots.shape != self.optimizer.slots.shape:
                 raise ValueError(f"optimizer slots must have shape {self.optimizer.slots.shape}")
             self.optimizer.slots = slots.copy()
