@@ -32,11 +32,14 @@ from widgets.controls import (
     RefusalNote,
     attach_note,
     attempt,
+    compact_combo,
     hint_label,
+    initializer_combo,
+    round_button,
+    select,
     send,
 )
 from widgets.map_strip import MapStrip
-from widgets.network_view import _combo, _initializer_combo, _select, round_button
 
 #: The kinds a card offers, in the order a conv net is usually built.
 KIND_ORDER = ("conv2d", "maxpool2d", "avgpool2d", "batchnorm", "flatten", "dense")
@@ -252,7 +255,7 @@ class OutputCard(Card):
         title.setProperty("role", "value")
         self.head.addWidget(title)
         self.finish_head()
-        self.init = _initializer_combo()
+        self.init = initializer_combo()
         self.init.setMinimumWidth(theme.px(130))
         label = hint_label(SETTING_LABELS["init"])
         self.grid.addWidget(label, 0, 0)
@@ -263,7 +266,7 @@ class OutputCard(Card):
 
     def _on_init_activated(self, i: int) -> None:
         if not send(self.experiment, "output_init", self.init.itemData(i), self.init):
-            _select(self.init, self.experiment.output_init)
+            select(self.init, self.experiment.output_init)
 
     def refresh(self, row: dict | None) -> None:
         e = self.experiment
@@ -271,7 +274,7 @@ class OutputCard(Card):
                                  if row else "")
         self.description.setToolTip(f"{ACTIVATION_FORMULAS['softmax']}; trained with "
                                     "softmax cross-entropy")
-        _select(self.init, e.output_init)
+        select(self.init, e.output_init)
         self.init.setToolTip(f"Initial weights of the output layer: {self.init.currentText()}"
                              f"\n{catalog.initializer_doc(e.output_init)}")
         self.show_row(row)
@@ -284,7 +287,7 @@ class LayerCard(Card):
         super().__init__(str(index + 1), parent)
         self.experiment = experiment
         self.index = index
-        self.kind = _combo(((k, kind_label(k)) for k in KIND_ORDER), LAYER_KIND_TIPS)
+        self.kind = compact_combo(((k, kind_label(k)) for k in KIND_ORDER), LAYER_KIND_TIPS)
         self.kind.setToolTip(LAYER_SETTING_TIPS["kind"])
         # wide enough for every kind's name at any zoom ("Average-pool" is the longest)
         self.kind.setMinimumContentsLength(max(len(kind_label(k)) for k in KIND_ORDER) - 5)
@@ -313,12 +316,12 @@ class LayerCard(Card):
             box = IntBox(*setting_range(name))
             box.editingFinished.connect(lambda n=name, b=box: self._set(n, int(b.value())))
             controls[name] = box
-        padding = _combo((p, p) for p in PADDINGS)
+        padding = compact_combo((p, p) for p in PADDINGS)
         padding.activated.connect(lambda i: self._set("padding", padding.itemData(i)))
-        activation = _combo(((k, catalog.label(k)) for k in catalog.activation_names()),
+        activation = compact_combo(((k, catalog.label(k)) for k in catalog.activation_names()),
                             ACTIVATION_FORMULAS)
         activation.activated.connect(lambda i: self._set("activation", activation.itemData(i)))
-        init = _initializer_combo()
+        init = initializer_combo()
         init.activated.connect(lambda i: self._set("init", init.itemData(i)))
         dropout = DecimalBox(0.0, MAX_DROPOUT, step=0.05, decimals=2)
         dropout.editingFinished.connect(lambda: self._set("dropout", round(dropout.value(), 4)))
@@ -402,7 +405,7 @@ class LayerCard(Card):
     def refresh_values(self) -> None:
         layer = self.experiment.layers[self.index]
         self.badge.setText(str(self.index + 1))
-        _select(self.kind, layer.kind)
+        select(self.kind, layer.kind)
         self.kind.setToolTip(f"{kind_label(layer.kind)} layer {self.index + 1}: "
                              f"{LAYER_KIND_TIPS.get(layer.kind, '')}")
         names = settings_of(layer.kind)
@@ -413,7 +416,7 @@ class LayerCard(Card):
                 if isinstance(control, QCheckBox):
                     control.setChecked(bool(value))
                 elif hasattr(control, "findData"):
-                    _select(control, value)
+                    select(control, value)
                 else:
                     control.setValue(value)
         self.controls["activation"].setToolTip(

@@ -5,109 +5,39 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from playground import catalog, dense_columns
 from playground.experiment import MAX_DROPOUT
-from playground.fields import FIELDS_BY_NAME, MAX_LAYERS
+from playground.fields import MAX_LAYERS
 from playground.tips import ACTIVATION_FORMULAS, CONTROL_TIPS, LOSS_FORMULAS
 from widgets import network_geometry as geo
 from widgets import theme
 from widgets.controls import (
     DecimalBox,
-    LogSpinBox,
     RefusalNote,
     attach_note,
     attempt,
+    compact_combo,
     hint_label,
+    initializer_combo,
+    round_button,
     section_label,
+    select,
     send,
+    setting_box,
+    show_setting,
 )
 from widgets.network_canvas import NetworkCanvas
 from widgets.neuron_tiles import BOUNDED_ACTIVATIONS, ColumnColours
 
-#: Initializer names written out (the combo box is wide enough for them).
-INITIALIZER_NAMES = {"zeros": "Zeros", "constant": "Constant", "random_normal": "Small normal",
-                     "random_uniform": "Small uniform", "glorot_uniform": "Glorot uniform",
-                     "glorot_normal": "Glorot normal", "he_uniform": "He uniform",
-                     "he_normal": "He normal", "lecun_normal": "LeCun normal"}
-
-
-def round_button(icon_name: str, tip: str) -> QToolButton:
-    button = QToolButton()
-    button.setProperty("role", "round")
-    button.setIcon(theme.icon(icon_name))
-    button.setToolTip(tip)
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
-    return button
-
-
-def _combo(items, tips: dict | None = None) -> QComboBox:
-    """A compact combo box for a column header: full names, each item's tooltip from ``tips``."""
-    combo = QComboBox()
-    combo.setProperty("role", "compact")
-    combo.setFont(theme.font(-1))
-    for key, text in items:
-        combo.addItem(text, key)
-        if tips and key in tips:
-            combo.setItemData(combo.count() - 1, tips[key], Qt.ItemDataRole.ToolTipRole)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(4)
-    # The list may be wider than the closed box, so no name is ever cut.
-    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
-    return combo
-
-
 def _describe(title: str, name: str, detail: str) -> str:
     return f"{title}: {name}\n{detail}" if detail else f"{title}: {name}"
-
-
-def _select(combo: QComboBox, key) -> None:
-    with QSignalBlocker(combo):
-        combo.setCurrentIndex(max(0, combo.findData(key)))
-
-
-def _initializer_combo() -> QComboBox:
-    return _combo(((k, INITIALIZER_NAMES.get(k, catalog.label(k)))
-                   for k in catalog.initializer_names()),
-                  {k: catalog.initializer_doc(k) for k in catalog.initializer_names()})
-
-
-def _setting_box(experiment, name: str, decimals: int | None = None) -> QDoubleSpinBox:
-    """A compact box for one experiment-wide setting shown beside a layer's choice: the
-    small-random scale beside the initializer, the leaky slope beside the activation. Every
-    header that shows it edits the same field; its tooltip is the field's doc."""
-    f = FIELDS_BY_NAME[name]
-    if decimals is None:
-        box = LogSpinBox(f.low, f.high)
-    else:
-        # typed values outside the range reach the experiment, which says why it refuses them
-        box = DecimalBox(f.low, f.high, step=10 ** -decimals * 10, decimals=decimals)
-    box.setProperty("role", "compact")
-    box.setFont(theme.font(-1))
-    box.setAlignment(Qt.AlignmentFlag.AlignRight)
-    box.setToolTip(f"{f.title} (shared by every layer): {f.doc}")
-    box.setFixedWidth(58)
-    box.editingFinished.connect(lambda: _send_setting(experiment, name, box))
-    return box
-
-
-def _send_setting(experiment, name: str, box: QDoubleSpinBox) -> None:
-    if not send(experiment, name, float(box.value()), box):
-        _show_setting(box, experiment.get(name), box.isVisible())
-
-
-def _show_setting(box: QDoubleSpinBox, value: float, visible: bool) -> None:
-    with QSignalBlocker(box):
-        box.setValue(value)
-    box.setVisible(visible)
 
 
 def _beside(combo: QWidget, box: QWidget) -> QHBoxLayout:
@@ -134,11 +64,11 @@ class LayerHeader(QWidget):
         self.count.setFont(theme.font(1, bold=True))
         self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.count.setProperty("role", "value")
-        self.activation = _combo(((k, catalog.label(k)) for k in catalog.activation_names()),
+        self.activation = compact_combo(((k, catalog.label(k)) for k in catalog.activation_names()),
                                  ACTIVATION_FORMULAS)
-        self.init = _initializer_combo()
-        self.slope = _setting_box(experiment, "leaky_slope", decimals=3)
-        self.scale = _setting_box(experiment, "init_scale")
+        self.init = initializer_combo()
+        self.slope = setting_box(experiment, "leaky_slope", decimals=3)
+        self.scale = setting_box(experiment, "init_scale")
         self.dropout = DecimalBox(0.0, MAX_DROPOUT, step=0.05, decimals=2)
         self.dropout.setProperty("role", "compact")
         self.dropout.setFont(theme.font(-1))
@@ -210,16 +140,16 @@ class LayerHeader(QWidget):
         self.count.setText(str(layer.units))
         self.count.setToolTip(f"{layer.units} neuron{'s' if layer.units != 1 else ''} in hidden "
                               f"layer {self.column + 1}")
-        _select(self.activation, layer.activation)
-        _select(self.init, layer.init)
+        select(self.activation, layer.activation)
+        select(self.init, layer.init)
         self.activation.setToolTip(_describe(f"Activation of hidden layer {self.column + 1}",
                                              self.activation.currentText(),
                                              ACTIVATION_FORMULAS.get(layer.activation, "")))
         self.init.setToolTip(_describe("Initial weights", self.init.currentText(),
                                        catalog.initializer_doc(layer.init)))
         e = self.experiment
-        _show_setting(self.slope, e.leaky_slope, layer.activation == "leaky_relu")
-        _show_setting(self.scale, e.init_scale, catalog.initializer_takes_scale(layer.init))
+        show_setting(self.slope, e.leaky_slope, layer.activation == "leaky_relu")
+        show_setting(self.scale, e.init_scale, catalog.initializer_takes_scale(layer.init))
         with QSignalBlocker(self.dropout):
             self.dropout.setValue(layer.dropout)
         column = dense_columns.columns(e.layers)[self.column]
@@ -229,7 +159,7 @@ class LayerHeader(QWidget):
         self.norm.setText("BN" if column.has_norm else "Batch norm")
         if column.has_norm:
             self.fit_to_font()
-            _show_setting(self.momentum, e.layers[column.norm].momentum, True)
+            show_setting(self.momentum, e.layers[column.norm].momentum, True)
         else:
             self.momentum.setVisible(False)
 
@@ -243,10 +173,10 @@ class OutputHeader(QWidget):
         title = QLabel("Output")
         title.setProperty("role", "value")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.output = _combo(catalog.OUTPUT_ACTIVATION_LABELS.items())
-        self.loss = _combo(catalog.LOSS_LABELS.items())      # one distinct name each
-        self.init = _initializer_combo()
-        self.scale = _setting_box(experiment, "init_scale")
+        self.output = compact_combo(catalog.OUTPUT_ACTIVATION_LABELS.items())
+        self.loss = compact_combo(catalog.LOSS_LABELS.items())      # one distinct name each
+        self.init = initializer_combo()
+        self.scale = setting_box(experiment, "init_scale")
         self.task = QLabel()
         self.task.setProperty("role", "hint")
         self.task.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -270,13 +200,13 @@ class OutputHeader(QWidget):
 
     def refresh(self) -> None:
         e = self.experiment
-        _select(self.output, e.output_activation)
-        _select(self.loss, e.loss)
-        _select(self.init, e.output_init)
+        select(self.output, e.output_activation)
+        select(self.loss, e.loss)
+        select(self.init, e.output_init)
         self.init.setToolTip(_describe("Initial weights of the output layer",
                                        self.init.currentText(),
                                        catalog.initializer_doc(e.output_init)))
-        _show_setting(self.scale, e.init_scale, catalog.initializer_takes_scale(e.output_init))
+        show_setting(self.scale, e.init_scale, catalog.initializer_takes_scale(e.output_init))
         self.task.setText(f"{e.n_outputs} classes" if e.task == "multiclass"
                           else catalog.TASK_LABELS[e.task])
         self.task.setToolTip(f"Task: {catalog.TASK_LABELS[e.task]}")
