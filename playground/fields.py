@@ -12,6 +12,7 @@ An experiment is the values of these fields. Files store them by name, panels of
 from dataclasses import dataclass, replace
 from typing import Callable
 
+from engine.precision import PRECISIONS
 from playground import catalog
 
 MAX_LAYERS = 16
@@ -227,6 +228,11 @@ FIELDS: tuple[Field, ...] = (
           "shift, flip, rotate, contrast, brightness, noise; empty: off); each training image "
           "changes a little every time it is used, test images never (image sets only)",
           label="Augmentation"),
+    Field("precision", str, "float64", "live",
+          "Number type of the weights, gradients, optimizer state and data while training: "
+          "float32 (about 7 digits) is faster on large networks, float64 (about 16) is exact "
+          "enough for any lesson; Newton, L-BFGS and CG always use float64",
+          choices=tuple(PRECISIONS), label="Precision"),
     # how the run is driven
     Field("steps_per_frame", int, 30, "control", "Training steps between two frames",
           low=1, high=MAX_STEPS_PER_FRAME, label="Speed"),

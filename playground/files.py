@@ -78,7 +78,7 @@ from playground.container import (  # noqa: F401  (the container's names stay im
 from playground.fields import FIELDS, FIELDS_BY_NAME, LAYER_SETTINGS, TRAINING_SETTINGS, Layer
 
 FORMAT = "nn-playground-experiment"
-VERSION = 4
+VERSION = 5
 EXTENSION = ".nnp"
 APP_NAME = "NN Playground"
 APP_VERSION = "0.1.0"
@@ -184,6 +184,19 @@ def _version_3_to_4(document: dict, arrays: dict) -> tuple[dict, dict]:
 
 
 MIGRATIONS[3] = _version_3_to_4
+
+
+def _version_4_to_5(document: dict, arrays: dict) -> tuple[dict, dict]:
+    """Version 5 saves the precision a run trains in (``precision``); a version 4 file
+    trained in float64."""
+    document = dict(document, version=5)
+    fields = document.get("fields")
+    if isinstance(fields, dict):
+        document["fields"] = {"precision": "float64", **fields}
+    return document, arrays
+
+
+MIGRATIONS[4] = _version_4_to_5
 
 
 def migrate(document: dict, arrays: dict) -> tuple[dict, dict]:

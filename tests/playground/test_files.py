@@ -28,7 +28,7 @@ OTHER_VALUES = {
     "schedule_params": {"factor": 0.25, "every_epochs": 7}, "batch_size": 17, "l1": 0.001,
     "l2": 0.002, "clip_norm": 2.5, "steps_per_frame": 7, "stop_at_epoch": 40,
     "stop_at_test_loss": 0.05, "discretize": True, "show_test": False, "log_loss": True,
-    "hidden_panels": ("data", "curves"),
+    "hidden_panels": ("data", "curves"), "precision": "float32",
 }
 
 
