@@ -202,6 +202,16 @@ class OptimizerPanel(QWidget):
             box.editingFinished.connect(lambda n=name, b=box: self._send_number(n, b))
             reg.addRow(FIELDS_BY_NAME[name].title, box)
         layout.addLayout(reg)
+        numbers = QFormLayout()
+        _tune(numbers)
+        self.precision = QComboBox()
+        for name in FIELDS_BY_NAME["precision"].allowed():
+            self.precision.addItem(name, name)
+        self.precision.setToolTip(FIELDS_BY_NAME["precision"].doc)
+        self.precision.activated.connect(
+            lambda i: send(experiment, "precision", self.precision.itemData(i), self.precision))
+        numbers.addRow(FIELDS_BY_NAME["precision"].title, self.precision)
+        layout.addLayout(numbers)
         layout.addWidget(hint_label("Every setting here applies at once, while training."))
         layout.addStretch(1)
 
@@ -218,7 +228,7 @@ class OptimizerPanel(QWidget):
         session.snapshot_ready.connect(self._on_session_snapshot_ready)
         session.network_rebuilt.connect(self._refresh_schedule_chart)
         for name in ("optimizer", "learning_rate", "schedule", "l1", "l2", "clip_norm",
-                     "weight_decay", "max_norm"):
+                     "weight_decay", "max_norm", "precision"):
             self._on_experiment_state_changed(name)
 
     # ---- intent ---------------------------------------------------------------------------
@@ -241,13 +251,15 @@ class OptimizerPanel(QWidget):
             self.optimizer.setToolTip("Optimizer: " + self.optimizer.itemData(
                 self.optimizer.currentIndex(), Qt.ItemDataRole.ToolTipRole))
             self.full_batch.setVisible(catalog.is_second_order(e.optimizer))
-            for box in (self.weight_decay, self.max_norm):      # steps of first-order methods
-                box.setEnabled(not catalog.is_second_order(e.optimizer))
+            for box in (self.weight_decay, self.max_norm, self.precision):   # first-order
+                box.setEnabled(not catalog.is_second_order(e.optimizer))    # methods only
             self._rebuild_hypers(self.hyper_form, self.hyper_boxes, "optimizer_params",
                                  catalog.optimizer_hyperparams(e.optimizer))
         elif name == "optimizer_params":
             self._fill_hypers(self.hyper_boxes, catalog.optimizer_hyperparams(e.optimizer),
                               e.optimizer_params)
+        elif name == "precision":
+            _select(self.precision, e.precision)
         elif name == "schedule":
             _select(self.schedule, e.schedule)
             self.schedule.setToolTip(f"Learning-rate schedule: {SCHEDULE_TIPS[e.schedule]}")
