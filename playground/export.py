@@ -7,8 +7,9 @@ momentum, eps and running statistics; activations, the output and its loss), loa
 weights, the input features and their scaling (2-D points) or the images, the training and test
 data and the optimizer's state from the NPZ, and continues training with the same optimizer,
 hyperparameters, learning-rate schedule, regularization, gradient clipping, frozen layers and
-per-layer learning-rate factors, from the same step and epoch. It computes in float64, as the
-playground does, so its predictions match the playground's to rounding; training images are
+per-layer learning-rate factors, from the same step and epoch. It computes in the experiment's
+precision (float64 or float32), as the playground does, so its predictions match the
+playground's to rounding; training images are
 augmented as the playground augments them. Only the batch order, dropout masks and augmentation
 draws differ (PyTorch's random numbers are not the playground's).
 """
@@ -236,6 +237,7 @@ def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str 
         f"N_INPUTS = {spec.n_inputs}",
         f"N_OUTPUTS = {spec.n_outputs}",
         f"OUTPUT_ACTIVATION = {spec.output_activation!r}",
+        f"PRECISION = {_precision(values)!r}  # the number type of the weights and the data",
         f"LOSS = {spec.loss!r}",
         f"OPTIMIZER = {values['optimizer']!r}",
         f"OPTIMIZER_PARAMS = {_plain(opt_params)!r}",
@@ -258,6 +260,15 @@ def pytorch_script(values: dict, spec, name: str, state: np.ndarray, title: str 
     usage = IMAGES_USAGE if images else POINTS_USAGE
     return (SCRIPT.replace("@USAGE@", usage).replace("@TITLE@", heading)
             .replace("@NAME@", name).replace("@SETTINGS@", settings))
+
+
+def _precision(values: dict) -> str:
+    """The number type the run trains in: the experiment's precision, float64 for a
+    second-order method (as engine.trainer.TrainConfig.dtype says)."""
+    from engine.trainer import TrainConfig
+    config = TrainConfig(optimizer=values["optimizer"],
+                         precision=values.get("precision", "float64"))
+    return config.dtype.__name__
 
 
 def catalog_defaults(kind: str, hyperparams) -> dict:

@@ -35,9 +35,10 @@ from torch import nn
 
 HERE = pathlib.Path(__file__).resolve().parent
 WEIGHTS = HERE / "@NAME@.npz"
-torch.set_default_dtype(torch.float64)  # the playground computes in float64
 
 @SETTINGS@
+DTYPE = getattr(torch, PRECISION)
+torch.set_default_dtype(DTYPE)  # the number type the playground trained in
 
 FEATURE_FUNCTIONS = {
     "x1": lambda x1, x2: x1, "x2": lambda x1, x2: x2,
@@ -142,11 +143,11 @@ def inputs(x, path=WEIGHTS):
     C*H*W pixels) in [0, 1], used as they are."""
     if INPUT_SHAPE is not None:
         x = np.asarray(x, dtype=np.float64).reshape(-1, *INPUT_SHAPE)
-        return torch.from_numpy(np.ascontiguousarray(x))
+        return torch.from_numpy(np.ascontiguousarray(x)).to(DTYPE)
     arrays = np.load(path, allow_pickle=False)
     p = np.asarray(x, dtype=np.float64).reshape(-1, 2)
     x = np.stack([FEATURE_FUNCTIONS[f](p[:, 0], p[:, 1]) for f in FEATURES], axis=1)
-    return torch.from_numpy((x - arrays["mean"]) / arrays["std"])
+    return torch.from_numpy((x - arrays["mean"]) / arrays["std"]).to(DTYPE)
 
 
 def output(logits):
@@ -374,10 +375,10 @@ def augmentation_draws(n, device="cpu"):
     a = AUGMENTATION
 
     def uniform():
-        return torch.rand(n, dtype=torch.float64, device=device)
+        return torch.rand(n, dtype=DTYPE, device=device)
 
     s = float(a["shift_pixels"])
-    return {"flip": (uniform() < a["flip_probability"]).double(),
+    return {"flip": (uniform() < a["flip_probability"]).to(DTYPE),
             "angle": (2 * uniform() - 1) * a["rotate_degrees"],
             "dy": torch.floor(uniform() * (2 * s + 1)) - s,
             "dx": torch.floor(uniform() * (2 * s + 1)) - s,
@@ -416,8 +417,8 @@ def augment(x, draws, noise_std=None):
 def train(model, optimizer, epochs, device="cpu", path=WEIGHTS, log=print):
     """Continue training for ``epochs`` epochs from START_STEP / START_EPOCH."""
     arrays = np.load(path, allow_pickle=False)
-    x, y = (torch.from_numpy(arrays[k]).to(device) for k in ("X_train", "Y_train"))
-    x_test, y_test = (torch.from_numpy(arrays[k]).to(device) for k in ("X_test", "Y_test"))
+    x, y = (torch.from_numpy(arrays[k]).to(device, DTYPE) for k in ("X_train", "Y_train"))
+    x_test, y_test = (torch.from_numpy(arrays[k]).to(device, DTYPE) for k in ("X_test", "Y_test"))
     full_batch = isinstance(optimizer, torch.optim.LBFGS)
     batch = len(x) if full_batch else BATCH_SIZE
     step, epoch = START_STEP, START_EPOCH
@@ -477,7 +478,7 @@ def main():
         return
     if args.evaluate:
         arrays = np.load(WEIGHTS, allow_pickle=False)
-        x, y = (torch.from_numpy(arrays[k]).to(args.device) for k in ("X_test", "Y_test"))
+        x, y = (torch.from_numpy(arrays[k]).to(args.device, DTYPE) for k in ("X_test", "Y_test"))
         if not len(x):
             raise SystemExit("error: --evaluate: this experiment has no test data")
         print(f"test loss {evaluate(model, x, y):.6f}"

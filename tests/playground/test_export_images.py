@@ -215,6 +215,7 @@ def test_a_dropout_layer_of_the_engine_exports_as_torch_dropout(tmp_path):
     assert entries[1] == {"kind": "dropout", "rate": 0.25}
     namespace = {"__file__": str(tmp_path / "net.py")}
     exec(compile(SCRIPT.split("@SETTINGS@")[0].split('"""', 2)[2], "script", "exec"), namespace)
+    namespace["PRECISION"] = "float64"        # the one setting the code below reads at once
     exec(compile(SCRIPT.split("@SETTINGS@")[1].split("\ndef main():")[0], "script", "exec"),
          namespace)
     block = namespace["block"](entries[1])
