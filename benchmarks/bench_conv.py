@@ -8,6 +8,8 @@ version (digits) and, when installed, PyTorch CPU float64 with 1 and 2 threads.
 - grid: evaluation as the views do it, the 256x256 decision-boundary grid through 2x8, 4x64,
   8x128 and 16x256 tanh networks and LeNet on 1,024 images (ms): the engine in float64 and
   float32 against numpy float32 and PyTorch float32 (ratios: each against the engine float32).
+- float32: training steps in float32 (TrainConfig precision) against PyTorch float32, the
+  large dense networks above and LeNet (steps per second).
 
 The engine trains large networks in one slice of the batch per thread (``engine.batch_split``);
 "engine, whole batch" is the same step unsplit, its products spread over the cores by BLAS.
@@ -42,11 +44,14 @@ DIGITS = [Conv2D(8, 3), MaxPool2D(2), Flatten()]
 LENET = [Conv2D(16, 3), MaxPool2D(2), Conv2D(32, 3), MaxPool2D(2), Flatten()]
 
 
-def engine_run(spec, X, Y, batch, steps, optimizer="adam", lr=0.01, whole=False):
+def engine_run(spec, X, Y, batch, steps, optimizer="adam", lr=0.01, whole=False,
+               precision="float64"):
     """A function running ``steps`` training steps; ``whole``: the batch never split."""
-    tr = Trainer(spec, TrainConfig(optimizer=optimizer, learning_rate=lr, batch_size=batch), X, Y)
+    tr = Trainer(spec, TrainConfig(optimizer=optimizer, learning_rate=lr, batch_size=batch,
+                                   precision=precision), X, Y)
     if whole:
-        tr._split = batch_split.plan(tr._gi, spec.n_params, spec.n_buffers, batch, threads=1)
+        tr._split = batch_split.plan(tr._gi, spec.n_params, spec.n_buffers, batch, threads=1,
+                                     dtype=tr.dtype)
     return lambda: tr.run(steps)
 
 
@@ -77,16 +82,17 @@ def _torch_layers(torch, kind):
     return nn.Sequential(*mods, nn.Linear(n, 1))
 
 
-def torch_run(kind, X, Y, batch, threads, steps, optimizer="adam", lr=0.01):
-    """A function running ``steps`` steps of the same network in PyTorch float64 on
-    ``threads`` threads."""
+def torch_run(kind, X, Y, batch, threads, steps, optimizer="adam", lr=0.01, dtype="float64"):
+    """A function running ``steps`` steps of the same network in PyTorch (float64 or
+    ``dtype``) on ``threads`` threads."""
     import torch
     torch.manual_seed(0)
-    model = _torch_layers(torch, kind).double()
+    dt = getattr(torch, dtype)
+    model = _torch_layers(torch, kind).to(dt)
     opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
-    Xt = torch.from_numpy(np.ascontiguousarray(X))
+    Xt = torch.from_numpy(np.ascontiguousarray(X)).to(dt)
     if isinstance(kind, tuple):
-        lossf, Yt = torch.nn.BCEWithLogitsLoss(), torch.from_numpy(Y)
+        lossf, Yt = torch.nn.BCEWithLogitsLoss(), torch.from_numpy(Y).to(dt)
     else:
         lossf, Yt = torch.nn.CrossEntropyLoss(), torch.from_numpy(Y.argmax(axis=1))
     n = len(X)
@@ -114,7 +120,7 @@ def _contenders(engine, whole, torch_kind, have_torch, args):
     return fns
 
 
-SECTIONS = ("digits", "lenet", "dense", "grid")
+SECTIONS = ("digits", "lenet", "dense", "grid", "float32")
 
 
 def main(report=None, quick=False, sections=SECTIONS):
@@ -132,7 +138,41 @@ def main(report=None, quick=False, sections=SECTIONS):
         dense(report, have_torch, quick)
     if "grid" in sections:
         grid(report, have_torch)
+    if "float32" in sections:
+        float32(report, have_torch, quick)
     return report
+
+
+def float32(report, have_torch, quick):
+    """Training steps in float32 (TrainConfig precision) against PyTorch float32: the large
+    dense networks at batch 256 (SGD) and LeNet at batch 64 (Adam)."""
+    g = np.random.default_rng(0)
+    Xd = g.uniform(-1, 1, (1024, 2))
+    Yd = (Xd[:, :1] * Xd[:, 1:] > 0).astype(np.float64)
+    Xl, Yl = _lenet_data()
+    cases = [(f"dense {d}x{w} tanh batch 256",
+              NetworkSpec.for_task(2, [LayerSpec(w, "tanh")] * d, "binary"), (d, w),
+              (Xd, Yd, 256, 5 if quick else 20, "sgd", 0.01))
+             for d, w in ((2, 1024), (16, 256), (8, 128))]
+    cases.append(("LeNet 28x28 batch 64", NetworkSpec.for_images((1, 28, 28), LENET, 10),
+                  "lenet", (Xl, Yl, 64, 4 if quick else 8, "adam", 0.01)))
+    for label, spec, kind, args in cases:
+        X, Y, batch, steps, opt, lr = args
+        fns = {"engine float32": engine_run(spec, X, Y, batch, steps, opt, lr,
+                                            precision="float32"),
+               "engine float64": engine_run(spec, X, Y, batch, steps, opt, lr)}
+        if have_torch:
+            for t in (1, 2):
+                fns[f"torch float32 {t} thread(s)"] = torch_run(kind, X, Y, batch, t, steps, opt,
+                                                                lr, "float32")
+        t = interleaved_medians(fns, repeats=5)
+        for name, sec in t.items():
+            report.add(f"{label}: {name}", steps / sec, "steps/s")
+        if have_torch:
+            best = min(t["torch float32 1 thread(s)"], t["torch float32 2 thread(s)"])
+            report.add(f"{label}: engine float32 vs best torch float32",
+                       steps / t["engine float32"], "steps/s", "torch",
+                       best / t["engine float32"])
 
 
 def digits(report, have_torch):

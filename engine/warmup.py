@@ -75,7 +75,7 @@ class _Progress(event.Listener):
             self._say(f"        {time.perf_counter() - self.t0:5.1f} s  finished {name}")
 
 
-def _warm_layer_kernels(rng):
+def _warm_layer_kernels(rng, precision="float64"):
     """The kernels of networks of other layer kinds (engine.layer_kernels), every kind."""
     from engine.layers import AvgPool2D, BatchNorm, Conv2D, Dropout, Flatten, LayerSpec, MaxPool2D
     from engine.network import NetworkSpec
@@ -85,9 +85,13 @@ def _warm_layer_kernels(rng):
     spec = NetworkSpec.for_images((1, 6, 6), [
         Conv2D(2, 3, activation="linear"), BatchNorm(activation="relu"), MaxPool2D(2),
         Conv2D(2, 1), AvgPool2D(1), Flatten(), Dropout(0.1), LayerSpec(3)], 2)
-    tr = Trainer(spec, TrainConfig(batch_size=3, max_norm=1.0), X, Y)
+    tr = Trainer(spec, TrainConfig(batch_size=3, max_norm=1.0, precision=precision), X, Y)
     tr.run(2)
-    _warm_batch_split(rng)
+    _warm_batch_split(rng, precision)
+    if precision != "float64":         # training only: evaluation is warmed in float32 below
+        tr.set_lr_scale([0], 0.5)
+        tr.run(1)
+        return
     tr.evaluate(X, Y)
     tr.feature_maps(X[:1])
     tr.predict(X, np.float32)          # a large network's grids (engine.predict), float32
@@ -99,15 +103,17 @@ def _warm_layer_kernels(rng):
     tr.objective(dropout_seed=0).value_and_grad(tr.params)
 
 
-def _warm_batch_split(rng):
+def _warm_batch_split(rng, precision="float64"):
     """engine.batch_split's kernels: a step whose batch is split in two, as large networks' are."""
     from engine import batch_split
     from engine.network import LayerSpec, NetworkSpec
     from engine.trainer import TrainConfig, Trainer
     X = rng.normal(size=(2 * batch_split.MIN_ROWS, 2))
     spec = NetworkSpec.for_task(2, [LayerSpec(3)], "binary")
-    tr = Trainer(spec, TrainConfig(batch_size=len(X)), X, (X[:, :1] > 0).astype(np.float64))
-    tr._split = batch_split.plan(tr._gi, spec.n_params, 0, len(X), threads=2, min_work=0)
+    tr = Trainer(spec, TrainConfig(batch_size=len(X), precision=precision), X,
+                 (X[:, :1] > 0).astype(np.float64))
+    tr._split = batch_split.plan(tr._gi, spec.n_params, 0, len(X), threads=2, min_work=0,
+                                 dtype=tr.dtype)
     tr._general = True           # the layer kernels' loop, which a tiny network never takes
     tr._ws = tr._workspace(len(X))
     tr.run(1)
@@ -125,9 +131,25 @@ def _warm_augmentation(rng):
     A.warp(X[0], 5.0)
 
 
-def warm_up(progress=None) -> float:
+def warm_float32_training(rng=None):
+    """The float32 specialisations of the training kernels (``TrainConfig(precision=
+    "float32")``): 25-40 s to compile on 2 cores, so ``warm_up`` leaves them to
+    ``precisions=("float64", "float32")`` or to the first float32 run."""
+    from engine.network import LayerSpec, NetworkSpec
+    from engine.trainer import TrainConfig, Trainer
+    rng = np.random.default_rng(0) if rng is None else rng
+    X = rng.normal(size=(8, 2))
+    spec = NetworkSpec.for_task(2, [LayerSpec(3)], "binary")
+    Trainer(spec, TrainConfig(batch_size=4, precision="float32"), X,
+            (X[:, :1] > 0).astype(np.float64)).run(2)
+    _warm_layer_kernels(rng, "float32")
+
+
+def warm_up(progress=None, precisions=("float64",)) -> float:
     """Run every compiled entry point once; returns the seconds it took. ``progress``: a text
-    stream for one line per kernel numba compiles (None: quiet)."""
+    stream for one line per kernel numba compiles (None: quiet). ``precisions``: the training
+    precisions to compile for (float64 always; "float32" adds ``warm_float32_training``;
+    evaluation is always warmed in both, the views' grids being float32)."""
     from engine.activations import apply
     from engine.network import LayerSpec, NetworkSpec
     from engine.trainer import TrainConfig, Trainer
@@ -154,6 +176,8 @@ def warm_up(progress=None) -> float:
         apply("softmax", np.zeros((2, 3)))
         _warm_layer_kernels(rng)
         _warm_augmentation(rng)
+        if "float32" in precisions:
+            warm_float32_training(rng)
     finally:
         event.unregister("numba:compile", listener)
     seconds = time.perf_counter() - t0

@@ -140,3 +140,8 @@ def test_second_order_methods_run_in_float64_whatever_the_precision():
 def test_an_unknown_precision_is_refused_by_name():
     with pytest.raises(ValueError, match="unknown precision 'float16'"):
         TrainConfig(precision="float16")
+
+
+def test_the_float32_training_kernels_can_be_warmed_up_ahead():
+    from engine import warmup
+    assert warmup.warm_up(precisions=("float64", "float32")) >= 0.0
