@@ -4,16 +4,13 @@ network, the boundary and the curves are seen whole; they come back when there i
 user shows one, or when folding is switched off. The experiment's hidden panels are untouched."""
 import pytest
 
-from widgets import theme
 from widgets.side_fold import FOLD_KEY, should_fold
 
 TIMEOUT = 30_000     # ms: a bound on waits on a busy machine, never a target
 
 
-@pytest.fixture(autouse=True)
-def default_look(qapp):
-    yield
-    theme.apply(qapp)                          # the next test starts at 100%, light
+#: the next test starts at 100%, light (tests/widgets/conftest.py)
+pytestmark = pytest.mark.usefixtures("default_look")
 
 
 def ready(qtbot, w):

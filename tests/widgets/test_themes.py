@@ -13,10 +13,8 @@ from widgets import theme
 TIMEOUT = 30_000     # ms: a bound on waits for the worker on a busy machine, never a target
 
 
-@pytest.fixture(autouse=True)
-def default_look(qapp):
-    yield
-    theme.apply(qapp)                          # the next test starts at 100%, light
+#: the next test starts at 100%, light (tests/widgets/conftest.py)
+pytestmark = pytest.mark.usefixtures("default_look")
 
 
 def ready(qtbot, w):
