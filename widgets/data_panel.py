@@ -6,9 +6,12 @@ Two pages of data sets, chosen above them: the 2-D point sets and the image sets
 shapes, and MNIST and Fashion-MNIST where the download cache holds them). An image set shows
 only the settings that apply to it (the shapes: number, noise and seed; every image set: the
 split and the batch size), and the augmentation preview when the experiment has augmentation
-settings."""
+settings. The image page also holds the set the experiment imported last (File > Import
+images..., or a file that holds one): its thumbnail, and its name, size and classes under the
+thumbnails; it stays there when another set is chosen, so one click goes back to it. Its
+"Import images..." button asks for the window's import (``import_requested``)."""
 import numpy as np
-from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
@@ -26,14 +30,15 @@ from PySide6.QtWidgets import (
 
 from playground import catalog
 from playground.fields import FIELDS_BY_NAME
-from playground.image_data import DOWNLOADED_SOURCES
+from playground.image_data import DOWNLOADED_SOURCES, is_imported
+from playground.image_folder import experiment_changes
 from playground.tips import CONTROL_TIPS, FEATURE_TIPS
 from widgets import theme
-from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, clear_refusal,
-                              section_label, send, show_refusal)
+from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, attempt,
+                              clear_refusal, hint_label, section_label, send, show_refusal)
 from widgets.data_subset import ClassSubset
 from widgets.data_thumbnails import (THUMB, THUMB_MAX, dataset_thumbnail, image_available,
-                                     image_thumbnail, unavailable_text)
+                                     image_thumbnail, imported_text, unavailable_text)
 
 #: Thumbnail side and the side of a point's marker on it (widgets.data_thumbnails); a panel
 #: with height to spare (a 1920 x 1080 window) draws larger thumbnails, up to THUMB_MAX,
@@ -72,6 +77,9 @@ REGENERATE_TIPS = {"shapes": "New random shapes and a new split from the next da
 
 class DataPanel(QWidget):
     """Data set picker with thumbnails and the data, batch and feature settings."""
+
+    #: the "Import images..." button was clicked (the window opens its import dialog)
+    import_requested = Signal()
 
     def __init__(self, experiment, parent: QWidget | None = None, session=None):
         """``session``: the training session whose image data the augmentation preview shows
@@ -124,22 +132,27 @@ class DataPanel(QWidget):
             grid.setContentsMargins(0, 0, 0, 0)
             grid.setSpacing(2)
             for i, name in enumerate(names):
-                button = QToolButton()
-                button.setProperty("role", "dataset")
-                button.setCheckable(True)
-                button.setIcon(QIcon(self._thumbnail(name, THUMB)))
-                button.setIconSize(QSize(THUMB, THUMB))
-                button.setText(IMAGE_SHORT_LABELS[name] if catalog.is_image_dataset(name)
-                               else catalog.dataset_label(name, short=True))
-                button.setFont(theme.font(-1))
-                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-                button.setToolTip(self._dataset_tip(name))
+                button = self._dataset_button(name)
                 button.clicked.connect(lambda _=False, n=name: self._on_dataset_clicked(n))
-                self._dataset_group.addButton(button)
                 self.dataset_buttons[name] = button
                 grid.addWidget(button, i // THUMB_COLUMNS, i % THUMB_COLUMNS)
             grid.setRowStretch(grid.rowCount(), 1)
             self.dataset_pages.addWidget(page)
+        #: the imported set shown on the image page (None before the experiment has one)
+        self.imported_name: str | None = None
+        self.imported_button = self._dataset_button(None)
+        self.imported_button.hide()
+        self.imported_button.clicked.connect(self._on_imported_clicked)
+        self.imported_caption = hint_label("")
+        self.imported_caption.hide()
+        self.import_button = QPushButton("Import images\u2026")
+        self.import_button.setToolTip("Learn your own pictures: a folder with one sub-folder "
+                                      "per class, or IDX files (as File > Import images...)")
+        self.import_button.clicked.connect(self.import_requested.emit)
+        grid.addWidget(self.imported_button, len(names) // THUMB_COLUMNS,
+                       len(names) % THUMB_COLUMNS)
+        grid.addWidget(self.imported_caption, grid.rowCount(), 0, 1, THUMB_COLUMNS)
+        grid.addWidget(self.import_button, grid.rowCount(), 0, 1, THUMB_COLUMNS)
         layout.addWidget(self.dataset_pages)
 
         form = QGridLayout()
@@ -242,6 +255,44 @@ class DataPanel(QWidget):
             session.network_rebuilt.connect(self._on_session_network_rebuilt)
             self._on_session_network_rebuilt()
 
+    def _dataset_button(self, name: str | None) -> QToolButton:
+        """A data set's thumbnail button (``name`` None: the imported set's, drawn later)."""
+        button = QToolButton()
+        button.setProperty("role", "dataset")
+        button.setCheckable(True)
+        button.setIconSize(QSize(THUMB, THUMB))
+        button.setFont(theme.font(-1))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        if name is not None:
+            button.setIcon(QIcon(self._thumbnail(name, THUMB)))
+            button.setText(IMAGE_SHORT_LABELS[name] if catalog.is_image_dataset(name)
+                           else catalog.dataset_label(name, short=True))
+            button.setToolTip(self._dataset_tip(name))
+        self._dataset_group.addButton(button)
+        return button
+
+    def _show_imported(self, name: str) -> None:
+        """Make imported set ``name`` the image page's imported entry."""
+        if name == self.imported_name:
+            return
+        if self.imported_name is not None:
+            self.dataset_buttons.pop(self.imported_name, None)
+        self.imported_name = name
+        self.dataset_buttons[name] = self.imported_button
+        from playground.image_data import imported_title
+        title = imported_title(name)
+        button = self.imported_button
+        button.setText(title if len(title) <= 9 else title[:8] + "\u2026")
+        button.setIcon(QIcon(self._thumbnail(name, self._thumb)))
+        button.setIconSize(QSize(self._thumb, self._thumb))
+        text = imported_text(name)
+        button.setToolTip(f"Imported images, {text}")
+        button.setAccessibleName(f"Imported: {title}")
+        self.imported_caption.setText(f"Imported: {text}")
+        self.imported_caption.setToolTip(catalog.dataset_label(name))
+        button.show()
+        self.imported_caption.show()
+
     @staticmethod
     def _thumbnail(name: str, size: int) -> QPixmap:
         return image_thumbnail(name, size) if catalog.is_image_dataset(name) else \
@@ -294,8 +345,7 @@ class DataPanel(QWidget):
         need = self.scroll.widget().sizeHint().height() - rows * (self._thumb - THUMB)
         points_page, shown_page = self.dataset_pages.widget(0), self.dataset_pages.currentWidget()
         if shown_page is not points_page:     # as tall as with the point sets' page
-            image_rows = -(-len(catalog.image_dataset_names()) // THUMB_COLUMNS)
-            need += (rows - image_rows) * (shown_page.sizeHint().height() // max(image_rows, 1))
+            need += points_page.sizeHint().height() - shown_page.sizeHint().height()
         # Rows a data set hides still count: the thumbnails keep the size of the fullest panel.
         for control in (self.classes, self.noise, self.points):
             if control.isHidden():
@@ -326,6 +376,14 @@ class DataPanel(QWidget):
         send(self.experiment, "dataset", name, button)
         self._on_experiment_state_changed("dataset")
 
+    def _on_imported_clicked(self) -> None:
+        """Back to the imported set, with the layers adapted as on importing it."""
+        name, button = self.imported_name, self.imported_button
+        if name != self.experiment.dataset:
+            attempt(button, self.experiment.update,
+                    experiment_changes(self.experiment.values(), name))
+        self._on_experiment_state_changed("dataset")
+
     def _on_classes_value_changed(self, value: int) -> None:
         if not send(self.experiment, "n_classes", value, self.classes):
             self._on_experiment_state_changed("n_classes")
@@ -347,6 +405,8 @@ class DataPanel(QWidget):
     def _on_experiment_state_changed(self, name: str) -> None:
         e = self.experiment
         if name == "dataset":
+            if is_imported(e.dataset) and catalog.is_image_dataset(e.dataset):
+                self._show_imported(e.dataset)
             for key, button in self.dataset_buttons.items():
                 with QSignalBlocker(button):
                     button.setChecked(key == e.dataset)

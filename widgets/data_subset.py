@@ -65,6 +65,9 @@ class ClassSubset(QWidget):
                                 int(FIELDS_BY_NAME["per_class"].high), zero_text="all")
         for w in (self.per_class_label, self.per_class):
             w.setToolTip(FIELDS_BY_NAME["per_class"].doc + ". 0 = all")
+        # (its typed-number range would ask for a wide box and cut the label beside it)
+        self.per_class.setMinimumWidth(theme.px(64))
+        self.per_class.setMaximumWidth(theme.px(110))
         self.per_class.valueChanged.connect(self._on_per_class_value_changed)
         row.addWidget(self.per_class_label, 0, 0)
         row.addWidget(self.per_class, 0, 1)

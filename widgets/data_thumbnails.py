@@ -77,6 +77,8 @@ def _sample_images(name: str) -> np.ndarray | None:
         data = image_data.digits_data()
     elif name == "shapes":
         data = image_data.shapes_data(n=40)
+    elif image_data.is_imported(name):      # (a name always means the same images)
+        data = image_data.imported_set(name)
     elif image_available(name):
         from playground import downloads
         data = downloads.downloaded_data(name, "train", limit=200)
@@ -114,3 +116,15 @@ def image_thumbnail(name: str, size: int = THUMB) -> QPixmap:
         painter.drawImage(QRectF(c * (size - half), r * (size - half), half, half), picture)
     painter.end()
     return pixmap
+
+
+def imported_text(name: str) -> str:
+    """What the Data panel says of imported set ``name``: its title, number of images, size,
+    colour and classes ("bars: 24 images, 16x16 grey, 3 classes: bar, column, diagonal")."""
+    from playground import image_data
+    data = image_data.imported_set(name)
+    c, h, w = data.image_shape
+    names = data.class_names
+    shown = ", ".join(names[:10]) + (", \u2026" if len(names) > 10 else "")
+    return (f"{image_data.imported_title(name)}: {len(data):,} images, {h}x{w} "
+            f"{'grey' if c == 1 else 'colour'}, {len(names)} classes: {shown}")

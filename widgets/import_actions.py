@@ -195,7 +195,8 @@ class ImportDialog(QDialog):
 
 
 class ImportActions(QObject):
-    """The File menu's "Import images..." action and the dialog it opens."""
+    """The File menu's "Import images..." action and the dialog it opens; the Data panel's
+    "Import images..." button triggers the same action."""
 
     def __init__(self, window):
         super().__init__(window)
@@ -211,6 +212,9 @@ class ImportActions(QObject):
         menu.insertAction(before, self.action) if before else menu.addAction(self.action)
         if before is not None:
             menu.insertSeparator(before)
+        panel = getattr(window, "data_panel", None)     # its "Import images..." button
+        if panel is not None and hasattr(panel, "import_requested"):
+            panel.import_requested.connect(self.action.trigger)
 
     def open_dialog(self) -> ImportDialog:
         if self.dialog is None:
