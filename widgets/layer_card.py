@@ -38,6 +38,7 @@ from widgets.controls import (
     round_button,
     select,
     send,
+    setting_box,
 )
 from widgets.map_strip import MapStrip
 
@@ -51,7 +52,12 @@ TRAINING_SETTINGS = tuple(n for n in ("frozen", "lr_scale")
 SETTING_LABELS = {"filters": "Filters", "kernel_size": "Kernel", "stride": "Stride",
                   "padding": "Padding", "activation": "Activation", "init": "Init",
                   "dropout": "Dropout", "units": "Units", "size": "Window",
-                  "momentum": "Momentum", "frozen": "", "lr_scale": "LR \u00d7"}
+                  "momentum": "Momentum", "frozen": "", "lr_scale": "LR \u00d7",
+                  "leaky_slope": "Slope", "init_scale": "Scale"}
+#: Experiment-wide settings a card shows beside its layer's own (the leaky slope after a
+#: leaky-ReLU activation, the scale after an initializer that takes one), as the dense
+#: columns' headers do: each edits the experiment's field (one undo step).
+SHARED_SETTINGS = {"leaky_slope": "activation", "init_scale": "init"}
 WHOLE_NUMBERS = ("filters", "kernel_size", "stride", "size", "units")
 #: Settings side by side in one row of a card: as many as its width takes, within these.
 PER_ROW = (2, 5)
@@ -60,6 +66,8 @@ PAIR_WIDTH = 175
 MAX_CONTROL_WIDTH = 150
 #: Cards at least this wide (px at 100%) show their layer's feature maps beside the settings.
 WIDE_CARD = 820
+#: Cards narrower than this (px at 100%) write "params": the description keeps more room.
+NARROW_CARD = 580
 
 
 def kind_label(kind: str) -> str:
@@ -75,8 +83,19 @@ def settings_of(kind: str) -> tuple:
     return names + tuple(n for n in extra if n not in names)
 
 
-def _number_text(n: int) -> str:
-    return f"{n:,} parameter{'s' if n != 1 else ''}"
+def short_description(text: str) -> str:
+    """The engine's description of a layer from its first number on ("Conv 16 3x3 same relu"
+    -> "16 3x3 same relu"): the card's kind menu already names the kind. A text without a
+    number stays whole."""
+    words = text.split()
+    first = next((i for i, word in enumerate(words) if word[:1].isdigit()), None)
+    return " ".join(words[first:]) if first else text
+
+
+def _number_text(n: int, short: bool = False) -> str:
+    """"1,234 parameters", or "1,234 params" on a narrow card (its tooltip says it whole)."""
+    return f"{n:,} param{'s' if n != 1 else ''}" if short else \
+        f"{n:,} parameter{'s' if n != 1 else ''}"
 
 
 class ElidedLabel(QLabel):
@@ -88,12 +107,24 @@ class ElidedLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(theme.px(40))
 
+    #: the shorter text shown when the whole one does not fit ("" : elide the whole one)
+    short = ""
+
+    def shown_text(self, width: int | None = None) -> str:
+        """What is drawn in ``width`` pixels (the label's own by default): the text, else its
+        short form, else the one that fits cut with "\u2026"."""
+        width = self.contentsRect().width() if width is None else width
+        metrics = self.fontMetrics()
+        text = self.text()
+        if metrics.horizontalAdvance(text) > width and self.short:
+            text = self.short
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
     def paintEvent(self, event) -> None:                  # noqa: N802 (Qt's name)
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
         rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                             rect.width())
+        text = self.shown_text(rect.width())
         painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          text)
 
@@ -128,6 +159,7 @@ class Card(QFrame):
         self.strip = MapStrip()
         self.strip.hide()
         self._shape = None                  # the (C, H, W) this card's layer gives
+        self._params = 0                    # and its number of parameters
         body = QHBoxLayout()
         body.setSpacing(theme.px(12))
         body.addLayout(self.grid, 1)
@@ -167,21 +199,30 @@ class Card(QFrame):
     def resizeEvent(self, event) -> None:                 # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._show_strip(event.size().width())
+        self._show_params(event.size().width())
+
+    def _show_params(self, width: int | None = None) -> None:
+        narrow = (self.width() if width is None else width) < theme.px(NARROW_CARD)
+        self.params.setText(_number_text(self._params, narrow) if self._params else "")
 
     def show_row(self, row: dict | None) -> None:
         self._shape = row["shape"] if row is not None else None
         if row is None:
             self.shape.setText("")
+            self._params = 0
             self.params.setText("")
             return
         self.shape.setText(row["shape_text"])
         c, h, w = row["shape"]
         self.shape.setToolTip(f"Output: {c} numbers" if h == w == 1 else
                               f"Output: {c} map{'s' if c != 1 else ''} of {h}x{w}")
-        self.params.setText(_number_text(row["params"]) if row["params"] else "")
-        self.params.setToolTip("Trainable numbers in this layer" if row["params"] else "")
-        if row["formula"]:
-            self.description.setToolTip(f"{row['label']}\n{row['formula']}")
+        self._params = row["params"]
+        self._show_params()
+        self.params.setToolTip(f"{_number_text(row['params'])}: trainable numbers in this "
+                               f"layer" if row["params"] else "")
+        # the whole description is always in the tooltip (the card may show a short form)
+        self.description.setToolTip(f"{row['label']}\n{row['formula']}" if row["formula"]
+                                    else row["label"])
 
     def clear_note(self) -> None:
         self.note.hide()
@@ -238,6 +279,7 @@ class InputCard(Card):
         e = self.experiment
         self.description.setText(catalog.dataset_label(e.dataset) if row else "")
         self.show_row(row)
+        self.description.setToolTip(self.description.text())
         if row:
             self.shape.setToolTip(f"The input: {row['shape'][0]} channel"
                                   f"{'s' if row['shape'][0] != 1 else ''} of "
@@ -272,12 +314,12 @@ class OutputCard(Card):
         e = self.experiment
         self.description.setText(f"softmax, {e.n_outputs} classes, cross-entropy"
                                  if row else "")
+        self.show_row(row)
         self.description.setToolTip(f"{ACTIVATION_FORMULAS['softmax']}; trained with "
                                     "softmax cross-entropy")
         select(self.init, e.output_init)
         self.init.setToolTip(f"Initial weights of the output layer: {self.init.currentText()}"
                              f"\n{catalog.initializer_doc(e.output_init)}")
-        self.show_row(row)
 
 
 class LayerCard(Card):
@@ -298,8 +340,9 @@ class LayerCard(Card):
         self.controls = self._build_controls()
         self.labels = {name: hint_label(SETTING_LABELS[name]) for name in self.controls}
         for name, control in self.controls.items():
-            control.setToolTip(LAYER_SETTING_TIPS[name])
-            self.labels[name].setToolTip(LAYER_SETTING_TIPS[name])
+            tip = LAYER_SETTING_TIPS.get(name) or control.toolTip()
+            control.setToolTip(tip)
+            self.labels[name].setToolTip(tip)
             control.hide()
             self.labels[name].hide()
         self._arranged: tuple | None = None       # (names, per_row) as laid out
@@ -329,7 +372,9 @@ class LayerCard(Card):
         momentum.editingFinished.connect(
             lambda: self._set("momentum", round(momentum.value(), 6)))
         controls.update(padding=padding, activation=activation, init=init, dropout=dropout,
-                        momentum=momentum)
+                        momentum=momentum, leaky_slope=setting_box(self.experiment,
+                                                                   "leaky_slope", decimals=3),
+                        init_scale=setting_box(self.experiment, "init_scale"))
         if "frozen" in TRAINING_SETTINGS:
             frozen = QCheckBox("Frozen")
             frozen.toggled.connect(lambda on: self._set("frozen", bool(on)))
@@ -342,7 +387,7 @@ class LayerCard(Card):
             if control.property("role") is None and not isinstance(control, QCheckBox):
                 control.setProperty("role", "compact")
             control.setFont(theme.font(-1))
-        for name in WHOLE_NUMBERS + ("dropout", "momentum", "lr_scale"):
+        for name in WHOLE_NUMBERS + ("dropout", "momentum", "lr_scale", *SHARED_SETTINGS):
             if name in controls:
                 controls[name].setAlignment(Qt.AlignmentFlag.AlignRight)
                 controls[name].setMinimumWidth(theme.px(58))
@@ -382,6 +427,18 @@ class LayerCard(Card):
             if self._arranged:
                 self._arrange(self._arranged[0])
 
+    def shown_settings(self, layer: Layer) -> tuple:
+        """``settings_of`` the layer's kind, with the leaky slope after a leaky-ReLU activation
+        and the scale after an initializer that takes one."""
+        names = []
+        for name in settings_of(layer.kind):
+            names.append(name)
+            if name == "activation" and layer.activation == "leaky_relu":
+                names.append("leaky_slope")
+            if name == "init" and catalog.initializer_takes_scale(layer.init):
+                names.append("init_scale")
+        return tuple(names)
+
     # ---- intent -----------------------------------------------------------------------------
     def _set(self, name: str, value) -> None:
         layer = self.experiment.layers[self.index]
@@ -400,6 +457,7 @@ class LayerCard(Card):
     def refresh(self, row: dict | None) -> None:
         self.refresh_values()
         self.description.setText(row["label"] if row else "")
+        self.description.short = short_description(row["label"]) if row else ""
         self.show_row(row)
 
     def refresh_values(self) -> None:
@@ -408,10 +466,12 @@ class LayerCard(Card):
         select(self.kind, layer.kind)
         self.kind.setToolTip(f"{kind_label(layer.kind)} layer {self.index + 1}: "
                              f"{LAYER_KIND_TIPS.get(layer.kind, '')}")
-        names = settings_of(layer.kind)
+        names = self.shown_settings(layer)
         self._arrange(names)
         for name in names:
-            control, value = self.controls[name], getattr(layer, name)
+            control = self.controls[name]
+            value = self.experiment.get(name) if name in SHARED_SETTINGS else \
+                getattr(layer, name)
             with QSignalBlocker(control):
                 if isinstance(control, QCheckBox):
                     control.setChecked(bool(value))
