@@ -39,6 +39,7 @@ from widgets.controls import (
     select,
     send,
     setting_box,
+    show_setting,
 )
 from widgets.map_strip import MapStrip
 
@@ -302,8 +303,14 @@ class OutputCard(Card):
         label = hint_label(SETTING_LABELS["init"])
         self.grid.addWidget(label, 0, 0)
         self.grid.addWidget(self.init, 0, 1)
-        self.grid.setColumnStretch(2, 1)
-        attach_note(self.note, self.init)
+        #: the small-random scale, shown for an initializer that takes one
+        self.scale = setting_box(experiment, "init_scale")
+        self.scale_label = hint_label(SETTING_LABELS["init_scale"])
+        self.scale_label.setToolTip(self.scale.toolTip())
+        self.grid.addWidget(self.scale_label, 0, 2)
+        self.grid.addWidget(self.scale, 0, 3)
+        self.grid.setColumnStretch(4, 1)
+        attach_note(self.note, self.init, self.scale)
         self.init.activated.connect(self._on_init_activated)
 
     def _on_init_activated(self, i: int) -> None:
@@ -320,6 +327,9 @@ class OutputCard(Card):
         select(self.init, e.output_init)
         self.init.setToolTip(f"Initial weights of the output layer: {self.init.currentText()}"
                              f"\n{catalog.initializer_doc(e.output_init)}")
+        takes = catalog.initializer_takes_scale(e.output_init)
+        show_setting(self.scale, e.init_scale, takes)
+        self.scale_label.setVisible(takes)
 
 
 class LayerCard(Card):

@@ -272,3 +272,15 @@ def test_a_narrow_card_shows_the_short_description_and_the_whole_one_in_its_tool
     assert label.shown_text(narrow) == "16 3x3 same relu"
     assert short_description("Max pool 2x2") == "2x2"
     assert short_description("Flatten") == "Flatten"
+
+
+def test_the_output_card_shows_the_scale_of_an_initializer_that_takes_one(view, qtbot):
+    e, card = view.experiment, view.output_card
+    assert not card.scale.isVisible()
+    choose(card.init, "random_uniform")
+    assert e.output_init == "random_uniform"
+    assert card.scale.isVisible() and card.scale.value() == pytest.approx(e.init_scale)
+    type_into(qtbot, card.scale, "0.3")
+    assert e.init_scale == pytest.approx(0.3)
+    choose(card.init, "glorot_uniform")
+    assert not card.scale.isVisible()
