@@ -401,6 +401,9 @@ class LayerCard(Card):
             if name in controls:
                 controls[name].setAlignment(Qt.AlignmentFlag.AlignRight)
                 controls[name].setMinimumWidth(theme.px(58))
+        # the initializer's names are the longest ("Glorot uniform"): never cut them
+        init.setMinimumWidth(init.fontMetrics().horizontalAdvance("Glorot uniform") +
+                             theme.px(30))
         for control in controls.values():
             control.setMaximumWidth(theme.px(MAX_CONTROL_WIDTH))
         return controls
