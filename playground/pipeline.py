@@ -173,7 +173,7 @@ def point_layer_spec(layer, values: dict):
 def train_config(values: dict) -> TrainConfig:
     """The engine's TrainConfig for the experiment's live training fields, with each layer's
     learning-rate factor (0 for a frozen layer; the output layer trains at the base rate) and
-    the augmentation of an image set's training images."""
+    the augmentation of an image set's training images, in the experiment's precision."""
     return TrainConfig(optimizer=values["optimizer"],
                        optimizer_params=dict(values["optimizer_params"]),
                        learning_rate=values["learning_rate"], schedule=values["schedule"],
@@ -182,7 +182,8 @@ def train_config(values: dict) -> TrainConfig:
                        clip_norm=values["clip_norm"], weight_decay=values["weight_decay"],
                        max_norm=values["max_norm"], layer_scales=layer_scales(values),
                        augmentation=dict(values.get("augmentation") or {})
-                       if catalog.is_image_dataset(values["dataset"]) else {})
+                       if catalog.is_image_dataset(values["dataset"]) else {},
+                       precision=values.get("precision", "float64"))
 
 
 def layer_scales(values: dict) -> tuple:

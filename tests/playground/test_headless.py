@@ -199,3 +199,22 @@ def test_canvas_pictures_are_pngs_of_the_drawing():
         canvas.read_png(b"GIF89a" + bytes(20))
     with pytest.raises(ValueError, match="positive size"):
         canvas.Canvas(0, 4)
+
+def test_a_float32_experiment_trains_in_float32_and_resumes_exactly(tmp_path):
+    doc = document(precision="float32")
+    run = HeadlessRun(doc)
+    run.trainer.run(40)
+    assert run.trainer.params.dtype == np.float32
+    float64 = HeadlessRun(document())
+    float64.trainer.run(40)
+    assert float64.trainer.params.dtype == np.float64
+    # the same network to float32 rounding, not the same numbers
+    np.testing.assert_allclose(run.trainer.params, float64.trainer.params, rtol=0, atol=1e-3)
+    assert not np.array_equal(run.trainer.params.astype(np.float64), float64.trainer.params)
+    saved = run.document()
+    files.save(tmp_path / "f32.nnp", saved)
+    again = HeadlessRun(files.load(tmp_path / "f32.nnp"))
+    assert again.document().values["precision"] == "float32"
+    again.trainer.run(10)
+    run.trainer.run(10)
+    np.testing.assert_array_equal(again.trainer.params, run.trainer.params)

@@ -90,6 +90,20 @@ def test_live_changes_keep_the_weights_and_counters(qtbot, make_session):
     assert session.spec.hidden[0].dropout == 0.2
 
 
+def test_precision_changes_live_and_keeps_the_weights(qtbot, make_session):
+    experiment, session = make_session(**SMALL)
+    first_snapshot(qtbot, session)
+    next_snapshot(qtbot, session, lambda: session.step(20))
+    generation = session.generation
+    before = session.run_state()["trainer"]["params"].copy()
+    experiment.set("precision", "float32")
+    s = next_snapshot(qtbot, session, lambda: session.step(1), lambda s: s.step > 20)
+    assert s.step == 21 and session.generation == generation
+    after = session.run_state()["trainer"]["params"]
+    assert after.dtype == np.float32
+    np.testing.assert_allclose(after, before, rtol=0, atol=0.05)
+
+
 def test_architecture_change_rebuilds_and_keeps_playing(qtbot, make_session):
     experiment, session = make_session(**SMALL)
     first_snapshot(qtbot, session)
