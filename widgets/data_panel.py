@@ -30,15 +30,16 @@ from PySide6.QtWidgets import (
 
 from playground import catalog
 from playground.fields import FIELDS_BY_NAME
-from playground.image_data import DOWNLOADED_SOURCES, is_imported
+from playground.image_data import is_imported
 from playground.image_folder import experiment_changes
 from playground.tips import CONTROL_TIPS, FEATURE_TIPS
 from widgets import theme
 from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, attempt,
                               clear_refusal, hint_label, section_label, send, show_refusal)
 from widgets.data_subset import ClassSubset
-from widgets.data_thumbnails import (THUMB, THUMB_MAX, dataset_thumbnail, image_available,
-                                     image_thumbnail, imported_text, unavailable_text)
+from widgets.data_thumbnails import (THUMB, THUMB_MAX, dataset_thumbnail, dataset_tip,
+                                     image_available, image_thumbnail, imported_text,
+                                     unavailable_text)
 
 #: Thumbnail side and the side of a point's marker on it (widgets.data_thumbnails); a panel
 #: with height to spare (a 1920 x 1080 window) draws larger thumbnails, up to THUMB_MAX,
@@ -267,7 +268,7 @@ class DataPanel(QWidget):
             button.setIcon(QIcon(self._thumbnail(name, THUMB)))
             button.setText(IMAGE_SHORT_LABELS[name] if catalog.is_image_dataset(name)
                            else catalog.dataset_label(name, short=True))
-            button.setToolTip(self._dataset_tip(name))
+            button.setToolTip(dataset_tip(name))
         self._dataset_group.addButton(button)
         return button
 
@@ -297,18 +298,6 @@ class DataPanel(QWidget):
     def _thumbnail(name: str, size: int) -> QPixmap:
         return image_thumbnail(name, size) if catalog.is_image_dataset(name) else \
             dataset_thumbnail(name, size)
-
-    @staticmethod
-    def _dataset_tip(name: str) -> str:
-        if not catalog.is_image_dataset(name):
-            return (f"{catalog.dataset_label(name)} "
-                    f"({catalog.TASK_LABELS[catalog.dataset_task(name)]})")
-        c, h, w = catalog.image_input_shape(name)
-        tip = (f"{catalog.dataset_label(name)}: {catalog.image_class_count(name)} classes of "
-               f"{h}x{w} {'grey' if c == 1 else 'colour'} images")
-        if name in DOWNLOADED_SOURCES and not image_available(name):
-            tip += f". Not downloaded: {unavailable_text(name)}"
-        return tip
 
     def show_kind(self, kind: str) -> None:
         """Show the page of ``kind`` ("points" or "images") data sets; the experiment keeps
@@ -368,7 +357,7 @@ class DataPanel(QWidget):
         button = self.dataset_buttons[name]
         if not image_available(name):       # nothing changes: the open data set stays
             show_refusal(button, unavailable_text(name))
-            button.setToolTip(self._dataset_tip(name))
+            button.setToolTip(dataset_tip(name))
             for key, other in self.dataset_buttons.items():     # (the page stays in front)
                 with QSignalBlocker(other):
                     other.setChecked(key == self.experiment.dataset)

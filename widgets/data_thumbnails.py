@@ -128,3 +128,19 @@ def imported_text(name: str) -> str:
     shown = ", ".join(names[:10]) + (", \u2026" if len(names) > 10 else "")
     return (f"{image_data.imported_title(name)}: {len(data):,} images, {h}x{w} "
             f"{'grey' if c == 1 else 'colour'}, {len(names)} classes: {shown}")
+
+
+def dataset_tip(name: str) -> str:
+    """The tooltip of data set ``name``'s thumbnail: its name and task, or for an image set its
+    classes, size and colour (and, for a download that is missing, how to get it)."""
+    from playground import catalog
+    from playground.image_data import DOWNLOADED_SOURCES
+    if not catalog.is_image_dataset(name):
+        return (f"{catalog.dataset_label(name)} "
+                f"({catalog.TASK_LABELS[catalog.dataset_task(name)]})")
+    c, h, w = catalog.image_input_shape(name)
+    tip = (f"{catalog.dataset_label(name)}: {catalog.image_class_count(name)} classes of "
+           f"{h}x{w} {'grey' if c == 1 else 'colour'} images")
+    if name in DOWNLOADED_SOURCES and not image_available(name):
+        tip += f". Not downloaded: {unavailable_text(name)}"
+    return tip
