@@ -202,16 +202,19 @@ def run_window(args) -> int:
     app.setOrganizationName("NN Playground")
     theme.apply(app)
     if not args.screenshot:
-        from widgets.compile_dialog import ensure_kernels
+        from widgets.compile_dialog import Float32Kernels, ensure_kernels
         stops = StopSignals(app)
         # Stopped while the kernels compile: nothing to keep yet, end at once.
         stops.received.connect(lambda signum: stop_before_window(signum))
-        _, error, _ = ensure_kernels(app)      # a first start compiles, with a progress bar
+        # a first start compiles, with a progress bar
+        _, error, _ = ensure_kernels(app, precision=experiment.get("precision"))
         stops.uninstall()
         if error:
             print(f"The engine's kernels did not compile ({error}); training will say why.",
                   file=sys.stderr, flush=True)
         window = MainWindow(experiment)
+        window.float32_kernels = Float32Kernels(app, window.experiment,
+                                                done=experiment.get("precision") == "float32")
         if document is not None:
             window.file_actions.open_document(document, file_path)  # weights and history too
         if lab_lesson:

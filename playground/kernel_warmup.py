@@ -6,7 +6,8 @@ window must not sit frozen meanwhile: ``KernelWarmup`` runs ``engine.warmup.warm
 thread and turns its progress lines (``[ 9/64]   3.3 s  compiling engine.kernels.forward``) into
 ``progressed(done, total, kernel)`` signals; ``finished(seconds, error)`` when it is over. Loading
 from the cache reports nothing, so a caller can show a dialog only once the first kernel
-compiles.
+compiles. A float32 experiment needs the float32 training kernels too (compiled only then:
+``precisions_for``).
 """
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ def parse_progress(line: str) -> tuple[int, int, str] | None:
     if found is None:
         return None
     return int(found.group(1)), int(found.group(2)), found.group(3)
+
+
+def precisions_for(precision: str) -> tuple:
+    """The training precisions to compile for an experiment in ``precision``."""
+    return ("float64", "float32") if precision == "float32" else ("float64",)
 
 
 class _Lines:
@@ -47,14 +53,17 @@ class _Lines:
 class KernelWarmup(QObject):
     """``start()`` compiles (or loads) every engine kernel on a thread; signals arrive on the
     thread that owns this object. ``warm_up``: the function to run, ``warm_up(progress=stream)``
-    (default ``engine.warmup.warm_up``; tests give their own)."""
+    (default ``engine.warmup.warm_up``; tests give their own). ``precisions``: the training
+    precisions the default compiles for (float32 training kernels only when asked)."""
 
     progressed = Signal(int, int, str)
     finished = Signal(float, str)           # seconds, error ("" when it worked)
 
-    def __init__(self, warm_up=None, parent: QObject | None = None):
+    def __init__(self, warm_up=None, parent: QObject | None = None,
+                 precisions: tuple = ("float64",)):
         super().__init__(parent)
         self._warm_up = warm_up
+        self.precisions = tuple(precisions)
         self.done = False
         self.compiled = 0
         self._thread: threading.Thread | None = None
@@ -74,7 +83,10 @@ class KernelWarmup(QObject):
         try:
             warm_up = self._warm_up
             if warm_up is None:
+                from functools import partial
+
                 from engine.warmup import warm_up
+                warm_up = partial(warm_up, precisions=self.precisions)
             seconds = float(warm_up(progress=_Lines(self._on_line)) or 0.0)
         except Exception as exc:               # the window still opens; training says why
             error = f"{type(exc).__name__}: {exc}"

@@ -75,3 +75,33 @@ def test_a_failed_compile_is_reported_and_the_start_goes_on(qtbot):
 
     seconds, error, compiled = ensure_kernels(QApplication.instance(), warm_up=broken)
     assert error == "RuntimeError: no LLVM" and compiled == 0
+
+
+def test_the_float32_kernels_compile_once_when_the_experiment_turns_float32(qtbot, monkeypatch):
+    from playground.experiment import Experiment
+    from widgets.compile_dialog import Float32Kernels
+    import engine.warmup
+
+    asked = []
+
+    def fake_engine_warm_up(progress=None, precisions=("float64",)):
+        asked.append(tuple(precisions))
+        print("[ 1/1]   0.1 s  compiling engine.layer_kernels.train_steps", file=progress)
+        return 0.1
+
+    monkeypatch.setattr(engine.warmup, "warm_up", fake_engine_warm_up)
+    experiment = Experiment()
+    kernels = Float32Kernels(QApplication.instance(), experiment)
+    experiment.set("learning_rate", 0.01)
+    assert asked == []                                      # float64: nothing to compile
+    experiment.set("precision", "float32")
+    assert asked == [("float64", "float32")] and kernels.done
+    experiment.set("precision", "float64")
+    experiment.set("precision", "float32")
+    assert asked == [("float64", "float32")]                # once
+    assert dialogs() == []
+    # the first start of a float32 experiment compiles them before the window
+    assert ensure_kernels(QApplication.instance(), precision="float32")[1:] == ("", 1)
+    assert asked[-1] == ("float64", "float32")
+    assert ensure_kernels(QApplication.instance())[1:] == ("", 1)
+    assert asked[-1] == ("float64",)
