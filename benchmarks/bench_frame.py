@@ -97,13 +97,14 @@ def frame_cost(app, frames: int) -> list[float]:
     return times
 
 
-def engine_alone(seconds: float) -> float:
-    """Steps per second of the default experiment's trainer, run in chunks, nothing else."""
+def engine_alone(seconds: float, values: dict | None = None) -> float:
+    """Steps per second of the experiment's trainer (the default one without ``values``), run
+    in chunks, nothing else."""
     from playground import pipeline
     from playground.experiment import Experiment
     from playground.session import make_trainer
     from playground.worker import Job
-    values = Experiment().values()
+    values = Experiment(values).values()
     data = pipeline.prepare(values)
     spec = pipeline.network_spec(values, len(data.features), 1)
     trainer = make_trainer(Job(0, data, spec, pipeline.train_config(values), values["seed"]))
@@ -134,6 +135,45 @@ def while_rendering(app, seconds: float, steps_per_frame: int | None = FULL_SPEE
     session.pause()
     window.close()
     return rate, round((len(frames) - count) / elapsed)
+
+
+def networks() -> dict:
+    """The networks whose frame rate issue 9 sets targets for: (values, frames/s target)."""
+    from playground.fields import Layer
+    return {"default": (None, None),
+            "4x64 tanh": ({"layers": (Layer(64, "tanh"),) * 4}, 30),
+            "8x128 tanh": ({"layers": (Layer(128, "tanh"),) * 8}, 15)}
+
+
+def frames_by_network(app, seconds: float) -> dict:
+    """Per network of ``networks()``: frames drawn per second at the default speed, the
+    detail levels of those frames, and the engine-alone steps/s."""
+    out = {}
+    for name, (values, target) in networks().items():
+        window = _window(app, values)
+        session = window.session
+        frames = []
+        session.snapshot_ready.connect(lambda s: frames.append(s.detail))
+        session.play()
+        _wait(app, lambda: len(frames) >= 3)
+        count, start = len(frames), time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            app.processEvents()
+            time.sleep(0.001)
+        fps = (len(frames) - count) / (time.perf_counter() - start)
+        session.pause()
+        window.close()
+        live = frames[count:] or frames[-1:]
+        out[name] = {"fps": fps, "target": target, "detail": statistics.median(live),
+                     "alone": engine_alone(min(seconds, 2.0), values)}
+    return out
+
+
+def print_frames_by_network(rows: dict) -> None:
+    for name, row in rows.items():
+        target = f" (target >= {row['target']})" if row["target"] else ""
+        print(f"{name:>10}: {row['fps']:5.1f} frames/s at the default speed{target}, live "
+              f"detail {row['detail']:g}; engine alone {row['alone']:10,.0f} steps/s")
 
 
 def summary(times: list[float]) -> dict:
@@ -193,8 +233,13 @@ def cli(argv=None) -> int:
     parser.add_argument("--against", metavar="TREE", nargs="+",
                         help="other checkouts to measure the frame cost of, side by side")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--networks", action="store_true",
+                        help="only the frames a second of the default, 4x64 and 8x128 networks")
     parser.add_argument("--frame-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.networks:
+        print_frames_by_network(frames_by_network(_app(), args.seconds))
+        return 0
     if args.frame_only:                    # one side of --against: one JSON line
         print(json.dumps(summary(frame_cost(_app(), args.frames))))
         return 0
