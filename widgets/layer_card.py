@@ -32,15 +32,11 @@ from widgets.controls import (
     RefusalNote,
     attach_note,
     attempt,
-    compact_combo,
     hint_label,
-    initializer_combo,
-    round_button,
-    select,
     send,
-    setting_box,
-    show_setting,
 )
+from widgets.header_controls import (compact_combo, initializer_combo, round_button, select,
+                                     setting_box, show_setting)
 from widgets.map_strip import MapStrip
 
 #: The kinds a card offers, in the order a conv net is usually built.

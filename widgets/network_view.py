@@ -23,16 +23,12 @@ from widgets.controls import (
     RefusalNote,
     attach_note,
     attempt,
-    compact_combo,
     hint_label,
-    initializer_combo,
-    round_button,
     section_label,
-    select,
     send,
-    setting_box,
-    show_setting,
 )
+from widgets.header_controls import (compact_combo, initializer_combo, round_button, select,
+                                     setting_box, show_setting)
 from widgets.network_canvas import NetworkCanvas
 from widgets.neuron_tiles import BOUNDED_ACTIVATIONS, ColumnColours
 
