@@ -26,8 +26,9 @@ from typing import Callable
 
 import numpy as np
 
+from engine import blas
 from engine.kernels import POS
-from playground.grids import DetailGrids
+from playground.grids import GRID_DTYPE, DetailGrids
 from playground.history import COLUMNS, History
 from playground.image_frames import EMPTY, EvalSample, image_products
 from playground.pacing import CHUNK_SECONDS, chunk_steps, joined
@@ -324,17 +325,24 @@ def _point_views(trainer, data, focus, grids: DetailGrids | None, level: int) ->
     points network at detail ``level``."""
     if grids is None:
         grids = DetailGrids(data.boundary_inputs, data.map_inputs)
-    hidden, small = trainer.activations(grids.inputs("map", level))    # one pass for both
+    # the worker thread's BLAS on one core: a small grid's products spread over every core
+    # wait on the GUI thread and on each other on a busy machine (engine/blas.py)
+    with blas.single_threaded():
+        return _evaluated_views(trainer, data, focus, grids, level)
+
+
+def _evaluated_views(trainer, data, focus, grids: DetailGrids, level: int) -> dict:
+    hidden, small = trainer.activations(grids.inputs("map", level), GRID_DTYPE)  # both at once
     maps = tuple(frozen(grids.full("map", level, h)) for h in hidden)
     small = grids.full("map", level, small)
     boundary_inputs = grids.inputs("boundary", level)
     focus_map = None
     if focus is not None and focus[0] < len(hidden) and focus[1] < hidden[focus[0]].shape[1]:
         # the hovered neuron and the output from one pass over the boundary grid
-        units, out = trainer.activations(boundary_inputs)
+        units, out = trainer.activations(boundary_inputs, GRID_DTYPE)
         focus_map = frozen(grids.full("boundary", level, units[focus[0]][:, focus[1]])[0])
     else:
-        out = trainer.predict(boundary_inputs)
+        out = trainer.predict(boundary_inputs, GRID_DTYPE)
     out = grids.full("boundary", level, out)
     boundary = out.transpose(1, 2, 0) if data.task == "multiclass" else out[0]
     return dict(boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),

@@ -119,3 +119,23 @@ def test_a_coarse_snapshot_is_full_size_and_close_to_the_exact_one(dataset):
         assert a.shape == b.shape and np.abs(a - b).mean() < 0.02
     if dataset == "spiral_k":
         np.testing.assert_allclose(coarse.boundary.sum(axis=-1), 1.0, atol=1e-5)
+
+
+def test_a_full_detail_snapshot_is_the_network_evaluated_in_float64_to_float32_rounding():
+    """The grids are evaluated in float32 (GRID_DTYPE: the views only draw them); a level-0
+    snapshot still shows the float64 network at every grid point, to float32 rounding."""
+    values = Experiment({"layers": (Layer(32, "tanh"),) * 3}).values()
+    data = pipeline.prepare(values)
+    job = Job(0, data, pipeline.network_spec(values, len(data.features), 1),
+              pipeline.train_config(values), values["seed"])
+    trainer = make_trainer(job)
+    trainer.run(300)
+    grids = DetailGrids(data.boundary_inputs, data.map_inputs)
+    snapshot = build_snapshot(trainer, job, [], None, 0.0, (1, 5), grids=grids, level=0)
+    boundary = trainer.predict(data.boundary_inputs, np.float64)[:, 0].reshape(grids.r, grids.r)
+    np.testing.assert_allclose(snapshot.boundary, boundary, atol=1e-5)
+    hidden = trainer.hidden_activations(data.map_inputs, np.float64)
+    for maps, units in zip(snapshot.neuron_maps, hidden):
+        np.testing.assert_allclose(maps, units.T.reshape(-1, grids.m, grids.m), atol=1e-5)
+    focus = trainer.hidden_activations(data.boundary_inputs, np.float64)[1][:, 5]
+    np.testing.assert_allclose(snapshot.focus, focus.reshape(grids.r, grids.r), atol=1e-5)
