@@ -22,7 +22,7 @@ from engine import rng
 from engine import _fastmath as fm
 from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
 from engine.network import BCE, DENSE, SOFTMAX_CE
-from engine.optimizers import apply_update
+from engine.optimizers import apply_update_at
 from engine.schedules import scheduled_lr
 
 _KW = dict(cache=True, nogil=True, error_model="numpy")
@@ -253,6 +253,18 @@ def clip_gradient(grad, gsq, clip):
 
 
 @njit(**_KW)
+def restore_frozen(params, keep, slots, keep_slots, trainable):
+    """Put back the values and optimizer slots of the parameters where trainable is 0 (as
+    they were when the call began): a frozen parameter's state stands still, as PyTorch's
+    does for a parameter without a gradient."""
+    for i in range(params.size):
+        if trainable[i] == 0.0:
+            params[i] = keep[i]
+            for r in range(slots.shape[0]):
+                slots[r, i] = keep_slots[r, i]
+
+
+@njit(**_KW)
 def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, trainable,
                 batch_size, n_steps, losses, lrs, ws):
     """Run up to n_steps optimisation steps in place; return (steps done, status).
@@ -260,11 +272,12 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, t
     params  float64 (P,)   slots float64 (N_SLOTS, P)   X (n, n_in), Y (n, K) training data
     perm    int64 (n,)     this epoch's shuffled order (regenerated at every epoch boundary)
     state   int64 (N_STATE,) step, epoch, position in perm, seed, optimizer step count
-    net     (layers_i, layers_f, loss code)     opt (code, hyper)
+    net     (layers_i, layers_f, loss code)
+    opt     (code, hyper, toff): toff int64 (P,) or (0,), ``optimizers.apply_update_at``
     sched   (code, lr0, hp, start, start_epoch): the schedule, started after ``start`` updates
     reg     float64 (N_REG,)   wmask float64 (P,) 1 on weights
     trainable float64 (P,): parameters where it is 0 (frozen) never move: their gradient is
-            zeroed and their values restored after decay, update and max-norm
+            zeroed and their values and slots restored after decay, update and max-norm
     losses, lrs  float64 (n_steps,): the batch's data loss before the step, and the lr used
     ws      workspace tuple from ``make_workspace``
     Dense networks with a large layer (``Trainer`` decides: n_in * n_out * batch >=
@@ -272,7 +285,7 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, t
     Stops at the first step whose loss, gradient or new parameters are not finite.
     """
     li, lf, loss_code = net
-    opt_code, hyper = opt
+    opt_code, hyper, toff = opt
     sched_code, lr0, shp, sched_start, sched_epoch = sched
     grad, xb, yb, za, aa, ma, da, uoff = ws
     n = X.shape[0]
@@ -284,6 +297,7 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, t
         if trainable[i] == 0.0:
             frozen = True
     keep = params.copy() if frozen else params[:0]
+    keep_slots = slots.copy() if frozen else slots[:, :0]
     rmask = wmask * trainable if frozen else wmask
     for s in range(n_steps):
         step, epoch, pos = state[STEP], state[EPOCH], state[POS]
@@ -301,13 +315,11 @@ def train_steps(params, slots, X, Y, perm, state, net, opt, sched, reg, wmask, t
         clip_gradient(grad, gsq, reg[CLIP_NORM])
         lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
         decay_parameters(params, lr * reg[WEIGHT_DECAY])
-        apply_update(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1)
+        apply_update_at(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1, toff)
         if reg[MAX_NORM] > 0.0:
             apply_max_norm(params, li, reg[MAX_NORM])
         if frozen:
-            for i in range(params.size):
-                if trainable[i] == 0.0:
-                    params[i] = keep[i]
+            restore_frozen(params, keep, slots, keep_slots, trainable)
         psum = 0.0
         for i in range(params.size):
             psum += params[i]

@@ -29,9 +29,9 @@ from engine.augment import augment_sample
 from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
 from engine.kernels import (CLIP_NORM, DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
                             WEIGHT_DECAY, clip_gradient, decay_parameters, loss_and_delta,
-                            regularize)
+                            regularize, restore_frozen)
 from engine.layers import AVGPOOL2D, BATCHNORM, CONV2D, DENSE, MAXPOOL2D
-from engine.optimizers import apply_update
+from engine.optimizers import apply_update_at
 from engine.schedules import scheduled_lr
 
 _KW = dict(cache=True, nogil=True, error_model="numpy")
@@ -444,14 +444,14 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     As ``engine.kernels.train_steps``, for any layer kinds: net is (gi, gf, loss code);
     buffers float64 (n_buffers,) batch norm's running statistics, moved at every step;
     trainable float64 (P,): parameters where it is 0 never move (their gradient is zeroed
-    and their values restored after decay, update and max-norm); aug float64
+    and their values and slots restored after decay, update and max-norm); aug float64
     (augment.N_HYPER,) the augmentation strengths (``Augmentation.vector()``) applied to
     each training image as it is gathered, or empty for none; split (parts, extra, units,
     col) from ``engine.batch_split.plan``: with parts > 1, a batch of at least
     parts * batch_split.MIN_ROWS rows has its gradient computed in parts on parallel threads."""
     gi, gf, loss_code = net
     parts, extra, units, col = split
-    opt_code, hyper = opt
+    opt_code, hyper, toff = opt
     sched_code, lr0, shp, sched_start, sched_epoch = sched
     grad, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
     n = X.shape[0]
@@ -463,6 +463,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
         if trainable[i] == 0.0:
             frozen = True
     keep = params.copy() if frozen else params[:0]
+    keep_slots = slots.copy() if frozen else slots[:, :0]
     rmask = wmask * trainable if frozen else wmask
     shape = (gi[0, G_CIN], gi[0, G_HIN], gi[0, G_WIN])
     tmp = np.empty(shape, X.dtype) if aug.size else np.empty((0, 0, 0), X.dtype)
@@ -492,13 +493,11 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
         clip_gradient(grad, gsq, reg[CLIP_NORM])
         lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
         decay_parameters(params, lr * reg[WEIGHT_DECAY])
-        apply_update(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1)
+        apply_update_at(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1, toff)
         if reg[MAX_NORM] > 0.0:
             apply_max_norm(params, gi, reg[MAX_NORM])
         if frozen:
-            for i in range(params.size):
-                if trainable[i] == 0.0:
-                    params[i] = keep[i]
+            restore_frozen(params, keep, slots, keep_slots, trainable)
         psum = 0.0
         for i in range(params.size):
             psum += params[i]

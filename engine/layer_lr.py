@@ -20,7 +20,7 @@ multiplying the step by s gives with the unscaled v. So one step here is
 
 then the max-norm constraint, as in the ordinary training loop (``layer_kernels.train_steps``).
 Parameters with s = 0 never move and, as frozen ones do there, give no gradient to the
-regularisers and the clipping norm. Everything else (batches, dropout, augmentation, counters) is
+regularisers and the clipping norm; their optimizer slots stand still. Everything else (batches, dropout, augmentation, counters) is
 exactly ``layer_kernels.train_steps``: the same run for the same seed, however it is chunked.
 """
 import math
@@ -31,10 +31,10 @@ from numba import njit
 from engine import rng
 from engine.kernels import (CLIP_NORM, DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
                             WEIGHT_DECAY, clip_gradient, decay_parameters, loss_and_delta,
-                            regularize)
+                            regularize, restore_frozen)
 from engine.layer_kernels import (G_ACT, G_CIN, G_HIN, G_WIN, _gather, _gather_augmented,
                                   apply_max_norm, backward, forward)
-from engine.optimizers import apply_update
+from engine.optimizers import apply_update_at
 from engine.schedules import scheduled_lr
 
 _KW = dict(cache=True, nogil=True, error_model="numpy")
@@ -50,7 +50,7 @@ def train_steps_scaled(params, slots, buffers, X, Y, perm, state, net, opt, sche
     float64 (P,) >= 0 in place of ``trainable``: parameter i moves with learning rate
     lr * scale[i] (0: frozen). ``lrs`` records the base rate lr."""
     gi, gf, loss_code = net
-    opt_code, hyper = opt
+    opt_code, hyper, toff = opt
     sched_code, lr0, shp, sched_start, sched_epoch = sched
     grad, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
     n = X.shape[0]
@@ -62,6 +62,7 @@ def train_steps_scaled(params, slots, buffers, X, Y, perm, state, net, opt, sche
         moves[i] = 1.0 if scale[i] != 0.0 else 0.0
     rmask = wmask * moves
     old = np.empty(params.size, params.dtype)
+    keep_slots = slots.copy()
     shape = (gi[0, G_CIN], gi[0, G_HIN], gi[0, G_WIN])
     tmp = np.empty(shape, X.dtype) if aug.size else np.empty((0, 0, 0), X.dtype)
     for s in range(n_steps):
@@ -85,17 +86,13 @@ def train_steps_scaled(params, slots, buffers, X, Y, perm, state, net, opt, sche
         for i in range(params.size):
             old[i] = params[i]
         decay_parameters(params, lr * reg[WEIGHT_DECAY])
-        apply_update(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1)
+        apply_update_at(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1, toff)
         for i in range(params.size):
-            if scale[i] == 0.0:
-                params[i] = old[i]
-            else:
+            if scale[i] != 0.0:
                 params[i] = old[i] + scale[i] * (params[i] - old[i])
         if reg[MAX_NORM] > 0.0:
             apply_max_norm(params, gi, reg[MAX_NORM])
-            for i in range(params.size):
-                if scale[i] == 0.0:
-                    params[i] = old[i]
+        restore_frozen(params, old, slots, keep_slots, scale)
         psum = 0.0
         for i in range(params.size):
             psum += params[i]

@@ -9,6 +9,9 @@ parameter vector. Every kernel has the same shape of arguments:
     hyper : float64 (N_HYPER,)     hyperparameters, laid out as in the table below
     lr    : float            the learning rate for this update (already scheduled)
     t     : int              1-based index of this update (Adam's bias correction)
+    toff  : int64 (n,) or (0,)  ``apply_update_at`` only: parameter i is at its own update
+                             t - toff[i] (toff[i]: the updates it sat out frozen; PyTorch keeps
+                             a step count per parameter); (0,): every parameter is at t
 
 Layout of ``hyper`` and ``slots`` (``hyper`` follows each class's ``HYPERPARAMS`` order):
 
@@ -112,20 +115,28 @@ def rmsprop_update(param, grad, cache, rho, eps, lr):
 
 
 @njit(**_KW)
-def adam_update(param, grad, m, v, beta1, beta2, eps, bias_correction, lr, t):
+def adam_update(param, grad, m, v, beta1, beta2, eps, bias_correction, lr, t, toff):
     """Adam as in the course.
 
     m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
     m^ = m / (1 - b1^t), v^ = v / (1 - b2^t)   (bias_correction; otherwise m^ = m, v^ = v:
                                                the course's "Adam (almost)")
     x <- x - lr * m^ / (sqrt(v^) + eps)
+    With ``toff`` int64 (n,), parameter i's t is t - toff[i] (its own count of updates, as a
+    layer unfrozen late starts at 1); toff (0,): every parameter's t is t.
     """
     c1 = 1.0
     c2 = 1.0
     if bias_correction:
         c1 = 1.0 - beta1 ** t
         c2 = 1.0 - beta2 ** t
+    ti = t
+    per_param = bias_correction and toff.size > 0
     for i in range(param.size):
+        if per_param and t - toff[i] != ti:    # offsets come in runs (a layer each)
+            ti = t - toff[i]
+            c1 = 1.0 - beta1 ** ti
+            c2 = 1.0 - beta2 ** ti
         g = grad[i]
         m[i] = beta1 * m[i] + (1.0 - beta1) * g
         v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
@@ -135,12 +146,10 @@ def adam_update(param, grad, m, v, beta1, beta2, eps, bias_correction, lr, t):
 
 
 @njit(**_KW)
-def apply_update(code, param, grad, slots, hyper, lr, t):
-    """Apply one update of optimizer ``code`` in place on ``param`` and ``slots``.
-
-    param, grad : float64 (n,)   slots : float64 (N_SLOTS, n)   hyper : float64 (N_HYPER,)
-    lr : float (already scheduled)   t : int >= 1, index of this update
-    """
+def apply_update_at(code, param, grad, slots, hyper, lr, t, toff):
+    """``apply_update`` with a per-parameter update count: parameter i is at update
+    t - toff[i] (toff int64 (n,), or (0,) for t everywhere). Only Adam's bias correction
+    depends on the count."""
     if code == SGD:
         sgd_update(param, grad, lr)
     elif code == MOMENTUM:
@@ -155,9 +164,19 @@ def apply_update(code, param, grad, slots, hyper, lr, t):
         rmsprop_update(param, grad, slots[0], hyper[0], hyper[1], lr)
     elif code == ADAM:
         adam_update(param, grad, slots[0], slots[1], hyper[0], hyper[1], hyper[2],
-                    hyper[3] != 0.0, lr, t)
+                    hyper[3] != 0.0, lr, t, toff)
     else:
         raise ValueError("apply_update: unknown optimizer code")
+
+
+@njit(**_KW)
+def apply_update(code, param, grad, slots, hyper, lr, t):
+    """Apply one update of optimizer ``code`` in place on ``param`` and ``slots``.
+
+    param, grad : float64 (n,)   slots : float64 (N_SLOTS, n)   hyper : float64 (N_HYPER,)
+    lr : float (already scheduled)   t : int >= 1, index of this update
+    """
+    apply_update_at(code, param, grad, slots, hyper, lr, t, np.zeros(0, np.int64))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,6 +212,10 @@ class Optimizer(Configurable):
         super().__init__(**hyper)
         self.slots = None
         self.iterations = 0
+        #: int64 (n_params,): updates each parameter sat out frozen (``sat_out``); its own
+        #: update count is iterations - step_offset (Adam's bias correction, as PyTorch's
+        #: per-parameter step)
+        self.step_offset = np.zeros(0, np.int64)
 
     def build(self, n_params):
         """Create zeroed slots float64 (N_SLOTS, n_params) and reset the iteration counter."""
@@ -201,6 +224,18 @@ class Optimizer(Configurable):
             raise ValueError(f"{self.name}: n_params must be a non-negative int, got {n_params!r}")
         self.slots = np.zeros((N_SLOTS, int(n_params)))
         self.iterations = 0
+        self.step_offset = np.zeros(int(n_params), np.int64)
+
+    def sat_out(self, frozen, n_updates):
+        """Count ``n_updates`` updates that the parameters where ``frozen`` (bool (n,)) sat
+        out: their own update count does not advance (a layer unfrozen after k updates takes
+        Adam's first step, as PyTorch does for a parameter whose gradient starts late)."""
+        self.step_offset[frozen] += int(n_updates)
+
+    def offsets(self):
+        """int64 (n,) or (0,) when no parameter sat out an update: ``toff`` of
+        ``apply_update_at``."""
+        return self.step_offset if self.step_offset.any() else np.zeros(0, np.int64)
 
     def hyper_vector(self):
         """float64 (N_HYPER,): the hyperparameters as the kernel reads them."""
@@ -221,8 +256,8 @@ class Optimizer(Configurable):
         if self.slots.shape[1] != param.size:
             raise ValueError(f"{self.name}: built for {self.slots.shape[1]} parameters, "
                              f"got {param.size}")
-        apply_update(self.code, param, grad, self.slots, self.hyper_vector(), float(lr),
-                     self.iterations + 1)
+        apply_update_at(self.code, param, grad, self.slots, self.hyper_vector(), float(lr),
+                        self.iterations + 1, self.offsets())
         self.iterations += 1
 
     def step(self, objective, x, lr, clip=0.0, weight_decay=0.0):

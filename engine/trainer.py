@@ -330,9 +330,10 @@ class Trainer:
             self.optimizer.build(self.spec.n_params)
             self.optimizer.iterations = t
         elif old is not None:
-            slots, t = self.optimizer.slots, self.optimizer.iterations
+            kept = self.optimizer
             self.optimizer = config.make_optimizer()
-            self.optimizer.slots, self.optimizer.iterations = slots, t
+            self.optimizer.slots, self.optimizer.iterations = kept.slots, kept.iterations
+            self.optimizer.step_offset = kept.step_offset
             self._cast_slots()
         # the config owns freezing, layer rates and augmentation once it says anything of them
         if config.layer_scales != (old.layer_scales if old is not None else ()):
@@ -453,13 +454,13 @@ class Trainer:
                 from engine.layer_lr import train_steps_scaled
                 done, status = train_steps_scaled(
                     self.params, opt.slots, self.buffers, self.X, self.Y, self.perm, self.state,
-                    (self._gi, self._gf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
+                    (self._gi, self._gf, self._loss_code), (opt.code, opt.hyper_vector(), opt.offsets()), sched,
                     self._reg, self._wmask, self.trainable * self.lr_scale, self._aug,
                     self._batch, n_steps, losses, lrs, self._scaled_workspace())
             elif not self._general:
                 done, status = K.train_steps(
                     self.params, opt.slots, self.X, self.Y, self.perm, self.state,
-                    (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector()), sched,
+                    (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector(), opt.offsets()), sched,
                     self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
                     self._ws)
             else:  # any layer kinds, and large dense layers through BLAS
@@ -467,10 +468,12 @@ class Trainer:
                     done, status = G.train_steps(
                         self.params, opt.slots, self.buffers, self.X, self.Y, self.perm,
                         self.state, (self._gi, self._gf, self._loss_code),
-                        (opt.code, opt.hyper_vector()), sched, self._reg, self._wmask,
+                        (opt.code, opt.hyper_vector(), opt.offsets()), sched, self._reg, self._wmask,
                         self.trainable, self._aug, self._batch, n_steps, losses, lrs, self._ws,
                         self._split)
             opt.iterations = int(self.state[K.OPT_T])
+            if not self.trainable.all():   # frozen parameters' own update counts stand still
+                opt.sat_out(self.trainable == 0.0, done)
         diverged = status == K.DIVERGED
         msg = ""
         if diverged:
@@ -605,7 +608,8 @@ class Trainer:
     def state_dict(self):
         """Plain dict of numbers and arrays: enough to continue bit-identically. "buffers"
         (batch norm's running statistics) when the network has any, "trainable" when a
-        parameter is frozen."""
+        parameter is frozen, "optimizer_step_offset" (int64 (n_params,), the updates each
+        parameter sat out frozen) when one has."""
         d = {"params": self.params.copy(), "initial_params": self.initial_params.copy(),
              "state": self.state.copy(), "seed": self.seed,
              "optimizer_iterations": int(getattr(self.optimizer, "iterations", 0)),
@@ -621,6 +625,8 @@ class Trainer:
             d["second_order_state"] = self.optimizer.state_dict()
         else:
             d["slots"] = self.optimizer.slots.copy()
+            if self.optimizer.step_offset.any():
+                d["optimizer_step_offset"] = self.optimizer.step_offset.copy()
         return d
 
     def load_state_dict(self, d):
@@ -670,6 +676,13 @@ class Trainer:
                 raise ValueError(f"optimizer slots must have shape {self.optimizer.slots.shape}")
             self.optimizer.slots = slots.copy()
             self.optimizer.iterations = int(d.get("optimizer_iterations", state[K.OPT_T]))
+            if "optimizer_step_offset" in d:
+                off = np.asarray(d["optimizer_step_offset"])
+                if off.shape != (P,) or not np.issubdtype(off.dtype, np.integer) \
+                        or (off < 0).any() or (off > state[K.OPT_T]).any():
+                    raise ValueError(f"optimizer_step_offset must be {P} whole numbers from 0 "
+                                     f"to the optimizer's {int(state[K.OPT_T])} updates")
+                self.optimizer.step_offset = off.astype(np.int64)
 
     def __repr__(self):
         return (f"Trainer({self.spec!r}, {self.config.optimizer}, lr={self.config.learning_rate:g}, "
