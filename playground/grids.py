@@ -69,19 +69,26 @@ class DetailGrids:
         return self._inputs[key]
 
     def full(self, grid: str, level: int, values: np.ndarray) -> np.ndarray:
-        """Values on ``grid`` at ``level``, (n*n, C) row-major, as (C, S, S) on the full grid
-        (S = R or M): bilinear interpolation from the samples, or a reshape at level 0."""
+        """Values on ``grid`` at ``level``, (n*n, C) row-major, as a new C-contiguous
+        (C, S, S) ``GRID_DTYPE`` array on the full grid (S = R or M), NaN and inf as 0 (a
+        diverged network still draws): bilinear interpolation from the samples, or a reshape at
+        level 0. The samples are cleaned before they are spread (a weighted mean of finite
+        values is finite), and the two axes are two float32 matrix products."""
         size = self.r if grid == "boundary" else self.m
         step = DETAIL_LEVELS[level][0 if grid == "boundary" else 1]
         n = len(sample_positions(size, step))
-        channels = np.asarray(values).reshape(n, n, -1).transpose(2, 0, 1)
+        samples = np.asarray(values, dtype=GRID_DTYPE).reshape(n * n, -1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+        channels = np.ascontiguousarray(samples.T).reshape(-1, n, n)     # (C, y, x)
         if step == 1:
             return channels
         key = (size, step)
         if key not in self._matrices:
-            self._matrices[key] = interpolation_matrix(size, step)
+            self._matrices[key] = interpolation_matrix(size, step).astype(GRID_DTYPE)
         u = self._matrices[key]
-        return np.einsum("ai,cij,bj->cab", u, channels, u, optimize=True)
+        along_x = (channels.reshape(-1, n) @ u.T).reshape(-1, n, size)  # (C, y samples, S)
+        return np.matmul(u, along_x)                                      # (C, S, S)
 
 
 def _side(inputs: np.ndarray) -> int:

@@ -333,20 +333,27 @@ def _point_views(trainer, data, focus, grids: DetailGrids | None, level: int) ->
 
 def _evaluated_views(trainer, data, focus, grids: DetailGrids, level: int) -> dict:
     hidden, small = trainer.activations(grids.inputs("map", level), GRID_DTYPE)  # both at once
-    maps = tuple(frozen(grids.full("map", level, h)) for h in hidden)
+    maps = tuple(_read_only(grids.full("map", level, h)) for h in hidden)
     small = grids.full("map", level, small)
     boundary_inputs = grids.inputs("boundary", level)
     focus_map = None
     if focus is not None and focus[0] < len(hidden) and focus[1] < hidden[focus[0]].shape[1]:
         # the hovered neuron and the output from one pass over the boundary grid
         units, out = trainer.activations(boundary_inputs, GRID_DTYPE)
-        focus_map = frozen(grids.full("boundary", level, units[focus[0]][:, focus[1]])[0])
+        focus_map = _read_only(grids.full("boundary", level, units[focus[0]][:, focus[1]])[0])
     else:
         out = trainer.predict(boundary_inputs, GRID_DTYPE)
     out = grids.full("boundary", level, out)
     boundary = out.transpose(1, 2, 0) if data.task == "multiclass" else out[0]
-    return dict(boundary=frozen(boundary), neuron_maps=maps, output_map=frozen(small),
-                focus=focus_map, focus_key=focus if focus_map is not None else None)
+    return dict(boundary=_read_only(np.ascontiguousarray(boundary)), neuron_maps=maps,
+                output_map=_read_only(small), focus=focus_map,
+                focus_key=focus if focus_map is not None else None)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """``grids.full``'s fresh, cleaned array, marked read-only (no second copy)."""
+    a.flags.writeable = False
+    return a
 
 
 def _none_if_nan(v: float) -> float | None:
