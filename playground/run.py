@@ -232,9 +232,14 @@ def history_row(trainer, data, result=None, learning_rate: float = math.nan) -> 
     data : pipeline.PreparedData, or an image_frames.EvalSample (the splits' live sample);
     result : what ``trainer.run(n)`` returned, or None
     """
-    train_loss, train_acc = _evaluate(trainer, data.X_train, data.Y_train)
-    test_loss, test_acc = (_evaluate(trainer, data.X_test, data.Y_test) if len(data.X_test)
-                           else (math.nan, None))
+    # BLAS on one thread, wherever the row is recorded (window, headless, comparisons): the
+    # splits' products in parallel chunks on a many-threaded BLAS waited on each other (8x128:
+    # 75-130 ms a row on a busy 2-core machine, 15-45 on one thread), and one setting for all
+    # drivers keeps a row's last bits the same whoever records it
+    with blas.single_threaded():
+        train_loss, train_acc = _evaluate(trainer, data.X_train, data.Y_train)
+        test_loss, test_acc = (_evaluate(trainer, data.X_test, data.Y_test)
+                               if len(data.X_test) else (math.nan, None))
     lr = (float(result.learning_rates[-1]) if result is not None and
           len(result.learning_rates) else float(learning_rate))
     return {"step": trainer.step_count, "epoch": trainer.epoch,
