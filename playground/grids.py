@@ -105,11 +105,13 @@ KEEP_ABOVE, TAKE_BELOW = 1.5, 0.7
 
 
 def choose_level(grids: DetailGrids, seconds_per_point: float, budget: float,
-                 current: int | None = None) -> int:
+                 current: int | None = None, fixed_seconds: float = 0.0) -> int:
     """The finest detail level whose snapshot is expected within ``budget`` seconds (the
-    coarsest when none is); with the ``current`` level, a change only when clearly due."""
+    coarsest when none is), a snapshot costing ``fixed_seconds`` plus ``seconds_per_point``
+    per forward pass (pacing.FrameBudget); with the ``current`` level, a change only when
+    clearly due."""
     def cost(level):
-        return grids.points(level) * seconds_per_point
+        return fixed_seconds + grids.points(level) * seconds_per_point
     best = next((level for level in range(len(DETAIL_LEVELS)) if cost(level) <= budget),
                 len(DETAIL_LEVELS) - 1)
     if current is None or best == current:

@@ -67,9 +67,11 @@ def joined(results: list):
 
 class FrameBudget:
     """What a frame costs, measured as training goes: the time per step of the compiled calls,
-    recording a history row, and building a snapshot per grid point evaluated (which sets the
-    snapshots' detail level, grids.py), as decaying averages so that a new batch size shows
-    within a few frames. From these, how many training steps fit in one frame at 60 frames a
+    recording a history row, and building a snapshot, as decaying averages so that a new batch
+    size shows within a few frames. A build costs a fixed part (interpolating to the full
+    grids, copies: the same at every detail level) plus a part per grid point evaluated (the
+    forward passes), ``build_seconds(points)``, which sets the snapshots' detail level
+    (grids.choose_level). From these, how many training steps fit in one frame at 60 frames a
     second. The first snapshot of a network is not counted (it loads the grid kernels), and
     nothing is said before a few calls were timed."""
 
@@ -86,6 +88,7 @@ class FrameBudget:
         self._row_seconds = 0.0
         self._builds = 0
         self.seconds_per_point = seconds_per_point
+        self.fixed_seconds = 0.0
 
     def _average(self, old: float, new: float, first: bool) -> float:
         return new if first else self.DECAY * old + (1.0 - self.DECAY) * new
@@ -100,17 +103,28 @@ class FrameBudget:
         self._row_seconds = self._average(self._row_seconds, row_seconds, self._calls == 0)
         self._calls += 1
 
-    def add_build(self, seconds: float, points: int) -> None:
-        """Building one snapshot, ``points`` forward passes, took ``seconds``."""
+    def add_build(self, seconds: float, points: int, forward_seconds: float | None = None
+                  ) -> None:
+        """Building one snapshot, ``points`` forward passes, took ``seconds``, of which the
+        forward passes took ``forward_seconds`` (None: all of it; the rest is the fixed part)."""
+        if points <= 0 or seconds < 0:
+            raise ValueError(f"a snapshot build of {points} points in {seconds} s")
         self._builds += 1
         if self._builds > 1:
-            self.seconds_per_point = self._average(self.seconds_per_point, seconds / points,
-                                                   self._builds == 2)
+            forward = seconds if forward_seconds is None else min(seconds, forward_seconds)
+            first = self._builds == 2
+            self.seconds_per_point = self._average(self.seconds_per_point, forward / points,
+                                                   first)
+            self.fixed_seconds = self._average(self.fixed_seconds, seconds - forward, first)
+
+    def build_seconds(self, points: int) -> float:
+        """Expected seconds to build a snapshot of ``points`` forward passes."""
+        return self.fixed_seconds + self.seconds_per_point * points
 
     def steps_per_frame(self, points: int) -> int:
         """Steps per frame that keep 60 frames a second (at least 1) with snapshots of
         ``points`` forward passes; 0 while too little was measured."""
         if self._calls < self.MIN_CALLS or self._builds < 2:
             return 0
-        spare = FRAME_SECONDS - self._row_seconds - self.seconds_per_point * points
+        spare = FRAME_SECONDS - self._row_seconds - self.build_seconds(points)
         return max(1, int(spare * self._steps / self._seconds)) if self._seconds > 0 else 1

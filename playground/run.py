@@ -296,20 +296,22 @@ def divergence_message(step: int, config, nan: bool) -> str:
 def build_snapshot(trainer, job, rows: list[dict], last: dict | None, rate: float,
                    focus, steps_per_frame_at_60: int = 0, grids: DetailGrids | None = None,
                    level: int = 0, sample_index: int = 0,
-                   eval_indices: np.ndarray | None = None) -> Snapshot:
+                   eval_indices: np.ndarray | None = None, timing: dict | None = None
+                   ) -> Snapshot:
     """The view products of a frame: the network evaluated on the grids at detail ``level``
     (0: every point; see grids.py), the hovered neuron's map when ``focus`` asks for one, and
     copies of everything else the views draw (weights, rows, numbers), as one immutable
     Snapshot. ``job`` says which network (its generation, data and config). An image
     experiment has no grids: its frame carries ``image_frames.image_products`` instead (the
     feature maps of test image ``sample_index``, predictions on the test images
-    ``eval_indices``, None: all of them)."""
+    ``eval_indices``, None: all of them). A ``timing`` dict gets "forward": the seconds the
+    grids' forward passes took (the part of a build that grows with the points evaluated)."""
     data = job.data
     if data.modality == "images":
         views = dict(boundary=EMPTY, neuron_maps=(), output_map=EMPTY,
                      images=image_products(trainer, data, sample_index, eval_indices))
     else:
-        views = _point_views(trainer, data, focus, grids, level)
+        views = _point_views(trainer, data, focus, grids, level, timing)
     history = {name: np.array([row[name] for row in rows], dtype=np.float64) for name in COLUMNS}
     return Snapshot(
         generation=job.generation, step=int(trainer.step_count), epoch=int(trainer.epoch),
@@ -325,7 +327,8 @@ def build_snapshot(trainer, job, rows: list[dict], last: dict | None, rate: floa
         history=history, detail=level, **views)
 
 
-def _point_views(trainer, data, focus, grids: DetailGrids | None, level: int) -> dict:
+def _point_views(trainer, data, focus, grids: DetailGrids | None, level: int,
+                 timing: dict | None = None) -> dict:
     """The decision boundary, neuron maps, output map and hovered neuron's map of a 2-D
     points network at detail ``level``."""
     if grids is None:
@@ -333,21 +336,29 @@ def _point_views(trainer, data, focus, grids: DetailGrids | None, level: int) ->
     # the worker thread's BLAS on one core: a small grid's products spread over every core
     # wait on the GUI thread and on each other on a busy machine (engine/blas.py)
     with blas.single_threaded():
-        return _evaluated_views(trainer, data, focus, grids, level)
+        return _evaluated_views(trainer, data, focus, grids, level,
+                                {} if timing is None else timing)
 
 
-def _evaluated_views(trainer, data, focus, grids: DetailGrids, level: int) -> dict:
+def _evaluated_views(trainer, data, focus, grids: DetailGrids, level: int, timing: dict
+                     ) -> dict:
+    start = time.perf_counter()
     hidden, small = trainer.activations(grids.inputs("map", level), GRID_DTYPE)  # both at once
+    forward = time.perf_counter() - start
     maps = tuple(_read_only(grids.full("map", level, h)) for h in hidden)
     small = grids.full("map", level, small)
     boundary_inputs = grids.inputs("boundary", level)
     focus_map = None
+    start = time.perf_counter()
     if focus is not None and focus[0] < len(hidden) and focus[1] < hidden[focus[0]].shape[1]:
         # the hovered neuron and the output from one pass over the boundary grid
         units, out = trainer.activations(boundary_inputs, GRID_DTYPE)
+        forward += time.perf_counter() - start
         focus_map = _read_only(grids.full("boundary", level, units[focus[0]][:, focus[1]])[0])
     else:
         out = trainer.predict(boundary_inputs, GRID_DTYPE)
+        forward += time.perf_counter() - start
+    timing["forward"] = forward
     out = grids.full("boundary", level, out)
     boundary = out.transpose(1, 2, 0) if data.task == "multiclass" else out[0]
     return dict(boundary=_read_only(np.ascontiguousarray(boundary)), neuron_maps=maps,

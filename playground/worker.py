@@ -325,17 +325,19 @@ class TrainingWorker(QObject):
             self._emit_image_snapshot()
             return
         start = time.perf_counter()
-        grids, per_point = self._grids, self._budget.seconds_per_point
+        grids, budget, timing = self._grids, self._budget, {}
+        cost = (budget.seconds_per_point, budget.fixed_seconds)
         # the level of frames while training: this one's, or the one they would take
-        live = choose_level(grids, per_point, LIVE_BUILD_SECONDS, self._level)
-        level = live if self._running else choose_level(grids, per_point, STILL_BUILD_SECONDS)
+        live = choose_level(grids, cost[0], LIVE_BUILD_SECONDS, self._level, cost[1])
+        level = live if self._running else choose_level(grids, cost[0], STILL_BUILD_SECONDS,
+                                                        fixed_seconds=cost[1])
         self._level = live if self._running else None
         snapshot = build_snapshot(self._trainer, self._job, self._run.take_rows(),
-                                  self._run.last_row,
-                                  self._rate, self._focus,
-                                  self._budget.steps_per_frame(grids.points(live)), grids, level)
+                                  self._run.last_row, self._rate, self._focus,
+                                  budget.steps_per_frame(grids.points(live)), grids, level,
+                                  timing=timing)
         self._build_seconds = time.perf_counter() - start
-        self._budget.add_build(self._build_seconds, grids.points(level))
+        budget.add_build(self._build_seconds, grids.points(level), timing.get("forward"))
         self._sent(snapshot)
 
     def _emit_image_snapshot(self) -> None:
