@@ -256,8 +256,12 @@ class Optimizer(Configurable):
         if self.slots.shape[1] != param.size:
             raise ValueError(f"{self.name}: built for {self.slots.shape[1]} parameters, "
                              f"got {param.size}")
-        apply_update_at(self.code, param, grad, self.slots, self.hyper_vector(), float(lr),
-                        self.iterations + 1, self.offsets())
+        if self.step_offset.any():
+            apply_update_at(self.code, param, grad, self.slots, self.hyper_vector(), float(lr),
+                            self.iterations + 1, self.step_offset)
+        else:
+            apply_update(self.code, param, grad, self.slots, self.hyper_vector(), float(lr),
+                         self.iterations + 1)
         self.iterations += 1
 
     def step(self, objective, x, lr, clip=0.0, weight_decay=0.0):

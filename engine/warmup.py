@@ -174,6 +174,8 @@ def warm_up(progress=None, precisions=("float64",)) -> float:
         tr.objective().value_and_grad(tr.params)
         config.make_schedule().lr_at(np.arange(4), 2)      # the schedule plot
         apply("softmax", np.zeros((2, 3)))
+        from engine.optimizers import Adam
+        Adam().update_step(np.zeros(2), np.zeros(2), 0.1)   # the optimizers' own surface
         _warm_layer_kernels(rng)
         _warm_augmentation(rng)
         if "float32" in precisions:
