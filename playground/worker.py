@@ -26,9 +26,12 @@ from playground.pipeline import PreparedData
 from playground.run import INTERRUPTED, Run, build_snapshot, steps_to_epoch_after
 from playground.schedule_start import apply_config
 
-#: time a snapshot may take to build while training runs, and while it is paused (see grids.py)
-LIVE_BUILD_SECONDS = 0.03
+#: time a snapshot may take to build while training runs, and while it is paused (see grids.py):
+#: live, about half a frame at 30 frames a second, the rest for training and the history row
+LIVE_BUILD_SECONDS = 0.015
 STILL_BUILD_SECONDS = 0.25
+#: how long a frame that is due a snapshot waits for the views to finish drawing the last one
+VIEWS_WAIT_SECONDS = FRAME_SECONDS
 @dataclass(frozen=True)
 class Job:
     """A network to train: built by the session, handed to the worker whole."""
@@ -274,12 +277,23 @@ class TrainingWorker(QObject):
         if reason == INTERRUPTED:
             self._timer.start(0)         # after the waiting command
         elif reason is None:
-            now = time.perf_counter()
-            if not advancing and self.consumer_ready.is_set() and now - self._last_emit >= max(
-                    FRAME_SECONDS, BUILD_SHARE * self._build_seconds):
+            if not advancing and self._views_ready():
                 self._emit_snapshot()
             wait = 0.0 if advancing else FRAME_SECONDS - (time.perf_counter() - start)
             self._timer.start(max(0, int(wait * 1000)))
+
+    def _views_ready(self) -> bool:
+        """Whether a live snapshot is due now: the last one is at least a frame (and
+        ``BUILD_SHARE`` builds) old and the views have drawn it. When only the views are
+        missing, wait for them up to ``VIEWS_WAIT_SECONDS`` (unless a command waits): a slow
+        network's frame trains longer than the views take to draw, and without the wait a
+        snapshot missed by a few milliseconds would wait a whole frame more."""
+        since = time.perf_counter() - self._last_emit
+        if since < max(FRAME_SECONDS, BUILD_SHARE * self._build_seconds):
+            return False
+        if self.consumer_ready.is_set():
+            return True
+        return not self.interrupts.pending() and self.consumer_ready.wait(VIEWS_WAIT_SECONDS)
 
     def _train(self, n_steps: int, stop_rules: bool = True) -> tuple[str | None, int]:
         """One frame of the run: n_steps (fewer if a command waits), its row, and a pause with
