@@ -16,16 +16,19 @@ from engine import kernels as K
 from engine import layer_kernels as G
 from engine import predict as PR
 from engine import rng as R
+# the evaluation helpers are importable from here, as they always were
+from engine.evaluation import (accuracy_from_outputs, check_data, data_loss,  # noqa: F401
+                               output_activation)
 from engine.initializers import init_bias, init_weights
 from engine.network import LOSSES, NetworkSpec
 from engine.precision import PRECISIONS, as_dtype
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
+from engine.trainer_layers import SECOND_ORDER_SCALE, LayerRates
+from engine.trainer_second_order import run_second_order
+from engine.trainer_state import TrainerState
 
 SECOND_ORDER_NAMES = ("newton", "lbfgs", "cg")
-_SECOND_ORDER_SCALE = ("{} takes no per-layer learning rates: a second-order method chooses one "
-                       "step for all parameters together (set every layer's scale to 1, or "
-                       "choose a first-order optimizer)")
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class TrainConfig:
                 raise ValueError(f"layer {i}'s learning-rate factor must be a finite number "
                                  f">= 0 (0: frozen), got {v!r}")
             if self.second_order and v not in (0.0, 1.0):
-                raise ValueError(_SECOND_ORDER_SCALE.format(self.optimizer))
+                raise ValueError(SECOND_ORDER_SCALE.format(self.optimizer))
         self.make_augmentation()
         # validate the hyperparameters now, with the optimiser's and schedule's own messages
         self.make_optimizer()
@@ -131,23 +134,6 @@ class RunResult:
     message: str = ""
 
 
-def _check_data(name, X, Y, n_inputs, n_outputs):
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    Y = np.ascontiguousarray(Y, dtype=np.float64)
-    if Y.ndim == 1:
-        Y = Y.reshape(-1, 1)
-    if X.ndim != 2 or X.shape[1] != n_inputs:
-        raise ValueError(f"{name} inputs must have shape (n, {n_inputs}), got {X.shape}")
-    if Y.shape != (X.shape[0], n_outputs):
-        raise ValueError(f"{name} targets must have shape ({X.shape[0]}, {n_outputs}), got {Y.shape}")
-    if X.shape[0] < 1:
-        raise ValueError(f"{name} set is empty")
-    for what, a in (("inputs", X), ("targets", Y)):
-        bad = ~np.isfinite(a).all(axis=1)
-        if bad.any():
-            raise ValueError(f"{name} {what} contain NaN or inf (row {int(np.argmax(bad))})")
-    return X, Y
-
 
 def initial_parameters(spec, seed):
     """Fresh parameters for ``spec`` drawn with a numpy Generator seeded by ``seed``."""
@@ -166,7 +152,7 @@ def initial_parameters(spec, seed):
     return params
 
 
-class Trainer:
+class Trainer(LayerRates, TrainerState):
     """A network being trained on one data set.
 
     X_train float64 (n, spec.n_inputs), already featurised and normalised, or for an image
@@ -184,11 +170,11 @@ class Trainer:
         self.spec = spec
         X_train, X_test = self._flat(X_train), self._flat(X_test)
         # the data as given (float64); self.X, self.Y: in the run's precision (set_config)
-        self._X64, self._Y64 = _check_data("training", X_train, Y_train, spec.n_inputs,
+        self._X64, self._Y64 = check_data("training", X_train, Y_train, spec.n_inputs,
                                            spec.n_outputs)
         self.X, self.Y = self._X64, self._Y64
         if X_test is not None and len(X_test):
-            self.X_test, self.Y_test = _check_data("test", X_test, Y_test, spec.n_inputs,
+            self.X_test, self.Y_test = check_data("test", X_test, Y_test, spec.n_inputs,
                                                    spec.n_outputs)
         else:
             self.X_test = self.Y_test = None
@@ -309,7 +295,7 @@ class Trainer:
         moments) are kept when the optimiser kind and its hyperparameters' meaning are unchanged."""
         old = self.config
         if config.second_order and not config.layer_scales and (self.lr_scale != 1.0).any():
-            raise ValueError(_SECOND_ORDER_SCALE.format(config.optimizer))
+            raise ValueError(SECOND_ORDER_SCALE.format(config.optimizer))
         self.config = config
         self._set_dtype(config.dtype)
         self._schedule = config.make_schedule()
@@ -341,38 +327,11 @@ class Trainer:
         if config.augmentation != (old.augmentation if old is not None else {}):
             self.set_augmentation(config.make_augmentation())
 
-    def _apply_layer_scales(self):
-        """``config.layer_scales`` onto ``trainable`` (0: frozen) and ``lr_scale``."""
-        scales = self.config.layer_scales
-        self.trainable[:] = 1.0
-        self.lr_scale[:] = 1.0
-        if not scales:
-            return
-        slices = self.spec.layer_slices()
-        if len(scales) != len(slices):
-            raise ValueError(f"layer_scales has {len(scales)} entries for the network's "
-                             f"{len(slices)} layers")
-        for (a, b), v in zip(slices, scales):
-            if v == 0.0:
-                self.trainable[a:b] = 0.0
-            else:
-                self.lr_scale[a:b] = float(v)
-
     def _workspace(self, batch):
         if not self._general:
             return K.make_workspace(self._li, self.spec.n_params, batch, self.dtype)
         return G.make_workspace(self._gi, self.spec.n_params, self.spec.n_buffers, batch,
                                 self.dtype)
-
-    def _scaled_workspace(self):
-        """The layer-kernel workspace ``engine.layer_lr`` trains in (small dense networks
-        train in engine.kernels' loops otherwise)."""
-        if self._general:
-            return self._ws
-        if self._scaled_ws is None:
-            self._scaled_ws = G.make_workspace(self._gi, self.spec.n_params,
-                                               self.spec.n_buffers, self._batch, self.dtype)
-        return self._scaled_ws
 
     def set_dropout(self, rates):
         """Change each hidden layer's dropout rate without touching the weights (a Dropout
@@ -399,43 +358,6 @@ class Trainer:
         self.augmentation = settings
         self._aug = settings.vector() if settings is not None and settings.active else np.zeros(0)
 
-    def set_trainable(self, layers, trainable=True):
-        """Freeze (trainable=False) or unfreeze the parameters of the given layers (indices
-        into ``spec.layers``: hidden layers then the output layer). Frozen parameters do not
-        move under any optimiser, decay, regulariser or constraint."""
-        slices = self.spec.layer_slices()
-        for l in layers:
-            if not 0 <= int(l) < len(slices):
-                raise ValueError(f"layer index {l} out of range 0..{len(slices) - 1}")
-            a, b = slices[int(l)]
-            self.trainable[a:b] = 1.0 if trainable else 0.0
-
-    def set_lr_scale(self, layers, scale):
-        """Train the parameters of the given layers (indices into ``spec.layers``) with
-        learning rate lr * scale (scale > 0; 1: the base rate), for every first-order optimizer
-        (``engine.layer_lr`` says why this is exact). Second-order methods take no scale."""
-        scale = float(scale)
-        if not np.isfinite(scale) or scale <= 0.0:
-            raise ValueError(f"a learning-rate scale must be a finite number > 0, got {scale!r}")
-        if scale != 1.0 and self.config.second_order:
-            raise ValueError(_SECOND_ORDER_SCALE.format(self.config.optimizer))
-        slices = self.spec.layer_slices()
-        for l in layers:
-            if not 0 <= int(l) < len(slices):
-                raise ValueError(f"layer index {l} out of range 0..{len(slices) - 1}")
-            a, b = slices[int(l)]
-            self.lr_scale[a:b] = scale
-
-    def layer_lr_scales(self):
-        """[scale of each layer of ``spec.layers``] (1.0 for layers without parameters)."""
-        return [float(self.lr_scale[a]) if b > a else 1.0
-                for a, b in self.spec.layer_slices()]
-
-    def frozen_layers(self):
-        """Indices of the layers that have parameters, all of them frozen."""
-        return [l for l, (a, b) in enumerate(self.spec.layer_slices())
-                if b > a and not self.trainable[a:b].any()]
-
     # -- training ---------------------------------------------------------------------------
     def run(self, n_steps):
         """Train ``n_steps`` steps (mini-batches); stops early if the run diverges."""
@@ -445,7 +367,7 @@ class Trainer:
         losses = np.zeros(n_steps)
         lrs = np.zeros(n_steps)
         if self.config.second_order:
-            done, status = self._run_second_order(n_steps, losses, lrs)
+            done, status = run_second_order(self, n_steps, losses, lrs)
         else:
             opt = self.optimizer
             sched = (self._schedule.code, float(self.config.learning_rate),
@@ -482,30 +404,6 @@ class Trainer:
                    f"Try a lower learning rate (now {self.config.learning_rate:g}), gradient "
                    f"clipping, or reset.")
         return RunResult(losses[:done], lrs[:done], int(done), diverged, msg)
-
-    def _run_second_order(self, n_steps, losses, lrs):
-        """Full-batch Newton / L-BFGS / CG: one outer iteration per step."""
-        obj = self.objective()
-        obj.trainable = self.trainable
-        frozen = self.trainable == 0.0
-        ws = None
-        for s in range(n_steps):
-            loss, _ = obj.value_and_grad(self.params)
-            info = self.optimizer.step(obj, self.params)
-            keep = self.params[frozen]
-            self.params[:] = info.x_new
-            self.params[frozen] = keep
-            if self.spec.n_buffers:
-                ws = ws or G.make_workspace(self._gi, self.spec.n_params, self.spec.n_buffers,
-                                            self.X.shape[0])
-                G.refresh_running_stats(self.params, self.buffers, self._gi, self._gf, self.X, ws)
-            losses[s] = loss
-            lrs[s] = info.alpha if np.isfinite(info.alpha) else 0.0
-            self.state[K.STEP] += 1
-            self.state[K.EPOCH] += 1
-            if info.diverged or not np.isfinite(self.params).all():
-                return s + 1, K.DIVERGED
-        return n_steps, K.OK
 
     # -- the objective as a function of the parameters ------------------------------------------
     def objective(self, X=None, Y=None, dropout_seed=None):
@@ -587,7 +485,7 @@ class Trainer:
 
     def evaluate(self, X, Y):
         """(mean data loss, accuracy) on (X, Y) without dropout; accuracy is None for regression."""
-        X, Y = _check_data("evaluation", self._flat(X), Y, self.spec.n_inputs, self.spec.n_outputs)
+        X, Y = check_data("evaluation", self._flat(X), Y, self.spec.n_inputs, self.spec.n_outputs)
         Z = self._outputs(X, PR.LOGITS).astype(np.float64, copy=False)
         P = output_activation(self.spec.output_activation, Z)
         return data_loss(self.spec.loss, Z, P, Y), accuracy_from_outputs(self.spec.loss, P, Y)
@@ -605,113 +503,6 @@ class Trainer:
         self.initial_params = initial_parameters(self.spec, self.seed)
         self.reset()
 
-    def state_dict(self):
-        """Plain dict of numbers and arrays: enough to continue bit-identically. "buffers"
-        (batch norm's running statistics) when the network has any, "trainable" when a
-        parameter is frozen, "optimizer_step_offset" (int64 (n_params,), the updates each
-        parameter sat out frozen) when one has."""
-        d = {"params": self.params.copy(), "initial_params": self.initial_params.copy(),
-             "state": self.state.copy(), "seed": self.seed,
-             "optimizer_iterations": int(getattr(self.optimizer, "iterations", 0)),
-             "schedule_start": int(self.schedule_start[0]),
-             "schedule_start_epoch": int(self.schedule_start[1])}
-        # non-trainable state and the frozen mask, only where there are any (a dense network
-        # with nothing frozen keeps the keys it always had)
-        if self.spec.n_buffers:
-            d["buffers"] = self.buffers.copy()
-        if not self.trainable.all():
-            d["trainable"] = self.trainable.copy()
-        if self.config.second_order:
-            d["second_order_state"] = self.optimizer.state_dict()
-        else:
-            d["slots"] = self.optimizer.slots.copy()
-            if self.optimizer.step_offset.any():
-                d["optimizer_step_offset"] = self.optimizer.step_offset.copy()
-        return d
-
-    def load_state_dict(self, d):
-        P = self.spec.n_params
-        for name in ("params", "initial_params"):
-            a = np.asarray(d[name], dtype=np.float64)
-            if a.shape != (P,):
-                raise ValueError(f"{name} must have shape ({P},), got {a.shape}")
-            if not np.isfinite(a).all():
-                raise ValueError(f"{name} contain NaN or inf")
-        state = np.asarray(d["state"], dtype=np.int64)
-        if state.shape != (K.N_STATE,) or state[K.POS] < 0 or state[K.POS] >= self.X.shape[0] \
-                or (state[:3] < 0).any():
-            raise ValueError("training counters are inconsistent with the data")
-        start = (int(d.get("schedule_start", 0)), int(d.get("schedule_start_epoch", 0)))
-        if not (0 <= start[0] <= state[K.STEP] and 0 <= start[1] <= state[K.EPOCH]):
-            raise ValueError(f"the schedule's start {start} lies after the run's step "
-                             f"{int(state[K.STEP])} and epoch {int(state[K.EPOCH])}")
-        extra = {}
-        for name, n in (("buffers", self.spec.n_buffers), ("trainable", P)):
-            if name in d:
-                a = np.asarray(d[name], dtype=self.dtype if name == "buffers" else np.float64)
-                if a.shape != (n,) or not np.isfinite(a).all():
-                    raise ValueError(f"{name} must be {n} finite numbers, got shape {a.shape}")
-                if name == "trainable" and not np.isin(a, (0.0, 1.0)).all():
-                    raise ValueError("trainable must hold only 0 (frozen) and 1 (trains)")
-                extra[name] = a.copy()
-        self.buffers = extra.get("buffers", self.initial_buffers.astype(self.dtype))
-        self.trainable = extra.get("trainable", np.ones(P))
-        if self.config.layer_scales:       # the settings say which layers are frozen
-            self._apply_layer_scales()
-        self.schedule_start = start
-        self.seed = int(d["seed"])
-        self.params = np.array(d["params"], dtype=self.dtype)
-        self.initial_params = np.array(d["initial_params"], dtype=np.float64)
-        self.state = state.copy()
-        self.state[K.SEED] = self.seed
-        R.shuffled_indices(self.seed, int(state[K.EPOCH]), self.perm)
-        self.optimizer = self.config.make_optimizer()
-        self.optimizer.build(P)
-        if self.config.second_order:
-            if "second_order_state" in d:
-                self.optimizer.load_state_dict(d["second_order_state"])
-        else:
-            slots = np.asarray(d["slots"], dtype=self.dtype)
-            if slots.shape != self.optimizer.slots.shape:
-                raise ValueError(f"optimizer slots must have shape {self.optimizer.slots.shape}")
-            self.optimizer.slots = slots.copy()
-            self.optimizer.iterations = int(d.get("optimizer_iterations", state[K.OPT_T]))
-            if "optimizer_step_offset" in d:
-                off = np.asarray(d["optimizer_step_offset"])
-                if off.shape != (P,) or not np.issubdtype(off.dtype, np.integer) \
-                        or (off < 0).any() or (off > state[K.OPT_T]).any():
-                    raise ValueError(f"optimizer_step_offset must be {P} whole numbers from 0 "
-                                     f"to the optimizer's {int(state[K.OPT_T])} updates")
-                self.optimizer.step_offset = off.astype(np.int64)
-
     def __repr__(self):
         return (f"Trainer({self.spec!r}, {self.config.optimizer}, lr={self.config.learning_rate:g}, "
                 f"step={self.step_count}, epoch={self.epoch})")
-
-
-def output_activation(name, Z):
-    """The output layer's activation applied to its logits Z (n, K)."""
-    from engine.activations import apply
-    return apply(name, Z)
-
-
-def data_loss(loss, Z, P, Y):
-    """Mean data loss from logits Z / outputs P against targets Y (all (n, K)), computed as the
-    kernels do: BCE and softmax CE from the logits (stable), MSE from the outputs."""
-    if loss == "bce":
-        return float(np.mean(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))))
-    if loss == "softmax_ce":
-        m = Z.max(axis=1, keepdims=True)
-        lse = m[:, 0] + np.log(np.exp(Z - m).sum(axis=1))
-        return float(np.mean(lse - np.sum(Y * Z, axis=1)))
-    return float(np.mean((P - Y) ** 2))
-
-
-def accuracy_from_outputs(loss, P, Y):
-    if loss == "bce":
-        return float(np.mean((P[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
-    if loss == "softmax_ce":
-        return float(np.mean(np.argmax(P, axis=1) == np.argmax(Y, axis=1)))
-    if loss == "mse" and P.shape[1] == 1 and np.isin(Y, (0.0, 1.0)).all():
-        return float(np.mean((P[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
-    return None
