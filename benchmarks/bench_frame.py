@@ -147,13 +147,15 @@ def networks() -> dict:
 
 def frames_by_network(app, seconds: float) -> dict:
     """Per network of ``networks()``: frames drawn per second at the default speed, the
-    detail levels of those frames, and the engine-alone steps/s."""
+    detail levels of those frames, the views' drawing time per frame (the session rests as long
+    after each, so it bounds the frame rate) and the engine-alone steps/s."""
     out = {}
     for name, (values, target) in networks().items():
         window = _window(app, values)
         session = window.session
-        frames = []
-        session.snapshot_ready.connect(lambda s: frames.append(s.detail))
+        frames, drawn = [], []
+        session.snapshot_ready.connect(lambda s: (frames.append(s.detail),
+                                                  drawn.append(session.frame_seconds)))
         session.play()
         _wait(app, lambda: len(frames) >= 3)
         count, start = len(frames), time.perf_counter()
@@ -165,6 +167,7 @@ def frames_by_network(app, seconds: float) -> dict:
         window.close()
         live = frames[count:] or frames[-1:]
         out[name] = {"fps": fps, "target": target, "detail": statistics.median(live),
+                     "draw_ms": 1000 * statistics.median(drawn[count:] or drawn[-1:]),
                      "alone": engine_alone(min(seconds, 2.0), values)}
     return out
 
@@ -173,7 +176,8 @@ def print_frames_by_network(rows: dict) -> None:
     for name, row in rows.items():
         target = f" (target >= {row['target']})" if row["target"] else ""
         print(f"{name:>10}: {row['fps']:5.1f} frames/s at the default speed{target}, live "
-              f"detail {row['detail']:g}; engine alone {row['alone']:10,.0f} steps/s")
+              f"detail {row['detail']:g}, views draw {row['draw_ms']:4.1f} ms; engine alone "
+              f"{row['alone']:10,.0f} steps/s")
 
 
 def summary(times: list[float]) -> dict:
