@@ -1,0 +1,226 @@
+"""The building blocks of ``engine.layer_kernels``' forward and backward passes, one layer
+operation each: matrix products (loops below ``BLAS_MIN`` multiply-adds, BLAS above), im2col /
+col2im for convolutions, bias sums, pooling, and batch normalisation (training statistics or
+running ones). Arrays are flat, feature-major as ``engine.kernels`` lays them out."""
+import math
+
+import numpy as np
+from numba import njit
+
+_KW = dict(cache=True, nogil=True, error_model="numpy")
+_KW_SUM = dict(_KW, fastmath={"contract", "reassoc"})
+
+#: multiply-adds from which a matrix product goes to BLAS; smaller ones run as loops, which
+#: beat the call and threading overhead of BLAS there (and keep tiny networks fast)
+BLAS_MIN = 1 << 16
+
+
+@njit(**_KW)
+def _mm_nn(A, B, C):
+    """C (m, n) = A (m, k) @ B (k, n); all C-contiguous 2-D views."""
+    m, k = A.shape
+    n = B.shape[1]
+    if m * k * n >= BLAS_MIN:
+        np.dot(A, B, C)
+        return
+    for i in range(m):
+        for j in range(n):
+            C[i, j] = 0.0
+        for p in range(k):
+            a = A[i, p]
+            for j in range(n):
+                C[i, j] += a * B[p, j]
+
+
+@njit(**_KW)
+def _mm_tn(A, B, C):
+    """C (m, n) = A.T @ B for A (k, m), B (k, n)."""
+    k, m = A.shape
+    n = B.shape[1]
+    if m * k * n >= BLAS_MIN:
+        np.dot(A.T, B, C)
+        return
+    for i in range(m):
+        for j in range(n):
+            C[i, j] = 0.0
+    for p in range(k):
+        for i in range(m):
+            a = A[p, i]
+            for j in range(n):
+                C[i, j] += a * B[p, j]
+
+
+@njit(**_KW_SUM)
+def _mm_nt(A, B, C):
+    """C (m, k) = A @ B.T for A (m, n), B (k, n): dot products of rows."""
+    m, n = A.shape
+    k = B.shape[0]
+    if m * k * n >= BLAS_MIN:
+        np.dot(A, B.T, C)
+        return
+    for i in range(m):
+        for j in range(k):
+            s = 0.0
+            for t in range(n):
+                s += A[i, t] * B[j, t]
+            C[i, j] = s
+
+
+@njit(**_KW)
+def _im2col(inp, cols, C, H, W, k, s, p, Ho, Wo, B):
+    """cols[(c*k + i)*k + j, (y*Wo + x)*B + b] = inp[c, s*y + i - p, s*x + j - p, b] (0 outside)."""
+    n_col = Ho * Wo * B
+    for c in range(C):
+        for i in range(k):
+            for j in range(k):
+                row = ((c * k + i) * k + j) * n_col
+                for y in range(Ho):
+                    iy = s * y + i - p
+                    for x in range(Wo):
+                        ix = s * x + j - p
+                        dst = row + (y * Wo + x) * B
+                        if 0 <= iy < H and 0 <= ix < W:
+                            src = ((c * H + iy) * W + ix) * B
+                            for b in range(B):
+                                cols[dst + b] = inp[src + b]
+                        else:
+                            for b in range(B):
+                                cols[dst + b] = 0.0
+
+
+@njit(**_KW)
+def _col2im(cols, dinp, C, H, W, k, s, p, Ho, Wo, B):
+    """The adjoint of _im2col: dinp (C x H x W x B) = sum of cols over the windows."""
+    for i in range(C * H * W * B):
+        dinp[i] = 0.0
+    n_col = Ho * Wo * B
+    for c in range(C):
+        for i in range(k):
+            for j in range(k):
+                row = ((c * k + i) * k + j) * n_col
+                for y in range(Ho):
+                    iy = s * y + i - p
+                    if iy < 0 or iy >= H:
+                        continue
+                    for x in range(Wo):
+                        ix = s * x + j - p
+                        if 0 <= ix < W:
+                            src = row + (y * Wo + x) * B
+                            dst = ((c * H + iy) * W + ix) * B
+                            for b in range(B):
+                                dinp[dst + b] += cols[src + b]
+
+
+@njit(**_KW)
+def _add_bias(z, params, bo, rows, n):
+    for r in range(rows):
+        bj = params[bo + r]
+        for i in range(r * n, (r + 1) * n):
+            z[i] += bj
+
+
+@njit(**_KW_SUM)
+def _row_sums(d, grad, bo, rows, n):
+    for r in range(rows):
+        s = 0.0
+        for i in range(r * n, (r + 1) * n):
+            s += d[i]
+        grad[bo + r] = s
+
+
+@njit(**_KW)
+def _pool_forward(inp, z, mask, C, H, W, k, s, Ho, Wo, B, is_max):
+    inv = 1.0 / (k * k)
+    for c in range(C):
+        for y in range(Ho):
+            for x in range(Wo):
+                dst = ((c * Ho + y) * Wo + x) * B
+                for b in range(B):
+                    best = -np.inf
+                    arg = 0
+                    acc = 0.0
+                    for i in range(k):
+                        for j in range(k):
+                            v = inp[((c * H + s * y + i) * W + s * x + j) * B + b]
+                            acc += v
+                            if v > best:
+                                best = v
+                                arg = i * k + j
+                    if is_max:   # the winner's place in its window: exact in float32 too
+                        z[dst + b] = best
+                        mask[dst + b] = arg
+                    else:
+                        z[dst + b] = acc * inv
+
+
+@njit(**_KW)
+def _pool_backward(d, dp, mask, C, H, W, k, s, Ho, Wo, B, is_max):
+    for i in range(C * H * W * B):
+        dp[i] = 0.0
+    inv = 1.0 / (k * k)
+    for c in range(C):
+        for y in range(Ho):
+            for x in range(Wo):
+                src = ((c * Ho + y) * Wo + x) * B
+                for b in range(B):
+                    if is_max:
+                        w = np.int64(mask[src + b])
+                        i, j = w // k, w % k
+                        dp[((c * H + s * y + i) * W + s * x + j) * B + b] += d[src + b]
+                    else:
+                        g = d[src + b] * inv
+                        for i in range(k):
+                            for j in range(k):
+                                dp[((c * H + s * y + i) * W + s * x + j) * B + b] += g
+
+
+@njit(**_KW_SUM)
+def _batchnorm_forward(inp, z, xhat, params, w, buffers, stats, bo, C, n, train, update,
+                       momentum, eps):
+    """Per channel c, its n = H*W*B values inp[c*n:(c+1)*n]: z = gamma x^ + beta."""
+    for c in range(C):
+        r0 = c * n
+        if train:
+            m = 0.0
+            for i in range(r0, r0 + n):
+                m += inp[i]
+            m /= n
+            v = 0.0
+            for i in range(r0, r0 + n):
+                t = inp[i] - m
+                v += t * t
+            v /= n
+            if update:
+                unbiased = v * n / (n - 1) if n > 1 else v
+                buffers[bo + c] = (1.0 - momentum) * buffers[bo + c] + momentum * m
+                buffers[bo + C + c] = (1.0 - momentum) * buffers[bo + C + c] + momentum * unbiased
+        else:
+            m = buffers[bo + c]
+            v = buffers[bo + C + c]
+        inv = 1.0 / math.sqrt(v + eps)
+        stats[bo + c] = m
+        stats[bo + C + c] = inv
+        g, beta = params[w + c], params[w + C + c]
+        for i in range(r0, r0 + n):
+            xh = (inp[i] - m) * inv
+            xhat[i] = xh
+            z[i] = g * xh + beta
+
+
+@njit(**_KW_SUM)
+def _batchnorm_backward(d, dp, xhat, params, grad, w, stats, bo, C, n, need_input):
+    """Training-mode batch norm: dgamma = sum d x^, dbeta = sum d, and
+    dx = gamma/sqrt(var+eps) / n * (n d - sum d - x^ sum d x^)."""
+    for c in range(C):
+        r0 = c * n
+        sd = 0.0
+        sdx = 0.0
+        for i in range(r0, r0 + n):
+            sd += d[i]
+            sdx += d[i] * xhat[i]
+        grad[w + c] = sdx
+        grad[w + C + c] = sd
+        if need_input:
+            f = params[w + c] * stats[bo + C + c] / n
+            for i in range(r0, r0 + n):
+                dp[i] = f * (n * d[i] - sd - xhat[i] * sdx)
