@@ -352,7 +352,7 @@ class TrainingWorker(QObject):
                                   timing=timing)
         self._build_seconds = time.perf_counter() - start
         budget.add_build(self._build_seconds, grids.points(level), timing.get("forward"))
-        self._sent(snapshot)
+        self._sent(snapshot, start)
 
     def _emit_image_snapshot(self) -> None:
         """An image experiment's frame: predictions on the whole test set when the last row
@@ -366,10 +366,14 @@ class TrainingWorker(QObject):
                                   sample_index=self._sample, eval_indices=sample)
         self._build_seconds = time.perf_counter() - start
         self._budget.add_build(self._build_seconds, points)
-        self._sent(snapshot)
+        self._sent(snapshot, start)
 
-    def _sent(self, snapshot) -> None:
-        self._last_emit = time.perf_counter()
+    def _sent(self, snapshot, started: float) -> None:
+        """Hand ``snapshot`` (whose build began at ``started``) to the views. Snapshots are
+        spaced from the start of one build to the next: counted from its end, a frame that
+        ends a little less than a frame after the last build would skip a snapshot, and every
+        network would draw at most 30 frames a second."""
+        self._last_emit = started
         self.consumer_ready.clear()
         self.snapshot_ready.emit(snapshot)
 
