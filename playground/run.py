@@ -334,8 +334,9 @@ def _point_views(trainer, data, focus, grids: DetailGrids | None, level: int,
     if grids is None:
         grids = DetailGrids(data.boundary_inputs, data.map_inputs)
     # the worker thread's BLAS on one core: a small grid's products spread over every core
-    # wait on the GUI thread and on each other on a busy machine (engine/blas.py)
-    with blas.single_threaded():
+    # wait on the GUI thread and on each other on a busy machine (engine/blas.py); a diverged
+    # network's weights overflow float32 (GRID_DTYPE): its grids draw as 0 (grids.full)
+    with blas.single_threaded(), np.errstate(over="ignore", invalid="ignore"):
         return _evaluated_views(trainer, data, focus, grids, level,
                                 {} if timing is None else timing)
 
