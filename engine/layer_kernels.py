@@ -229,13 +229,15 @@ def _gather_augmented(X, Y, perm, pos, B, xb, yb, aug, shape, seed, step, tmp):
 
 @njit(**_KW)
 def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg, wmask,
-                trainable, aug, batch_size, n_steps, losses, lrs, ws, split):
+                rate, aug, batch_size, n_steps, losses, lrs, ws, split):
     """Run up to n_steps optimisation steps in place; return (steps done, status).
 
     As ``engine.kernels.train_steps``, for any layer kinds: net is (gi, gf, loss code);
     buffers float64 (n_buffers,) batch norm's running statistics, moved at every step;
-    trainable float64 (P,): parameters where it is 0 never move (their gradient is zeroed
-    and their values and slots restored after decay, update and max-norm); aug float64
+    rate float64 (P,) >= 0: parameter i moves with learning rate lr * rate[i]; where it is 0
+    the parameter is frozen (gradient zeroed, value and slots restored after decay, update
+    and max-norm); a 0/1 ``rate`` is the frozen mask and takes no scaling (``engine.layer_lr``
+    says why scaling the step is exact: x <- x_old + rate * (x - x_old) after the update); aug float64
     (augment.N_HYPER,) the augmentation strengths (``Augmentation.vector()``) applied to
     each training image as it is gathered, or empty for none; split (parts, extra, units,
     col) from ``engine.batch_split.plan``: with parts > 1, a batch of at least
@@ -250,12 +252,16 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     L = gi.shape[0]
     out = uoff[L - 1]
     frozen = False
-    for i in range(trainable.size):
-        if trainable[i] == 0.0:
-            frozen = True
+    scaled = False                      # some rate other than 0 and 1
+    moves = np.empty(rate.size)         # 1: the parameter trains, 0: frozen
+    for i in range(rate.size):
+        moves[i] = 1.0 if rate[i] != 0.0 else 0.0
+        frozen = frozen or rate[i] == 0.0
+        scaled = scaled or (rate[i] != 0.0 and rate[i] != 1.0)
     keep = params.copy() if frozen else params[:0]
     keep_slots = slots.copy() if frozen else slots[:, :0]
-    rmask = wmask * trainable if frozen else wmask
+    old = np.empty(params.size if scaled else 0, params.dtype)
+    rmask = wmask * moves if frozen or scaled else wmask
     shape = (gi[0, G_CIN], gi[0, G_HIN], gi[0, G_WIN])
     tmp = np.empty(shape, X.dtype) if aug.size else np.empty((0, 0, 0), X.dtype)
     for s in range(n_steps):
@@ -277,18 +283,25 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
             loss = loss_and_delta(loss_code, gi[L - 1, G_ACT], za[out:out + B * K],
                                   aa[out:out + B * K], yb, B, K, da[out:out + B * K])
             backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, True)
-        if frozen:
+        if frozen or scaled:
             for i in range(grad.size):
-                grad[i] *= trainable[i]
+                grad[i] *= moves[i]
         _, gsq = regularize(params, grad, rmask, reg)
         clip_gradient(grad, gsq, reg[CLIP_NORM])
         lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
+        if scaled:
+            for i in range(params.size):
+                old[i] = params[i]
         decay_parameters(params, lr * reg[WEIGHT_DECAY])
         apply_update_at(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1, toff)
+        if scaled:
+            for i in range(params.size):
+                if rate[i] != 0.0:
+                    params[i] = old[i] + rate[i] * (params[i] - old[i])
         if reg[MAX_NORM] > 0.0:
             apply_max_norm(params, gi, reg[MAX_NORM])
         if frozen:
-            restore_frozen(params, keep, slots, keep_slots, trainable)
+            restore_frozen(params, keep, slots, keep_slots, rate)
         psum = 0.0
         for i in range(params.size):
             psum += params[i]

@@ -372,13 +372,14 @@ class Trainer(LayerRates, TrainerState):
             opt = self.optimizer
             sched = (self._schedule.code, float(self.config.learning_rate),
                      self._schedule.hyper_vector(), *self.schedule_start)
-            if (self.lr_scale != 1.0).any():   # per-layer learning rates
-                from engine.layer_lr import train_steps_scaled
-                done, status = train_steps_scaled(
+            if (self.lr_scale != 1.0).any():   # per-layer learning rates (engine.layer_lr)
+                done, status = G.train_steps(
                     self.params, opt.slots, self.buffers, self.X, self.Y, self.perm, self.state,
-                    (self._gi, self._gf, self._loss_code), (opt.code, opt.hyper_vector(), opt.offsets()), sched,
-                    self._reg, self._wmask, self.trainable * self.lr_scale, self._aug,
-                    self._batch, n_steps, losses, lrs, self._scaled_workspace())
+                    (self._gi, self._gf, self._loss_code),
+                    (opt.code, opt.hyper_vector(), opt.offsets()), sched, self._reg,
+                    self._wmask, self.trainable * self.lr_scale, self._aug, self._batch,
+                    n_steps, losses, lrs, self._scaled_workspace(),
+                    (1,) + self._split[1:])   # one part: a scaled step is never split
             elif not self._general:
                 done, status = K.train_steps(
                     self.params, opt.slots, self.X, self.Y, self.perm, self.state,
