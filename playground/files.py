@@ -398,6 +398,7 @@ def _document_from(document: dict, arrays: dict) -> Document:
     expected |= comparison_file.array_names(comparison)
     if trainer is not None:
         expected |= {"params", "initial_params"} | ({BUFFERS} if "buffers" in trainer else set())
+        expected |= {run_state.STEP_OFFSET} if run_state.STEP_OFFSET in trainer else set()
         expected |= ({run_state.SECOND_ORDER_PREFIX + k for k, v in trainer["second_order_state"].items()
                       if isinstance(v, np.ndarray)} if "second_order_state" in trainer
                      else {"slots"})

@@ -74,7 +74,15 @@ def encode(state: Mapping) -> tuple[dict, dict]:
         if not np.isfinite(slots).all():
             raise ValueError("cannot save an optimizer state that is NaN or infinite")
         arrays["slots"] = slots
+    if "optimizer_step_offset" in state:     # updates each parameter sat out frozen (Adam)
+        arrays[STEP_OFFSET] = np.ascontiguousarray(state["optimizer_step_offset"], dtype="<i8")
     return run, arrays
+
+
+#: The optional array of the updates each parameter sat out while frozen (int64 (n_params,)):
+#: Adam's bias correction counts a parameter's own updates, as PyTorch does. Saved only when
+#: some layer sat out updates; without it every parameter counts every update.
+STEP_OFFSET = "optimizer_step_offset"
 
 
 def decode(run: dict, arrays: dict) -> dict:
@@ -111,6 +119,12 @@ def decode(run: dict, arrays: dict) -> dict:
     else:
         state["second_order_state"] = _second_order_state(
             json_object(second, "second_order"), arrays, n, state["optimizer_iterations"])
+    if STEP_OFFSET in arrays:
+        offset = checked_array(arrays, STEP_OFFSET, (n,), np.int64)
+        if offset.size and (offset.min() < 0 or offset.max() > counters[K.OPT_T]):
+            raise FileFormatError(f"array {quoted(STEP_OFFSET)} must hold whole numbers from 0 "
+                                  f"to the optimizer's steps ({counters[K.OPT_T]}).")
+        state["optimizer_step_offset"] = offset
     return state
 
 
