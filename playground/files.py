@@ -56,12 +56,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from engine import kernels as K
-from playground import comparison_file, container, disk, image_data, run_state
+from playground import comparison_file, container, disk, file_migrations, image_data, run_state
 from playground import history as history_module
 from playground.checks import is_whole_number
 from playground.container import (  # noqa: F401  (the container's names stay importable here)
@@ -124,79 +123,9 @@ class Document:
 
 # ---- migrations ---------------------------------------------------------------------------------
 #: version -> function(document, arrays) -> (document, arrays) that turns a file of that version
-#: into one of the next. ``document`` is the parsed JSON, ``arrays`` {name: ndarray} as read.
-#: Add one entry whenever VERSION goes up; never edit an old one.
-MIGRATIONS: dict[int, Callable[[dict, dict], tuple[dict, dict]]] = {}
-
-#: Settings added in version 2, with the value version 1 used without saying so.
-_ADDED_IN_2 = {"output_init": "glorot_uniform", "init_scale": 0.01, "leaky_slope": 0.01,
-               "weight_decay": 0.0, "max_norm": 0.0}
-
-
-def _version_1_to_2(document: dict, arrays: dict) -> tuple[dict, dict]:
-    """Version 2 saves the output layer's initializer, the small-random scale, the leaky-ReLU
-    slope, weight decay and max-norm. Decoupled weight decay became one setting for every
-    optimizer, so "adamw" with ``optimizer_params.weight_decay`` (default 0.01) is now "adam"
-    with ``weight_decay``: the same update, bit for bit. Anything malformed is left for the
-    checks to name."""
-    document = dict(document, version=2)
-    fields = document.get("fields")
-    if isinstance(fields, dict):
-        fields = {**_ADDED_IN_2, **fields}
-        params = fields.get("optimizer_params")
-        if fields.get("optimizer") == "adamw" and isinstance(params, dict):
-            params = dict(params)
-            fields["weight_decay"] = params.pop("weight_decay", 0.01)
-            fields["optimizer"], fields["optimizer_params"] = "adam", params
-        document["fields"] = fields
-    return document, arrays
-
-
-MIGRATIONS[1] = _version_1_to_2
-
-
-def _version_2_to_3(document: dict, arrays: dict) -> tuple[dict, dict]:
-    """Version 3 saves the panels a teacher hid from the class (``hidden_panels``); a version 2
-    file showed them all."""
-    document = dict(document, version=3)
-    fields = document.get("fields")
-    if isinstance(fields, dict):
-        document["fields"] = {"hidden_panels": [], **fields}
-    return document, arrays
-
-
-MIGRATIONS[2] = _version_2_to_3
-
-#: Settings added in version 4, with the value version 3 used without saying so.
-_ADDED_IN_4 = {"classes": [], "per_class": 0, "augmentation": {}}
-
-
-def _version_3_to_4(document: dict, arrays: dict) -> tuple[dict, dict]:
-    """Version 4 saves which classes of an image set are used (``classes``, all),
-    how many training images each keeps (``per_class``, all) and the augmentation of the
-    training images (``augmentation``, off). Its layers may say ``frozen`` and ``lr_scale``;
-    a version 3 layer trains as usual, which is what leaving them out means."""
-    document = dict(document, version=4)
-    fields = document.get("fields")
-    if isinstance(fields, dict):
-        document["fields"] = {**_ADDED_IN_4, **fields}
-    return document, arrays
-
-
-MIGRATIONS[3] = _version_3_to_4
-
-
-def _version_4_to_5(document: dict, arrays: dict) -> tuple[dict, dict]:
-    """Version 5 saves the precision a run trains in (``precision``); a version 4 file
-    trained in float64."""
-    document = dict(document, version=5)
-    fields = document.get("fields")
-    if isinstance(fields, dict):
-        document["fields"] = {"precision": "float64", **fields}
-    return document, arrays
-
-
-MIGRATIONS[4] = _version_4_to_5
+#: into one of the next (``playground.file_migrations``, where a new one goes when VERSION goes
+#: up).
+MIGRATIONS = file_migrations.MIGRATIONS
 
 
 def migrate(document: dict, arrays: dict) -> tuple[dict, dict]:
