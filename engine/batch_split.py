@@ -7,7 +7,8 @@ window) takes a core, every product waits for it: a 16x256 network then trains 4
 Here the batch of B rows is cut into ``parts`` slices of consecutive rows (rows
 ``p*B//parts`` to ``(p+1)*B//parts``); each thread gathers its slice, runs the forward and
 backward passes on it with one-thread BLAS (the caller holds ``engine.blas.single_threaded()``)
-and writes its own gradient; the gradients are then summed in part order. The loss of each
+and writes its own gradient; the gradients are then summed in part order (by the update,
+``engine.step_update``). The loss of each
 slice is its share of the batch's mean (``loss_and_delta_part``), so the sum is the batch's
 gradient exactly, up to rounding.
 
@@ -41,9 +42,11 @@ def part_key(drop_key, p):
 def split_gradient(params, buffers, extra, gi, gf, loss_code, X, Y, perm, pos, B, parts, aug,
                    seed, step, drop_key, ws, units, col):
     """Forward and backward passes of the batch perm[pos:pos + B] in ``parts`` slices at once;
-    returns the batch's data loss, with its gradient in ws's grad (summed over the slices).
+    returns the batch's data loss. Its gradient is ws's grad (slice 0's) plus the rows of
+    ``extra`` (the other slices', in slice order), which ``engine.step_update`` adds block by
+    block as it updates the parameters.
 
-    extra float64 (parts - 1, P): the other slices' gradients; units int64 (L,): each layer's
+    extra (parts - 1, P): units int64 (L,): each layer's
     units per sample; col: im2col rows x columns per sample (``layer_kernels.sizes``);
     aug, seed, step: as ``layer_kernels.train_steps`` gathers (augmentation keyed by row)."""
     grad, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
@@ -73,12 +76,6 @@ def split_gradient(params, buffers, extra, gi, gf, loss_code, X, Y, perm, pos, B
                                         aa[o:o + Bp * K], yp, Bp, K, da[o:o + Bp * K], B)
         backward(params, grad if p == 0 else extra[p - 1], gi, gf, xp, Bp, za, aa, ma, da,
                  stats, cp, up, True)
-    n = grad.size
-    for i in prange(n):
-        s = grad[i]
-        for q in range(parts - 1):
-            s += extra[q, i]
-        grad[i] = s
     loss = losses[0]
     for p in range(1, parts):
         loss += losses[p]

@@ -27,14 +27,12 @@ from numba import njit
 from engine import rng
 from engine.augment import augment_sample
 from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
-from engine.kernels import (CLIP_NORM, DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
-                            WEIGHT_DECAY, clip_gradient, decay_parameters, loss_and_delta,
-                            regularize, restore_frozen)
+from engine.kernels import (DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
+                            WEIGHT_DECAY, loss_and_delta, regularize, restore_frozen)
 from engine.layer_ops import (BLAS_MIN, _add_bias, _batchnorm_backward,  # noqa: F401
                               _batchnorm_forward, _col2im, _im2col, _mm_nn, _mm_nt, _mm_tn,
                               _pool_backward, _pool_forward, _row_sums)
 from engine.layers import AVGPOOL2D, BATCHNORM, CONV2D, DENSE, MAXPOOL2D
-from engine.optimizers import apply_update_at
 from engine.schedules import scheduled_lr
 
 _KW = dict(cache=True, nogil=True, error_model="numpy")
@@ -237,14 +235,14 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     rate float64 (P,) >= 0: parameter i moves with learning rate lr * rate[i]; where it is 0
     the parameter is frozen (gradient zeroed, value and slots restored after decay, update
     and max-norm); a 0/1 ``rate`` is the frozen mask and takes no scaling (``engine.layer_lr``
-    says why scaling the step is exact: x <- x_old + rate * (x - x_old) after the update); aug float64
+    says why scaling the step is exact: x <- x_old + rate * (x - x_old) after the update, where
+    rate is not 1; ``engine.step_update`` runs it); aug float64
     (augment.N_HYPER,) the augmentation strengths (``Augmentation.vector()``) applied to
     each training image as it is gathered, or empty for none; split (parts, extra, units,
     col) from ``engine.batch_split.plan``: with parts > 1, a batch of at least
     parts * batch_split.MIN_ROWS rows has its gradient computed in parts on parallel threads."""
     gi, gf, loss_code = net
     parts, extra, units, col = split
-    opt_code, hyper, toff = opt
     sched_code, lr0, shp, sched_start, sched_epoch = sched
     grad, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
     n = X.shape[0]
@@ -268,7 +266,8 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
         step, epoch, pos = state[STEP], state[EPOCH], state[POS]
         B = min(batch_size, n - pos)
         drop_key = rng.key(state[SEED], rng.DROPOUT, step)
-        if parts > 1 and B >= parts * batch_split.MIN_ROWS:
+        split_now = parts > 1 and B >= parts * batch_split.MIN_ROWS
+        if split_now:
             loss = batch_split.split_gradient(params, buffers, extra, gi, gf, loss_code, X, Y,
                                               perm, pos, B, parts, aug, state[SEED], step,
                                               drop_key, ws, units, col)
@@ -283,28 +282,17 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
             loss = loss_and_delta(loss_code, gi[L - 1, G_ACT], za[out:out + B * K],
                                   aa[out:out + B * K], yb, B, K, da[out:out + B * K])
             backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, True)
-        if frozen or scaled:
-            for i in range(grad.size):
-                grad[i] *= moves[i]
-        _, gsq = regularize(params, grad, rmask, reg)
-        clip_gradient(grad, gsq, reg[CLIP_NORM])
         lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
-        if scaled:
-            for i in range(params.size):
-                old[i] = params[i]
-        decay_parameters(params, lr * reg[WEIGHT_DECAY])
-        apply_update_at(opt_code, params, grad, slots, hyper, lr, state[OPT_T] + 1, toff)
-        if scaled:
-            for i in range(params.size):
-                if rate[i] != 0.0:
-                    params[i] = old[i] + rate[i] * (params[i] - old[i])
-        if reg[MAX_NORM] > 0.0:
+        late = reg[MAX_NORM] > 0.0      # max-norm spans blocks: after the update, then restore
+        gsq, fin = step_update.update_parameters(
+            params, grad, extra if split_now else extra[:0], slots, opt, reg, lr,
+            state[OPT_T] + 1, lr * reg[WEIGHT_DECAY], moves, frozen or scaled, rmask, rate,
+            scaled, old, frozen and not late, keep, keep_slots)
+        if late:
             apply_max_norm(params, gi, reg[MAX_NORM])
-        if frozen:
-            restore_frozen(params, keep, slots, keep_slots, rate)
-        psum = 0.0
-        for i in range(params.size):
-            psum += params[i]
+            if frozen:
+                restore_frozen(params, keep, slots, keep_slots, rate)
+            fin = step_update.finite_sum(params)
         losses[s] = loss
         lrs[s] = lr
         state[STEP] = step + 1
@@ -315,7 +303,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
             state[EPOCH] = epoch + 1
             rng.shuffled_indices(state[SEED], epoch + 1, perm)
         state[POS] = pos
-        if not (math.isfinite(loss) and math.isfinite(gsq) and math.isfinite(psum)):
+        if not (math.isfinite(loss) and math.isfinite(gsq) and fin == 0.0):
             return s + 1, DIVERGED
     return n_steps, OK
 
@@ -427,4 +415,4 @@ def layer_outputs(params, buffers, gi, gf, X, out):
         c0 += units[l]
 
 
-from engine import batch_split  # noqa: E402  (it builds on forward and backward above)
+from engine import batch_split, step_update  # noqa: E402  (batch_split builds on the above)

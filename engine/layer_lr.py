@@ -18,12 +18,12 @@ multiplying the step by s gives with the unscaled v. So one step here is
 
     x_old = x;  (decay and update with the base lr);  x <- x_old + s * (x - x_old)
 
-then the max-norm constraint. ``engine.layer_kernels.train_steps`` takes these factors as its
-``rate`` argument (a 0/1 rate is the frozen mask, with no scaling: x_old + 1 * (x - x_old)
-need not round to x, so unscaled runs keep their own arithmetic).
-Parameters with s = 0 never move and, as frozen ones do there, give no gradient to the
-regularisers and the clipping norm; their optimizer slots stand still. Everything else
-(batches, dropout, augmentation, counters) is the ordinary training loop's: the same run for
-the same seed, however it is chunked. A scaled step is not split over threads
-(``engine.batch_split``): the Trainer passes one part.
+then the max-norm constraint; a parameter with s = 1 keeps the unscaled update as it came
+(x_old + 1 * (x - x_old) need not round to x), so its numbers are an unscaled run's.
+``engine.layer_kernels.train_steps`` takes these factors as its ``rate`` argument (a 0/1 rate
+is the frozen mask alone). Parameters with s = 0 never move and, as frozen ones do there, give
+no gradient to the regularisers and the clipping norm; their optimizer slots stand still.
+Everything else (batches, dropout, augmentation, counters, the split of a large batch over
+threads, ``engine.batch_split``) is the ordinary training loop's: the same run for the same
+seed, however it is chunked.
 """

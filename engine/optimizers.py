@@ -146,27 +146,36 @@ def adam_update(param, grad, m, v, beta1, beta2, eps, bias_correction, lr, t, to
 
 
 @njit(**_KW)
+def update_range(code, param, grad, slots, hyper, lr, t, toff, lo, hi):
+    """``apply_update_at`` on the parameters lo:hi only (the others untouched): the same
+    numbers as the whole update gives them (each parameter's update reads only its own
+    entries)."""
+    p, g = param[lo:hi], grad[lo:hi]
+    if code == SGD:
+        sgd_update(p, g, lr)
+    elif code == MOMENTUM:
+        momentum_update(p, g, slots[0, lo:hi], hyper[0], lr)
+    elif code == NESTEROV:
+        nesterov_update(p, g, slots[0, lo:hi], hyper[0], lr)
+    elif code == ADAGRAD:
+        adagrad_update(p, g, slots[0, lo:hi], hyper[0], lr)
+    elif code == ADADELTA:
+        adadelta_update(p, g, slots[0, lo:hi], slots[1, lo:hi], hyper[0], hyper[1], lr)
+    elif code == RMSPROP:
+        rmsprop_update(p, g, slots[0, lo:hi], hyper[0], hyper[1], lr)
+    elif code == ADAM:
+        adam_update(p, g, slots[0, lo:hi], slots[1, lo:hi], hyper[0], hyper[1], hyper[2],
+                    hyper[3] != 0.0, lr, t, toff[lo:hi] if toff.size else toff)
+    else:
+        raise ValueError("apply_update: unknown optimizer code")
+
+
+@njit(**_KW)
 def apply_update_at(code, param, grad, slots, hyper, lr, t, toff):
     """``apply_update`` with a per-parameter update count: parameter i is at update
     t - toff[i] (toff int64 (n,), or (0,) for t everywhere). Only Adam's bias correction
     depends on the count."""
-    if code == SGD:
-        sgd_update(param, grad, lr)
-    elif code == MOMENTUM:
-        momentum_update(param, grad, slots[0], hyper[0], lr)
-    elif code == NESTEROV:
-        nesterov_update(param, grad, slots[0], hyper[0], lr)
-    elif code == ADAGRAD:
-        adagrad_update(param, grad, slots[0], hyper[0], lr)
-    elif code == ADADELTA:
-        adadelta_update(param, grad, slots[0], slots[1], hyper[0], hyper[1], lr)
-    elif code == RMSPROP:
-        rmsprop_update(param, grad, slots[0], hyper[0], hyper[1], lr)
-    elif code == ADAM:
-        adam_update(param, grad, slots[0], slots[1], hyper[0], hyper[1], hyper[2],
-                    hyper[3] != 0.0, lr, t, toff)
-    else:
-        raise ValueError("apply_update: unknown optimizer code")
+    update_range(code, param, grad, slots, hyper, lr, t, toff, 0, param.size)
 
 
 @njit(**_KW)

@@ -372,28 +372,21 @@ class Trainer(LayerRates, TrainerState):
             opt = self.optimizer
             sched = (self._schedule.code, float(self.config.learning_rate),
                      self._schedule.hyper_vector(), *self.schedule_start)
-            if (self.lr_scale != 1.0).any():   # per-layer learning rates (engine.layer_lr)
-                done, status = G.train_steps(
-                    self.params, opt.slots, self.buffers, self.X, self.Y, self.perm, self.state,
-                    (self._gi, self._gf, self._loss_code),
-                    (opt.code, opt.hyper_vector(), opt.offsets()), sched, self._reg,
-                    self._wmask, self.trainable * self.lr_scale, self._aug, self._batch,
-                    n_steps, losses, lrs, self._scaled_workspace(),
-                    (1,) + self._split[1:])   # one part: a scaled step is never split
-            elif not self._general:
+            scaled = (self.lr_scale != 1.0).any()   # per-layer learning rates (engine.layer_lr)
+            if not (self._general or scaled):
                 done, status = K.train_steps(
                     self.params, opt.slots, self.X, self.Y, self.perm, self.state,
                     (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector(), opt.offsets()), sched,
                     self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
                     self._ws)
-            else:  # any layer kinds, and large dense layers through BLAS
+            else:  # any layer kinds, large dense layers through BLAS, and layer rates
                 with blas.single_threaded() if self._split[0] > 1 else nullcontext():
                     done, status = G.train_steps(
                         self.params, opt.slots, self.buffers, self.X, self.Y, self.perm,
                         self.state, (self._gi, self._gf, self._loss_code),
                         (opt.code, opt.hyper_vector(), opt.offsets()), sched, self._reg, self._wmask,
-                        self.trainable, self._aug, self._batch, n_steps, losses, lrs, self._ws,
-                        self._split)
+                        self.trainable * self.lr_scale if scaled else self.trainable, self._aug,
+                        self._batch, n_steps, losses, lrs, self._scaled_workspace(), self._split)
             opt.iterations = int(self.state[K.OPT_T])
             if not self.trainable.all():   # frozen parameters' own update counts stand still
                 opt.sat_out(self.trainable == 0.0, done)

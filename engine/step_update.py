@@ -1,0 +1,125 @@
+"""The parameter update of a training step, after its gradient, block by block on parallel
+threads (``engine.layer_kernels.train_steps``).
+
+Once the backward pass has the gradient, every parameter i goes through the same chain:
+sum the batch slices' gradients (``engine.batch_split``), zero it where frozen, add the
+penalty's gradient (``kernels.regularize``), clip by the global norm, decoupled weight decay,
+the optimizer's update, the layer's learning-rate factor (``engine.layer_lr``), put frozen
+values back. Done as one pass over all P parameters each, a million-parameter network reads
+and writes its arrays six times from memory on one core. Here the chain runs on a block of
+BLOCK parameters at a time, which stays in the core's cache, and the blocks run on numba's
+threads.
+
+What holds: each parameter's arithmetic is the passes', in the same order, so the parameters
+do not depend on BLOCK or on the thread count. The sums (the gradient's squared norm, the
+finiteness check) are taken per block and the block sums added in block order: fixed for a
+given P. Clipping needs the whole gradient's norm before any update, so with it on the chain
+runs in two sweeps (gradient, then update).
+"""
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from engine.kernels import _KW, _KW_SUM, CLIP_NORM, decay_parameters, regularize
+from engine.optimizers import update_range
+
+#: parameters per block: a block's parameters, gradient and two slots fill 512 KiB in float64
+BLOCK = 1 << 14
+
+
+@njit(**_KW_SUM)
+def finite_sum(a):
+    """0.0 when every entry of a is finite, NaN otherwise (the sum of a * 0: no overflow)."""
+    s = 0.0
+    for i in range(a.size):
+        s += a[i] * 0.0
+    return s
+
+
+@njit(**_KW)
+def _gradient_block(lo, hi, params, grad, extra, moves, masked, rmask, reg):
+    """grad[lo:hi] += the other slices' rows of ``extra`` (in order), times ``moves`` when
+    ``masked``, plus the penalty's gradient; returns the block's squared gradient norm."""
+    g = grad[lo:hi]
+    for q in range(extra.shape[0]):
+        e = extra[q, lo:hi]
+        for i in range(hi - lo):
+            g[i] += e[i]
+    if masked:
+        m = moves[lo:hi]
+        for i in range(hi - lo):
+            g[i] *= m[i]
+    _, gsq = regularize(params[lo:hi], g, rmask[lo:hi], reg)
+    return gsq
+
+
+@njit(**_KW)
+def _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, clip_f, rate, scaled, old,
+                  restore, keep, keep_slots):
+    """Clip (clip_f != 1: grad times clip_f), decay, update and scale params[lo:hi]; with
+    ``restore``, frozen parameters (rate 0) and their slots back to ``keep``; returns the
+    block's finite_sum."""
+    opt_code, hyper, toff = opt
+    p, g = params[lo:hi], grad[lo:hi]
+    if clip_f != 1.0:
+        for i in range(hi - lo):
+            g[i] *= clip_f
+    if scaled:
+        o = old[lo:hi]
+        for i in range(hi - lo):
+            o[i] = p[i]
+    decay_parameters(p, decay)
+    update_range(opt_code, params, grad, slots, hyper, lr, t, toff, lo, hi)
+    if scaled:                      # engine.layer_lr: x_old + rate (x - x_old); rate 1 exact
+        r = rate[lo:hi]
+        for i in range(hi - lo):
+            if r[i] != 0.0 and r[i] != 1.0:
+                p[i] = o[i] + r[i] * (p[i] - o[i])
+    if restore:
+        for i in range(lo, hi):
+            if rate[i] == 0.0:
+                params[i] = keep[i]
+                for s in range(slots.shape[0]):
+                    slots[s, i] = keep_slots[s, i]
+    return finite_sum(p)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves, masked, rmask,
+                      rate, scaled, old, restore, keep, keep_slots):
+    """One step's update after the backward pass, in place; returns (squared gradient norm
+    after the penalty, finite_sum of the new parameters).
+
+    params, grad (P,); extra (parts - 1, P) the other slices' gradients, or (0, P);
+    slots (N_SLOTS, P); opt (code, hyper, toff) as ``optimizers.apply_update_at``; reg the
+    regularisation vector (``kernels.L1`` ...); lr the step's rate; t the update's index;
+    decay lr * weight decay; moves (P,) 1/0 multiplying the gradient when ``masked``; rmask
+    (P,) the weights the penalty covers; rate (P,) each parameter's rate factor (applied when
+    ``scaled``, through old (P,)); restore: put parameters with rate 0 back to keep, keep_slots.
+    """
+    n = params.size
+    nb = (n + BLOCK - 1) // BLOCK
+    gsqs = np.zeros(nb)
+    fins = np.zeros(nb)
+    clip = reg[CLIP_NORM]
+    sweeps = 2 if clip > 0.0 else 1
+    for b in prange(nb):
+        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+        gsqs[b] = _gradient_block(lo, hi, params, grad, extra, moves, masked, rmask, reg)
+        if sweeps == 1:
+            fins[b] = _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, 1.0, rate,
+                                    scaled, old, restore, keep, keep_slots)
+    gsq = 0.0
+    for b in range(nb):
+        gsq += gsqs[b]
+    if sweeps == 2:
+        clip_f = clip / math.sqrt(gsq) if gsq > clip * clip else 1.0
+        for b in prange(nb):
+            lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+            fins[b] = _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, clip_f,
+                                    rate, scaled, old, restore, keep, keep_slots)
+    fin = 0.0
+    for b in range(nb):
+        fin += fins[b]
+    return gsq, fin
