@@ -5,14 +5,16 @@ under the buttons and the buttons go back to the experiment's classes."""
 from functools import lru_cache
 
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from playground import catalog
 from playground.fields import FIELDS_BY_NAME
 from widgets import theme
+from widgets.cell_flow import CellFlowLayout
 from widgets.controls import IntBox, RefusalNote, attach_note, send
 
-#: Class buttons in a row (ten classes: two rows).
+#: At most this many class buttons in a row (ten short names: two rows); long names take
+#: fewer to a row, on more rows, so every name shows in full.
 CLASS_COLUMNS = 5
 
 
@@ -24,7 +26,7 @@ def _builtin_class_names(name: str) -> tuple:
     if name == "shapes":
         return image_data.shapes_data(n=40).class_names
     from playground import downloads
-    return downloads.downloaded_data(name, "train", limit=20, download=False).class_names
+    return downloads.DOWNLOADS[name].class_names       # known before the set is downloaded
 
 
 def class_names(name: str) -> tuple:
@@ -50,9 +52,7 @@ class ClassSubset(QWidget):
         self.title = QLabel("Classes used")
         self.title.setToolTip(FIELDS_BY_NAME["classes"].doc)
         layout.addWidget(self.title)
-        self._grid = QGridLayout()
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setSpacing(2)
+        self._grid = CellFlowLayout(max_columns=CLASS_COLUMNS, spacing=2)
         layout.addLayout(self._grid)
         self.class_buttons: list[QToolButton] = []
         self.note = RefusalNote()
@@ -111,12 +111,13 @@ class ClassSubset(QWidget):
             for i, text in enumerate(names):
                 button = QToolButton()
                 button.setCheckable(True)
-                button.setText(text if len(text) <= 6 else text[:5] + "\u2026")
+                button.setText(text)
+                button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
                 button.setFont(theme.font(-1))
                 button.setToolTip(f"Class {i}: {text}. On: the network learns it "
                                   f"(at least two classes stay on)")
                 button.clicked.connect(lambda _=False, k=i: self._on_class_toggled(k))
-                self._grid.addWidget(button, i // CLASS_COLUMNS, i % CLASS_COLUMNS)
+                self._grid.addWidget(button)
                 self.class_buttons.append(button)
             attach_note(self.note, *self.class_buttons)
         self._show_classes()
