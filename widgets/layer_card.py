@@ -109,13 +109,19 @@ class ElidedLabel(QLabel):
 
     def shown_text(self, width: int | None = None) -> str:
         """What is drawn in ``width`` pixels (the label's own by default): the text, else its
-        short form, else the one that fits cut with "\u2026"."""
+        short form, else the short form's first words that fit (a card's settings show the
+        last ones: "32 3x3 same relu" -> "32 3x3 same"), else the first word cut with
+        "\u2026"."""
         width = self.contentsRect().width() if width is None else width
         metrics = self.fontMetrics()
         text = self.text()
-        if metrics.horizontalAdvance(text) > width and self.short:
-            text = self.short
-        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+        if metrics.horizontalAdvance(text) <= width or not self.short:
+            return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+        words = self.short.split()
+        for n in range(len(words), 1, -1):
+            if metrics.horizontalAdvance(" ".join(words[:n])) <= width:
+                return " ".join(words[:n])
+        return metrics.elidedText(words[0] if words else "", Qt.TextElideMode.ElideRight, width)
 
     def paintEvent(self, event) -> None:                  # noqa: N802 (Qt's name)
         painter = QPainter(self)
