@@ -174,22 +174,46 @@ def _pool_backward(d, dp, mask, C, H, W, k, s, Ho, Wo, B, is_max):
                                 dp[((c * H + s * y + i) * W + s * x + j) * B + b] += g
 
 
-@njit(**_KW_SUM)
+@njit(**_KW)
+def _sums(a, b, r0, n, shift):
+    """(sum of a[i], sum of (a[i] - shift) * (b[i] - shift)) over i in [r0, r0 + n), each
+    summed in one fixed order: four partial sums over i = r0 + 4j + lane, added pairwise, then
+    the tail in order. No fastmath, so every compiled copy rounds alike; the four independent
+    chains keep the adder busy as a reassociated sum would. float64 sums for float32 arrays."""
+    s0 = s1 = s2 = s3 = 0.0
+    p0 = p1 = p2 = p3 = 0.0
+    end = r0 + n - n % 4
+    for i in range(r0, end, 4):
+        a0, a1, a2, a3 = a[i], a[i + 1], a[i + 2], a[i + 3]
+        s0 += a0
+        s1 += a1
+        s2 += a2
+        s3 += a3
+        p0 += (a0 - shift) * (b[i] - shift)
+        p1 += (a1 - shift) * (b[i + 1] - shift)
+        p2 += (a2 - shift) * (b[i + 2] - shift)
+        p3 += (a3 - shift) * (b[i + 3] - shift)
+    s = (s0 + s1) + (s2 + s3)
+    p = (p0 + p1) + (p2 + p3)
+    for i in range(end, r0 + n):
+        s += a[i]
+        p += (a[i] - shift) * (b[i] - shift)
+    return s, p
+
+
+# Batch norm runs without fastmath: its sums and running statistics are stored state, and with
+# "contract" or "reassoc" LLVM may round a kernel differently in each caller it is compiled
+# into (a first run calls the callee's own copy, a run loaded from numba's cache the caller's),
+# which moved the running statistics by an ulp between a first and a cached run (issue 9).
+@njit(**_KW)
 def _batchnorm_forward(inp, z, xhat, params, w, buffers, stats, bo, C, n, train, update,
                        momentum, eps):
     """Per channel c, its n = H*W*B values inp[c*n:(c+1)*n]: z = gamma x^ + beta."""
     for c in range(C):
         r0 = c * n
         if train:
-            m = 0.0
-            for i in range(r0, r0 + n):
-                m += inp[i]
-            m /= n
-            v = 0.0
-            for i in range(r0, r0 + n):
-                t = inp[i] - m
-                v += t * t
-            v /= n
+            m = _sums(inp, inp, r0, n, 0.0)[0] / n
+            v = _sums(inp, inp, r0, n, m)[1] / n
             if update:
                 unbiased = v * n / (n - 1) if n > 1 else v
                 buffers[bo + c] = (1.0 - momentum) * buffers[bo + c] + momentum * m
@@ -207,17 +231,13 @@ def _batchnorm_forward(inp, z, xhat, params, w, buffers, stats, bo, C, n, train,
             z[i] = g * xh + beta
 
 
-@njit(**_KW_SUM)
+@njit(**_KW)
 def _batchnorm_backward(d, dp, xhat, params, grad, w, stats, bo, C, n, need_input):
     """Training-mode batch norm: dgamma = sum d x^, dbeta = sum d, and
     dx = gamma/sqrt(var+eps) / n * (n d - sum d - x^ sum d x^)."""
     for c in range(C):
         r0 = c * n
-        sd = 0.0
-        sdx = 0.0
-        for i in range(r0, r0 + n):
-            sd += d[i]
-            sdx += d[i] * xhat[i]
+        sd, sdx = _sums(d, xhat, r0, n, 0.0)
         grad[w + c] = sdx
         grad[w + C + c] = sd
         if need_input:
