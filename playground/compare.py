@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from playground import files, image_data
-from playground.checks import quoted
+from playground import comparison_file, files, image_data
+from playground.checks import FileFormatError, quoted
 from playground.experiment import Experiment, InvalidValue
 from playground.fields import FIELDS_BY_NAME
 from playground.processes import ProcessPool, cores
@@ -213,7 +213,8 @@ def train_variant(payload: dict, report) -> dict:
 
 def starting_state(start, values: dict) -> dict | None:
     """The trainer state a variant starts from (None: fresh weights), its document checked to
-    be of the variant's settings (ValueError otherwise)."""
+    be of the variant's settings and its weights to fit the variant's network (ValueError
+    naming the settings or the sizes otherwise)."""
     if start is None:
         return None
     document = start() if callable(start) else start
@@ -224,6 +225,10 @@ def starting_state(start, values: dict) -> dict | None:
     if differ:
         raise ValueError(f"the variant's starting network is of other settings "
                          f"({', '.join(differ)})")
+    try:
+        comparison_file.check_start(document.trainer, values)
+    except FileFormatError as error:
+        raise ValueError(f"the variant's starting network: {error.problem}") from None
     return document.trainer
 
 

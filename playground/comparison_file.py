@@ -136,9 +136,10 @@ def decode(section, arrays: Mapping, values: Mapping) -> dict:
             own = {k[len(prefix):]: a for k, a in arrays.items() if k.startswith(prefix)}
             try:
                 start = _decode_start(v["start"], own)
+                check_start(start, {**values, **changes})
             except FileFormatError as error:
-                raise FileFormatError(f"{where}: its starting network: {error.problem}") \
-                    from None
+                raise FileFormatError(f"{where}: its starting network ({quoted(v['name'])}): "
+                                      f"{error.problem}") from None
         out.append({"name": v["name"], "changes": changes, "status": v["status"],
                     "seconds": seconds, "message": v["message"], "outcome": dict(v["outcome"]),
                     "history": history, "start_state": start})
@@ -167,6 +168,15 @@ def _encode_start(state: Mapping) -> tuple[dict, dict]:
     if "buffers" in state:
         arrays["buffers"] = np.ascontiguousarray(state["buffers"], dtype="<f8")
     return run, arrays
+
+
+def check_start(state: Mapping, values: Mapping) -> None:
+    """A variant's starting trainer state must fit the variant's own network (settings
+    ``values``): as many weights, its seed, optimizer state and data (the file's own run is
+    held to the same, ``files`` checks both); FileFormatError naming the sizes otherwise."""
+    from playground.experiment import Experiment
+    from playground.files import _check_consistency
+    _check_consistency(Experiment(dict(values)).values(), state)
 
 
 def _decode_start(run, arrays: Mapping) -> dict:
