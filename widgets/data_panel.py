@@ -15,7 +15,6 @@ from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -32,10 +31,11 @@ from playground import catalog
 from playground.fields import FIELDS_BY_NAME
 from playground.image_data import is_imported
 from playground.image_folder import experiment_changes
-from playground.tips import CONTROL_TIPS, FEATURE_TIPS
+from playground.tips import CONTROL_TIPS
 from widgets import theme
-from widgets.controls import (IntBox, RefusalNote, ValueSlider, attach_note, attempt,
-                              clear_refusal, hint_label, section_label, send, show_refusal)
+from widgets.controls import (IntBox, ValueSlider, attempt, clear_refusal, hint_label, send,
+                              show_refusal)
+from widgets.data_features import InputFeatures
 from widgets.data_subset import ClassSubset
 from widgets.data_thumbnails import (THUMB, THUMB_MAX, dataset_thumbnail, dataset_tip,
                                      image_available, image_thumbnail, imported_text,
@@ -200,31 +200,13 @@ class DataPanel(QWidget):
         self.class_subset = ClassSubset(experiment)
         layout.addWidget(self.class_subset)
 
-        self.features_title = section_label("Input features")
-        layout.addWidget(self.features_title)
-        features = QGridLayout()
-        features.setHorizontalSpacing(8)
-        features.setVerticalSpacing(2)
-        self.feature_boxes: dict[str, QCheckBox] = {}
-        for i, name in enumerate(catalog.feature_names()):
-            box = QCheckBox(catalog.feature_label(name))
-            box.setFont(theme.font(1))
-            box.setToolTip(f"{catalog.feature_label(name)}: {FEATURE_TIPS.get(name, 'an input')}")
-            box.toggled.connect(lambda on, n=name: self._on_feature_toggled(n, on))
-            self.feature_boxes[name] = box
-            features.addWidget(box, i // 2, i % 2)
-        layout.addLayout(features)
-        self._features_grid = features
-        #: one note under the grid speaks for every feature box ("choose at least one")
-        self.features_note = attach_note(RefusalNote(), *self.feature_boxes.values())
-        layout.addWidget(self.features_note)
-        self.normalize = QCheckBox("Normalize inputs")
-        self.normalize.setToolTip(FIELDS_BY_NAME["normalize"].doc)
-        self.normalize.toggled.connect(lambda on: send(experiment, "normalize", on,
-                                                       self.normalize))
-        layout.addWidget(self.normalize)
         #: what only 2-D points have: input features and their normalization
-        self._point_only = (self.features_title, *self.feature_boxes.values(), self.normalize)
+        self.input_features = InputFeatures(experiment, spacing=layout.spacing())
+        layout.addWidget(self.input_features)
+        self.features_title = self.input_features.title
+        self.feature_boxes = self.input_features.boxes
+        self.features_note = self.input_features.note
+        self.normalize = self.input_features.normalize
         #: the augmentation preview of an image experiment (made when one is first shown)
         self.augment_panel = None
         self._augment_key = None
@@ -243,14 +225,10 @@ class DataPanel(QWidget):
         outer.addWidget(scroll)
         self.scroll = scroll
         self._thumb = THUMB
-        spacing = layout.spacing()
-        self._features_height = (self.features_title.sizeHint().height() +
-                                 features.sizeHint().height() +
-                                 self.normalize.sizeHint().height() + 3 * spacing)
+        self._features_height = self.input_features.sizeHint().height() + layout.spacing()
         scroll.viewport().installEventFilter(self)
         experiment.state_changed.connect(self._on_experiment_state_changed)
-        for name in ("dataset", "n_classes", "noise", "n_points", "train_ratio", "batch_size",
-                     "features", "normalize"):
+        for name in ("dataset", "n_classes", "noise", "n_points", "train_ratio", "batch_size"):
             self._on_experiment_state_changed(name)
         if session is not None and "augmentation" in FIELDS_BY_NAME:
             session.network_rebuilt.connect(self._on_session_network_rebuilt)
@@ -339,7 +317,7 @@ class DataPanel(QWidget):
         for control in (self.classes, self.noise, self.points):
             if control.isHidden():
                 need += control.sizeHint().height() + self._form.verticalSpacing()
-        if self.features_title.isHidden():
+        if self.input_features.isHidden():
             need += self._features_height
         if self.augment_panel is not None and self.augment_panel.isVisible():
             need -= self.augment_panel.sizeHint().height()
@@ -381,12 +359,6 @@ class DataPanel(QWidget):
         send(self.experiment, "data_seed", (self.experiment.data_seed + 1) % (2**31 - 1),
              self.regenerate)
 
-    def _on_feature_toggled(self, name: str, on: bool) -> None:
-        chosen = [n for n in catalog.feature_names()
-                  if (n == name and on) or (n != name and n in self.experiment.features)]
-        if not send(self.experiment, "features", tuple(chosen), self.feature_boxes[name]):
-            self._on_experiment_state_changed("features")
-
     def _batch_text(self, v) -> str:
         return f"{int(v)} (all)" if int(v) >= self.experiment.n_train else f"{int(v)}"
 
@@ -418,13 +390,6 @@ class DataPanel(QWidget):
             self._refresh_batch_ladder()
         elif name == "batch_size":
             self.batch.set_value(e.batch_size)
-        elif name == "features":
-            for key, box in self.feature_boxes.items():
-                with QSignalBlocker(box):
-                    box.setChecked(key in e.features)
-        elif name == "normalize":
-            with QSignalBlocker(self.normalize):
-                self.normalize.setChecked(e.normalize)
         elif name == "augmentation" and self.augment_panel is not None:
             self.augment_panel.set_settings(self._augmentation())
 
@@ -487,8 +452,7 @@ class DataPanel(QWidget):
             tip = IMAGE_TIPS[text] if image else ROW_TIPS[text]
             for w in (self.row_labels[text], controls[text], controls[text].slider):
                 w.setToolTip(tip)
-        for w in self._point_only:
-            w.setVisible(not image)
+        self.input_features.setVisible(not image)
         if image:
             clear_refusal(next(iter(self.feature_boxes.values())))
         self.regenerate.setToolTip(CONTROL_TIPS["regenerate"] if not image else
