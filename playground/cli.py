@@ -289,6 +289,11 @@ def document_for_window(name_or_path: str | None, stderr=None):
     except (files.FileFormatError, FileNotFoundError, KeyError, ValueError) as error:
         print(f"error: {one_line(error)}", file=stderr)
         return None, None, EXIT_BAD_INPUT
+    from playground import image_pipeline
+    missing = image_pipeline.unavailable(document.values.get("dataset"))
+    if missing:     # the window could not show it: say how to get the data instead
+        print(f"error: {name_or_path}: {missing}", file=stderr)
+        return None, None, EXIT_BAD_INPUT
     return document, path, EXIT_OK
 
 

@@ -175,8 +175,8 @@ def check_start(state: Mapping, values: Mapping) -> None:
     ``values``): as many weights, its seed, optimizer state and data (the file's own run is
     held to the same, ``files`` checks both); FileFormatError naming the sizes otherwise."""
     from playground.experiment import Experiment
-    from playground.files import _check_consistency
-    _check_consistency(Experiment(dict(values)).values(), state)
+    from playground.files import check_consistency
+    check_consistency(Experiment(dict(values)).values(), state)
 
 
 def _decode_start(run, arrays: Mapping) -> dict:

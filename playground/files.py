@@ -319,7 +319,7 @@ def _document_from(document: dict, arrays: dict) -> Document:
         trainer["buffers"] = checked_array(arrays, BUFFERS, (a.shape[0],) if a.ndim == 1
                                            else (-1,))
     history = _history_from(arrays, rows, stored, trainer)
-    _check_consistency(values, trainer)
+    check_consistency(values, trainer)
     comparison = (comparison_file.decode(document["comparison"], arrays, values)
                   if "comparison" in document else None)
     expected = {HISTORY_PREFIX + c for c in stored}
@@ -524,7 +524,7 @@ def _history_from(arrays: dict, rows: int, columns: tuple, trainer: dict | None)
     return history
 
 
-def _check_consistency(values: dict, trainer: dict | None) -> None:
+def check_consistency(values: dict, trainer: dict | None) -> None:
     """Build the data and a trainer from the settings and load the state into it: the weights
     must fit the architecture and the counters the data."""
     if trainer is None:

@@ -228,3 +228,24 @@ def test_ctrl_c_in_a_headless_run_ends_it_with_one_line_and_130(tmp_path):
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert err.strip().splitlines()[-1] == "Interrupted." and "Traceback" not in err
+
+
+def test_the_window_refuses_an_example_whose_data_is_not_downloaded(capsys, monkeypatch,
+                                                                    tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))          # an empty download cache
+    assert cli.document_for_window("lenet_fashion") == (None, None, 1)
+    err = capsys.readouterr().err
+    assert "lenet_fashion" in err and "main.py download fashion_mnist" in err
+    doc, _, code = cli.document_for_window("lenet_digits")       # shipped data: opens
+    assert code == 0 and doc.values["dataset"] == "digits"
+
+
+def test_main_py_says_how_to_get_a_missing_download(tmp_path):
+    out = subprocess.run([sys.executable, "main.py", "lenet_fashion", "--screenshot",
+                          str(tmp_path / "x.png")], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                                           "XDG_CACHE_HOME": str(tmp_path),
+                                           "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 1
+    assert "download fashion_mnist" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "x.png").exists()
