@@ -44,12 +44,13 @@ _KW = dict(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def activate(code, z, a, param):
     """a[i] = f(z[i]) for flat float64 arrays z, a of one length (softmax: see softmax_rows)."""
     n = z.size
+    zero = z.dtype.type(0.0)
     if code == TANH:
         for i in range(n):
             a[i] = fm.tanh_of(z[i])
     elif code == RELU:
         for i in range(n):
-            a[i] = max(z[i], 0.0)
+            a[i] = max(z[i], zero)
     elif code == SIGMOID:
         for i in range(n):
             a[i] = fm.sigmoid(z[i])
@@ -74,18 +75,20 @@ def activate(code, z, a, param):
 def backprop_activation(code, z, a, param, grad):
     """grad[i] *= f'(z[i]) in place: dL/da becomes dL/dz. f'(0) of ReLU is taken as 0."""
     n = z.size
+    one = z.dtype.type(1.0)         # constants of the arrays' type: float32 stays float32
+    zero = z.dtype.type(0.0)
     if code == TANH:
         for i in range(n):
-            grad[i] *= 1.0 - a[i] * a[i]
+            grad[i] *= one - a[i] * a[i]
     elif code == RELU:
         for i in range(n):
-            grad[i] = grad[i] if z[i] > 0.0 else 0.0
+            grad[i] = grad[i] if z[i] > zero else zero
     elif code == SIGMOID:
         for i in range(n):
-            grad[i] *= a[i] * (1.0 - a[i])
+            grad[i] *= a[i] * (one - a[i])
     elif code == LEAKY_RELU:
         for i in range(n):
-            grad[i] = grad[i] if z[i] > 0.0 else param * grad[i]
+            grad[i] = grad[i] if z[i] > zero else param * grad[i]
     elif code == SOFTPLUS:
         for i in range(n):
             grad[i] *= fm.sigmoid(z[i])

@@ -251,7 +251,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     out = uoff[L - 1]
     frozen = False
     scaled = False                      # some rate other than 0 and 1
-    moves = np.empty(rate.size)         # 1: the parameter trains, 0: frozen
+    moves = np.empty(rate.size, params.dtype)   # 1: the parameter trains, 0: frozen
     for i in range(rate.size):
         moves[i] = 1.0 if rate[i] != 0.0 else 0.0
         frozen = frozen or rate[i] == 0.0
@@ -287,7 +287,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
         gsq, fin = step_update.update_parameters(
             params, grad, extra if split_now else extra[:0], slots, opt, reg, lr,
             state[OPT_T] + 1, lr * reg[WEIGHT_DECAY], moves, frozen or scaled, rmask, rate,
-            scaled, old, frozen and not late, keep, keep_slots)
+            scaled, old, frozen and not late, keep, keep_slots, parts > 1)
         if late:
             apply_max_norm(params, gi, reg[MAX_NORM])
             if frozen:

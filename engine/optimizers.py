@@ -3,7 +3,8 @@
 Gradient computation lives elsewhere; this module only *applies* an update, in place, to a flat
 parameter vector. Every kernel has the same shape of arguments:
 
-    param : float64 (n,)     the parameters, updated in place
+    param : float64 (n,)     the parameters, updated in place (or float32 (n,) with grad and
+                             slots float32: the arithmetic then runs in float32)
     grad  : float64 (n,)     dL/dparam at the current parameters
     slots : float64 (N_SLOTS, n)   the optimizer's running state, updated in place
     hyper : float64 (N_HYPER,)     hyperparameters, laid out as in the table below
@@ -53,16 +54,18 @@ _KW = dict(cache=True, nogil=True, error_model="numpy")
 @njit(**_KW)
 def sgd_update(param, grad, lr):
     """x <- x - lr * g."""
+    step = param.dtype.type(lr)
     for i in range(param.size):
-        param[i] -= lr * grad[i]
+        param[i] -= step * grad[i]
 
 
 @njit(**_KW)
 def momentum_update(param, grad, v, momentum, lr):
     """Course form: v <- rho * v + g;  x <- x - lr * v.  v: float64 (n,), the velocity."""
+    rho, step = param.dtype.type(momentum), param.dtype.type(lr)
     for i in range(param.size):
-        v[i] = momentum * v[i] + grad[i]
-        param[i] -= lr * v[i]
+        v[i] = rho * v[i] + grad[i]
+        param[i] -= step * v[i]
 
 
 @njit(**_KW)
@@ -73,20 +76,23 @@ def nesterov_update(param, grad, v, momentum, lr):
     parameter x~ = x + rho v (the look-ahead point, where ``grad`` is evaluated):
         v' = rho v - lr g(x~);   x~' = x~ - rho v + (1 + rho) v'.
     """
+    rho, step = param.dtype.type(momentum), param.dtype.type(lr)
+    one = param.dtype.type(1.0)
     for i in range(param.size):
         v_old = v[i]
-        v_new = momentum * v_old - lr * grad[i]
+        v_new = rho * v_old - step * grad[i]
         v[i] = v_new
-        param[i] += -momentum * v_old + (1.0 + momentum) * v_new
+        param[i] += -rho * v_old + (one + rho) * v_new
 
 
 @njit(**_KW)
 def adagrad_update(param, grad, cache, eps, lr):
     """cache <- cache + g^2;  x <- x - lr * g / (sqrt(cache) + eps)."""
+    e, step = param.dtype.type(eps), param.dtype.type(lr)
     for i in range(param.size):
         g = grad[i]
         cache[i] += g * g
-        param[i] -= lr * g / (math.sqrt(cache[i]) + eps)
+        param[i] -= step * g / (math.sqrt(cache[i]) + e)
 
 
 @njit(**_KW)
@@ -97,21 +103,25 @@ def adadelta_update(param, grad, eg2, edx2, rho, eps, lr):
     dx     <- -sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g
     E[dx^2] <- rho E[dx^2] + (1 - rho) dx^2;   x <- x + lr * dx
     """
+    f = param.dtype.type
+    r, e, step, one = f(rho), f(eps), f(lr), f(1.0)
     for i in range(param.size):
         g = grad[i]
-        eg2[i] = rho * eg2[i] + (1.0 - rho) * g * g
-        dx = -math.sqrt(edx2[i] + eps) / math.sqrt(eg2[i] + eps) * g
-        edx2[i] = rho * edx2[i] + (1.0 - rho) * dx * dx
-        param[i] += lr * dx
+        eg2[i] = r * eg2[i] + (one - r) * g * g
+        dx = -math.sqrt(edx2[i] + e) / math.sqrt(eg2[i] + e) * g
+        edx2[i] = r * edx2[i] + (one - r) * dx * dx
+        param[i] += step * dx
 
 
 @njit(**_KW)
 def rmsprop_update(param, grad, cache, rho, eps, lr):
     """cache <- rho cache + (1 - rho) g^2;  x <- x - lr * g / (sqrt(cache) + eps)."""
+    f = param.dtype.type
+    r, e, step, one = f(rho), f(eps), f(lr), f(1.0)
     for i in range(param.size):
         g = grad[i]
-        cache[i] = rho * cache[i] + (1.0 - rho) * g * g
-        param[i] -= lr * g / (math.sqrt(cache[i]) + eps)
+        cache[i] = r * cache[i] + (one - r) * g * g
+        param[i] -= step * g / (math.sqrt(cache[i]) + e)
 
 
 @njit(**_KW)
@@ -132,17 +142,20 @@ def adam_update(param, grad, m, v, beta1, beta2, eps, bias_correction, lr, t, to
         c2 = 1.0 - beta2 ** t
     ti = t
     per_param = bias_correction and toff.size > 0
+    f = param.dtype.type            # float32 parameters: float32 arithmetic
+    b1, b2, e, step, one = f(beta1), f(beta2), f(eps), f(lr), f(1.0)
+    d1, d2 = f(c1), f(c2)
     for i in range(param.size):
         if per_param and t - toff[i] != ti:    # offsets come in runs (a layer each)
             ti = t - toff[i]
-            c1 = 1.0 - beta1 ** ti
-            c2 = 1.0 - beta2 ** ti
+            d1 = f(1.0 - beta1 ** ti)
+            d2 = f(1.0 - beta2 ** ti)
         g = grad[i]
-        m[i] = beta1 * m[i] + (1.0 - beta1) * g
-        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-        m_hat = m[i] / c1
-        v_hat = v[i] / c2
-        param[i] -= lr * m_hat / (math.sqrt(v_hat) + eps)
+        m[i] = b1 * m[i] + (one - b1) * g
+        v[i] = b2 * v[i] + (one - b2) * g * g
+        m_hat = m[i] / d1
+        v_hat = v[i] / d2
+        param[i] -= step * m_hat / (math.sqrt(v_hat) + e)
 
 
 @njit(**_KW)

@@ -85,9 +85,21 @@ def _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, clip_f, rate, 
     return finite_sum(p)
 
 
+@njit(**_KW)
+def _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f, moves, masked,
+           rmask, rate, scaled, old, restore, keep, keep_slots, gsqs, fins):
+    """Block b's part of a sweep: 0 the whole chain, 1 the gradient, 2 the update."""
+    lo, hi = b * BLOCK, min(params.size, (b + 1) * BLOCK)
+    if sweep != 2:
+        gsqs[b] = _gradient_block(lo, hi, params, grad, extra, moves, masked, rmask, reg)
+    if sweep != 1:
+        fins[b] = _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, clip_f, rate,
+                                scaled, old, restore, keep, keep_slots)
+
+
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves, masked, rmask,
-                      rate, scaled, old, restore, keep, keep_slots):
+                      rate, scaled, old, restore, keep, keep_slots, threads):
     """One step's update after the backward pass, in place; returns (squared gradient norm
     after the penalty, finite_sum of the new parameters).
 
@@ -97,28 +109,33 @@ def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves,
     decay lr * weight decay; moves (P,) 1/0 multiplying the gradient when ``masked``; rmask
     (P,) the weights the penalty covers; rate (P,) each parameter's rate factor (applied when
     ``scaled``, through old (P,)); restore: put parameters with rate 0 back to keep, keep_slots.
+    threads: the blocks on numba's threads (else one after the other, the same numbers): only
+    while BLAS runs on one thread, as numba's threads and a multi-threaded OpenBLAS spinning
+    between its calls take each other's cores (a step then waits for the scheduler).
     """
-    n = params.size
-    nb = (n + BLOCK - 1) // BLOCK
+    nb = (params.size + BLOCK - 1) // BLOCK
     gsqs = np.zeros(nb)
     fins = np.zeros(nb)
     clip = reg[CLIP_NORM]
-    sweeps = 2 if clip > 0.0 else 1
-    for b in prange(nb):
-        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
-        gsqs[b] = _gradient_block(lo, hi, params, grad, extra, moves, masked, rmask, reg)
-        if sweeps == 1:
-            fins[b] = _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, 1.0, rate,
-                                    scaled, old, restore, keep, keep_slots)
+    two = clip > 0.0                # clipping: the gradient's norm before any update
     gsq = 0.0
-    for b in range(nb):
-        gsq += gsqs[b]
-    if sweeps == 2:
-        clip_f = clip / math.sqrt(gsq) if gsq > clip * clip else 1.0
-        for b in prange(nb):
-            lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
-            fins[b] = _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, clip_f,
-                                    rate, scaled, old, restore, keep, keep_slots)
+    for sweep in range(1 if two else 0, 3 if two else 1):
+        clip_f = 1.0
+        if sweep == 2 and gsq > clip * clip:
+            clip_f = clip / math.sqrt(gsq)
+        if threads:
+            for b in prange(nb):
+                _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f,
+                       moves, masked, rmask, rate, scaled, old, restore, keep, keep_slots,
+                       gsqs, fins)
+        else:
+            for b in range(nb):
+                _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f,
+                       moves, masked, rmask, rate, scaled, old, restore, keep, keep_slots,
+                       gsqs, fins)
+        if sweep != 2:
+            for b in range(nb):
+                gsq += gsqs[b]
     fin = 0.0
     for b in range(nb):
         fin += fins[b]

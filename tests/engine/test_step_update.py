@@ -48,7 +48,7 @@ def reference(code, pb, lr, t, reg, rate, toff):
     return p, slots, gsq
 
 
-def fused(code, pb, lr, t, reg, rate, toff):
+def fused(code, pb, lr, t, reg, rate, toff, threads=True):
     p, slots, grad = pb["params"].copy(), pb["slots"].copy(), pb["grad"].copy()
     hyper = np.zeros(N_HYPER)
     hyper[:len(HYPER[code])] = HYPER[code]
@@ -58,7 +58,7 @@ def fused(code, pb, lr, t, reg, rate, toff):
     gsq, fin = SU.update_parameters(p, grad, pb["extra"], slots, (code, hyper, toff), reg, lr, t,
                                     lr * reg[WEIGHT_DECAY], moves, True, pb["wmask"] * moves,
                                     rate, scaled, np.empty_like(p), frozen, p.copy(),
-                                    slots.copy())
+                                    slots.copy(), threads)
     return p, slots, gsq, fin
 
 
@@ -123,7 +123,7 @@ def test_sgd_with_penalties_and_decay_is_the_textbook_step():
     assert gsq == pytest.approx(sum(v * v for v in d), rel=1e-14) and fin == 0.0
 
 
-def test_the_result_does_not_depend_on_the_thread_count():
+def test_the_result_does_not_depend_on_the_thread_count_or_on_threads_at_all():
     n = 5 * SU.BLOCK + 3
     pb = problem(n, parts=2, seed=7)
     reg = np.zeros(N_REG)
@@ -137,8 +137,9 @@ def test_the_result_does_not_depend_on_the_thread_count():
         many = fused(ADAM, pb, 0.01, 3, reg, r, np.zeros(0, np.int64))
     finally:
         numba.set_num_threads(threads)
-    for a, b in zip(one, many):
-        assert np.array_equal(a, b)
+    serial = fused(ADAM, pb, 0.01, 3, reg, r, np.zeros(0, np.int64), threads=False)
+    for a, b, c in zip(one, many, serial):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
 
 
 def test_finite_sum_flags_inf_and_nan_and_does_not_overflow():
@@ -167,3 +168,31 @@ def test_a_layer_at_rate_1_takes_the_unscaled_update_exactly():
     assert np.array_equal(scaled.params[:b1], plain.params[:b1])
     np.testing.assert_allclose(scaled.params[a2:b2] - x0[a2:b2],
                                0.25 * (plain.params[a2:b2] - x0[a2:b2]), rtol=1e-9, atol=1e-18)
+
+
+def test_float32_updates_run_in_float32_and_match_float64_to_its_rounding():
+    """Adam and momentum on float32 arrays: the numbers of numpy's float32 arithmetic in the
+    kernel's order, bit for bit (no float64 intermediates), and the float64 update to within
+    float32 rounding."""
+    g = np.random.default_rng(5)
+    x, grad = g.normal(size=1000), g.normal(size=1000)
+    f = np.float32
+    b1, b2, e, lr = f(0.9), f(0.999), f(1e-7), f(0.01)
+    for code, hyper in ((ADAM, [0.9, 0.999, 1e-7, 1.0]), (MOMENTUM, [0.9])):
+        h = np.zeros(N_HYPER)
+        h[:len(hyper)] = hyper
+        p32, s32 = x.astype(f), np.full((N_SLOTS, 1000), 0.5, f)
+        p64, s64 = x.copy(), np.full((N_SLOTS, 1000), 0.5)
+        apply_update_at(code, p32, grad.astype(f), s32, h, 0.01, 3, np.zeros(0, np.int64))
+        apply_update_at(code, p64, grad, s64, h, 0.01, 3, np.zeros(0, np.int64))
+        g32, m, v = grad.astype(f), np.full(1000, f(0.5)), np.full(1000, f(0.5))
+        if code == ADAM:
+            m = b1 * m + (f(1) - b1) * g32
+            v = b2 * v + (f(1) - b2) * g32 * g32
+            d1, d2 = f(1.0 - 0.9 ** 3), f(1.0 - 0.999 ** 3)
+            expect = x.astype(f) - lr * (m / d1) / (np.sqrt(v / d2) + e)
+        else:
+            m = f(0.9) * m + g32
+            expect = x.astype(f) - lr * m
+        assert expect.dtype == f and np.array_equal(p32, expect)
+        np.testing.assert_allclose(p32, p64, rtol=2e-6, atol=1e-6)
