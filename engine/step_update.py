@@ -98,6 +98,18 @@ def _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f,
 
 
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+def _blocks_on_threads(nb, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f,
+                       moves, masked, rmask, rate, scaled, old, restore, keep, keep_slots, gsqs,
+                       fins):
+    """The nb blocks of a sweep on numba's threads. Alone in its function: with
+    parallel=True numba also turns array expressions (an np.zeros) into parallel loops, which
+    wake the threads at every step even when the blocks run one after the other."""
+    for b in prange(nb):
+        _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f, moves,
+               masked, rmask, rate, scaled, old, restore, keep, keep_slots, gsqs, fins)
+
+
+@njit(**_KW)
 def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves, masked, rmask,
                       rate, scaled, old, restore, keep, keep_slots, threads):
     """One step's update after the backward pass, in place; returns (squared gradient norm
@@ -124,10 +136,9 @@ def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves,
         if sweep == 2 and gsq > clip * clip:
             clip_f = clip / math.sqrt(gsq)
         if threads:
-            for b in prange(nb):
-                _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f,
-                       moves, masked, rmask, rate, scaled, old, restore, keep, keep_slots,
-                       gsqs, fins)
+            _blocks_on_threads(nb, sweep, params, grad, extra, slots, opt, reg, lr, t, decay,
+                               clip_f, moves, masked, rmask, rate, scaled, old, restore, keep,
+                               keep_slots, gsqs, fins)
         else:
             for b in range(nb):
                 _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f,
