@@ -15,7 +15,10 @@ the feature maps of the test image ``choose_sample`` picked, predictions on test
 of a decision boundary, and ``classify`` runs the latest frame's network on new images (the
 drawing canvas) on this thread.
 """
+import atexit
 import math
+import os
+import sys
 import time
 
 import numpy as np
@@ -28,10 +31,48 @@ from playground.history import COLUMNS, History
 from playground.image_frames import Classifier
 from playground.worker import CHUNK_SECONDS, Job, TrainingWorker
 
-SHUTDOWN_TIMEOUT_MS = 5000
+SHUTDOWN_TIMEOUT_MS = 5000   # the longest a shutdown (closing the window) waits for the worker
 MAX_FRAME_PAUSE = 0.25   # seconds: even on a slow machine the views update 4 times a second
 PAUSE_PER_FRAME = 1.0    # after each frame the GUI thread rests as long as the frame took
 MAX_TYPED_PARAM = 1e6    # the largest weight or bias a person may type (set_param)
+
+
+#: (thread, worker) of sessions shut down while their worker was still busy in one long call:
+#: kept until the thread has ended (a QThread deleted while it runs aborts the process, and a
+#: worker deleted while it runs a slot crashes it). See ``lingering`` and ``_wait_at_exit``.
+_LINGERING: list = []
+#: How long the end of the process waits for them (their long call, a compile say, ends): the
+#: window has closed already; only a worker stuck for good makes the process end without it.
+EXIT_WAIT_MS = 60_000
+
+
+def _keep_until_ended(thread: QThread, worker: QObject) -> None:
+    if not _LINGERING:
+        # Registered after PySide's own clean-up, so it runs before it (atexit is last in,
+        # first out): PySide deletes every QObject Python owns, a running QThread too.
+        atexit.register(_wait_at_exit)
+    _LINGERING[:] = [(t, w) for t, w in _LINGERING if t.isRunning()]
+    _LINGERING.append((thread, worker))
+
+
+def lingering() -> int:
+    """How many worker threads of sessions already shut down are still running."""
+    return sum(1 for thread, _ in _LINGERING if thread.isRunning())
+
+
+def _wait_at_exit(timeout_ms: int | None = None) -> None:
+    """At the end of the process: wait (at most ``EXIT_WAIT_MS`` in all) for the worker
+    threads of sessions shut down while busy. One still running then would abort the process
+    in PySide's clean-up ("QThread: Destroyed while thread is still running"): say so and end
+    the process at once instead, with status 1."""
+    timeout_ms = EXIT_WAIT_MS if timeout_ms is None else timeout_ms
+    deadline = time.monotonic() + timeout_ms / 1000
+    for thread, _ in _LINGERING:
+        if not thread.wait(max(0, int((deadline - time.monotonic()) * 1000))):
+            print(f"A training thread did not stop within {timeout_ms / 1000:g} s; ending "
+                  f"the process without it.", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            os._exit(1)
 
 
 def make_trainer(job: Job):
@@ -123,13 +164,20 @@ class TrainingSession(QObject):
                 (self._advance_requested, worker.advance, queued),
                 (self._reset_requested, worker.reset, queued),
                 (self._param_edited, worker.edit_param, queued),
-                (self._stop_requested, worker.stop, blocking),
+                (self._stop_requested, worker.stop, queued),
                 (self._state_requested, worker.state, blocking),
                 (self._state_requested_later, worker.state, queued)):
             signal.connect(worker.interrupts.sent, Qt.ConnectionType.DirectConnection)
             signal.connect(slot, kind)
         self._focus_changed.connect(worker.set_focus)
         self._sample_chosen.connect(worker.choose_sample)
+        #: the signals that carry commands to the worker (shutdown disconnects them)
+        self._commands = (self._load_requested, self._config_changed, self._dropout_changed,
+                          self._controls_changed, self._running_requested,
+                          self._advance_requested, self._reset_requested, self._param_edited,
+                          self._state_requested, self._state_requested_later,
+                          self._focus_changed, self._sample_chosen)
+        self._shut_down = False
         self._worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
         self._worker.state_served.connect(self._on_worker_state_served)
         self._state_callbacks: dict[int, tuple[list, object]] = {}
@@ -182,7 +230,7 @@ class TrainingSession(QObject):
         waits for one chunk (about worker.CHUNK_SECONDS), a history row and the copy. None
         when there is no network (before the first one is built, after a failed build, after
         shutdown)."""
-        if not self._thread.isRunning():
+        if self._shut_down or not self._thread.isRunning():
             return None                  # a blocking call to a stopped thread never returns
         box: list = []
         self._state_requested.emit(box)  # returns once the worker has filled box
@@ -195,7 +243,7 @@ class TrainingSession(QObject):
         """``run_state()`` without waiting (File > Save of a large network): ``callback(state)``
         runs on this thread once the worker has answered at its next chunk, with what
         run_state would return (at once with None when the worker has stopped)."""
-        if not self._thread.isRunning():
+        if self._shut_down or not self._thread.isRunning():
             callback(None)
             return
         box: list = []
@@ -332,13 +380,39 @@ class TrainingSession(QObject):
         """Ask for (layer, unit)'s map at boundary resolution in the next snapshots (None: stop)."""
         self._focus_changed.emit(key)
 
-    def shutdown(self) -> None:
-        """Stop the worker and its thread; returns when the thread has ended."""
-        if self._thread.isRunning():
-            self._stop_requested.emit()
-            self._thread.quit()
-            self._thread.wait(SHUTDOWN_TIMEOUT_MS)
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
+        """Stop training and the worker thread, waiting at most ``timeout_ms`` (default
+        ``SHUTDOWN_TIMEOUT_MS``) for it: closing the window must not freeze it. The worker
+        stops between two compiled calls (a frame in progress ends at its next chunk) and ends
+        its thread. One busy in a single long call (a first compile of the kernels, a large
+        network's build) is left to end on its own: no command reaches it any more, nothing
+        of it reaches this session, and its thread and it are kept until it has ended
+        (``lingering``; the end of the process waits for them, ``_wait_at_exit``). True when
+        the thread has ended. Later calls wait no more."""
         self._set_running(False)
+        if self._shut_down:
+            return not self._thread.isRunning()
+        self._shut_down = True
+        self._drawn_timer.stop()
+        self._release_timer.stop()
+        if self._thread.isRunning():
+            self._stop_requested.emit()          # queued: the worker quits its own thread
+        # Nothing more for the worker (a queued command after the stop would run on this
+        # thread, where the stopped worker lives), and nothing more from it.
+        for signal in self._commands:
+            signal.disconnect()
+        self.experiment.state_changed.disconnect(self._on_experiment_state_changed)
+        if timeout_ms is None:
+            timeout_ms = SHUTDOWN_TIMEOUT_MS
+        if self._thread.wait(max(0, int(timeout_ms))):
+            return True
+        for signal, slot in ((self._worker.snapshot_ready, self._on_worker_snapshot_ready),
+                             (self._worker.state_served, self._on_worker_state_served),
+                             (self._worker.paused, self._on_worker_paused),
+                             (self._worker.failed, self._on_worker_failed)):
+            signal.disconnect(slot)
+        _keep_until_ended(self._thread, self._worker)
+        return False
 
     def load_document(self, values: dict, trainer: dict | None = None,
                       history: dict | None = None) -> None:

@@ -245,14 +245,17 @@ class TrainingWorker(QObject):
     @Slot()
     def stop(self) -> None:
         """Stop for good: no more frames; hand this object back to the application thread so
-        that it can be deleted there once the worker thread has ended."""
+        that it can be deleted there once the worker thread has ended, and end that thread
+        (its event loop returns once this slot has)."""
         self.interrupts.served()
         self._advance_left = 0
         self._timer.stop()
         self._running = False
+        thread = self.thread()
         app = QCoreApplication.instance()
         if app is not None:
             self.moveToThread(app.thread())
+        thread.quit()
 
     # ---- the frame loop -------------------------------------------------------------------
     def _on_timer_timeout(self) -> None:

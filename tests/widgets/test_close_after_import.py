@@ -1,0 +1,93 @@
+"""Closing the window after switching to an imported image set: it asks about the unsaved
+experiment (Cancel keeps it open and training), then stops training and ends the worker
+thread; a worker still busy building the new network (a long call: a first compile, a large
+set's first scoring) does not hold the close. Long calls are made by a trainer factory that
+waits on an Event; a safety timer opens it, so that a close that waits fails instead of
+hanging."""
+import functools
+import threading
+
+import pytest
+from PySide6.QtCore import Qt
+
+from picture_folders import write_folder
+from playground import session as session_module
+
+TIMEOUT = 30_000
+SAFETY_S = 20.0
+
+
+def import_folder(qtbot, window, folder):
+    dialog = window.import_actions.open_dialog()
+    dialog.folder.setText(str(folder))
+    dialog.size.setValue(12)
+    with qtbot.waitSignal(dialog.import_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    dialog.close()
+    return dialog.report
+
+
+def test_close_after_an_import_asks_and_then_stops_training(make_window, qtbot, tmp_path):
+    window = make_window()
+    report = import_folder(qtbot, window, write_folder(tmp_path / "bars"))
+    session = window.session
+    qtbot.waitUntil(lambda: session.modality == "images" and session.latest is not None,
+                    timeout=TIMEOUT)
+    assert window.experiment.dataset == report.name
+    session.play()
+    qtbot.waitUntil(lambda: session.latest.step > 0, timeout=TIMEOUT)
+    asked = []
+    window.file_actions.ask_unsaved = lambda name: asked.append(name) or "cancel"
+    assert window.close() is False                 # the unsaved experiment: kept
+    assert asked and window.isVisible() and session.running
+    step = session.latest.step
+    qtbot.waitUntil(lambda: session.latest.step > step, timeout=TIMEOUT)   # still training
+    window.file_actions.ask_unsaved = lambda name: asked.append(name) or "discard"
+    assert window.close() is True and len(asked) == 2
+    assert not session.running and session.run_state() is None
+    assert session_module.lingering() == 0         # its thread ended, nothing left behind
+
+
+@pytest.fixture
+def gated_windows(monkeypatch):
+    """Windows made from now on build every network after their first only once ``gate`` is
+    open; (gate, entered): ``entered`` is set when a build waits. ``safety`` opens the gate
+    after SAFETY_S."""
+    from playground.session import TrainingSession, make_trainer
+    from widgets import main_window
+
+    gate, entered, builds = threading.Event(), threading.Event(), []
+    safety = threading.Timer(SAFETY_S, gate.set)
+    safety.daemon = True
+
+    def factory(job):
+        builds.append(job)
+        if len(builds) > 1:
+            entered.set()
+            gate.wait()
+        return make_trainer(job)
+
+    monkeypatch.setattr(main_window, "TrainingSession",
+                        functools.partial(TrainingSession, trainer_factory=factory))
+    monkeypatch.setattr(session_module, "SHUTDOWN_TIMEOUT_MS", 300)
+    yield gate, entered, safety
+    gate.set()
+    safety.cancel()
+
+
+def test_close_does_not_wait_for_a_worker_busy_building_the_imported_network(
+        gated_windows, make_window, qtbot, tmp_path):
+    gate, entered, safety = gated_windows
+    window = make_window()
+    qtbot.waitUntil(lambda: window.session.latest is not None, timeout=TIMEOUT)
+    window.session.play()
+    import_folder(qtbot, window, write_folder(tmp_path / "bars"))
+    assert entered.wait(TIMEOUT / 1000)     # the worker builds the conv net: a long call
+    safety.start()
+    assert window.close() is True
+    assert not gate.is_set(), "close waited for the worker's long call to end"
+    assert not window.isVisible() and not window.session.running
+    assert window.session.run_state() is None
+    assert session_module.lingering() == 1
+    gate.set()
+    qtbot.waitUntil(lambda: session_module.lingering() == 0, timeout=TIMEOUT)
