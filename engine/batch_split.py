@@ -47,7 +47,8 @@ def split_gradient(params, buffers, extra, gi, gf, loss_code, X, Y, perm, pos, B
     block as it updates the parameters.
 
     extra (parts - 1, P): units int64 (L,): each layer's
-    units per sample; col: im2col rows x columns per sample (``layer_kernels.sizes``);
+    units per sample; col: im2col rows x columns per sample of all conv layers
+    (``layer_kernels.sizes(gi, kept=True)``);
     aug, seed, step: as ``layer_kernels.train_steps`` gathers (augmentation keyed by row)."""
     grad, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
     L = gi.shape[0]
@@ -106,5 +107,5 @@ def plan(gi, n_params, n_buffers, batch, threads=None, min_work=MIN_WORK, dtype=
     parts = get_num_threads() if threads is None else int(threads)
     if n_buffers or parts < 2 or batch < parts * MIN_ROWS or step_work(gi, batch) < min_work:
         parts = 1
-    units, col = sizes(gi)
+    units, col = sizes(gi, kept=True)    # a slice's columns: as make_workspace lays them
     return (parts, np.zeros((parts - 1, n_params), dtype), units.astype(np.int64), col)

@@ -54,8 +54,12 @@ def forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, train
     """Forward pass of B samples (xb: flat feature-major (n_inputs*B,)).
 
     train: dropout on and batch norm from the batch's statistics (else: the running ones);
-    update: batch norm's running statistics move (training steps only)."""
+    update: batch norm's running statistics move (training steps only). In training each conv
+    layer's im2col columns stay in cols, one block per layer (``sizes(gi, kept=True)``), for
+    the backward pass to read; in evaluation every layer reuses the start of cols (a buffer
+    of the largest layer's columns)."""
     L = gi.shape[0]
+    coff = 0                            # this conv layer's columns start at cols[coff * B]
     for l in range(L):
         kind = gi[l, G_KIND]
         C, H, W = gi[l, G_CIN], gi[l, G_HIN], gi[l, G_WIN]
@@ -78,7 +82,9 @@ def forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, train
             k, s, p = gi[l, G_K], gi[l, G_STRIDE], gi[l, G_PAD]
             ck = C * k * k
             n_col = Ho * Wo * B
-            cb = cols[:ck * n_col]
+            cb = cols[coff * B:coff * B + ck * n_col]
+            if train:
+                coff += ck * Ho * Wo
             _im2col(inp, cb, C, H, W, k, s, p, Ho, Wo, B)
             Km = params[w:w + O * ck].reshape((O, ck))
             _mm_nn(Km, cb.reshape((ck, n_col)), z.reshape((O, n_col)))
@@ -110,8 +116,13 @@ def forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, train
 def backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, train):
     """Backpropagation. On entry da holds dL/dz of the output layer; on exit grad (n_params,)
     holds dL/dparams of the data loss (overwritten). Batch norm is differentiated through its
-    batch statistics (training mode)."""
+    batch statistics (training mode). Each conv layer reads the im2col columns its training
+    forward pass left in cols (and overwrites them with their gradient)."""
     L = gi.shape[0]
+    coff = 0                            # past the last conv layer's columns (per sample)
+    for l in range(L):
+        if gi[l, G_KIND] == CONV2D:
+            coff += gi[l, G_CIN] * gi[l, G_K] * gi[l, G_K] * gi[l, G_HOUT] * gi[l, G_WOUT]
     for l in range(L - 1, -1, -1):
         kind = gi[l, G_KIND]
         C, H, W = gi[l, G_CIN], gi[l, G_HIN], gi[l, G_WIN]
@@ -146,8 +157,8 @@ def backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, tra
             k, s, pd = gi[l, G_K], gi[l, G_STRIDE], gi[l, G_PAD]
             ck = C * k * k
             n_col = Ho * Wo * B
-            cb = cols[:ck * n_col]
-            _im2col(inp, cb, C, H, W, k, s, pd, Ho, Wo, B)
+            coff -= ck * Ho * Wo
+            cb = cols[coff * B:coff * B + ck * n_col]     # the forward pass's columns
             d2 = d.reshape((O, n_col))
             _mm_nt(d2, cb.reshape((ck, n_col)), grad[w:w + O * ck].reshape((O, ck)))
             _row_sums(d, grad, w + O * ck, O, n_col)
@@ -249,13 +260,17 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     K = Y.shape[1]
     L = gi.shape[0]
     out = uoff[L - 1]
-    frozen = False
-    scaled = False                      # some rate other than 0 and 1
-    moves = np.empty(rate.size, params.dtype)   # 1: the parameter trains, 0: frozen
-    for i in range(rate.size):
+    n_frozen = 0
+    n_scaled = 0                        # rates other than 0 and 1
+    for i in range(rate.size):          # branch-free, so it vectorises: a call's setup of a
+        n_frozen += np.int64(rate[i] == 0.0)            # million-parameter network
+        n_scaled += np.int64(rate[i] != 0.0) * np.int64(rate[i] != 1.0)
+    frozen = n_frozen > 0
+    scaled = n_scaled > 0
+    # 1: the parameter trains, 0: frozen; the update reads it only when some are frozen or scaled
+    moves = np.empty(rate.size if frozen or scaled else 0, params.dtype)
+    for i in range(moves.size):
         moves[i] = 1.0 if rate[i] != 0.0 else 0.0
-        frozen = frozen or rate[i] == 0.0
-        scaled = scaled or (rate[i] != 0.0 and rate[i] != 1.0)
     keep = params.copy() if frozen else params[:0]
     keep_slots = slots.copy() if frozen else slots[:, :0]
     old = np.empty(params.size if scaled else 0, params.dtype)
@@ -358,18 +373,23 @@ def refresh_running_stats(params, buffers, gi, gf, X, ws):
             np.uint64(0))
 
 
-def sizes(gi):
-    """(units per sample of each layer's output, im2col rows x columns per sample)."""
+def sizes(gi, kept=False):
+    """(units per sample of each layer's output, im2col rows x columns per sample: of the
+    largest conv layer, or with ``kept`` of all of them, as training keeps them for the
+    backward pass)."""
     units = gi[:, G_COUT] * gi[:, G_HOUT] * gi[:, G_WOUT]
     conv = gi[:, G_KIND] == CONV2D
     col = (gi[:, G_CIN] * gi[:, G_K] ** 2 * gi[:, G_HOUT] * gi[:, G_WOUT])[conv]
-    return units, int(col.max()) if col.size else 0
+    if not col.size:
+        return units, 0
+    return units, int(col.sum() if kept else col.max())
 
 
 def make_workspace(gi, n_params, n_buffers, batch, dtype=np.float64):
     """Buffers for batches of up to ``batch`` samples:
-    (grad, xb, yb, za, aa, ma, da, stats, cols, uoff), of type ``dtype`` (uoff int64)."""
-    units, col = sizes(gi)
+    (grad, xb, yb, za, aa, ma, da, stats, cols, uoff), of type ``dtype`` (uoff int64); cols
+    holds every conv layer's im2col columns (``forward`` in training keeps them)."""
+    units, col = sizes(gi, kept=True)
     uoff = np.zeros(len(units), np.int64)
     uoff[1:] = np.cumsum(units[:-1]) * batch
     total = int(units.sum()) * batch
