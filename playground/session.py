@@ -34,6 +34,7 @@ from playground.worker import CHUNK_SECONDS, Job, TrainingWorker
 SHUTDOWN_TIMEOUT_MS = 5000   # the longest a shutdown (closing the window) waits for the worker
 MAX_FRAME_PAUSE = 0.25   # seconds: even on a slow machine the views update 4 times a second
 PAUSE_PER_FRAME = 1.0    # after each frame the GUI thread rests as long as the frame took
+MARKS_KEPT = 64          # snapshot counts whose history length the session remembers
 MAX_TYPED_PARAM = 1e6    # the largest weight or bias a person may type (set_param)
 
 
@@ -119,6 +120,10 @@ class TrainingSession(QObject):
         super().__init__(parent)
         self.experiment = experiment
         self.history = History()
+        #: snapshots received from the worker, and {that count: history rows then} for the
+        #: latest ones (``_composed_state``: rows of snapshots after a state answer stay out)
+        self._snapshots_seen = 0
+        self._rows_after: dict[int, int] = {0: 0}
         self.data: pipeline.PreparedData | None = None
         self.spec = None
         self.latest = None
@@ -256,11 +261,24 @@ class TrainingSession(QObject):
         if entry is not None:
             entry[1](self._composed_state(box))
 
+    def _mark_rows(self) -> None:
+        """Note how many history rows there are after the snapshots seen so far (the last
+        MARKS_KEPT counts)."""
+        self._rows_after[self._snapshots_seen] = len(self.history)
+        if len(self._rows_after) > MARKS_KEPT:
+            del self._rows_after[min(self._rows_after)]
+
     def _composed_state(self, box: list) -> dict | None:
-        """The run_state dict from the worker's answer: history and pending rows together."""
+        """The run_state dict from the worker's answer: the history as it stood after the
+        snapshots the worker had sent before answering, then its pending rows. (run_state
+        takes the queued snapshots at once, and one the worker sent just after answering may
+        be among them: its rows come after the answer's step.)"""
         if not box or box[0]["generation"] != self._generation:
             return None
         history = self.history.as_dict()
+        rows = self._rows_after.get(box[0]["snapshots"], len(self.history))
+        if rows < len(self.history):
+            history = {c: v[:rows] for c, v in history.items()}
         pending = box[0]["rows"]
         if pending:
             history = {c: np.concatenate([history[c], np.array([r[c] for r in pending],
@@ -320,6 +338,7 @@ class TrainingSession(QObject):
         # rows never reach the new history.
         self._generation += 1
         self.history.clear()
+        self._mark_rows()
         self._reset_requested.emit(self._generation)
 
     def reinitialize(self) -> None:
@@ -518,6 +537,7 @@ class TrainingSession(QObject):
         if history is not None and len(history["step"]):
             self.history.extend(history)
             last_row = {c: float(self.history.last(c)) for c in COLUMNS}
+        self._mark_rows()
         self.latest = None
         self.message = ""
         self.diverged_at = None
@@ -529,9 +549,12 @@ class TrainingSession(QObject):
     # ---- worker reports ---------------------------------------------------------------------
     def _on_worker_snapshot_ready(self, snapshot) -> None:
         self._frame_started = time.perf_counter()
+        self._snapshots_seen += 1
         try:
             if snapshot.generation == self._generation:
                 self.history.extend(snapshot.history)
+            self._mark_rows()
+            if snapshot.generation == self._generation:
                 self.latest = snapshot
                 self.snapshot_ready.emit(snapshot)
         finally:

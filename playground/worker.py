@@ -70,6 +70,8 @@ class TrainingWorker(QObject):
         self._trainer = None
         self._run: Run | None = None      # the trainer on its data: frames, rows, stop rules
         self._running = False
+        #: snapshots emitted so far (the state answer says how many came before it)
+        self.snapshots_sent = 0
         self._steps_per_frame = 20
         self._stop_epoch = 0
         self._stop_loss = 0.0
@@ -132,15 +134,16 @@ class TrainingWorker(QObject):
     @Slot(object)
     def state(self, box: list) -> None:
         """Append to ``box`` the run as it stands between two compiled calls: the generation,
-        ``Trainer.state_dict()`` (copies) and the history rows recorded since the last emitted
-        snapshot. The session calls this through a blocking connection (run_state) or a queued
+        ``Trainer.state_dict()`` (copies), the history rows recorded since the last emitted
+        snapshot and how many snapshots were emitted before it. The session calls this through a blocking connection (run_state) or a queued
         one (request_run_state: ``state_served`` says when); a frame in progress ends at its
         next chunk for it, its row recording the step it reached."""
         self.interrupts.served()
         if self._trainer is not None:
             box.append({"generation": self._job.generation,
                         "trainer": self._trainer.state_dict(),
-                        "rows": [dict(row) for row in self._run.pending_rows()]})
+                        "rows": [dict(row) for row in self._run.pending_rows()],
+                        "snapshots": self.snapshots_sent})
         self.state_served.emit(box)
 
     @Slot(object)
@@ -378,6 +381,7 @@ class TrainingWorker(QObject):
         network would draw at most 30 frames a second."""
         self._last_emit = started
         self.consumer_ready.clear()
+        self.snapshots_sent += 1
         self.snapshot_ready.emit(snapshot)
 
 
