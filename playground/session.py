@@ -160,7 +160,7 @@ class TrainingSession(QObject):
             Qt.ConnectionType.BlockingQueuedConnection
         # Every command but a focus change is counted in as it is sent (before it is queued),
         # so that a long frame in progress ends at its next chunk for it (worker.Interrupts).
-        for signal, slot, kind in (
+        counted = (
                 (self._load_requested, worker.load, queued),
                 (self._config_changed, worker.set_config, queued),
                 (self._dropout_changed, worker.set_dropout, queued),
@@ -171,17 +171,17 @@ class TrainingSession(QObject):
                 (self._param_edited, worker.edit_param, queued),
                 (self._stop_requested, worker.stop, queued),
                 (self._state_requested, worker.state, blocking),
-                (self._state_requested_later, worker.state, queued)):
+                (self._state_requested_later, worker.state, queued))
+        for signal, slot, kind in counted:
             signal.connect(worker.interrupts.sent, Qt.ConnectionType.DirectConnection)
             signal.connect(slot, kind)
         self._focus_changed.connect(worker.set_focus)
         self._sample_chosen.connect(worker.choose_sample)
-        #: the signals that carry commands to the worker (shutdown disconnects them)
-        self._commands = (self._load_requested, self._config_changed, self._dropout_changed,
-                          self._controls_changed, self._running_requested,
-                          self._advance_requested, self._reset_requested, self._param_edited,
-                          self._state_requested, self._state_requested_later,
-                          self._focus_changed, self._sample_chosen)
+        #: the signals that carry commands to the worker (shutdown disconnects them, after the
+        #: stop)
+        self._commands = tuple(signal for signal, _, _ in counted
+                               if signal is not self._stop_requested) + (
+            self._focus_changed, self._sample_chosen)
         self._shut_down = False
         self._worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
         self._worker.state_served.connect(self._on_worker_state_served)

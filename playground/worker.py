@@ -135,9 +135,10 @@ class TrainingWorker(QObject):
     def state(self, box: list) -> None:
         """Append to ``box`` the run as it stands between two compiled calls: the generation,
         ``Trainer.state_dict()`` (copies), the history rows recorded since the last emitted
-        snapshot and how many snapshots were emitted before it. The session calls this through a blocking connection (run_state) or a queued
-        one (request_run_state: ``state_served`` says when); a frame in progress ends at its
-        next chunk for it, its row recording the step it reached."""
+        snapshot and how many snapshots were emitted before it. The session calls this
+        through a blocking connection (run_state) or a queued one (request_run_state:
+        ``state_served`` says when); a frame in progress ends at its next chunk for it, its
+        row recording the step it reached."""
         self.interrupts.served()
         if self._trainer is not None:
             box.append({"generation": self._job.generation,
