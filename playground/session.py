@@ -15,16 +15,13 @@ the feature maps of the test image ``choose_sample`` picked, predictions on test
 of a decision boundary, and ``classify`` runs the latest frame's network on new images (the
 drawing canvas) on this thread.
 """
-import atexit
 import math
-import os
-import sys
 import time
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
 
-from playground import catalog, dense_columns, pipeline
+from playground import catalog, dense_columns, lingering, pipeline
 from playground.experiment import Experiment
 from playground.fields import FIELDS_BY_NAME
 from playground.history import COLUMNS, History
@@ -36,44 +33,6 @@ MAX_FRAME_PAUSE = 0.25   # seconds: even on a slow machine the views update 4 ti
 PAUSE_PER_FRAME = 1.0    # after each frame the GUI thread rests as long as the frame took
 MARKS_KEPT = 64          # snapshot counts whose history length the session remembers
 MAX_TYPED_PARAM = 1e6    # the largest weight or bias a person may type (set_param)
-
-
-#: (thread, worker) of sessions shut down while their worker was still busy in one long call:
-#: kept until the thread has ended (a QThread deleted while it runs aborts the process, and a
-#: worker deleted while it runs a slot crashes it). See ``lingering`` and ``_wait_at_exit``.
-_LINGERING: list = []
-#: How long the end of the process waits for them (their long call, a compile say, ends): the
-#: window has closed already; only a worker stuck for good makes the process end without it.
-EXIT_WAIT_MS = 60_000
-
-
-def _keep_until_ended(thread: QThread, worker: QObject) -> None:
-    if not _LINGERING:
-        # Registered after PySide's own clean-up, so it runs before it (atexit is last in,
-        # first out): PySide deletes every QObject Python owns, a running QThread too.
-        atexit.register(_wait_at_exit)
-    _LINGERING[:] = [(t, w) for t, w in _LINGERING if t.isRunning()]
-    _LINGERING.append((thread, worker))
-
-
-def lingering() -> int:
-    """How many worker threads of sessions already shut down are still running."""
-    return sum(1 for thread, _ in _LINGERING if thread.isRunning())
-
-
-def _wait_at_exit(timeout_ms: int | None = None) -> None:
-    """At the end of the process: wait (at most ``EXIT_WAIT_MS`` in all) for the worker
-    threads of sessions shut down while busy. One still running then would abort the process
-    in PySide's clean-up ("QThread: Destroyed while thread is still running"): say so and end
-    the process at once instead, with status 1."""
-    timeout_ms = EXIT_WAIT_MS if timeout_ms is None else timeout_ms
-    deadline = time.monotonic() + timeout_ms / 1000
-    for thread, _ in _LINGERING:
-        if not thread.wait(max(0, int((deadline - time.monotonic()) * 1000))):
-            print(f"A training thread did not stop within {timeout_ms / 1000:g} s; ending "
-                  f"the process without it.", file=sys.stderr, flush=True)
-            sys.stdout.flush()
-            os._exit(1)
 
 
 def make_trainer(job: Job):
@@ -406,8 +365,8 @@ class TrainingSession(QObject):
         its thread. One busy in a single long call (a first compile of the kernels, a large
         network's build) is left to end on its own: no command reaches it any more, nothing
         of it reaches this session, and its thread and it are kept until it has ended
-        (``lingering``; the end of the process waits for them, ``_wait_at_exit``). True when
-        the thread has ended. Later calls wait no more."""
+        (``playground.lingering``; the end of the process waits for them). True when the
+        thread has ended. Later calls wait no more."""
         self._set_running(False)
         if self._shut_down:
             return not self._thread.isRunning()
@@ -430,7 +389,7 @@ class TrainingSession(QObject):
                              (self._worker.paused, self._on_worker_paused),
                              (self._worker.failed, self._on_worker_failed)):
             signal.disconnect(slot)
-        _keep_until_ended(self._thread, self._worker)
+        lingering.keep_until_ended(self._thread, self._worker)
         return False
 
     def load_document(self, values: dict, trainer: dict | None = None,

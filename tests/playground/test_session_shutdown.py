@@ -6,77 +6,65 @@ opens the gate so that a shutdown that waits for the worker fails instead of han
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
 
+from gated_trainers import GatedFactory
+from playground import lingering
 from playground import session as session_module
 from playground.fields import Layer
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"n_points": 100, "layers": (Layer(4, "tanh"),)}
 TIMEOUT = 30_000
-SAFETY_S = 20.0          # the gate opens by itself then: a shutdown that waited fails, not hangs
 
 
 @pytest.fixture
 def make_blocked(qtbot):
-    """make_blocked() -> (session, experiment, gate, entered, safety): a session whose network
-    builds after the first wait until ``gate`` opens (``entered`` is set once one waits);
-    ``safety`` opens the gate after SAFETY_S. Gates are opened and sessions shut down at
-    teardown."""
+    """make_blocked() -> (session, experiment, factory): a session whose network builds after
+    the first wait until ``factory.gate`` opens (gated_trainers.GatedFactory). Gates are opened
+    and sessions shut down at teardown."""
     from playground.experiment import Experiment
-    from playground.session import TrainingSession, make_trainer
+    from playground.session import TrainingSession
 
     made = []
 
     def make():
-        gate, entered, builds = threading.Event(), threading.Event(), []
-        safety = threading.Timer(SAFETY_S, gate.set)
-        safety.daemon = True
-
-        def factory(job):
-            builds.append(job)
-            if len(builds) > 1:
-                entered.set()
-                gate.wait()
-            return make_trainer(job)
-
+        factory = GatedFactory()
         experiment = Experiment(SMALL)
         session = TrainingSession(experiment, trainer_factory=factory)
-        made.append((session, gate, safety))
+        made.append((session, factory))
         qtbot.waitUntil(lambda: session.latest is not None, timeout=TIMEOUT)
-        return session, experiment, gate, entered, safety
+        return session, experiment, factory
 
     yield make
-    for session, gate, safety in made:
-        gate.set()
-        safety.cancel()
+    for session, factory in made:
+        factory.release()
         session.shutdown()
-    qtbot.waitUntil(lambda: session_module.lingering() == 0, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: lingering.still_running() == 0, timeout=TIMEOUT)
 
 
 def test_a_worker_busy_in_a_long_call_does_not_hold_the_shutdown(qtbot, make_blocked,
                                                                  monkeypatch):
     monkeypatch.setattr(session_module, "SHUTDOWN_TIMEOUT_MS", 200)
-    session, experiment, gate, entered, safety = make_blocked()
+    session, experiment, factory = make_blocked()
     session.play()
     experiment.set("seed", 7)             # a rebuild: the worker waits in the network's build
-    assert entered.wait(TIMEOUT / 1000)
-    safety.start()
+    assert factory.entered.wait(TIMEOUT / 1000)
+    factory.safety.start()
     ended = session.shutdown()
-    assert not gate.is_set(), "shutdown waited for the worker's long call to end"
+    assert not factory.gate.is_set(), "shutdown waited for the worker's long call to end"
     assert ended is False and not session.running
     assert session.run_state() is None                    # no blocking call to that worker
     got = []
     session.request_run_state(got.append)
     assert got == [None]
-    assert session_module.lingering() == 1                # kept while it runs
+    assert lingering.still_running() == 1                 # kept while it runs
     snapshots = []
     session.snapshot_ready.connect(snapshots.append)
-    gate.set()                                            # the long call ends...
-    qtbot.waitUntil(lambda: session_module.lingering() == 0, timeout=TIMEOUT)   # ...so does it
+    factory.gate.set()                                    # the long call ends...
+    qtbot.waitUntil(lambda: lingering.still_running() == 0, timeout=TIMEOUT)   # ...so does it
     qtbot.wait(50)
     assert snapshots == []                    # nothing of the stopped worker reaches the views
     assert session.shutdown() is True         # a second shutdown waits no more
@@ -100,36 +88,32 @@ def test_shutdown_while_training_ends_the_thread_within_the_bound(qtbot, make_se
     session.play()
     qtbot.waitUntil(lambda: session.latest.step > 0, timeout=TIMEOUT)
     assert session.shutdown(timeout_ms=TIMEOUT) is True   # a frame ends at its next chunk
-    assert session_module.lingering() == 0
+    assert lingering.still_running() == 0
 
 
 # The end of the process: a worker still in its long call when the script ends.
 SCRIPT = textwrap.dedent("""
     import sys, threading
+    sys.path.insert(0, "tests")
     from PySide6.QtCore import QCoreApplication
+    from gated_trainers import GatedFactory
+    from playground import lingering
     from playground import session as S
     from playground.experiment import Experiment
     from playground.fields import Layer
     app = QCoreApplication([])
-    gate, builds = threading.Event(), []
-    def factory(job):
-        builds.append(job)
-        if len(builds) > 1:
-            entered.set()
-            gate.wait()
-        return S.make_trainer(job)
-    entered = threading.Event()
+    factory = GatedFactory()
     experiment = Experiment({"n_points": 60, "layers": (Layer(3, "tanh"),)})
     session = S.TrainingSession(experiment, trainer_factory=factory)
     while session.latest is None:
         app.processEvents()
     experiment.set("seed", 4)
-    entered.wait(30)
-    print("shutdown", session.shutdown(timeout_ms=100), S.lingering(), flush=True)
+    factory.entered.wait(30)
+    print("shutdown", session.shutdown(timeout_ms=100), lingering.still_running(), flush=True)
     if sys.argv[1] == "ends":
-        threading.Timer(0.5, gate.set).start()     # the long call ends after the script
+        threading.Timer(0.5, factory.gate.set).start()   # the long call ends after the script
     else:
-        S.EXIT_WAIT_MS = 300                       # it never does
+        lingering.EXIT_WAIT_MS = 300                     # it never does
     del session
 """)
 

@@ -5,16 +5,16 @@ set's first scoring) does not hold the close. Long calls are made by a trainer f
 waits on an Event; a safety timer opens it, so that a close that waits fails instead of
 hanging."""
 import functools
-import threading
 
 import pytest
 from PySide6.QtCore import Qt
 
+from gated_trainers import GatedFactory
 from picture_folders import write_folder
+from playground import lingering
 from playground import session as session_module
 
 TIMEOUT = 30_000
-SAFETY_S = 20.0
 
 
 def import_folder(qtbot, window, folder):
@@ -45,49 +45,38 @@ def test_close_after_an_import_asks_and_then_stops_training(make_window, qtbot, 
     window.file_actions.ask_unsaved = lambda name: asked.append(name) or "discard"
     assert window.close() is True and len(asked) == 2
     assert not session.running and session.run_state() is None
-    assert session_module.lingering() == 0         # its thread ended, nothing left behind
+    assert lingering.still_running() == 0          # its thread ended, nothing left behind
 
 
 @pytest.fixture
 def gated_windows(monkeypatch):
-    """Windows made from now on build every network after their first only once ``gate`` is
-    open; (gate, entered): ``entered`` is set when a build waits. ``safety`` opens the gate
-    after SAFETY_S."""
-    from playground.session import TrainingSession, make_trainer
+    """Windows made from now on build every network after their first only once the gate of
+    the GatedFactory returned is open (gated_trainers); it is opened at teardown. Shutdowns
+    wait at most 300 ms."""
+    from playground.session import TrainingSession
     from widgets import main_window
 
-    gate, entered, builds = threading.Event(), threading.Event(), []
-    safety = threading.Timer(SAFETY_S, gate.set)
-    safety.daemon = True
-
-    def factory(job):
-        builds.append(job)
-        if len(builds) > 1:
-            entered.set()
-            gate.wait()
-        return make_trainer(job)
-
+    factory = GatedFactory()
     monkeypatch.setattr(main_window, "TrainingSession",
                         functools.partial(TrainingSession, trainer_factory=factory))
     monkeypatch.setattr(session_module, "SHUTDOWN_TIMEOUT_MS", 300)
-    yield gate, entered, safety
-    gate.set()
-    safety.cancel()
+    yield factory
+    factory.release()
 
 
 def test_close_does_not_wait_for_a_worker_busy_building_the_imported_network(
         gated_windows, make_window, qtbot, tmp_path):
-    gate, entered, safety = gated_windows
+    factory = gated_windows
     window = make_window()
     qtbot.waitUntil(lambda: window.session.latest is not None, timeout=TIMEOUT)
     window.session.play()
     import_folder(qtbot, window, write_folder(tmp_path / "bars"))
-    assert entered.wait(TIMEOUT / 1000)     # the worker builds the conv net: a long call
-    safety.start()
+    assert factory.entered.wait(TIMEOUT / 1000)   # the worker builds the conv net: a long call
+    factory.safety.start()
     assert window.close() is True
-    assert not gate.is_set(), "close waited for the worker's long call to end"
+    assert not factory.gate.is_set(), "close waited for the worker's long call to end"
     assert not window.isVisible() and not window.session.running
     assert window.session.run_state() is None
-    assert session_module.lingering() == 1
-    gate.set()
-    qtbot.waitUntil(lambda: session_module.lingering() == 0, timeout=TIMEOUT)
+    assert lingering.still_running() == 1
+    factory.gate.set()
+    qtbot.waitUntil(lambda: lingering.still_running() == 0, timeout=TIMEOUT)
