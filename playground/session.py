@@ -512,10 +512,11 @@ class TrainingSession(QObject):
         try:
             if snapshot.generation == self._generation:
                 self.history.extend(snapshot.history)
-            self._mark_rows()
-            if snapshot.generation == self._generation:
+                self._mark_rows()
                 self.latest = snapshot
                 self.snapshot_ready.emit(snapshot)
+            else:                 # of a run since rebuilt or reset: dropped, but counted
+                self._mark_rows()
         finally:
             self._drawn_timer.start(0)   # fires once the views have painted this frame
 
