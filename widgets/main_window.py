@@ -339,6 +339,9 @@ class MainWindow(QMainWindow):
         # FileActions' event filter has already asked about unsaved changes: a cancelled close
         # never gets here, so training goes on.
         self.save_layout()
+        # Gone from the screen before the shutdown waits (up to SHUTDOWN_TIMEOUT_MS) for a
+        # worker busy in one long call, a first compile say: not a frozen window meanwhile.
+        self.hide()
         self.session.shutdown()
         super().closeEvent(event)
 

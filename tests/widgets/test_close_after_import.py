@@ -1,9 +1,9 @@
 """Closing the window after switching to an imported image set: it asks about the unsaved
 experiment (Cancel keeps it open and training), then stops training and ends the worker
 thread; a worker still busy building the new network (a long call: a first compile, a large
-set's first scoring) does not hold the close. Long calls are made by a trainer factory that
-waits on an Event; a safety timer opens it, so that a close that waits fails instead of
-hanging."""
+set's first scoring) does not hold the close, and the window is gone before the close waits
+for it. Long calls are made by a trainer factory that waits on an Event (gated_trainers); a
+safety timer opens it, so that a close that waits fails instead of hanging."""
 import functools
 
 import pytest
@@ -78,5 +78,28 @@ def test_close_does_not_wait_for_a_worker_busy_building_the_imported_network(
     assert not window.isVisible() and not window.session.running
     assert window.session.run_state() is None
     assert lingering.still_running() == 1
+    factory.gate.set()
+    qtbot.waitUntil(lambda: lingering.still_running() == 0, timeout=TIMEOUT)
+
+
+def test_the_window_disappears_before_the_close_waits_for_a_busy_worker(
+        gated_windows, make_window, qtbot):
+    factory = gated_windows
+    window = make_window()
+    qtbot.waitUntil(lambda: window.session.latest is not None, timeout=TIMEOUT)
+    window.experiment.set("seed", 7)              # a rebuild: the worker waits in the build
+    assert factory.entered.wait(TIMEOUT / 1000)
+    factory.safety.start()
+    session, shown_while_waiting = window.session, []
+    shutdown = session.shutdown
+
+    def watched_shutdown(*args, **kwargs):        # the bounded wait for the worker is in here
+        shown_while_waiting.append(window.isVisible())
+        return shutdown(*args, **kwargs)
+    session.shutdown = watched_shutdown
+    assert window.close() is True
+    assert shown_while_waiting == [False], "the window stayed on screen, frozen, while waiting"
+    assert not factory.gate.is_set(), "close waited for the worker's long call to end"
+    assert not window.isVisible() and lingering.still_running() == 1
     factory.gate.set()
     qtbot.waitUntil(lambda: lingering.still_running() == 0, timeout=TIMEOUT)
