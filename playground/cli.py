@@ -33,6 +33,7 @@ from playground.cli_inputs import experiment_named, output_folder
 from playground.cli_compare import (COMPARE_HELP, SEARCH_HELP, WORKER_HELP, add_compare_arguments,
                                     add_search_arguments, add_worker_arguments, compare_command,
                                     search_command, worker_command)
+from playground.fields import FIELDS_BY_NAME
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
 
@@ -164,7 +165,7 @@ def _lesson_row(lesson) -> dict:
                 "path": None}
     return {"name": lesson.name, "title": lesson.title, "kind": "lesson",
             "concept": lesson.concept,
-            "dataset": lesson.changes.get("dataset", files.FIELDS_BY_NAME["dataset"].default),
+            "dataset": lesson.changes.get("dataset", FIELDS_BY_NAME["dataset"].default),
             "description": lesson.look_at, "path": str(lessons.path(lesson))}
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from playground import run_state
 from playground.checks import FileFormatError, is_whole_number, quoted
 from playground.container import checked_array, json_object
+from playground.file_sections import check_consistency, to_json
 
 PREFIX = "comparison."
 STATUSES = ("done", "diverged", "failed", "cancelled")
@@ -42,7 +43,6 @@ MAX_TEXT = 2000
 
 def encode(section: Mapping) -> tuple[dict, dict]:
     """(JSON data, arrays) of a comparison section (as ``Comparison.section()`` makes it)."""
-    from playground.files import to_json
     variants, arrays = [], {}
     for i, v in enumerate(section["variants"]):
         history = v.get("history") or {}
@@ -175,7 +175,6 @@ def check_start(state: Mapping, values: Mapping) -> None:
     ``values``): as many weights, its seed, optimizer state and data (the file's own run is
     held to the same, ``files`` checks both); FileFormatError naming the sizes otherwise."""
     from playground.experiment import Experiment
-    from playground.files import check_consistency
     check_consistency(Experiment(dict(values)).values(), state)
 
 

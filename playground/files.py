@@ -14,7 +14,8 @@ An experiment file (``.nnp``) reopens exactly where it was left::
      "meta": {"title": "...", "description": "..."},
      "lesson": {"name": "...", "title": "...", "concept": "...", "look_at": "...",
                 "formula": "...", "try_next": "...", "show_me": {setting: value}}
-               (only in a lesson file: the explanation its panel shows; see LESSON_KEYS),
+               (only in a lesson file: the explanation its panel shows; see
+               ``file_sections.LESSON_KEYS``),
      "fields": {"dataset": "spiral", "layers": [{"units": 8, ...}], ...},
      "run": null  (a fresh network, built from the seed)
           | {"n_params": P, "seed": 1, "step": 1200, "epoch": 60, "position": 0,
@@ -34,11 +35,13 @@ it opens where the original folder or IDX files are missing: an optional ``"impo
 pixels or float64 values in [0, 1], (n, C, H, W)) and ``imported.labels`` int64 (n,)
 (``playground.image_data.imported_section``).
 
-This module holds the document: ``Document``, ``dumps``/``loads``, the migrations and the checks
-of its contents; the training run inside it (counters, weights, optimizer state) is encoded and
-checked by ``playground.run_state``. The ZIP around it is ``playground.container``: saving writes a temporary file in
-the same folder, flushes and fsyncs it, then renames it over the target, so a crash leaves the old
-file whole; reading checks sizes before it reads and never unpickles anything.
+This module holds the document: ``Document``, ``dumps``/``loads``, its header and the migrations;
+the checks of each of its sections (settings, lesson, history, arrays, imported images, the run
+against the settings) are ``playground.file_sections``, and the training run inside it (counters,
+weights, optimizer state) is encoded and checked by ``playground.run_state``. The ZIP around it
+is ``playground.container``: saving writes a temporary file in the same folder, flushes and
+fsyncs it, then renames it over the target, so a crash leaves the old file whole; reading checks
+sizes before it reads and never unpickles anything.
 
 Loading checks everything (names, types, shapes, finiteness, the settings through the
 experiment's own validation, and the counters against a trainer built from the settings) and
@@ -74,17 +77,25 @@ from playground.container import (  # noqa: F401  (the container's names stay im
     one_line,
     quoted,
 )
-from playground.fields import FIELDS, FIELDS_BY_NAME, LAYER_SETTINGS, TRAINING_SETTINGS, Layer
+from playground.fields import FIELDS
+from playground.file_sections import (
+    HISTORY_PREFIX,
+    check_consistency,
+    check_manifest,
+    history_from,
+    history_header,
+    imported_from,
+    lesson_from,
+    lesson_to_json,
+    to_json,
+    values_from,
+)
 
 FORMAT = "nn-playground-experiment"
 VERSION = 5
 EXTENSION = ".nnp"
 APP_NAME = "NN Playground"
 APP_VERSION = "0.1.0"
-
-MAX_HISTORY_ROWS = 2_000_000      # about nine hours of frames at 60 per second
-
-HISTORY_PREFIX = "history."
 
 
 @dataclass
@@ -96,8 +107,9 @@ class Document:
               built from the seed (presets)
     history : {column: float64 (rows,)} for every column of ``history.COLUMNS``, or None (empty)
     meta    : free text kept with the file: ``title``, ``description``
-    lesson  : the explanation of a lesson file ({key: text for LESSON_TEXT_KEYS, "show_me":
-              {setting: JSON value}}), or None for a plain experiment
+    lesson  : the explanation of a lesson file ({key: text for
+              ``file_sections.LESSON_TEXT_KEYS``, "show_me": {setting: JSON value}}), or None
+              for a plain experiment
     comparison : a run comparison saved with the experiment (``playground.comparison_file``:
               steps/epochs and the variants with their settings, outcome and curves), or None
     """
@@ -219,19 +231,6 @@ def _checked_values_for_saving(values: Mapping) -> dict:
     return {f.name: to_json(values[f.name]) for f in FIELDS}
 
 
-def to_json(value):
-    """A field value as JSON data: Layer -> dict, tuple -> list, numpy scalars -> Python."""
-    if isinstance(value, Layer):
-        return {k: to_json(v) for k, v in value.settings().items()}
-    if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 # ---- loading ------------------------------------------------------------------------------------
 def load(path: str | os.PathLike) -> Document:
     """Read and check the experiment file at ``path``; raise FileFormatError saying what is
@@ -299,14 +298,14 @@ def _document_from(document: dict, arrays: dict) -> Document:
     for key, value in meta.items():
         if not isinstance(value, str):
             raise FileFormatError(f"meta {quoted(key)} must be text, not {json_type(value)}.")
-    _check_manifest(json_object(document["arrays"], "arrays"), arrays)
-    imported = _imported_from(document, arrays)
-    values = _values_from(json_object(document["fields"], "fields"))
+    check_manifest(json_object(document["arrays"], "arrays"), arrays)
+    imported = imported_from(document, arrays)
+    values = values_from(json_object(document["fields"], "fields"))
     if imported is not None and values["dataset"] != imported:
         raise FileFormatError(f"the file holds imported images ({quoted(imported)}) that are "
                               f"not its data set ({quoted(values['dataset'])}).")
-    lesson = _lesson_from(document["lesson"], values) if "lesson" in document else None
-    rows, stored = _history_header(document["history"])
+    lesson = lesson_from(document["lesson"], values) if "lesson" in document else None
+    rows, stored = history_header(document["history"])
     run = document["run"]
     if isinstance(run, dict) and "second_order" in run:
         from playground import catalog
@@ -318,7 +317,7 @@ def _document_from(document: dict, arrays: dict) -> Document:
         a = arrays[BUFFERS]
         trainer["buffers"] = checked_array(arrays, BUFFERS, (a.shape[0],) if a.ndim == 1
                                            else (-1,))
-    history = _history_from(arrays, rows, stored, trainer)
+    history = history_from(arrays, rows, stored, trainer)
     check_consistency(values, trainer)
     comparison = (comparison_file.decode(document["comparison"], arrays, values)
                   if "comparison" in document else None)
@@ -328,7 +327,8 @@ def _document_from(document: dict, arrays: dict) -> Document:
     if trainer is not None:
         expected |= {"params", "initial_params"} | ({BUFFERS} if "buffers" in trainer else set())
         expected |= {run_state.STEP_OFFSET} if run_state.STEP_OFFSET in trainer else set()
-        expected |= ({run_state.SECOND_ORDER_PREFIX + k for k, v in trainer["second_order_state"].items()
+        expected |= ({run_state.SECOND_ORDER_PREFIX + k
+                      for k, v in trainer["second_order_state"].items()
                       if isinstance(v, np.ndarray)} if "second_order_state" in trainer
                      else {"slots"})
     extra = sorted(set(arrays) - expected)
@@ -336,233 +336,6 @@ def _document_from(document: dict, arrays: dict) -> Document:
         raise FileFormatError(f"{ARRAYS_NAME} holds an unexpected array "
                               f"{quoted(extra[0])}.")
     return Document(values, trainer, history, meta, lesson, comparison)
-
-
-
-def _imported_from(document: dict, arrays: dict) -> str | None:
-    """The data-set name of the imported images the file holds (its optional ``imported``
-    section and the arrays ``imported.images`` and ``imported.labels``), registered so the
-    settings can name them; None without the section. Registering changes nothing an open
-    experiment uses: a name always means the same images (``image_data.fingerprint``)."""
-    if "imported" not in document:
-        return None
-    try:
-        return image_data.imported_from_section(document["imported"], arrays)
-    except ValueError as error:
-        raise FileFormatError(f"{one_line(error, 300)}.") from None
-
-
-def _check_manifest(manifest: dict, arrays: dict) -> None:
-    for name in sorted(set(manifest) | set(arrays)):
-        if name not in arrays:
-            raise FileFormatError(f"array {quoted(name)} is listed in {DOCUMENT_NAME} but "
-                                  f"missing from {ARRAYS_NAME}.")
-        if name not in manifest:
-            raise FileFormatError(f"{ARRAYS_NAME} holds an array {quoted(name)} that "
-                                  f"{DOCUMENT_NAME} does not list.")
-        entry, a = manifest[name], arrays[name]
-        if not isinstance(entry, dict) or entry.get("dtype") != a.dtype.name or \
-                entry.get("shape") != list(a.shape):
-            raise FileFormatError(f"array {quoted(name)} is {a.dtype.name} "
-                                  f"{tuple(a.shape)} but {DOCUMENT_NAME} lists it as "
-                                  f"{quoted(entry)}.")
-
-
-def _values_from(fields: dict) -> dict:
-    """Every setting, checked by the experiment's own rules; nothing filled in silently."""
-    from playground.experiment import Experiment, InvalidValue
-
-    unknown = [k for k in fields if k not in FIELDS_BY_NAME]
-    if unknown:
-        raise FileFormatError(f"unknown setting {quoted(unknown[0])}.")
-    missing = [f.name for f in FIELDS if f.name not in fields]
-    if missing:
-        raise FileFormatError(f"setting {quoted(missing[0])} is missing.")
-    layers = fields["layers"]
-    if isinstance(layers, list):
-        for i, layer in enumerate(layers, start=1):
-            if isinstance(layer, dict):
-                names = LAYER_SETTINGS.get(layer.get("kind", "dense"), ())
-                missing = [n for n in names if n not in layer]
-                if missing:
-                    raise FileFormatError(f"setting 'layers': layer {i} has no "
-                                          f"{quoted(missing[0])}.")
-    try:
-        values = Experiment(fields).values()
-    except InvalidValue as error:
-        raise FileFormatError(f"setting {quoted(error.field)}: {one_line(error, 300)}") \
-            from None
-    except (ValueError, TypeError, KeyError, AttributeError) as error:
-        raise FileFormatError(f"the settings are not valid ({one_line(error, 300)}).") \
-            from None
-    fields = _without_default_training(fields)
-    for f in FIELDS:
-        if not _same(to_json(values[f.name]), fields[f.name]):
-            raise FileFormatError(
-                f"setting {f.name!r} = {quoted(fields[f.name])} does not fit the other "
-                f"settings (the playground would change it to "
-                f"{quoted(to_json(values[f.name]))}).")
-    return values
-
-
-def _without_default_training(fields: dict) -> dict:
-    """The stored fields with a layer's ``frozen``/``lr_scale`` left out where a file states
-    the default (saving leaves them out; stating them is no error)."""
-    layers = fields.get("layers")
-    if not isinstance(layers, list):
-        return fields
-    return {**fields, "layers": [
-        {k: v for k, v in layer.items()
-         if not (k in TRAINING_SETTINGS and _same(v, TRAINING_SETTINGS[k]))}
-        if isinstance(layer, dict) else layer for layer in layers]}
-
-
-def _same(a, b) -> bool:
-    """JSON equality where 1 == 1.0 but True != 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return a == b and type(a) in (int, float, str, type(None)) and type(b) in (
-        int, float, str, type(None))
-
-
-
-# ---- the lesson section ---------------------------------------------------------------------
-#: The text of a lesson's explanation, in the order its panel shows it; ``show_me`` holds the
-#: settings its "Show me" step applies (may be empty). A file without the section is a plain
-#: experiment (every file before lessons existed opens unchanged).
-LESSON_TEXT_KEYS = ("name", "title", "concept", "look_at", "formula", "try_next")
-LESSON_KEYS = LESSON_TEXT_KEYS + ("show_me",)
-MAX_LESSON_TEXT = 4000
-
-
-def lesson_to_json(lesson: Mapping, values: Mapping) -> dict:
-    """The ``lesson`` section for saving; ValueError saying what is wrong before anything is
-    written (a key missing or unknown, text too long, a Show me setting the experiment
-    refuses)."""
-    try:
-        return _lesson_from(to_json(dict(lesson)), values)
-    except FileFormatError as error:
-        raise ValueError(f"cannot save the lesson: {error.problem}") from None
-
-
-def _lesson_from(section, values: Mapping) -> dict:
-    section = json_object(section, "lesson")
-    for key in section:
-        if key not in LESSON_KEYS:
-            raise FileFormatError(f"lesson has an unknown entry {quoted(key)}.")
-    for key in LESSON_KEYS:
-        if key not in section:
-            raise FileFormatError(f"lesson has no {key!r}.")
-    for key in LESSON_TEXT_KEYS:
-        text = section[key]
-        if not isinstance(text, str):
-            raise FileFormatError(f"lesson {key!r} must be text, not {json_type(text)}.")
-        if len(text) > MAX_LESSON_TEXT:
-            raise FileFormatError(f"lesson {key!r} is {len(text)} characters long; at most "
-                                  f"{MAX_LESSON_TEXT} are allowed.")
-    if not section["title"].strip():
-        raise FileFormatError("lesson 'title' is empty.")
-    show_me = json_object(section["show_me"], "lesson 'show_me'")
-    if show_me:
-        from playground.experiment import Experiment, InvalidValue
-        try:
-            Experiment(values).update(show_me)
-        except InvalidValue as error:
-            raise FileFormatError(f"lesson 'show_me': setting {quoted(error.field)}: "
-                                  f"{one_line(error, 300)}") from None
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            raise FileFormatError(f"lesson 'show_me' is not valid ({one_line(error, 300)}).") \
-                from None
-    return {**{key: section[key] for key in LESSON_TEXT_KEYS}, "show_me": dict(show_me)}
-
-
-def _history_header(header) -> tuple[int, tuple]:
-    """(rows, the columns stored): any declared columns (``history.DECLARED``), step and epoch
-    among them; a column declared later than the file is simply absent."""
-    header = json_object(header, "history")
-    columns = header.get("columns")
-    declared = history_module.DECLARED
-    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-        raise FileFormatError(f"history 'columns' must be a list of names, not "
-                              f"{quoted(columns)}.")
-    unknown = [c for c in columns if c not in declared]
-    if unknown:
-        raise FileFormatError(f"history column {quoted(unknown[0])} is unknown (this version "
-                              f"knows {', '.join(declared)}).")
-    if len(set(columns)) != len(columns):
-        raise FileFormatError("history lists a column twice.")
-    missing = [c for c in history_module.REQUIRED if c not in columns]
-    if missing:
-        raise FileFormatError(f"history has no {missing[0]!r} column.")
-    rows = header.get("rows")
-    if not is_whole_number(rows) or not 0 <= rows <= MAX_HISTORY_ROWS:
-        raise FileFormatError(f"history 'rows' must be a whole number from 0 to "
-                              f"{MAX_HISTORY_ROWS}, not {quoted(rows)}.")
-    return rows, tuple(columns)
-
-
-def _history_from(arrays: dict, rows: int, columns: tuple, trainer: dict | None) -> dict:
-    """Every declared column: the stored ones checked, the others NaN."""
-    history = {c: (checked_array(arrays, HISTORY_PREFIX + c, (rows,), finite=False)
-                   if c in columns else np.full(rows, np.nan))
-               for c in history_module.COLUMNS}
-    last_step = 0 if trainer is None else int(trainer["state"][K.STEP])
-    last_epoch = 0 if trainer is None else int(trainer["state"][K.EPOCH])
-    for name, last in (("step", last_step), ("epoch", last_epoch)):
-        c = history[name]
-        if not np.isfinite(c).all() or (c < 0).any() or (c != np.floor(c)).any():
-            raise FileFormatError(f"history {name!r} must hold whole numbers >= 0.")
-        if rows and (np.diff(c) < 0).any():
-            raise FileFormatError(f"history {name!r} must never decrease.")
-        if rows and c[-1] > last:
-            raise FileFormatError(f"history goes to {name} {int(c[-1])}, past the network's "
-                                  f"{name} {last}.")
-    return history
-
-
-def check_consistency(values: dict, trainer: dict | None) -> None:
-    """Build the data and a trainer from the settings and load the state into it: the weights
-    must fit the architecture and the counters the data."""
-    if trainer is None:
-        return
-    from engine.trainer import Trainer
-    from playground import pipeline
-
-    if trainer["seed"] != values["seed"]:
-        raise FileFormatError(f"the network was built with seed {trainer['seed']} but the "
-                              f"settings say seed {values['seed']}.")
-    try:
-        data = pipeline.prepare(values, boundary_resolution=2, map_resolution=2)
-    except ValueError as error:
-        raise FileFormatError(f"the data cannot be made from these settings "
-                              f"({one_line(error, 300)}).") \
-            from None
-    n_outputs = data.n_classes if data.task == "multiclass" else 1
-    spec = pipeline.network_spec(values, data.n_inputs, n_outputs)
-    n = len(trainer["params"])
-    if n != spec.n_params:
-        raise FileFormatError(f"the weights hold {n} numbers but the network the settings "
-                              f"describe has {spec.n_params}.")
-    second = "second_order_state" in trainer
-    from playground import catalog
-    if second != catalog.is_second_order(values["optimizer"]):
-        raise FileFormatError(f"the optimizer state does not belong to optimizer "
-                              f"{quoted(values['optimizer'])}.")
-    if trainer["state"][K.POS] >= len(data.X_train):
-        raise FileFormatError(f"the batch position {trainer['state'][K.POS]} is past the "
-                              f"{len(data.X_train)} training points.")
-    try:
-        t = Trainer(spec, pipeline.train_config(values), data.X_train, data.Y_train,
-                    seed=values["seed"])
-        t.load_state_dict(trainer)
-    except (ValueError, KeyError, TypeError) as error:
-        raise FileFormatError(f"the saved network does not fit its settings "
-                              f"({one_line(error, 300)}).") \
-            from None
 
 
 # ---- small helpers for callers --------------------------------------------------------------

@@ -48,8 +48,8 @@ def by_concept(lessons=None) -> list[tuple[str, list[Lesson]]]:
 
 
 def section(lesson: Lesson) -> dict:
-    """The ``lesson`` section of the file (see ``files.LESSON_KEYS``): the explanation, and the
-    Show me settings as the file stores them."""
+    """The ``lesson`` section of the file (see ``file_sections.LESSON_KEYS``): the explanation,
+    and the Show me settings as the file stores them."""
     return {"name": lesson.name, "title": lesson.title, "concept": lesson.concept,
             "look_at": lesson.look_at, "formula": lesson.formula, "try_next": lesson.try_next,
             "show_me": files.to_json(dict(lesson.show_me))}

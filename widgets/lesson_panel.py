@@ -1,6 +1,6 @@
 """The lesson panel: the explanation of the lesson that is open, beside the views.
 
-It shows a lesson file's ``lesson`` section (``playground.files.LESSON_KEYS``): the concept, the
+It shows a lesson file's ``lesson`` section (``file_sections.LESSON_KEYS``): the concept, the
 title, what to look at, the formula (large, one part of a ``;``-separated formula a line), what
 to try next, and a "Show me" button when the lesson has a Show me step. The button applies the
 step's settings through the experiment's one verb (``experiment.update``: one undo step), starts

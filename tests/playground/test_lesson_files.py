@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from files_helpers import pack, trained_document, unpack
 
-from playground import files
+from playground import file_sections, files
 from playground.experiment import Experiment
 from playground.fields import Layer
 
@@ -73,7 +73,7 @@ def test_an_old_file_opens_unchanged_without_a_lesson():
     (lambda d: d["lesson"].pop("formula"), "no 'formula'"),
     (lambda d: d["lesson"].update(title=3), "'title' must be text"),
     (lambda d: d["lesson"].update(title="   "), "'title' is empty"),
-    (lambda d: d["lesson"].update(look_at="x" * (files.MAX_LESSON_TEXT + 1)),
+    (lambda d: d["lesson"].update(look_at="x" * (file_sections.MAX_LESSON_TEXT + 1)),
      "characters long"),
     (lambda d: d.update(lesson=["not", "an", "object"]), "must be an object"),
     (lambda d: d["lesson"].update(show_me=[]), "must be an object"),
