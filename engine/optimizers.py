@@ -192,6 +192,15 @@ def apply_update_at(code, param, grad, slots, hyper, lr, t, toff):
 
 
 @njit(**_KW)
+def add_to_runs(a, starts, stops, n):
+    """a[starts[r]:stops[r]] += n for every run r, in place (a int64 (m,), starts, stops
+    int64 (k,)): as many additions as the runs hold, however many runs there are."""
+    for r in range(starts.size):
+        for i in range(starts[r], stops[r]):
+            a[i] += n
+
+
+@njit(**_KW)
 def apply_update(code, param, grad, slots, hyper, lr, t):
     """Apply one update of optimizer ``code`` in place on ``param`` and ``slots``.
 
@@ -234,10 +243,28 @@ class Optimizer(Configurable):
         super().__init__(**hyper)
         self.slots = None
         self.iterations = 0
-        #: int64 (n_params,): updates each parameter sat out frozen (``sat_out``); its own
-        #: update count is iterations - step_offset (Adam's bias correction, as PyTorch's
-        #: per-parameter step)
         self.step_offset = np.zeros(0, np.int64)
+
+    @property
+    def step_offset(self):
+        """int64 (n_params,), read-only: the updates each parameter sat out frozen
+        (``sat_out``); its own update count is iterations - step_offset (Adam's bias
+        correction, as PyTorch's per-parameter step). Assigning an array (whole numbers
+        >= 0) replaces it with a copy; only ``sat_out`` and ``sat_out_runs`` write it, and
+        they keep ``offsets`` from scanning it at every training call."""
+        view = self._step_offset.view()
+        view.flags.writeable = False
+        return view
+
+    @step_offset.setter
+    def step_offset(self, value):
+        a = np.array(value)                # a copy: the caller's array stays its own
+        if a.ndim != 1 or not (a.size == 0 or np.issubdtype(a.dtype, np.integer)) \
+                or (a < 0).any():
+            raise ValueError(f"{self.name}: step_offset must be whole numbers >= 0, one a "
+                             f"parameter")
+        self._step_offset = a.astype(np.int64, copy=False)
+        self._offset_any = bool(self._step_offset.any())
 
     def build(self, n_params):
         """Create zeroed slots float64 (N_SLOTS, n_params) and reset the iteration counter."""
@@ -248,16 +275,38 @@ class Optimizer(Configurable):
         self.iterations = 0
         self.step_offset = np.zeros(int(n_params), np.int64)
 
+    def continue_from(self, other):
+        """Take over ``other``'s slots, update count and per-parameter counts (the same
+        arrays): a new optimizer of the same kind carrying on another's run."""
+        self.slots, self.iterations = other.slots, other.iterations
+        self._step_offset, self._offset_any = other._step_offset, other._offset_any
+
     def sat_out(self, frozen, n_updates):
         """Count ``n_updates`` updates that the parameters where ``frozen`` (bool (n,)) sat
         out: their own update count does not advance (a layer unfrozen after k updates takes
         Adam's first step, as PyTorch does for a parameter whose gradient starts late)."""
-        self.step_offset[frozen] += int(n_updates)
+        n = self._count(n_updates)
+        self._step_offset[frozen] += n
+        if n and not self._offset_any:
+            self._offset_any = bool(self._step_offset.any())
+
+    def sat_out_runs(self, starts, stops, n_updates):
+        """``sat_out`` for the parameters starts[r]:stops[r] of each run r (int64 (k,) each,
+        nonempty runs), without a mask over every parameter."""
+        n = self._count(n_updates)
+        add_to_runs(self._step_offset, starts, stops, n)
+        self._offset_any = self._offset_any or (n > 0 and bool((stops > starts).any()))
+
+    def _count(self, n_updates):
+        n = int(n_updates)
+        if n < 0:        # the offsets stay >= 0: one that is not zero stays so (offsets)
+            raise ValueError(f"{self.name}: n_updates must be >= 0, got {n_updates!r}")
+        return n
 
     def offsets(self):
         """int64 (n,) or (0,) when no parameter sat out an update: ``toff`` of
         ``apply_update_at``."""
-        return self.step_offset if self.step_offset.any() else np.zeros(0, np.int64)
+        return self._step_offset if self._offset_any else np.zeros(0, np.int64)
 
     def hyper_vector(self):
         """float64 (N_HYPER,): the hyperparameters as the kernel reads them."""
@@ -278,9 +327,9 @@ class Optimizer(Configurable):
         if self.slots.shape[1] != param.size:
             raise ValueError(f"{self.name}: built for {self.slots.shape[1]} parameters, "
                              f"got {param.size}")
-        if self.step_offset.any():
+        if self._offset_any:
             apply_update_at(self.code, param, grad, self.slots, self.hyper_vector(), float(lr),
-                            self.iterations + 1, self.step_offset)
+                            self.iterations + 1, self._step_offset)
         else:
             apply_update(self.code, param, grad, self.slots, self.hyper_vector(), float(lr),
                          self.iterations + 1)

@@ -183,8 +183,9 @@ class Trainer(LayerRates, TrainerState, TrainerEvaluation):
         self._loss_code = LOSSES[spec.loss]
         self.initial_buffers = spec.initial_buffers()
         self.buffers = self.initial_buffers.copy()
-        self.trainable = np.ones(spec.n_params)
-        self.lr_scale = np.ones(spec.n_params)
+        self._trainable = np.ones(spec.n_params)     # read-only to the outside as
+        self._lr_scale = np.ones(spec.n_params)      # trainable, lr_scale (LayerRates)
+        self._rates = None
         self._scaled_ws = None
         self.augmentation = None
         self._aug = np.zeros(0)
@@ -294,7 +295,7 @@ class Trainer(LayerRates, TrainerState, TrainerEvaluation):
         """Change how training proceeds, keeping the weights. Optimiser slots (momentum,
         moments) are kept when the optimiser kind and its hyperparameters' meaning are unchanged."""
         old = self.config
-        if config.second_order and not config.layer_scales and (self.lr_scale != 1.0).any():
+        if config.second_order and not config.layer_scales and self.training_rates().scaled:
             raise ValueError(SECOND_ORDER_SCALE.format(config.optimizer))
         self.config = config
         self._set_dtype(config.dtype)
@@ -318,8 +319,7 @@ class Trainer(LayerRates, TrainerState, TrainerEvaluation):
         elif old is not None:
             kept = self.optimizer
             self.optimizer = config.make_optimizer()
-            self.optimizer.slots, self.optimizer.iterations = kept.slots, kept.iterations
-            self.optimizer.step_offset = kept.step_offset
+            self.optimizer.continue_from(kept)
             self._cast_slots()
         # the config owns freezing, layer rates and augmentation once it says anything of them
         if config.layer_scales != (old.layer_scales if old is not None else ()):
@@ -372,12 +372,13 @@ class Trainer(LayerRates, TrainerState, TrainerEvaluation):
             opt = self.optimizer
             sched = (self._schedule.code, float(self.config.learning_rate),
                      self._schedule.hyper_vector(), *self.schedule_start)
-            scaled = (self.lr_scale != 1.0).any()   # per-layer learning rates (engine.layer_lr)
-            if not (self._general or scaled):
+            # kept from call to call: no scan of the million parameters here (LayerRates)
+            rates = self.training_rates()
+            if not (self._general or rates.scaled):
                 done, status = K.train_steps(
                     self.params, opt.slots, self.X, self.Y, self.perm, self.state,
                     (self._li, self._lf, self._loss_code), (opt.code, opt.hyper_vector(), opt.offsets()), sched,
-                    self._reg, self._wmask, self.trainable, self._batch, n_steps, losses, lrs,
+                    self._reg, self._wmask, self._trainable, self._batch, n_steps, losses, lrs,
                     self._ws)
             else:  # any layer kinds, large dense layers through BLAS, and layer rates
                 with blas.single_threaded() if self._split[0] > 1 else nullcontext():
@@ -385,11 +386,11 @@ class Trainer(LayerRates, TrainerState, TrainerEvaluation):
                         self.params, opt.slots, self.buffers, self.X, self.Y, self.perm,
                         self.state, (self._gi, self._gf, self._loss_code),
                         (opt.code, opt.hyper_vector(), opt.offsets()), sched, self._reg, self._wmask,
-                        self.trainable * self.lr_scale if scaled else self.trainable, self._aug,
+                        rates.rate, self._aug,
                         self._batch, n_steps, losses, lrs, self._scaled_workspace(), self._split)
             opt.iterations = int(self.state[K.OPT_T])
-            if not self.trainable.all():   # frozen parameters' own update counts stand still
-                opt.sat_out(self.trainable == 0.0, done)
+            if rates.frozen_starts.size:   # frozen parameters' own update counts stand still
+                opt.sat_out_runs(rates.frozen_starts, rates.frozen_stops, done)
         diverged = status == K.DIVERGED
         msg = ""
         if diverged:

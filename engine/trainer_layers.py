@@ -1,8 +1,13 @@
 """The per-layer training verbs of a Trainer: freezing layers and giving them learning rates
 of their own (the rates' maths: ``engine.layer_lr``).
 
-``LayerRates`` is a mixin of ``engine.trainer.Trainer``; it reads the trainer's ``spec``,
-``config``, ``trainable`` and ``lr_scale`` (float64 (n_params,) each) and its workspaces."""
+``LayerRates`` is a mixin of ``engine.trainer.Trainer``; it owns the trainer's ``trainable``
+and ``lr_scale`` (float64 (n_params,) each, read-only to the outside: the verbs here write them)
+and reads its ``spec``, ``config`` and workspaces. What a training call needs of the two arrays
+(``training_rates``) is worked out once after each write, not in every call: on a million
+parameters each scan of them costs a good part of a millisecond."""
+from typing import NamedTuple
+
 import numpy as np
 
 from engine import layer_kernels as G
@@ -12,15 +17,75 @@ SECOND_ORDER_SCALE = ("{} takes no per-layer learning rates: a second-order meth
                       "choose a first-order optimizer)")
 
 
+class Rates(NamedTuple):
+    """What a training call needs of ``trainable`` and ``lr_scale`` (``training_rates``)."""
+
+    scaled: bool            # some lr_scale is not 1 (engine.layer_lr)
+    frozen_starts: np.ndarray   # int64 (k,): the runs of frozen parameters (trainable 0),
+    frozen_stops: np.ndarray    # [start, stop) each; k = 0: nothing is frozen
+    rate: np.ndarray        # float64 (n_params,): trainable * lr_scale when scaled, else
+                            # trainable itself (layer_kernels.train_steps' ``rate``)
+
+
+def _runs(mask):
+    """The [start, stop) runs of True in a bool (n,) mask -> (starts, stops), int64 (k,) each."""
+    edges = np.diff(mask.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _read_only(a):
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 class LayerRates:
     """Freezing (``trainable``, 0 = frozen) and per-layer learning-rate factors
     (``lr_scale``) by layer index into ``spec.layers`` (hidden layers, then the output)."""
 
+    @property
+    def trainable(self):
+        """float64 (n_params,), read-only: 1 = the parameter trains, 0 = frozen
+        (``set_trainable``; assigning a whole array replaces it)."""
+        return _read_only(self._trainable)
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = self._rate_array("trainable", value)
+
+    @property
+    def lr_scale(self):
+        """float64 (n_params,), read-only: each parameter's learning-rate factor
+        (``set_lr_scale``; assigning a whole array replaces it)."""
+        return _read_only(self._lr_scale)
+
+    @lr_scale.setter
+    def lr_scale(self, value):
+        self._lr_scale = self._rate_array("lr_scale", value)
+
+    def _rate_array(self, name, value):
+        a = np.array(value, dtype=np.float64)      # a copy: the caller's array stays its own
+        if a.shape != (self.spec.n_params,):
+            raise ValueError(f"{name} must have shape ({self.spec.n_params},), got {a.shape}")
+        self._rates = None
+        return a
+
+    def training_rates(self):
+        """``Rates`` of the current ``trainable`` and ``lr_scale``, worked out after each
+        change of them and kept (both change only through this class)."""
+        if self._rates is None:
+            scaled = bool((self._lr_scale != 1.0).any())
+            starts, stops = _runs(self._trainable == 0.0)
+            rate = self._trainable * self._lr_scale if scaled else self._trainable
+            self._rates = Rates(scaled, starts, stops, rate)
+        return self._rates
+
     def _apply_layer_scales(self):
         """``config.layer_scales`` onto ``trainable`` (0: frozen) and ``lr_scale``."""
         scales = self.config.layer_scales
-        self.trainable[:] = 1.0
-        self.lr_scale[:] = 1.0
+        self._rates = None
+        self._trainable[:] = 1.0
+        self._lr_scale[:] = 1.0
         if not scales:
             return
         slices = self.spec.layer_slices()
@@ -29,9 +94,9 @@ class LayerRates:
                              f"{len(slices)} layers")
         for (a, b), v in zip(slices, scales):
             if v == 0.0:
-                self.trainable[a:b] = 0.0
+                self._trainable[a:b] = 0.0
             else:
-                self.lr_scale[a:b] = float(v)
+                self._lr_scale[a:b] = float(v)
 
 
     def _scaled_workspace(self):
@@ -54,7 +119,8 @@ class LayerRates:
             if not 0 <= int(l) < len(slices):
                 raise ValueError(f"layer index {l} out of range 0..{len(slices) - 1}")
             a, b = slices[int(l)]
-            self.trainable[a:b] = 1.0 if trainable else 0.0
+            self._rates = None
+            self._trainable[a:b] = 1.0 if trainable else 0.0
 
     def set_lr_scale(self, layers, scale):
         """Train the parameters of the given layers (indices into ``spec.layers``) with
@@ -70,14 +136,15 @@ class LayerRates:
             if not 0 <= int(l) < len(slices):
                 raise ValueError(f"layer index {l} out of range 0..{len(slices) - 1}")
             a, b = slices[int(l)]
-            self.lr_scale[a:b] = scale
+            self._rates = None
+            self._lr_scale[a:b] = scale
 
     def layer_lr_scales(self):
         """[scale of each layer of ``spec.layers``] (1.0 for layers without parameters)."""
-        return [float(self.lr_scale[a]) if b > a else 1.0
+        return [float(self._lr_scale[a]) if b > a else 1.0
                 for a, b in self.spec.layer_slices()]
 
     def frozen_layers(self):
         """Indices of the layers that have parameters, all of them frozen."""
         return [l for l, (a, b) in enumerate(self.spec.layer_slices())
-                if b > a and not self.trainable[a:b].any()]
+                if b > a and not self._trainable[a:b].any()]

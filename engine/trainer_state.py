@@ -25,13 +25,13 @@ class TrainerState:
         # with nothing frozen keeps the keys it always had)
         if self.spec.n_buffers:
             d["buffers"] = self.buffers.copy()
-        if not self.trainable.all():
-            d["trainable"] = self.trainable.copy()
+        if self.training_rates().frozen_starts.size:
+            d["trainable"] = self._trainable.copy()
         if self.config.second_order:
             d["second_order_state"] = self.optimizer.state_dict()
         else:
             d["slots"] = self.optimizer.slots.copy()
-            if self.optimizer.step_offset.any():
+            if self.optimizer.offsets().size:
                 d["optimizer_step_offset"] = self.optimizer.step_offset.copy()
         return d
 
@@ -88,4 +88,4 @@ class TrainerState:
                         or (off < 0).any() or (off > state[K.OPT_T]).any():
                     raise ValueError(f"optimizer_step_offset must be {P} whole numbers from 0 "
                                      f"to the optimizer's {int(state[K.OPT_T])} updates")
-                self.optimizer.step_offset = off.astype(np.int64)
+                self.optimizer.step_offset = off

@@ -167,3 +167,98 @@ def test_against_pytorch_parameter_groups(optimizer):
     for lin, (W, b) in zip(layers, t.spec.views(t.params)):
         np.testing.assert_allclose(W, lin.weight.detach().numpy().T, rtol=1e-7, atol=1e-10)
         np.testing.assert_allclose(b, lin.bias.detach().numpy(), rtol=1e-7, atol=1e-10)
+
+
+# --- what a training call reads of trainable and lr_scale is kept between calls -------------
+
+def _moved(trainer, steps=3):
+    """Per layer of spec.layers: whether any of its parameters moved in ``steps`` steps."""
+    before = trainer.params.copy()
+    trainer.run(steps)
+    return [bool((trainer.params[a:b] != before[a:b]).any()) if b > a else None
+            for a, b in trainer.spec.layer_slices()]
+
+
+def test_the_kept_rates_follow_every_verb_that_changes_them():
+    tr = dense_trainer("adam", lr=0.05)
+    assert _moved(tr) == [True, True, True]
+    tr.set_trainable([1], False)                 # after runs: the kept rates must not be stale
+    assert _moved(tr) == [True, False, True]
+    tr.set_trainable([1], True)
+    tr.set_trainable([0, 2], False)
+    assert _moved(tr) == [False, True, False]
+    tr.set_trainable([0, 2], True)
+    assert _moved(tr) == [True, True, True]
+
+
+def test_a_layer_rate_set_after_runs_takes_effect_at_the_next_call():
+    a, b = dense_trainer("sgd", batch=24), dense_trainer("sgd", batch=24)
+    a.run(2), b.run(2)
+    a.set_lr_scale([0], 0.5)                     # SGD: the step is linear in the rate
+    p_a, p_b = a.params.copy(), b.params.copy()
+    a.run(1), b.run(1)
+    lo, hi = a.spec.layer_slices()[0]
+    np.testing.assert_allclose(a.params[lo:hi] - p_a[lo:hi], 0.5 * (b.params[lo:hi] - p_b[lo:hi]),
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(a.params[hi:] - p_a[hi:], b.params[hi:] - p_b[hi:], rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_loading_a_state_dict_brings_its_frozen_layers_with_it():
+    src = dense_trainer("adam")
+    src.set_trainable([0], False)
+    src.run(4)
+    dst = dense_trainer("adam")
+    dst.run(2)                                   # kept rates: nothing frozen
+    dst.load_state_dict(src.state_dict())
+    assert dst.frozen_layers() == [0]
+    np.testing.assert_array_equal(dst.optimizer.step_offset, src.optimizer.step_offset)
+    assert _moved(dst) == [False, True, True]
+
+
+def test_a_config_with_layer_scales_replaces_the_kept_rates():
+    tr = dense_trainer("sgd")
+    tr.run(2)
+    tr.set_config(TrainConfig(optimizer="sgd", learning_rate=0.05, batch_size=8,
+                              layer_scales=(1.0, 0.0, 1.0)))
+    assert tr.frozen_layers() == [1]
+    assert _moved(tr) == [True, False, True]
+    tr.set_config(TrainConfig(optimizer="sgd", learning_rate=0.05, batch_size=8))
+    assert tr.frozen_layers() == [] and _moved(tr) == [True, True, True]
+
+
+def test_the_public_arrays_cannot_be_written_behind_the_trainers_back():
+    tr = dense_trainer("adam")
+    for name in ("trainable", "lr_scale"):
+        with pytest.raises(ValueError):
+            getattr(tr, name)[0] = 0.0
+    with pytest.raises(ValueError):
+        tr.optimizer.step_offset[0] = 3
+    mask = np.ones(tr.spec.n_params)
+    lo, hi = tr.spec.layer_slices()[0]
+    mask[lo:hi] = 0.0
+    tr.trainable = mask                          # a whole array is taken as a copy
+    mask[:] = 0.0
+    assert tr.frozen_layers() == [0]
+    assert _moved(tr) == [False, True, True]
+    with pytest.raises(ValueError, match="shape"):
+        tr.lr_scale = np.ones(3)
+    with pytest.raises(ValueError, match="whole numbers"):
+        tr.optimizer.step_offset = -np.ones(tr.spec.n_params, np.int64)
+
+
+def test_counting_skipped_updates_by_runs_matches_the_mask():
+    from engine.optimizers import Adam
+    rng = np.random.default_rng(5)
+    by_mask, by_runs = Adam(), Adam()
+    by_mask.build(40), by_runs.build(40)
+    for _ in range(5):
+        frozen = rng.uniform(size=40) < 0.4
+        n = int(rng.integers(0, 4))
+        by_mask.sat_out(frozen, n)
+        edges = np.diff(frozen.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+        by_runs.sat_out_runs(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), n)
+        np.testing.assert_array_equal(by_runs.step_offset, by_mask.step_offset)
+        np.testing.assert_array_equal(by_runs.offsets(), by_mask.offsets())
+    with pytest.raises(ValueError, match=">= 0"):
+        by_runs.sat_out(np.ones(40, bool), -1)
