@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication
 from playground import presets
 from playground.experiment import Experiment
 from widgets import theme
-from widgets.layer_card import ElidedLabel
+from widgets.card_frame import ElidedLabel
 
 
 @pytest.mark.parametrize("preset", ["lenet_digits", "lenet_shapes"])
