@@ -12,8 +12,10 @@ blocks are counted: when blocks on several threads overlap, the counts come back
 one ends.
 
 OpenBLAS splits a product between its threads by blocks of the result and never splits a dot
-product's sum, so a product's numbers do not depend on the thread count
-(``tests/engine/test_blas_paths.py`` checks it on the shapes the engine uses).
+product's sum, but a product's numbers may still depend on the thread count: on an AMD EPYC with
+OpenBLAS's Haswell kernels a float32 product of a 256-row chunk differed in the last bit on two
+threads from one. So whatever must not depend on the thread count (``engine.predict``'s rows,
+the batch slices, the shared layers) runs its products inside ``single_threaded()``.
 """
 import threading
 from contextlib import contextmanager

@@ -93,9 +93,8 @@ def predict_rows(params, buffers, gi, gf, X, mode=OUTPUTS, chunk=256, dtype=np.f
     params, buffers, X = (np.ascontiguousarray(a, dtype) for a in (params, buffers, X))
     units = gi[:, G_COUT] * gi[:, G_HOUT] * gi[:, G_WOUT]
     out = np.empty((X.shape[0], int(units.sum() if mode == ALL_UNITS else units[-1])), dtype)
-    if X.shape[0] > chunk:       # several chunks side by side: one BLAS thread each
-        with blas.single_threaded():
-            _predict_chunks(params, buffers, gi, gf, X, out, mode, chunk)
-    else:                        # one chunk: its products may use every core
+    # One BLAS thread per chunk, also for a chunk alone: OpenBLAS's float32 products on
+    # several threads were seen to differ in the last bit from one thread (Haswell kernels).
+    with blas.single_threaded():
         _predict_chunks(params, buffers, gi, gf, X, out, mode, chunk)
     return out

@@ -58,7 +58,7 @@ def test_a_rows_prediction_depends_only_on_its_chunk_not_on_threads():
     P = _grid()
     gi, gf = tr._gi, tr._gf
     whole = PR.predict_rows(tr.params, tr.buffers, gi, gf, P, PR.OUTPUTS, 256)
-    # the first chunk asked for alone runs as one call whose BLAS may use every thread
+    # the first chunk asked for alone runs as one call
     first = PR.predict_rows(tr.params, tr.buffers, gi, gf, P[:256], PR.OUTPUTS, 256)
     np.testing.assert_array_equal(first, whole[:256])
     with blas.single_threaded():
@@ -160,14 +160,14 @@ def test_a_split_batchs_loss_is_the_whole_batchs_mean(loss):
 
 def test_a_split_run_is_the_same_however_chunked_and_with_dropout_masks_of_its_own():
     rng = np.random.default_rng(5)
-    X = rng.uniform(-1, 1, size=(300, 2))
+    X = rng.uniform(-1, 1, size=(600, 2))
     Y = (X[:, :1] > 0).astype(float)
     spec = NetworkSpec.for_task(2, [LayerSpec(128, "tanh", dropout=0.3)] * 2, "binary")
-    config = TrainConfig(optimizer="momentum", learning_rate=0.05, batch_size=128)
+    config = TrainConfig(optimizer="momentum", learning_rate=0.05, batch_size=2 * BS.SLICE_ROWS)
     a, _ = _split_pair(spec, X, Y, config)
     b, whole = _split_pair(spec, X, Y, config)
-    assert a._split[0] == 2
-    a.run(9)                  # 9 steps over epochs of 128, 128 and a last batch of 44 rows
+    assert a._split[0] == 2 and not a._split[4]      # slices (not layers shared)
+    a.run(9)                  # 9 steps over epochs of 256, 256 and a last batch of 88 rows
     b.run(4)
     b.run(5)
     np.testing.assert_array_equal(a.params, b.params)
@@ -179,7 +179,7 @@ def test_a_split_run_is_the_same_however_chunked_and_with_dropout_masks_of_its_o
     assert not np.allclose(a.params, whole.params)   # the masks differ from the unsplit run's
 
 
-def test_batch_norm_and_small_steps_are_never_split():
+def test_batch_norm_and_small_steps_never_cut_the_batch():
     conv = NetworkSpec.for_images((1, 8, 8), [Conv2D(4, 3), BatchNorm(), Flatten()], 2)
     gi, _ = conv.geometry_tables()
     assert BS.plan(gi, conv.n_params, conv.n_buffers, 256, threads=2)[0] == 1
@@ -189,4 +189,7 @@ def test_batch_norm_and_small_steps_are_never_split():
     big = NetworkSpec.for_task(2, [LayerSpec(256)] * 2, "binary")
     gi, _ = big.geometry_tables()
     assert BS.plan(gi, big.n_params, big.n_buffers, 256, threads=2)[0] == 2
-    assert BS.plan(gi, big.n_params, big.n_buffers, 2 * BS.MIN_ROWS - 1, threads=2)[0] == 1
+    lenet = NetworkSpec.for_images((1, 16, 16), [Conv2D(16, 3), Flatten(), LayerSpec(64)], 2)
+    gi, _ = lenet.geometry_tables()
+    assert BS.plan(gi, lenet.n_params, 0, 2 * BS.MIN_ROWS, threads=2)[0] == 2
+    assert BS.plan(gi, lenet.n_params, 0, 2 * BS.MIN_ROWS - 1, threads=2)[0] == 1

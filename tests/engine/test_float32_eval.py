@@ -91,7 +91,7 @@ def test_a_float32_grid_is_bit_identical_whatever_the_thread_count(widths):
         runs.append(tr.predict(P, np.float32))
     for r in runs[1:]:
         np.testing.assert_array_equal(r, runs[0])
-    # a chunk asked for alone (its BLAS products may then use every thread) gives its rows
+    # a chunk asked for alone gives the same rows as within the whole
     p32, b32 = tr.params.astype(np.float32), tr.buffers.astype(np.float32)
     whole = PR.predict_rows(p32, b32, tr._gi, tr._gf, P, PR.ALL_UNITS, 256, np.float32)
     first = PR.predict_rows(p32, b32, tr._gi, tr._gf, P[:256], PR.ALL_UNITS, 256, np.float32)
