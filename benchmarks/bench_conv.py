@@ -4,15 +4,18 @@ version (digits) and, when installed, PyTorch CPU float64 with 1 and 2 threads.
 - digits epoch: conv(8 3x3 same)-ReLU-maxpool 2-dense(10) on the 1,437 training digits of
   scikit-learn, Adam, batch 32 (ms per epoch);
 - LeNet step: 28x28 inputs, conv16 3x3-ReLU-pool-conv32 3x3-ReLU-pool-dense10, batch 64 (ms);
-- large dense: 16x256 tanh at batch 256, 2x1024 and 8x128 (steps per second, SGD, 2 inputs);
+- large dense: 16x256 tanh at batch 256, 2x1024 and 8x128, then 6x256 at batch 16, 2x512 at
+  batch 64 and 4x256 with batch norm at batch 256 (steps per second, SGD, 2 inputs);
 - grid: evaluation as the views do it, the 256x256 decision-boundary grid through 2x8, 4x64,
   8x128 and 16x256 tanh networks and LeNet on 1,024 images (ms): the engine in float64 and
   float32 against numpy float32 and PyTorch float32 (ratios: each against the engine float32).
 - float32: training steps in float32 (TrainConfig precision) against PyTorch float32, the
   large dense networks above and LeNet (steps per second).
 
-The engine trains large networks in one slice of the batch per thread (``engine.batch_split``);
-"engine, whole batch" is the same step unsplit, its products spread over the cores by BLAS.
+The engine trains large networks in one slice of the batch per thread (``engine.batch_split``)
+or, for dense networks with short batches or batch norm, shares each layer's work between the
+threads (``engine.layer_pass``); "engine, whole batch" is the same step on one thread, its
+products spread over the cores by BLAS.
 Each ratio is against the faster PyTorch thread count of that run.
 
 ``python -m benchmarks.bench_conv [--quick]``. Medians of several samples.
@@ -24,7 +27,7 @@ import numpy as np
 from benchmarks.common import Report, interleaved_medians
 from benchmarks.numpy_baseline import NumpyConvNet, NumpyMLP
 from engine import batch_split
-from engine.layers import Conv2D, Flatten, LayerSpec, MaxPool2D
+from engine.layers import BatchNorm, Conv2D, Flatten, LayerSpec, MaxPool2D
 from engine.network import NetworkSpec
 from engine.trainer import TrainConfig, Trainer
 
@@ -74,10 +77,10 @@ def _torch_layers(torch, kind):
         return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Flatten(), nn.Linear(32 * 49, 10))
-    depth, width = kind
+    depth, width, *norm = kind        # (depth, width) or (depth, width, "bn")
     mods, n = [], 2
     for _ in range(depth):
-        mods += [nn.Linear(n, width), nn.Tanh()]
+        mods += [nn.Linear(n, width)] + ([nn.BatchNorm1d(width)] if norm else []) + [nn.Tanh()]
         n = width
     return nn.Sequential(*mods, nn.Linear(n, 1))
 
@@ -208,12 +211,17 @@ def dense(report, have_torch, quick):
     g = np.random.default_rng(0)
     Xd = g.uniform(-1, 1, (1024, 2))
     Yd = (Xd[:, :1] * Xd[:, 1:] > 0).astype(np.float64)
-    for depth, width, batch in ((16, 256, 256), (2, 1024, 256), (8, 128, 256)):
-        spec = NetworkSpec.for_task(2, [LayerSpec(width, "tanh")] * depth, "binary")
+    cases = [(f"dense {d}x{w} tanh batch {b}", [LayerSpec(w, "tanh")] * d, (d, w), b)
+             for d, w, b in ((16, 256, 256), (2, 1024, 256), (8, 128, 256), (6, 256, 16),
+                             (2, 512, 64))]
+    cases.append(("dense 4x256 batch norm tanh batch 256",
+                  [LayerSpec(256, "linear"), BatchNorm(activation="tanh")] * 4, (4, 256, "bn"),
+                  256))
+    for label, layers, kind, batch in cases:
+        spec = NetworkSpec.for_task(2, layers, "binary")
         steps = 5 if quick else 20
-        t = interleaved_medians(_contenders(spec, True, (depth, width), have_torch,
+        t = interleaved_medians(_contenders(spec, True, kind, have_torch,
                                             (Xd, Yd, batch, steps, "sgd", 0.01)), repeats=5)
-        label = f"dense {depth}x{width} tanh batch {batch}"
         for name, sec in t.items():
             report.add(f"{label}: {name}", steps / sec, "steps/s")
         if have_torch:

@@ -15,19 +15,26 @@ gradient exactly, up to rounding.
 What holds: a run is bit-identical for the same number of parts (``Trainer`` takes the numba
 thread count), however it is chunked; with one part it is the unsplit step, bit for bit.
 Dropout draws each slice's masks from its own key (``part_key``). Networks with batch
-normalisation never split: its statistics are over the whole batch.
+normalisation never split: its statistics are over the whole batch. Networks of dense,
+batch-norm, flatten and dropout layers whose batch is too short for slices worth it (or that
+have batch norm) share each layer's work between the threads instead (``engine.layer_pass``);
+``plan`` chooses.
 """
 import numpy as np
 from numba import get_num_threads, njit, prange
 
 from engine import rng
 from engine.kernels import loss_and_delta_part
-from engine.layer_kernels import (CONV2D, DENSE, G_ACT, G_CIN, G_COUT, G_HIN, G_HOUT, G_K,
-                                  G_KIND, G_WIN, G_WOUT, _gather, _gather_augmented, backward,
-                                  forward, sizes)
+from engine.layer_kernels import (BATCHNORM, CONV2D, DENSE, DROPOUT, FLATTEN, G_ACT, G_CIN,
+                                  G_COUT, G_HIN, G_HOUT, G_K, G_KIND, G_WIN, G_WOUT, _gather,
+                                  _gather_augmented, backward, forward, sizes)
 
 #: the fewest rows a slice may have: below it a step runs whole
 MIN_ROWS = 16
+#: rows per slice from which a network that could share its layers' work between the threads
+#: (``engine.layer_pass``) cuts its batch into slices instead: with fewer, BLAS on each slice
+#: runs below its speed and sharing each layer is faster (measured in benchmarks.bench_engine)
+SLICE_ROWS = 128
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -101,11 +108,24 @@ def step_work(gi, batch):
 
 def plan(gi, n_params, n_buffers, batch, threads=None, min_work=MIN_WORK, dtype=np.float64):
     """The ``split`` argument of ``layer_kernels.train_steps`` for batches of up to ``batch``
-    rows: ``threads`` parts (default: numba's thread count) when the network has no batch norm,
-    the batch gives every part MIN_ROWS rows and a step has ``min_work`` multiply-adds; else
-    one part. ``dtype``: the precision of the run (the other parts' gradients take it)."""
+    rows: (parts, extra, units, col, inside). A step of at least ``min_work`` multiply-adds
+    uses ``threads`` threads (default: numba's thread count), one way or the other:
+
+    - slices: the batch cut into ``threads`` parts, when there is no batch norm and every
+      part gets MIN_ROWS rows (SLICE_ROWS when the network could also share its layers);
+    - inside (networks of dense, batch-norm, flatten and dropout layers only): each layer's
+      work shared between the threads, the batch whole (``engine.layer_pass``).
+
+    Else one part. ``dtype``: the precision of the run (the other parts' gradients take it)."""
     parts = get_num_threads() if threads is None else int(threads)
-    if n_buffers or parts < 2 or batch < parts * MIN_ROWS or step_work(gi, batch) < min_work:
+    family = set(int(k) for k in gi[:, G_KIND]) <= {DENSE, BATCHNORM, FLATTEN, DROPOUT}
+    rows = SLICE_ROWS if family else MIN_ROWS
+    inside = False
+    if parts < 2 or step_work(gi, batch) < min_work:
         parts = 1
+    elif n_buffers or batch < parts * rows:
+        inside = family
+        parts = parts if family else 1
     units, col = sizes(gi, kept=True)    # a slice's columns: as make_workspace lays them
-    return (parts, np.zeros((parts - 1, n_params), dtype), units.astype(np.int64), col)
+    extra = np.zeros((0 if inside else parts - 1, n_params), dtype)
+    return (parts, extra, units.astype(np.int64), col, inside)

@@ -1,20 +1,10 @@
-"""Compiled forward and backward passes for networks of any layer kinds (``engine.layers``).
+"""Compiled training steps, full-batch objectives and evaluation passes for networks of any
+layer kinds (``engine.layers``), built on the layer-by-layer passes of ``engine.layer_pass``
+(where the layout is described: a batch feature-major, a layer a (features, B) matrix).
 
-Layout: a batch is stored feature-major, element (c, y, x) of sample b at ((c*H + y)*W + x)*B + b,
-so a layer's block is a (features, B) matrix and
-
-- dense:  z (n_out x B) = W^T (n_out x n_in) @ a_prev (n_in x B) + b
-- conv:   im2col gathers cols (C k^2 x Ho Wo B), then z (O x Ho Wo B) = K (O x C k^2) @ cols + b
-
-both one BLAS matrix product (``np.dot`` inside numba calls scipy's BLAS). Pooling, flatten,
-dropout and batch norm are loops over the batch. Each layer is one row of the geometry table
-``gi`` (int64, columns G_*) and ``gf`` (float64, columns F_*), built by
-``NetworkSpec.kernel_tables()``; kernels dispatch on the kind code in column G_KIND.
-
-Layer l's pre-activations, activations, masks (dropout multipliers, max-pool winners, batch-norm
-x^) and deltas start at ``uoff[l]`` in ``za``, ``aa``, ``ma`` and ``da``. Batch norm keeps each
-channel's batch mean and 1/sqrt(var + eps) in ``stats`` at the layer's buffer offset, and its
-running statistics in ``buffers`` (running mean at G_BOFF, running variance after it).
+Each layer is one row of the geometry table ``gi`` (int64, columns G_*) and ``gf`` (float64,
+columns F_*), built by ``NetworkSpec.kernel_tables()``; kernels dispatch on the kind code in
+column G_KIND.
 
 The training loop is the dense one's (``engine.kernels.train_steps``) with the same order of
 operations; randomness comes from ``engine.rng``, so a run does not depend on how it is chunked.
@@ -26,156 +16,18 @@ from numba import njit
 
 from engine import rng
 from engine.augment import augment_sample
-from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
 from engine.kernels import (DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
                             WEIGHT_DECAY, loss_and_delta, regularize, restore_frozen)
-from engine.layer_ops import (BLAS_MIN, _add_bias, _batchnorm_backward,  # noqa: F401
-                              _batchnorm_forward, _col2im, _im2col, _mm_nn, _mm_nt, _mm_tn,
-                              _pool_backward, _pool_forward, _row_sums)
-from engine.layers import AVGPOOL2D, BATCHNORM, CONV2D, DENSE, MAXPOOL2D
+from engine.layer_ops import BLAS_MIN  # noqa: F401  (the trainer reads it here)
+from engine.layer_pass import (F_DROP, F_EPS, F_MOM, F_PARAM, G_ACT, G_BOFF, G_CIN,  # noqa: F401
+                               G_COUT, G_HIN, G_HOUT, G_K, G_KIND, G_PAD, G_POFF, G_STRIDE,
+                               G_WIN, G_WOUT, N_F, N_G, backward, backward_threads, forward,
+                               forward_threads)
+from engine.layers import (AVGPOOL2D, BATCHNORM, CONV2D, DENSE, DROPOUT,  # noqa: F401
+                           FLATTEN, MAXPOOL2D)
 from engine.schedules import scheduled_lr
 
 _KW = dict(cache=True, nogil=True, error_model="numpy")
-_KW_SUM = dict(_KW, fastmath={"contract", "reassoc"})
-
-# geometry table columns
-(G_KIND, G_ACT, G_POFF, G_CIN, G_HIN, G_WIN, G_COUT, G_HOUT, G_WOUT, G_K, G_STRIDE, G_PAD,
- G_BOFF) = range(13)
-N_G = 13
-F_PARAM, F_DROP, F_MOM, F_EPS = range(4)
-N_F = 4
-
-
-
-
-@njit(**_KW)
-def forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, train, update,
-            drop_key):
-    """Forward pass of B samples (xb: flat feature-major (n_inputs*B,)).
-
-    train: dropout on and batch norm from the batch's statistics (else: the running ones);
-    update: batch norm's running statistics move (training steps only). In training each conv
-    layer's im2col columns stay in cols, one block per layer (``sizes(gi, kept=True)``), for
-    the backward pass to read; in evaluation every layer reuses the start of cols (a buffer
-    of the largest layer's columns)."""
-    L = gi.shape[0]
-    coff = 0                            # this conv layer's columns start at cols[coff * B]
-    for l in range(L):
-        kind = gi[l, G_KIND]
-        C, H, W = gi[l, G_CIN], gi[l, G_HIN], gi[l, G_WIN]
-        O, Ho, Wo = gi[l, G_COUT], gi[l, G_HOUT], gi[l, G_WOUT]
-        n_in = C * H * W
-        n_out = O * Ho * Wo
-        w = gi[l, G_POFF]
-        if l == 0:
-            inp = xb[:n_in * B]
-        else:
-            inp = aa[uoff[l - 1]:uoff[l - 1] + n_in * B]
-        z = za[uoff[l]:uoff[l] + n_out * B]
-        a = aa[uoff[l]:uoff[l] + n_out * B]
-        m = ma[uoff[l]:uoff[l] + n_out * B]
-        if kind == DENSE:
-            Wm = params[w:w + n_in * n_out].reshape((n_in, n_out))
-            _mm_tn(Wm, inp.reshape((n_in, B)), z.reshape((n_out, B)))
-            _add_bias(z, params, w + n_in * n_out, n_out, B)
-        elif kind == CONV2D:
-            k, s, p = gi[l, G_K], gi[l, G_STRIDE], gi[l, G_PAD]
-            ck = C * k * k
-            n_col = Ho * Wo * B
-            cb = cols[coff * B:coff * B + ck * n_col]
-            if train:
-                coff += ck * Ho * Wo
-            _im2col(inp, cb, C, H, W, k, s, p, Ho, Wo, B)
-            Km = params[w:w + O * ck].reshape((O, ck))
-            _mm_nn(Km, cb.reshape((ck, n_col)), z.reshape((O, n_col)))
-            _add_bias(z, params, w + O * ck, O, Ho * Wo * B)
-        elif kind == MAXPOOL2D or kind == AVGPOOL2D:
-            _pool_forward(inp, z, m, C, H, W, gi[l, G_K], gi[l, G_STRIDE], Ho, Wo, B,
-                          kind == MAXPOOL2D)
-        elif kind == BATCHNORM:
-            _batchnorm_forward(inp, z, m, params, w, buffers, stats, gi[l, G_BOFF], O,
-                               Ho * Wo * B, train, update, gf[l, F_MOM], gf[l, F_EPS])
-        else:  # FLATTEN, DROPOUT: the same numbers (flattening keeps the memory order)
-            for i in range(n_out * B):
-                z[i] = inp[i]
-        code = gi[l, G_ACT]
-        if code == SOFTMAX:
-            softmax_columns(z, a, n_out, B)
-        else:
-            activate(code, z, a, gf[l, F_PARAM])
-        p = gf[l, F_DROP]
-        if train and p > 0.0 and l < L - 1:
-            k = rng.mix64(drop_key + np.uint64(l))
-            scale = 1.0 / (1.0 - p)
-            for i in range(n_out * B):
-                m[i] = scale if rng.uniform(k, i) >= p else 0.0
-                a[i] *= m[i]
-
-
-@njit(**_KW_SUM)
-def backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, train):
-    """Backpropagation. On entry da holds dL/dz of the output layer; on exit grad (n_params,)
-    holds dL/dparams of the data loss (overwritten). Batch norm is differentiated through its
-    batch statistics (training mode). Each conv layer reads the im2col columns its training
-    forward pass left in cols (and overwrites them with their gradient)."""
-    L = gi.shape[0]
-    coff = 0                            # past the last conv layer's columns (per sample)
-    for l in range(L):
-        if gi[l, G_KIND] == CONV2D:
-            coff += gi[l, G_CIN] * gi[l, G_K] * gi[l, G_K] * gi[l, G_HOUT] * gi[l, G_WOUT]
-    for l in range(L - 1, -1, -1):
-        kind = gi[l, G_KIND]
-        C, H, W = gi[l, G_CIN], gi[l, G_HIN], gi[l, G_WIN]
-        O, Ho, Wo = gi[l, G_COUT], gi[l, G_HOUT], gi[l, G_WOUT]
-        n_in = C * H * W
-        n_out = O * Ho * Wo
-        w = gi[l, G_POFF]
-        d = da[uoff[l]:uoff[l] + n_out * B]
-        m = ma[uoff[l]:uoff[l] + n_out * B]
-        if l < L - 1:
-            z = za[uoff[l]:uoff[l] + n_out * B]
-            a = aa[uoff[l]:uoff[l] + n_out * B]
-            p = gf[l, F_DROP]
-            if train and p > 0.0:
-                for i in range(n_out * B):
-                    d[i] *= m[i]
-                    a[i] = a[i] / m[i] if m[i] != 0.0 else 0.0
-            backprop_activation(gi[l, G_ACT], z, a, gf[l, F_PARAM], d)
-        if l == 0:
-            inp = xb[:n_in * B]
-        else:
-            inp = aa[uoff[l - 1]:uoff[l - 1] + n_in * B]
-        dp = da[uoff[l - 1]:uoff[l - 1] + n_in * B] if l > 0 else da[:0]
-        if kind == DENSE:
-            bo = w + n_in * n_out
-            d2 = d.reshape((n_out, B))
-            _mm_nt(inp.reshape((n_in, B)), d2, grad[w:bo].reshape((n_in, n_out)))
-            _row_sums(d, grad, bo, n_out, B)
-            if l > 0:
-                _mm_nn(params[w:bo].reshape((n_in, n_out)), d2, dp.reshape((n_in, B)))
-        elif kind == CONV2D:
-            k, s, pd = gi[l, G_K], gi[l, G_STRIDE], gi[l, G_PAD]
-            ck = C * k * k
-            n_col = Ho * Wo * B
-            coff -= ck * Ho * Wo
-            cb = cols[coff * B:coff * B + ck * n_col]     # the forward pass's columns
-            d2 = d.reshape((O, n_col))
-            _mm_nt(d2, cb.reshape((ck, n_col)), grad[w:w + O * ck].reshape((O, ck)))
-            _row_sums(d, grad, w + O * ck, O, n_col)
-            if l > 0:
-                _mm_tn(params[w:w + O * ck].reshape((O, ck)), d2, cb.reshape((ck, n_col)))
-                _col2im(cb, dp, C, H, W, k, s, pd, Ho, Wo, B)
-        elif kind == MAXPOOL2D or kind == AVGPOOL2D:
-            if l > 0:
-                _pool_backward(d, dp, m, C, H, W, gi[l, G_K], gi[l, G_STRIDE], Ho, Wo, B,
-                               kind == MAXPOOL2D)
-        elif kind == BATCHNORM:
-            _batchnorm_backward(d, dp, m, params, grad, w, stats, gi[l, G_BOFF], O,
-                                Ho * Wo * B, l > 0)
-        else:  # FLATTEN, DROPOUT
-            if l > 0:
-                for i in range(n_out * B):
-                    dp[i] = d[i]
 
 
 @njit(**_KW)
@@ -250,10 +102,11 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     rate is not 1; ``engine.step_update`` runs it); aug float64
     (augment.N_HYPER,) the augmentation strengths (``Augmentation.vector()``) applied to
     each training image as it is gathered, or empty for none; split (parts, extra, units,
-    col) from ``engine.batch_split.plan``: with parts > 1, a batch of at least
-    parts * batch_split.MIN_ROWS rows has its gradient computed in parts on parallel threads."""
+    col, inside) from ``engine.batch_split.plan``: with parts > 1, each layer's work shared
+    by parts threads (``inside``), or a batch of at least parts * batch_split.MIN_ROWS rows
+    has its gradient computed in parts on parallel threads."""
     gi, gf, loss_code = net
-    parts, extra, units, col = split
+    parts, extra, units, col, inside = split
     sched_code, lr0, shp, sched_start, sched_epoch = sched
     grad, xb, yb, za, aa, ma, da, stats, cols, uoff = ws
     n = X.shape[0]
@@ -281,7 +134,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
         step, epoch, pos = state[STEP], state[EPOCH], state[POS]
         B = min(batch_size, n - pos)
         drop_key = rng.key(state[SEED], rng.DROPOUT, step)
-        split_now = parts > 1 and B >= parts * batch_split.MIN_ROWS
+        split_now = not inside and parts > 1 and B >= parts * batch_split.MIN_ROWS
         if split_now:
             loss = batch_split.split_gradient(params, buffers, extra, gi, gf, loss_code, X, Y,
                                               perm, pos, B, parts, aug, state[SEED], step,
@@ -292,11 +145,19 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
                                   tmp)
             else:
                 _gather(X, Y, perm, pos, B, xb, yb)
-            forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, True, True,
-                    drop_key)
+            if inside:                  # each layer's work shared by the threads
+                forward_threads(params, buffers, gi, gf, xb, B, za, aa, ma, stats, uoff,
+                                drop_key, parts)
+            else:
+                forward(params, buffers, gi, gf, xb, B, za, aa, ma, stats, cols, uoff, True,
+                        True, drop_key)
             loss = loss_and_delta(loss_code, gi[L - 1, G_ACT], za[out:out + B * K],
                                   aa[out:out + B * K], yb, B, K, da[out:out + B * K])
-            backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, True)
+            if inside:
+                backward_threads(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, uoff,
+                                 parts)
+            else:
+                backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, True)
         lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
         late = reg[MAX_NORM] > 0.0      # max-norm spans blocks: after the update, then restore
         gsq, fin = step_update.update_parameters(

@@ -5,7 +5,9 @@ running ones). Arrays are flat, feature-major as ``engine.kernels`` lays them ou
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
+from numba.np.linalg import _BLAS
 
 _KW = dict(cache=True, nogil=True, error_model="numpy")
 _KW_SUM = dict(_KW, fastmath={"contract", "reassoc"})
@@ -64,6 +66,52 @@ def _mm_nt(A, B, C):
             for t in range(n):
                 s += A[i, t] * B[j, t]
             C[i, j] = s
+
+
+def _gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
+    """c = op(a) @ op(b), column-major as BLAS reads it (m x n, inner size k; ta, tb the
+    character codes 'N' or 'T'), the arrays flat and starting at their block: one-thread
+    BLAS (numba's own binding to scipy's) on a part of a matrix, which ``np.dot`` cannot
+    address. A C-order (r, s) block is a column-major (s, r) one with leading size s."""
+
+
+@overload(_gemm)
+def _gemm_typed(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
+    fn = _BLAS().numba_xxgemm(a.dtype)
+    kind = ord("d") if a.dtype == types.float64 else ord("s")
+    np_type = np.float64 if a.dtype == types.float64 else np.float32
+
+    def impl(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
+        alpha = np.ones(1, np_type)
+        beta = np.zeros(1, np_type)
+        fn(kind, ta, tb, m, n, k, alpha.ctypes, a.ctypes, lda, b.ctypes, ldb, beta.ctypes,
+           c.ctypes, ldc)
+    return impl
+
+
+@njit(**_KW)
+def dense_forward_rows(params, w, inp, z, n_in, n_out, B, lo, hi):
+    """Rows lo:hi of a dense layer's z (n_out, B) = W^T inp + b, by BLAS (products of at
+    least BLAS_MIN multiply-adds: as ``_mm_tn`` computes them, the same numbers)."""
+    if hi > lo:
+        _gemm(ord("N"), ord("T"), B, hi - lo, n_in, inp, B, params[w + lo:], n_out,
+              z[lo * B:], B)
+        _add_bias(z[lo * B:hi * B], params, w + n_in * n_out + lo, hi - lo, B)
+
+
+@njit(**_KW)
+def dense_backward_rows(params, grad, w, inp, d, dp, n_in, n_out, B, lo, hi, blo, bhi):
+    """A thread's share of a dense layer's backward pass by BLAS: rows lo:hi of dW (n_in,
+    n_out) = inp d^T and, when dp has them, of dp (n_in, B) = W d; the bias gradient's rows
+    blo:bhi (sums of d's rows)."""
+    if hi > lo:
+        _gemm(ord("T"), ord("N"), n_out, hi - lo, B, d, B, inp[lo * B:], B,
+              grad[w + lo * n_out:], n_out)
+        if dp.size:
+            _gemm(ord("N"), ord("N"), B, hi - lo, n_out, d, B, params[w + lo * n_out:], n_out,
+                  dp[lo * B:], B)
+    if bhi > blo:
+        _row_sums(d[blo * B:bhi * B], grad, w + n_in * n_out + blo, bhi - blo, B)
 
 
 @njit(**_KW)
@@ -207,9 +255,10 @@ def _sums(a, b, r0, n, shift):
 # which moved the running statistics by an ulp between a first and a cached run (issue 9).
 @njit(**_KW)
 def _batchnorm_forward(inp, z, xhat, params, w, buffers, stats, bo, C, n, train, update,
-                       momentum, eps):
-    """Per channel c, its n = H*W*B values inp[c*n:(c+1)*n]: z = gamma x^ + beta."""
-    for c in range(C):
+                       momentum, eps, c0, c1):
+    """Per channel c in [c0, c1) of C, its n = H*W*B values inp[c*n:(c+1)*n]:
+    z = gamma x^ + beta."""
+    for c in range(c0, c1):
         r0 = c * n
         if train:
             m = _sums(inp, inp, r0, n, 0.0)[0] / n
@@ -232,10 +281,10 @@ def _batchnorm_forward(inp, z, xhat, params, w, buffers, stats, bo, C, n, train,
 
 
 @njit(**_KW)
-def _batchnorm_backward(d, dp, xhat, params, grad, w, stats, bo, C, n, need_input):
-    """Training-mode batch norm: dgamma = sum d x^, dbeta = sum d, and
-    dx = gamma/sqrt(var+eps) / n * (n d - sum d - x^ sum d x^)."""
-    for c in range(C):
+def _batchnorm_backward(d, dp, xhat, params, grad, w, stats, bo, C, n, need_input, c0, c1):
+    """Training-mode batch norm, channels [c0, c1) of C: dgamma = sum d x^, dbeta = sum d,
+    and dx = gamma/sqrt(var+eps) / n * (n d - sum d - x^ sum d x^)."""
+    for c in range(c0, c1):
         r0 = c * n
         sd, sdx = _sums(d, xhat, r0, n, 0.0)
         grad[w + c] = sdx

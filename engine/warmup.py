@@ -98,13 +98,18 @@ def _warm_layer_kernels(rng, precision="float64"):
     tr.set_lr_scale([0], 0.5)          # engine.layer_lr: per-layer learning rates
     tr.run(1)
     tr.set_lr_scale([0], 1.0)
+    tr.set_trainable([0], False)       # a frozen layer's skipped updates (Optimizer.sat_out_runs)
+    tr.run(1)
+    tr.set_trainable([0], True)
     tr.set_config(TrainConfig(optimizer="lbfgs"))
     tr.run(1)
     tr.objective(dropout_seed=0).value_and_grad(tr.params)
 
 
 def _warm_batch_split(rng, precision="float64"):
-    """engine.batch_split's kernels: a step whose batch is split in two, as large networks' are."""
+    """The training step on two threads, as large networks take it: this tiny dense network
+    shares its layers' work (engine.layer_pass); the one compile of train_steps holds
+    engine.batch_split's slices too."""
     from engine import batch_split
     from engine.network import LayerSpec, NetworkSpec
     from engine.trainer import TrainConfig, Trainer

@@ -8,8 +8,10 @@ first compiles every kernel it needs, about 25 s on a 2-core machine; the others
 from the cache) and compares the parameters, running statistics and losses bit for bit.
 Exit status 0 when every run matches the first, 1 otherwise (the differences are printed).
 Cases: ``bn_dense`` (dense layers with batch norm), ``bn_conv`` (a conv net with batch norm),
-both through engine.layer_kernels; ``dense`` (a small tanh network, engine.kernels' loops) and
-``bn_float32`` (the conv net trained in float32) compile further kernels.
+both through engine.layer_kernels; ``dense`` (a small tanh network, engine.kernels' loops),
+``bn_float32`` (the conv net trained in float32) and ``bn_shared`` (wide dense layers with batch
+norm, each layer's work shared between the threads on a machine with two or more:
+engine.layer_pass) compile further kernels.
 """
 import argparse
 import os
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ("bn_dense", "bn_conv", "dense", "bn_float32")
+CASES = ("bn_dense", "bn_conv", "dense", "bn_float32", "bn_shared")
 QUICK = ("bn_dense", "bn_conv")
 
 
@@ -40,8 +42,14 @@ def _trainer(case):
         config = TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=8,
                              precision=precision)
         return Trainer(spec, config, X, Y, seed=1)
-    X = g.uniform(-1, 1, (60, 2))
+    X = g.uniform(-1, 1, (256 if case == "bn_shared" else 60, 2))
     Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    if case == "bn_shared":
+        hidden = [LayerSpec(192, "linear"), BatchNorm(activation="tanh"),
+                  LayerSpec(192, "linear"), BatchNorm(activation="relu")]
+        spec = NetworkSpec.for_task(2, hidden, "binary")
+        return Trainer(spec, TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=128),
+                       X, Y, seed=0)
     if case == "bn_dense":
         hidden = [LayerSpec(8, "linear"), BatchNorm(activation="tanh"), LayerSpec(5, "linear"),
                   BatchNorm(activation="relu")]
