@@ -1,9 +1,9 @@
 """Compile (or load from the on-disk cache) every kernel the engine has, on a tiny network.
 
 ``python -m engine.warmup`` after installing (``make setup`` does it) makes the first launch
-fast: numba compiles each kernel once per machine (about 20 s in all on a quiet 2-core machine,
-40 s on a loaded one) and caches it under ``engine/__pycache__``; later processes load the
-cache in well under a second. From the command line it reports each kernel on stderr as numba
+fast: numba compiles each kernel once per machine (3-4 minutes in all for the 91 kernels on a
+2-core machine) and caches it under ``engine/__pycache__``; later processes load the cache in
+well under a second. From the command line it reports each kernel on stderr as numba
 starts compiling it::
 
     [ 9/31]   1.4 s  compiling engine.activations.activate
