@@ -33,7 +33,7 @@ from engine.layer_kernels import (BATCHNORM, CONV2D, DENSE, DROPOUT, FLATTEN, G_
 MIN_ROWS = 16
 #: rows per slice from which a network that could share its layers' work between the threads
 #: (``engine.layer_pass``) cuts its batch into slices instead: with fewer, BLAS on each slice
-#: runs below its speed and sharing each layer is faster (measured in benchmarks.bench_engine)
+#: runs below its speed and sharing each layer is faster (benchmarks.bench_conv, dense cases)
 SLICE_ROWS = 128
 
 
