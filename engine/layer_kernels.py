@@ -17,7 +17,7 @@ from numba import njit
 from engine import rng
 from engine.augment import augment_sample
 from engine.kernels import (DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
-                            WEIGHT_DECAY, loss_and_delta, regularize, restore_frozen)
+                            WEIGHT_DECAY, _gather, loss_and_delta, regularize, restore_frozen)
 from engine.layer_ops import BLAS_MIN  # noqa: F401  (the trainer reads it here)
 from engine.layer_pass import (F_DROP, F_EPS, F_MOM, F_PARAM, G_ACT, G_BOFF, G_CIN,  # noqa: F401
                                G_COUT, G_HIN, G_HOUT, G_K, G_KIND, G_PAD, G_POFF, G_STRIDE,
@@ -59,17 +59,6 @@ def apply_max_norm(params, gi, c):
                     f = c / norm
                     for i in range(w + o * ck, w + (o + 1) * ck):
                         params[i] *= f
-
-
-@njit(**_KW)
-def _gather(X, Y, perm, pos, B, xb, yb):
-    n_in, K = X.shape[1], Y.shape[1]
-    for b in range(B):
-        r = perm[pos + b]
-        for i in range(n_in):
-            xb[i * B + b] = X[r, i]
-        for k in range(K):
-            yb[k * B + b] = Y[r, k]
 
 
 @njit(**_KW)
@@ -258,42 +247,6 @@ def make_workspace(gi, n_params, n_buffers, batch, dtype=np.float64):
     counts = (n_params, batch * n_in, batch * int(units[-1]), total, total, total, total,
               max(n_buffers, 1), max(col * batch, 1))
     return (*(np.zeros(n, dtype) for n in counts), uoff)
-
-
-@njit(**_KW)
-def layer_outputs(params, buffers, gi, gf, X, out):
-    """Every layer's activations for the rows of X (n, n_inputs), evaluation mode:
-    out (n, total units), the layers side by side in their order, each in (c, y, x) order;
-    params, buffers, X and out all float64 or all float32."""
-    n, n_in = X.shape
-    L = gi.shape[0]
-    units = np.empty(L, np.int64)
-    col = 1
-    for l in range(L):
-        units[l] = gi[l, G_COUT] * gi[l, G_HOUT] * gi[l, G_WOUT]
-        if gi[l, G_KIND] == CONV2D:
-            col = max(col, gi[l, G_CIN] * gi[l, G_K] * gi[l, G_K] * gi[l, G_HOUT] * gi[l, G_WOUT])
-    total = units.sum()
-    B = n
-    uoff = np.zeros(L, np.int64)
-    for l in range(1, L):
-        uoff[l] = uoff[l - 1] + B * units[l - 1]
-    dt = X.dtype
-    xb = np.empty(B * n_in, dt)
-    for b in range(B):
-        for i in range(n_in):
-            xb[i * B + b] = X[b, i]
-    za = np.empty(B * total, dt)
-    aa = np.empty(B * total, dt)
-    forward(params, buffers, gi, gf, xb, B, za, aa, np.empty(B * total, dt),
-            np.empty(max(buffers.size, 1), dt), np.empty(col * B, dt), uoff, False, False,
-            np.uint64(0))
-    c0 = 0
-    for l in range(L):
-        for j in range(units[l]):
-            for b in range(B):
-                out[b, c0 + j] = aa[uoff[l] + j * B + b]
-        c0 += units[l]
 
 
 from engine import batch_split, step_update  # noqa: E402  (batch_split builds on the above)

@@ -75,15 +75,19 @@ def _gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
     address. A C-order (r, s) block is a column-major (s, r) one with leading size s."""
 
 
+#: gemm's alpha = 1 and beta = 0 (c = op(a) op(b)), which it reads through pointers
+_ONE_ZERO_64 = (np.ones(1, np.float64), np.zeros(1, np.float64))
+_ONE_ZERO_32 = (np.ones(1, np.float32), np.zeros(1, np.float32))
+
+
 @overload(_gemm)
 def _gemm_typed(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
     fn = _BLAS().numba_xxgemm(a.dtype)
-    kind = ord("d") if a.dtype == types.float64 else ord("s")
-    np_type = np.float64 if a.dtype == types.float64 else np.float32
+    double = a.dtype == types.float64
+    kind = ord("d") if double else ord("s")
+    alpha, beta = _ONE_ZERO_64 if double else _ONE_ZERO_32   # constants of the compiled code
 
     def impl(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
-        alpha = np.ones(1, np_type)
-        beta = np.zeros(1, np_type)
         fn(kind, ta, tb, m, n, k, alpha.ctypes, a.ctypes, lda, b.ctypes, ldb, beta.ctypes,
            c.ctypes, ldc)
     return impl

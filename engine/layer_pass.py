@@ -61,6 +61,22 @@ def _share(n, t, T):
 
 
 @njit(**_KW)
+def _layer(gi, l, B, xb, aa, uoff):
+    """Layer l's (inputs and outputs per sample, parameter offset, input block: the batch's
+    at l = 0, else layer l - 1's activations)."""
+    n_in = gi[l, G_CIN] * gi[l, G_HIN] * gi[l, G_WIN]
+    n_out = gi[l, G_COUT] * gi[l, G_HOUT] * gi[l, G_WOUT]
+    inp = xb[:n_in * B] if l == 0 else aa[uoff[l - 1]:uoff[l - 1] + n_in * B]
+    return n_in, n_out, gi[l, G_POFF], inp
+
+
+@njit(**_KW)
+def _at(arr, uoff, l, n):
+    """Layer l's first n values in za, aa, ma or da."""
+    return arr[uoff[l]:uoff[l] + n]
+
+
+@njit(**_KW)
 def shared(gi, l, B, backward):
     """Whether layer l's work in a pass goes on the threads (with threads > 1)."""
     kind = gi[l, G_KIND]
@@ -99,13 +115,8 @@ def family_forward(params, buffers, gi, gf, l, xb, B, za, aa, ma, stats, uoff, t
     T's share (T = 1: all of it)."""
     kind = gi[l, G_KIND]
     O, Ho, Wo = gi[l, G_COUT], gi[l, G_HOUT], gi[l, G_WOUT]
-    n_in = gi[l, G_CIN] * gi[l, G_HIN] * gi[l, G_WIN]
-    n_out = O * Ho * Wo
-    w = gi[l, G_POFF]
-    inp = xb[:n_in * B] if l == 0 else aa[uoff[l - 1]:uoff[l - 1] + n_in * B]
-    z = za[uoff[l]:uoff[l] + n_out * B]
-    a = aa[uoff[l]:uoff[l] + n_out * B]
-    m = ma[uoff[l]:uoff[l] + n_out * B]
+    n_in, n_out, w, inp = _layer(gi, l, B, xb, aa, uoff)
+    z, a, m = _at(za, uoff, l, n_out * B), _at(aa, uoff, l, n_out * B), _at(ma, uoff, l, n_out * B)
     lo, hi = _share(n_out, t, T)        # the features this call writes
     if kind == DENSE:
         if T == 1:
@@ -136,13 +147,8 @@ def forward_layer(params, buffers, gi, gf, l, xb, B, za, aa, ma, stats, cols, co
         return
     C, H, W = gi[l, G_CIN], gi[l, G_HIN], gi[l, G_WIN]
     O, Ho, Wo = gi[l, G_COUT], gi[l, G_HOUT], gi[l, G_WOUT]
-    n_in = C * H * W
-    n_out = O * Ho * Wo
-    w = gi[l, G_POFF]
-    inp = xb[:n_in * B] if l == 0 else aa[uoff[l - 1]:uoff[l - 1] + n_in * B]
-    z = za[uoff[l]:uoff[l] + n_out * B]
-    a = aa[uoff[l]:uoff[l] + n_out * B]
-    m = ma[uoff[l]:uoff[l] + n_out * B]
+    _, n_out, w, inp = _layer(gi, l, B, xb, aa, uoff)
+    z, a, m = _at(za, uoff, l, n_out * B), _at(aa, uoff, l, n_out * B), _at(ma, uoff, l, n_out * B)
     if kind == CONV2D:
         k, s, p = gi[l, G_K], gi[l, G_STRIDE], gi[l, G_PAD]
         ck = C * k * k
@@ -205,9 +211,7 @@ def _previous_layer_delta(gi, gf, l, B, za, aa, ma, dp, uoff, train, e0, e1):
     to its dL/dz."""
     q = l - 1
     n_q = gi[l, G_CIN] * gi[l, G_HIN] * gi[l, G_WIN] * B
-    zq = za[uoff[q]:uoff[q] + n_q]
-    aq = aa[uoff[q]:uoff[q] + n_q]
-    mq = ma[uoff[q]:uoff[q] + n_q]
+    zq, aq, mq = _at(za, uoff, q, n_q), _at(aa, uoff, q, n_q), _at(ma, uoff, q, n_q)
     p = gf[q, F_DROP]
     if train and p > 0.0:
         for i in range(e0, e1):
@@ -223,13 +227,9 @@ def family_backward(params, grad, gi, gf, l, xb, B, za, aa, ma, da, stats, uoff,
     entry da holds layer l's dL/dz."""
     kind = gi[l, G_KIND]
     O, Ho, Wo = gi[l, G_COUT], gi[l, G_HOUT], gi[l, G_WOUT]
-    n_in = gi[l, G_CIN] * gi[l, G_HIN] * gi[l, G_WIN]
-    n_out = O * Ho * Wo
-    w = gi[l, G_POFF]
-    d = da[uoff[l]:uoff[l] + n_out * B]
-    m = ma[uoff[l]:uoff[l] + n_out * B]
-    inp = xb[:n_in * B] if l == 0 else aa[uoff[l - 1]:uoff[l - 1] + n_in * B]
-    dp = da[uoff[l - 1]:uoff[l - 1] + n_in * B] if l > 0 else da[:0]
+    n_in, n_out, w, inp = _layer(gi, l, B, xb, aa, uoff)
+    d, m = _at(da, uoff, l, n_out * B), _at(ma, uoff, l, n_out * B)
+    dp = _at(da, uoff, l - 1, n_in * B) if l > 0 else da[:0]
     lo, hi = _share(n_in, t, T)         # the features of dp this call writes
     if kind == DENSE:
         bo = w + n_in * n_out
@@ -266,12 +266,9 @@ def backward_layer(params, grad, gi, gf, l, xb, B, za, aa, ma, da, stats, cols, 
         return
     C, H, W = gi[l, G_CIN], gi[l, G_HIN], gi[l, G_WIN]
     O, Ho, Wo = gi[l, G_COUT], gi[l, G_HOUT], gi[l, G_WOUT]
-    n_in = C * H * W
-    n_out = O * Ho * Wo
-    w = gi[l, G_POFF]
-    d = da[uoff[l]:uoff[l] + n_out * B]
-    m = ma[uoff[l]:uoff[l] + n_out * B]
-    dp = da[uoff[l - 1]:uoff[l - 1] + n_in * B] if l > 0 else da[:0]
+    n_in, n_out, w, _ = _layer(gi, l, B, xb, aa, uoff)
+    d, m = _at(da, uoff, l, n_out * B), _at(ma, uoff, l, n_out * B)
+    dp = _at(da, uoff, l - 1, n_in * B) if l > 0 else da[:0]
     if kind == CONV2D:
         k, s, pd = gi[l, G_K], gi[l, G_STRIDE], gi[l, G_PAD]
         ck = C * k * k

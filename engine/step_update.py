@@ -86,9 +86,13 @@ def _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, clip_f, rate, 
 
 
 @njit(**_KW)
-def _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f, moves, masked,
-           rmask, rate, scaled, old, restore, keep, keep_slots, gsqs, fins):
-    """Block b's part of a sweep: 0 the whole chain, 1 the gradient, 2 the update."""
+def _block(b, sweep, clip_f, chain):
+    """Block b's part of a sweep: 0 the whole chain, 1 the gradient, 2 the update; chain:
+    ``update_parameters``' arguments, ``opt`` unpacked (a parallel loop takes no nested
+    tuple), and its per-block sums (gsqs, fins)."""
+    (params, grad, extra, slots, opt_code, hyper, toff, reg, lr, t, decay, moves, masked, rmask,
+     rate, scaled, old, restore, keep, keep_slots, gsqs, fins) = chain
+    opt = (opt_code, hyper, toff)
     lo, hi = b * BLOCK, min(params.size, (b + 1) * BLOCK)
     if sweep != 2:
         gsqs[b] = _gradient_block(lo, hi, params, grad, extra, moves, masked, rmask, reg)
@@ -98,15 +102,12 @@ def _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f,
 
 
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)
-def _blocks_on_threads(nb, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f,
-                       moves, masked, rmask, rate, scaled, old, restore, keep, keep_slots, gsqs,
-                       fins):
+def _blocks_on_threads(nb, sweep, clip_f, chain):
     """The nb blocks of a sweep on numba's threads. Alone in its function: with
     parallel=True numba also turns array expressions (an np.zeros) into parallel loops, which
     wake the threads at every step even when the blocks run one after the other."""
     for b in prange(nb):
-        _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f, moves,
-               masked, rmask, rate, scaled, old, restore, keep, keep_slots, gsqs, fins)
+        _block(b, sweep, clip_f, chain)
 
 
 @njit(**_KW)
@@ -128,6 +129,8 @@ def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves,
     nb = (params.size + BLOCK - 1) // BLOCK
     gsqs = np.zeros(nb)
     fins = np.zeros(nb)
+    chain = (params, grad, extra, slots, *opt, reg, lr, t, decay, moves, masked, rmask, rate,
+             scaled, old, restore, keep, keep_slots, gsqs, fins)
     clip = reg[CLIP_NORM]
     two = clip > 0.0                # clipping: the gradient's norm before any update
     gsq = 0.0
@@ -136,14 +139,10 @@ def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves,
         if sweep == 2 and gsq > clip * clip:
             clip_f = clip / math.sqrt(gsq)
         if threads:
-            _blocks_on_threads(nb, sweep, params, grad, extra, slots, opt, reg, lr, t, decay,
-                               clip_f, moves, masked, rmask, rate, scaled, old, restore, keep,
-                               keep_slots, gsqs, fins)
+            _blocks_on_threads(nb, sweep, clip_f, chain)
         else:
             for b in range(nb):
-                _block(b, sweep, params, grad, extra, slots, opt, reg, lr, t, decay, clip_f,
-                       moves, masked, rmask, rate, scaled, old, restore, keep, keep_slots,
-                       gsqs, fins)
+                _block(b, sweep, clip_f, chain)
         if sweep != 2:
             for b in range(nb):
                 gsq += gsqs[b]

@@ -57,8 +57,8 @@ class TrainerEvaluation:
 
     def feature_maps(self, X, dtype=None):
         """[(n, C, H, W) per hidden layer]: each layer's output for the images (or rows) X, in
-        evaluation mode; a vector layer of u units is (n, u, 1, 1). For a few samples (the
-        views): all of X is one batch."""
+        evaluation mode; a vector layer of u units is (n, u, 1, 1). The rows go in the chunks
+        ``predict`` takes, so the numbers are the ones it computes."""
         shapes = self.spec.shapes()[1:-1]
         hidden, _ = self.activations(X, dtype)
         return [h.reshape((h.shape[0], *s)) for h, s in zip(hidden, shapes)]
@@ -67,21 +67,15 @@ class TrainerEvaluation:
         """Every unit at each row of X, in one pass: ([(n, units) per hidden layer],
         (n, n_outputs) output activations as ``predict`` gives them), of type ``dtype``."""
         params, buffers, X = self._eval_arrays(X, dtype)
-        if not self.spec.is_dense:
-            sizes = [int(np.prod(s)) for s in self.spec.shapes()[1:]]
-            out = np.empty((X.shape[0], sum(sizes)), X.dtype)
-            G.layer_outputs(params, buffers, self._gi, self._gf, X, out)
-            cols = np.cumsum([0] + sizes)
-            hidden = [out[:, cols[i]:cols[i + 1]] for i in range(len(self.spec.hidden))]
-            return hidden, out[:, cols[-2]:]
-        if self._large(self._chunk()):
+        units, _ = G.sizes(self._gi)    # each layer's outputs per sample, the output layer last
+        if self._large(self._chunk()):   # any kind but dense, or a large dense layer
             out = PR.predict_rows(params, buffers, self._gi, self._gf, X, PR.ALL_UNITS,
                                   self._chunk(), X.dtype)
         else:
-            out = np.empty((X.shape[0], int(self._li[:, 1].sum())), X.dtype)
+            out = np.empty((X.shape[0], int(units.sum())), X.dtype)
             K.predict_all(params, self._li, self._lf, X, out, K.ALL_UNITS)
-        cols = np.cumsum([0] + [h.units for h in self.spec.hidden])
-        hidden = [out[:, cols[i]:cols[i + 1]] for i in range(len(self.spec.hidden))]
+        cols = np.cumsum([0, *units[:-1]])
+        hidden = [out[:, cols[i]:cols[i + 1]] for i in range(len(units) - 1)]
         return hidden, out[:, cols[-1]:]
 
     def evaluate(self, X, Y):

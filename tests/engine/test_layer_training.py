@@ -146,6 +146,20 @@ def test_filters_and_feature_maps_by_name():
     assert spec.shapes()[1:-1] == [(3, 6, 6), (3, 6, 6), (3, 3, 3), (27, 1, 1), (4, 1, 1)]
 
 
+def test_every_layers_outputs_end_with_what_predict_gives():
+    """activations evaluates the rows as predict does (its chunks, several of them here), so
+    its output columns are predict's numbers; feature_maps are the same layers' outputs."""
+    X, Y = _tiny(600)
+    spec = NetworkSpec.for_images((1, 6, 6), TINY, 2)
+    tr = Trainer(spec, TrainConfig(batch_size=50), X, Y)
+    tr.run(5)
+    hidden, out = tr.activations(X)
+    np.testing.assert_array_equal(out, tr.predict(X))
+    maps = tr.feature_maps(X[590:])
+    for m, h in zip(maps, hidden, strict=True):
+        np.testing.assert_allclose(m.reshape(10, -1), h[590:], rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize("shape,layers,message", [
     ((1, 4, 4), [Conv2D(2, 5, padding="valid"), Flatten()], "5x5 kernel .* 4x4 map"),
     ((1, 4, 4), [Conv2D(2, 3), LayerSpec(3)], "put a Flatten"),
