@@ -29,38 +29,13 @@ from pathlib import Path
 
 from playground import files, lessons, presets
 from playground.checks import one_line
+from playground.cli_args import (EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_DIVERGED, EXIT_OK,
+                                 EXIT_USAGE, add_experiment_argument, count, seed)
 from playground.cli_inputs import experiment_named, output_folder
 from playground.cli_compare import (COMPARE_HELP, SEARCH_HELP, WORKER_HELP, add_compare_arguments,
                                     add_search_arguments, add_worker_arguments, compare_command,
                                     search_command, worker_command)
 from playground.fields import FIELDS_BY_NAME
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
-
-EXIT_CODES_HELP = ("exit codes: 0 done; 1 the file or example cannot be read or the outputs "
-                   "cannot be written; 2 wrong command line; 3 training diverged (outputs "
-                   "still written); 130 stopped with Ctrl-C")
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value <= 10**9:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 1000000000, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value <= 2**31 - 1:
-        raise argparse.ArgumentTypeError(f"must be from 0 to {2**31 - 1}, got {value}")
-    return value
-
 
 # ---- run ---------------------------------------------------------------------------------------
 RUN_HELP = ("train an experiment file or an example without a window and write the updated "
@@ -76,12 +51,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                      f"none. Writes DIR/NAME.nnp, DIR/history.csv, DIR/boundary.png and "
                      f"DIR/loss.png. {EXIT_CODES_HELP}.")
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("experiment", metavar="FILE_OR_EXAMPLE",
-                        help="an .nnp experiment file, or an example's name (see 'list')")
+    add_experiment_argument(parser)
     length = parser.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=_count, metavar="N", help="train N more steps")
-    length.add_argument("--epochs", type=_count, metavar="N", help="train N more epochs")
-    parser.add_argument("--seed", type=_seed, metavar="S",
+    length.add_argument("--steps", type=count, metavar="N", help="train N more steps")
+    length.add_argument("--epochs", type=count, metavar="N", help="train N more epochs")
+    parser.add_argument("--seed", type=seed, metavar="S",
                         help="start again from fresh weights drawn with seed S (the saved "
                              "weights and history are not used)")
     parser.add_argument("--out", metavar="DIR",
@@ -216,8 +190,7 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                           "DIR/model.py, DIR/model.npz and DIR/history.csv, where DIR is "
                           "NAME-pytorch in the current folder unless --out says otherwise.")
     parser.epilog = EXIT_CODES_HELP
-    parser.add_argument("experiment", metavar="FILE_OR_EXAMPLE",
-                        help="an .nnp experiment file, or an example's name (see 'list')")
+    add_experiment_argument(parser)
     parser.add_argument("--out", metavar="DIR",
                         help="folder for the files (default: NAME-pytorch in the current "
                              "folder)")

@@ -17,26 +17,15 @@ import math
 import sys
 
 from playground.checks import one_line
+from playground.cli_args import (EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, add_experiment_argument,
+                                 count, workers)
 from playground.cli_inputs import experiment_named, output_folder
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
 COMPARE_HELP = ("train variants of an experiment that differ in some settings side by side, "
                 "in parallel processes, and write their table and curves")
 
 
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(f"must be from 1 to 64, got {value}")
-    return value
-
-
 def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
-    from playground.cli import _count
     parser.description = (
         "Train variants of an experiment side by side. Each combination of the --vary values "
         "is one variant; all start from fresh weights and train as 'run' would train them.")
@@ -49,22 +38,21 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
                      "such; the others go on. Exit codes: 0 done; 1 the file cannot be read, "
                      "the outputs cannot be written or every variant failed; 2 wrong command "
                      "line; 130 stopped with Ctrl-C (no process is left behind).")
-    parser.add_argument("experiment", metavar="FILE_OR_EXAMPLE",
-                        help="an .nnp experiment file, or an example's name (see 'list')")
+    add_experiment_argument(parser)
     parser.add_argument("--vary", action="append", default=[], metavar="SETTING=V1,V2",
                         help="a setting and its values (repeat for more settings)")
     parser.add_argument("--optimizers", action="store_true",
                         help="compare the optimizers on this data")
-    parser.add_argument("--seeds", type=_count, metavar="N",
+    parser.add_argument("--seeds", type=count, metavar="N",
                         help="the same network with N seeds")
     parser.add_argument("--transfer", action="store_true",
                         help="the example's ready comparison of transfer against learning "
                              "from scratch (the default for an example that has one)")
     length = parser.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=_count, metavar="N", help="train each variant N steps")
-    length.add_argument("--epochs", type=_count, metavar="N",
+    length.add_argument("--steps", type=count, metavar="N", help="train each variant N steps")
+    length.add_argument("--epochs", type=count, metavar="N",
                         help="train each variant N epochs")
-    parser.add_argument("--workers", type=_workers, metavar="N",
+    parser.add_argument("--workers", type=workers, metavar="N",
                         help="worker processes at a time (default: the number of cores)")
     parser.add_argument("--out", metavar="DIR",
                         help="folder for the outputs (default: NAME-compare)")
@@ -166,7 +154,6 @@ WORKER_HELP = "join an existing search's study from this machine and run its tri
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
     from playground import search
-    from playground.cli import _count
     parser.description = (
         "Search settings of an experiment. Each trial trains it from fresh weights with the "
         "trial's settings; the pruner stops hopeless trials early.")
@@ -178,25 +165,24 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
         "this or another machine joins it. Exit codes: 0 done; 1 the file cannot be read or "
         "the outputs cannot be written; 2 wrong command line; 130 stopped with Ctrl-C (the "
         "finished trials stay in the study).")
-    parser.add_argument("experiment", metavar="FILE_OR_EXAMPLE",
-                        help="an .nnp experiment file, or an example's name (see 'list')")
+    add_experiment_argument(parser)
     parser.add_argument("--param", action="append", default=[],
                         metavar="SETTING=LOW:HIGH|A,B", help="a searched setting (repeat)")
-    parser.add_argument("--trials", type=_count, default=20, metavar="N",
+    parser.add_argument("--trials", type=count, default=20, metavar="N",
                         help="trials in all (default 20)")
     parser.add_argument("--sampler", choices=search.SAMPLERS, default="tpe",
                         help="how settings are chosen (default tpe)")
     parser.add_argument("--metric", choices=tuple(search.METRICS), default="test_loss",
                         help="what a trial is judged by (default test_loss)")
     length = parser.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=_count, metavar="N", help="train each trial N steps")
-    length.add_argument("--epochs", type=_count, metavar="N",
+    length.add_argument("--steps", type=count, metavar="N", help="train each trial N steps")
+    length.add_argument("--epochs", type=count, metavar="N",
                         help="train each trial N epochs (default 20)")
     parser.add_argument("--no-pruning", action="store_true",
                         help="train every trial to its end")
-    parser.add_argument("--seed", type=_count, default=0, metavar="S",
+    parser.add_argument("--seed", type=count, default=0, metavar="S",
                         help="seed of the sampler (default 0)")
-    parser.add_argument("--workers", type=_workers, metavar="N",
+    parser.add_argument("--workers", type=workers, metavar="N",
                         help="worker processes (default: the number of cores)")
     parser.add_argument("--storage", metavar="URL", help="the study's storage")
     parser.add_argument("--study", metavar="NAME", help="the study's name (default: NAME)")
@@ -280,13 +266,12 @@ def search_command(args: argparse.Namespace, stdout=None, stderr=None) -> int:
 
 
 def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
-    from playground.cli import _count
     parser.description = ("Join a search started with 'search' (here or on another machine "
                           "that shares the storage) and run its trials until it has enough.")
     parser.add_argument("study", metavar="STUDY", help="the study's name")
     parser.add_argument("--storage", required=True, metavar="URL",
                         help="the study's storage: a journal file or a database URL")
-    parser.add_argument("--trials", type=_count, metavar="N",
+    parser.add_argument("--trials", type=count, metavar="N",
                         help="trials the study should have in all (default: as many as it "
                              "has or 20, whichever is more)")
 
