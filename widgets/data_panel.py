@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -33,8 +32,8 @@ from playground.image_data import is_imported
 from playground.image_folder import experiment_changes
 from playground.tips import CONTROL_TIPS
 from widgets import theme
-from widgets.controls import (IntBox, ValueSlider, attempt, clear_refusal, hint_label, send,
-                              show_refusal)
+from widgets.controls import (IntBox, ValueSlider, attempt, clear_refusal, hint_label,
+                              scrolling_body, send, show_refusal)
 from widgets.data_features import InputFeatures
 from widgets.data_subset import ClassSubset
 from widgets.data_thumbnails import (THUMB, THUMB_MAX, dataset_thumbnail, dataset_tip,
@@ -215,18 +214,10 @@ class DataPanel(QWidget):
         layout.addLayout(self._augment_slot)
         layout.addStretch(1)
 
-        inner.setMinimumWidth(262)
-        scroll = QScrollArea()
-        scroll.setWidget(inner)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self.scroll = scroll
+        self.scroll = scrolling_body(self, inner)
         self._thumb = THUMB
         self._features_height = self.input_features.sizeHint().height() + layout.spacing()
-        scroll.viewport().installEventFilter(self)
+        self.scroll.viewport().installEventFilter(self)
         experiment.state_changed.connect(self._on_experiment_state_changed)
         for name in ("dataset", "n_classes", "noise", "n_points", "train_ratio", "batch_size"):
             self._on_experiment_state_changed(name)

@@ -10,14 +10,14 @@ frame rate with filters of the same shape, it recolours the pixels in place.
 fixed size, wrapping, for rows of feature maps); ``tile_clicked(i)`` when one is clicked.
 """
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QRectF, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QRectF, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QLinearGradient, QPainter, QPen
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QToolTip,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 from playground import image_views as iv
 from playground import palette
 from widgets import theme
+from widgets.controls import TilePointer
 
 
 def _diverging_lut32() -> np.ndarray:
@@ -37,7 +37,7 @@ GAP = 6              # px between tiles at 100%
 MAX_TILE = 180       # px: one or two filters do not fill a whole panel
 
 
-class TileMosaic(QWidget):
+class TileMosaic(TilePointer, QWidget):
     """Tiles (n, h, w) of RGB32 pixels drawn with nearest-neighbour scaling, a label over each.
 
     Fit mode (``side=None``): tiles as large as the widget allows. Fixed mode: tiles ``side``
@@ -201,27 +201,15 @@ class TileMosaic(QWidget):
             painter.drawRect(self._rects[self._selected].adjusted(-2, -2, 1, 1))
         painter.end()
 
-    def _index_at(self, pos: QPoint) -> int:
-        for i, rect in enumerate(self._rects):
-            if rect.contains(pos):
-                return i
-        return -1
+    # ---- pointer (controls.TilePointer) ----------------------------------------------------
+    def _tile_rects(self) -> list[QRect]:
+        return self._rects
 
-    def mousePressEvent(self, event) -> None:
-        i = self._index_at(event.position().toPoint())
-        if i >= 0 and event.button() == Qt.MouseButton.LeftButton:
-            self.tile_clicked.emit(i)
-        super().mousePressEvent(event)
+    def _tile_tip(self, i: int) -> str:
+        return self._tips[i]
 
-    def event(self, event) -> bool:
-        if event.type() == event.Type.ToolTip:
-            i = self._index_at(event.pos())
-            if i >= 0 and self._tips[i]:
-                QToolTip.showText(event.globalPos(), self._tips[i], self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
+    def _on_tile_pressed(self, i: int) -> None:
+        self.tile_clicked.emit(i)
 
     def _on_theme_look_changed(self, old, new) -> None:
         self._layout()

@@ -8,11 +8,11 @@ test set when ``indices`` were given, else its position.
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
-from PySide6.QtWidgets import (QFrame, QLabel, QScrollArea, QSizePolicy, QToolTip, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from playground import image_views as iv
 from widgets import theme
+from widgets.controls import TilePointer
 from widgets.feature_maps import image_pixels
 
 THUMB = 72          # px at 100%
@@ -20,7 +20,7 @@ CELL_WIDTH = 132    # px at 100%: room for "triangle \u2192 square (87%)" in two
 MAX_ITEMS = 120     # more would not help anyone; the count says how many there are
 
 
-class GalleryGrid(QWidget):
+class GalleryGrid(TilePointer, QWidget):
     """The thumbnails, wrapping by width; its height follows the number of rows."""
 
     item_clicked = Signal(int)
@@ -120,28 +120,16 @@ class GalleryGrid(QWidget):
                 y += fm.height()
         painter.end()
 
-    def _index_at(self, pos) -> int:
-        for i in range(len(self._images)):
-            if self.item_rect(i).contains(pos):
-                return i
-        return -1
+    # ---- pointer (controls.TilePointer) ----------------------------------------------------
+    def _tile_rects(self):
+        return (self.item_rect(i) for i in range(len(self._images)))
 
-    def mousePressEvent(self, event) -> None:
-        i = self._index_at(event.position().toPoint())
-        if i >= 0 and event.button() == Qt.MouseButton.LeftButton:
-            self.set_selected(i)
-            self.item_clicked.emit(i)
-        super().mousePressEvent(event)
+    def _tile_tip(self, i: int) -> str:
+        return self._tips[i]
 
-    def event(self, event) -> bool:
-        if event.type() == event.Type.ToolTip:
-            i = self._index_at(event.pos())
-            if i >= 0:
-                QToolTip.showText(event.globalPos(), self._tips[i], self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
+    def _on_tile_pressed(self, i: int) -> None:
+        self.set_selected(i)
+        self.item_clicked.emit(i)
 
     def _on_theme_look_changed(self, old, new) -> None:
         self._fit()

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFormLayout,
     QLabel,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -18,7 +17,7 @@ from playground import catalog
 from playground.fields import FIELDS_BY_NAME
 from playground.tips import OPTIMIZER_TIPS, SCHEDULE_TIPS
 from widgets import theme
-from widgets.controls import ValueLabel
+from widgets.controls import ValueLabel, scrolling_body
 from widgets.controls import DecimalBox, IntBox, LogSpinBox, hint_label, section_label, send
 
 PREVIEW_POINTS = 200
@@ -215,14 +214,7 @@ class OptimizerPanel(QWidget):
         layout.addWidget(hint_label("Every setting here applies at once, while training."))
         layout.addStretch(1)
 
-        inner.setMinimumWidth(262)
-        scroll = QScrollArea()
-        scroll.setWidget(inner)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scrolling_body(self, inner)
 
         experiment.state_changed.connect(self._on_experiment_state_changed)
         session.snapshot_ready.connect(self._on_session_snapshot_ready)
