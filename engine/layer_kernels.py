@@ -17,7 +17,7 @@ from numba import njit
 from engine import rng
 from engine.augment import augment_sample
 from engine.kernels import (DIVERGED, EPOCH, MAX_NORM, OK, OPT_T, POS, SEED, STEP,
-                            WEIGHT_DECAY, _gather, loss_and_delta, regularize, restore_frozen)
+                            WEIGHT_DECAY, _gather, loss_and_delta, regularize)
 from engine.layer_ops import BLAS_MIN  # noqa: F401  (the trainer reads it here)
 from engine.layer_pass import (F_DROP, F_EPS, F_MOM, F_PARAM, G_ACT, G_BOFF, G_CIN,  # noqa: F401
                                G_COUT, G_HIN, G_HOUT, G_K, G_KIND, G_PAD, G_POFF, G_STRIDE,
@@ -85,8 +85,8 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     As ``engine.kernels.train_steps``, for any layer kinds: net is (gi, gf, loss code);
     buffers float64 (n_buffers,) batch norm's running statistics, moved at every step;
     rate float64 (P,) >= 0: parameter i moves with learning rate lr * rate[i]; where it is 0
-    the parameter is frozen (gradient zeroed, value and slots restored after decay, update
-    and max-norm); a 0/1 ``rate`` is the frozen mask and takes no scaling (``engine.layer_lr``
+    the parameter is frozen (gradient zeroed, no decay or update, so its value and slots
+    stay; its value put back after max-norm); a 0/1 ``rate`` is the frozen mask and takes no scaling (``engine.layer_lr``
     says why scaling the step is exact: x <- x_old + rate * (x - x_old) after the update, where
     rate is not 1; ``engine.step_update`` runs it); aug float64
     (augment.N_HYPER,) the augmentation strengths (``Augmentation.vector()``) applied to
@@ -113,8 +113,8 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     moves = np.empty(rate.size if frozen or scaled else 0, params.dtype)
     for i in range(moves.size):
         moves[i] = 1.0 if rate[i] != 0.0 else 0.0
-    keep = params.copy() if frozen else params[:0]
-    keep_slots = slots.copy() if frozen else slots[:, :0]
+    late = reg[MAX_NORM] > 0.0          # max-norm spans blocks: after the update
+    keep = params.copy() if frozen and late else params[:0]   # what max-norm must not move
     old = np.empty(params.size if scaled else 0, params.dtype)
     rmask = wmask * moves if frozen or scaled else wmask
     shape = (gi[0, G_CIN], gi[0, G_HIN], gi[0, G_WIN])
@@ -148,15 +148,15 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
             else:
                 backward(params, grad, gi, gf, xb, B, za, aa, ma, da, stats, cols, uoff, True)
         lr = scheduled_lr(sched_code, lr0, shp, sched_start, sched_epoch, step, epoch)
-        late = reg[MAX_NORM] > 0.0      # max-norm spans blocks: after the update, then restore
         gsq, fin = step_update.update_parameters(
             params, grad, extra if split_now else extra[:0], slots, opt, reg, lr,
             state[OPT_T] + 1, lr * reg[WEIGHT_DECAY], moves, frozen or scaled, rmask, rate,
-            scaled, old, frozen and not late, keep, keep_slots, parts > 1)
+            scaled, old, frozen, parts > 1)
         if late:
             apply_max_norm(params, gi, reg[MAX_NORM])
-            if frozen:
-                restore_frozen(params, keep, slots, keep_slots, rate)
+            for i in range(keep.size):  # frozen values back where max-norm moved them
+                if rate[i] == 0.0:
+                    params[i] = keep[i]
             fin = step_update.finite_sum(params)
         losses[s] = loss
         lrs[s] = lr

@@ -4,8 +4,9 @@ threads (``engine.layer_kernels.train_steps``).
 Once the backward pass has the gradient, every parameter i goes through the same chain:
 sum the batch slices' gradients (``engine.batch_split``), zero it where frozen, add the
 penalty's gradient (``kernels.regularize``), clip by the global norm, decoupled weight decay,
-the optimizer's update, the layer's learning-rate factor (``engine.layer_lr``), put frozen
-values back. Done as one pass over all P parameters each, a million-parameter network reads
+the optimizer's update, the layer's learning-rate factor (``engine.layer_lr``); frozen
+parameters skip the decay and the update, so their values and slots stay as they were (the
+numbers of updating them and putting them back, without a copy of every parameter). Done as one pass over all P parameters each, a million-parameter network reads
 and writes its arrays six times from memory on one core. Here the chain runs on a block of
 BLOCK parameters at a time, which stays in the core's cache, and the blocks run on numba's
 threads.
@@ -56,10 +57,10 @@ def _gradient_block(lo, hi, params, grad, extra, moves, masked, rmask, reg):
 
 @njit(**_KW)
 def _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, clip_f, rate, scaled, old,
-                  restore, keep, keep_slots):
+                  skip):
     """Clip (clip_f != 1: grad times clip_f), decay, update and scale params[lo:hi]; with
-    ``restore``, frozen parameters (rate 0) and their slots back to ``keep``; returns the
-    block's finite_sum."""
+    ``skip``, only the runs of parameters that are not frozen (rate 0) are decayed and
+    updated, so frozen values and slots stay as they are; returns the block's finite_sum."""
     opt_code, hyper, toff = opt
     p, g = params[lo:hi], grad[lo:hi]
     if clip_f != 1.0:
@@ -69,19 +70,24 @@ def _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, clip_f, rate, 
         o = old[lo:hi]
         for i in range(hi - lo):
             o[i] = p[i]
-    decay_parameters(p, decay)
-    update_range(opt_code, params, grad, slots, hyper, lr, t, toff, lo, hi)
+    a = lo
+    while a < hi:                   # [a, b): a run that moves (the whole block without skip)
+        b = hi
+        if skip:
+            while a < hi and rate[a] == 0.0:
+                a += 1
+            b = a
+            while b < hi and rate[b] != 0.0:
+                b += 1
+        if b > a:
+            decay_parameters(params[a:b], decay)
+            update_range(opt_code, params, grad, slots, hyper, lr, t, toff, a, b)
+        a = b
     if scaled:                      # engine.layer_lr: x_old + rate (x - x_old); rate 1 exact
         r = rate[lo:hi]
         for i in range(hi - lo):
             if r[i] != 0.0 and r[i] != 1.0:
                 p[i] = o[i] + r[i] * (p[i] - o[i])
-    if restore:
-        for i in range(lo, hi):
-            if rate[i] == 0.0:
-                params[i] = keep[i]
-                for s in range(slots.shape[0]):
-                    slots[s, i] = keep_slots[s, i]
     return finite_sum(p)
 
 
@@ -91,14 +97,14 @@ def _block(b, sweep, clip_f, chain):
     ``update_parameters``' arguments, ``opt`` unpacked (a parallel loop takes no nested
     tuple), and its per-block sums (gsqs, fins)."""
     (params, grad, extra, slots, opt_code, hyper, toff, reg, lr, t, decay, moves, masked, rmask,
-     rate, scaled, old, restore, keep, keep_slots, gsqs, fins) = chain
+     rate, scaled, old, skip, gsqs, fins) = chain
     opt = (opt_code, hyper, toff)
     lo, hi = b * BLOCK, min(params.size, (b + 1) * BLOCK)
     if sweep != 2:
         gsqs[b] = _gradient_block(lo, hi, params, grad, extra, moves, masked, rmask, reg)
     if sweep != 1:
         fins[b] = _update_block(lo, hi, params, grad, slots, opt, lr, t, decay, clip_f, rate,
-                                scaled, old, restore, keep, keep_slots)
+                                scaled, old, skip)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)
@@ -112,7 +118,7 @@ def _blocks_on_threads(nb, sweep, clip_f, chain):
 
 @njit(**_KW)
 def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves, masked, rmask,
-                      rate, scaled, old, restore, keep, keep_slots, threads):
+                      rate, scaled, old, skip, threads):
     """One step's update after the backward pass, in place; returns (squared gradient norm
     after the penalty, finite_sum of the new parameters).
 
@@ -121,7 +127,7 @@ def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves,
     regularisation vector (``kernels.L1`` ...); lr the step's rate; t the update's index;
     decay lr * weight decay; moves (P,) 1/0 multiplying the gradient when ``masked``; rmask
     (P,) the weights the penalty covers; rate (P,) each parameter's rate factor (applied when
-    ``scaled``, through old (P,)); restore: put parameters with rate 0 back to keep, keep_slots.
+    ``scaled``, through old (P,)); skip: parameters with rate 0 are not decayed or updated.
     threads: the blocks on numba's threads (else one after the other, the same numbers): only
     while BLAS runs on one thread, as numba's threads and a multi-threaded OpenBLAS spinning
     between its calls take each other's cores (a step then waits for the scheduler).
@@ -130,7 +136,7 @@ def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves,
     gsqs = np.zeros(nb)
     fins = np.zeros(nb)
     chain = (params, grad, extra, slots, *opt, reg, lr, t, decay, moves, masked, rmask, rate,
-             scaled, old, restore, keep, keep_slots, gsqs, fins)
+             scaled, old, skip, gsqs, fins)
     clip = reg[CLIP_NORM]
     two = clip > 0.0                # clipping: the gradient's norm before any update
     gsq = 0.0
