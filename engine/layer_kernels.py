@@ -78,17 +78,21 @@ def _gather_augmented(X, Y, perm, pos, B, xb, yb, aug, shape, seed, step, tmp):
 
 
 @njit(**_KW)
-def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg, wmask,
-                rate, aug, batch_size, n_steps, losses, lrs, ws, split):
+def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg, rates, aug,
+                batch_size, n_steps, losses, lrs, ws, split):
     """Run up to n_steps optimisation steps in place; return (steps done, status).
 
     As ``engine.kernels.train_steps``, for any layer kinds: net is (gi, gf, loss code);
     buffers float64 (n_buffers,) batch norm's running statistics, moved at every step;
-    rate float64 (P,) >= 0: parameter i moves with learning rate lr * rate[i]; where it is 0
-    the parameter is frozen (gradient zeroed, no decay or update, so its value and slots
-    stay; its value put back after max-norm); a 0/1 ``rate`` is the frozen mask and takes no scaling (``engine.layer_lr``
-    says why scaling the step is exact: x <- x_old + rate * (x - x_old) after the update, where
-    rate is not 1; ``engine.step_update`` runs it); aug float64
+    rates (rate, moves, rmask): rate float64 (P,) >= 0: parameter i moves with learning
+    rate lr * rate[i]; where it is 0 the parameter is frozen (gradient zeroed, no decay or
+    update, so its value and slots stay; its value put back after max-norm); a 0/1 ``rate``
+    is the frozen mask and takes no scaling (``engine.layer_lr`` says why scaling the step
+    is exact: x <- x_old + rate * (x - x_old) after the update, where rate is not 1;
+    ``engine.step_update`` runs it); moves float64 (P,): 1 where rate is not 0, 0 where it
+    is, and rmask float64 (P,) the weights the penalty covers (the weight mask times moves);
+    moves (0,) and rmask the weight mask when no rate is 0 or scaled (the caller keeps them,
+    ``Trainer.training_rates``: no array is made per call); aug float64
     (augment.N_HYPER,) the augmentation strengths (``Augmentation.vector()``) applied to
     each training image as it is gathered, or empty for none; split (parts, extra, units,
     col, inside) from ``engine.batch_split.plan``: with parts > 1, each layer's work shared
@@ -102,6 +106,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     K = Y.shape[1]
     L = gi.shape[0]
     out = uoff[L - 1]
+    rate, moves, rmask = rates
     n_frozen = 0
     n_scaled = 0                        # rates other than 0 and 1
     for i in range(rate.size):          # branch-free, so it vectorises: a call's setup of a
@@ -109,14 +114,9 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
         n_scaled += np.int64(rate[i] != 0.0) * np.int64(rate[i] != 1.0)
     frozen = n_frozen > 0
     scaled = n_scaled > 0
-    # 1: the parameter trains, 0: frozen; the update reads it only when some are frozen or scaled
-    moves = np.empty(rate.size if frozen or scaled else 0, params.dtype)
-    for i in range(moves.size):
-        moves[i] = 1.0 if rate[i] != 0.0 else 0.0
     late = reg[MAX_NORM] > 0.0          # max-norm spans blocks: after the update
     keep = params.copy() if frozen and late else params[:0]   # what max-norm must not move
     old = np.empty(params.size if scaled else 0, params.dtype)
-    rmask = wmask * moves if frozen or scaled else wmask
     shape = (gi[0, G_CIN], gi[0, G_HIN], gi[0, G_WIN])
     tmp = np.empty(shape, X.dtype) if aug.size else np.empty((0, 0, 0), X.dtype)
     for s in range(n_steps):

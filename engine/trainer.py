@@ -385,8 +385,8 @@ class Trainer(LayerRates, TrainerState, TrainerEvaluation):
                     done, status = G.train_steps(
                         self.params, opt.slots, self.buffers, self.X, self.Y, self.perm,
                         self.state, (self._gi, self._gf, self._loss_code),
-                        (opt.code, opt.hyper_vector(), opt.offsets()), sched, self._reg, self._wmask,
-                        rates.rate, self._aug,
+                        (opt.code, opt.hyper_vector(), opt.offsets()), sched, self._reg,
+                        (rates.rate, rates.moves, rates.rmask), self._aug,
                         self._batch, n_steps, losses, lrs, self._scaled_workspace(), self._split)
             opt.iterations = int(self.state[K.OPT_T])
             if rates.frozen_starts.size:   # frozen parameters' own update counts stand still

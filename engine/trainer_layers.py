@@ -25,6 +25,9 @@ class Rates(NamedTuple):
     frozen_stops: np.ndarray    # [start, stop) each; k = 0: nothing is frozen
     rate: np.ndarray        # float64 (n_params,): trainable * lr_scale when scaled, else
                             # trainable itself (layer_kernels.train_steps' ``rate``)
+    moves: np.ndarray       # float64 (n_params,) 1 where rate is not 0, 0 where it is; (0,)
+                            # when nothing is frozen or scaled (the update then reads neither)
+    rmask: np.ndarray       # the weights the penalty covers: the weight mask times moves
 
 
 def _runs(mask):
@@ -77,7 +80,9 @@ class LayerRates:
             scaled = bool((self._lr_scale != 1.0).any())
             starts, stops = _runs(self._trainable == 0.0)
             rate = self._trainable * self._lr_scale if scaled else self._trainable
-            self._rates = Rates(scaled, starts, stops, rate)
+            moves = (rate != 0.0) * 1.0 if scaled or starts.size else np.zeros(0)
+            rmask = self._wmask * moves if moves.size else self._wmask
+            self._rates = Rates(scaled, starts, stops, rate, moves, rmask)
         return self._rates
 
     def _apply_layer_scales(self):
