@@ -6,10 +6,10 @@ sum the batch slices' gradients (``engine.batch_split``), zero it where frozen, 
 penalty's gradient (``kernels.regularize``), clip by the global norm, decoupled weight decay,
 the optimizer's update, the layer's learning-rate factor (``engine.layer_lr``); frozen
 parameters skip the decay and the update, so their values and slots stay as they were (the
-numbers of updating them and putting them back, without a copy of every parameter). Done as one pass over all P parameters each, a million-parameter network reads
-and writes its arrays six times from memory on one core. Here the chain runs on a block of
-BLOCK parameters at a time, which stays in the core's cache, and the blocks run on numba's
-threads.
+numbers of updating them and putting them back, without a copy of every parameter). Done as
+one pass over all P parameters each, a million-parameter network reads and writes its arrays
+six times from memory on one core. Here the chain runs on a block of BLOCK parameters at a
+time, which stays in the core's cache, and the blocks run on numba's threads.
 
 What holds: each parameter's arithmetic is the passes', in the same order, so the parameters
 do not depend on BLOCK or on the thread count. The sums (the gradient's squared norm, the
