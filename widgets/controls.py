@@ -2,8 +2,7 @@
 field's range while any typed number reaches the model, the compact choices and boxes of the
 network's column headers and layer cards (``widgets.header_controls``), and the one mechanism
 every panel uses to send a value to the experiment and say, next to the control, why it was
-refused; the scrolling body of the side panels (``scrolling_body``), and the clicks and
-tooltips of a widget that paints its own tiles (``TilePointer``)."""
+refused; and the scrolling body of the side panels (``scrolling_body``)."""
 import math
 
 from PySide6.QtCore import QPoint, QSignalBlocker, Qt, Signal
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QSpinBox,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -218,36 +216,6 @@ def scrolling_body(panel: QWidget, body: QWidget) -> QScrollArea:
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)
     return scroll
-
-
-class TilePointer:
-    """Mixed into a QWidget (before it) that paints tiles itself: a left click on a tile, and
-    each tile's tooltip. The widget gives ``_tile_rects()`` (where each tile is drawn, in order),
-    ``_tile_tip(i)`` (tile i's tooltip, "" for none) and ``_on_tile_pressed(i)``."""
-
-    def _tile_at(self, pos: QPoint) -> int:
-        """The index of the tile at ``pos``; -1 where there is none."""
-        for i, rect in enumerate(self._tile_rects()):
-            if rect.contains(pos):
-                return i
-        return -1
-
-    def mousePressEvent(self, event) -> None:   # noqa: N802 (Qt's name)
-        i = self._tile_at(event.position().toPoint())
-        if i >= 0 and event.button() == Qt.MouseButton.LeftButton:
-            self._on_tile_pressed(i)
-        super().mousePressEvent(event)
-
-    def event(self, event) -> bool:
-        if event.type() == event.Type.ToolTip:
-            i = self._tile_at(event.pos())
-            tip = self._tile_tip(i) if i >= 0 else ""
-            if tip:
-                QToolTip.showText(event.globalPos(), tip, self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
 
 
 class ValueLabel(QLabel):

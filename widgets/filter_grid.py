@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxL
 from playground import image_views as iv
 from playground import palette
 from widgets import theme
-from widgets.controls import TilePointer
+from widgets.tile_pointer import TilePointer
 
 
 def _diverging_lut32() -> np.ndarray:
@@ -201,7 +201,7 @@ class TileMosaic(TilePointer, QWidget):
             painter.drawRect(self._rects[self._selected].adjusted(-2, -2, 1, 1))
         painter.end()
 
-    # ---- pointer (controls.TilePointer) ----------------------------------------------------
+    # ---- pointer (tile_pointer.TilePointer) ------------------------------------------------
     def _tile_rects(self) -> list[QRect]:
         return self._rects
 

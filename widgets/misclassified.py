@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLay
 
 from playground import image_views as iv
 from widgets import theme
-from widgets.controls import TilePointer
+from widgets.tile_pointer import TilePointer
 from widgets.feature_maps import image_pixels
 
 THUMB = 72          # px at 100%
@@ -120,7 +120,7 @@ class GalleryGrid(TilePointer, QWidget):
                 y += fm.height()
         painter.end()
 
-    # ---- pointer (controls.TilePointer) ----------------------------------------------------
+    # ---- pointer (tile_pointer.TilePointer) ------------------------------------------------
     def _tile_rects(self):
         return (self.item_rect(i) for i in range(len(self._images)))
 
