@@ -21,6 +21,7 @@ from numba import njit, prange
 from engine import rng
 from engine import _fastmath as fm
 from engine.activations import SOFTMAX, activate, backprop_activation, softmax_columns
+from engine.layer_ops import dense_backward_loops, dense_forward_loops
 from engine.network import BCE, DENSE, SOFTMAX_CE
 from engine.optimizers import apply_update_at
 from engine.schedules import scheduled_lr
@@ -41,22 +42,6 @@ OK, DIVERGED = 0, 1
 
 
 @njit(**_KW)
-def _dense(params, n_in, n_out, w, inp, z, B):
-    """z (n_out x B) = W^T inp (n_in x B) + b for the layer whose W starts at params[w]."""
-    bo = w + n_in * n_out
-    for j in range(n_out):
-        zr = j * B
-        bj = params[bo + j]
-        for b in range(B):
-            z[zr + b] = bj
-        for i in range(n_in):
-            wij = params[w + i * n_out + j]
-            ir = i * B
-            for b in range(B):
-                z[zr + b] += wij * inp[ir + b]
-
-
-@njit(**_KW)
 def forward(params, li, lf, xb, B, za, aa, ma, uoff, train, drop_key):
     """Forward pass of B rows (xb: flat (B*n_inputs,)). With ``train`` true, layers with a
     dropout rate p apply inverted dropout: a unit is kept with probability 1-p and scaled by
@@ -72,7 +57,7 @@ def forward(params, li, lf, xb, B, za, aa, ma, uoff, train, drop_key):
         z = za[uoff[l]:uoff[l] + B * n_out]
         a = aa[uoff[l]:uoff[l] + B * n_out]
         if li[l, 4] == DENSE:
-            _dense(params, n_in, n_out, w, inp, z, B)
+            dense_forward_loops(params, w, inp, z, n_in, n_out, B)
         if code == SOFTMAX:
             softmax_columns(z, a, n_out, B)
         else:
@@ -143,35 +128,15 @@ def backward(params, grad, li, lf, xb, B, za, aa, ma, da, uoff, train):
     L = li.shape[0]
     for l in range(L - 1, -1, -1):
         n_in, n_out, w = li[l, 0], li[l, 1], li[l, 2]
-        bo = w + n_in * n_out
         if l == 0:
             inp = xb[:B * n_in]
         else:
             inp = aa[uoff[l - 1]:uoff[l - 1] + B * n_in]
         d = da[uoff[l]:uoff[l] + B * n_out]
-        for j in range(n_out):          # dL/db_j = sum_b d[j, b]
-            s = 0.0
-            for b in range(B):
-                s += d[j * B + b]
-            grad[bo + j] = s
-        for i in range(n_in):           # dL/dW_ij = sum_b inp[i, b] d[j, b]
-            for j in range(n_out):
-                s = 0.0
-                for b in range(B):
-                    s += inp[i * B + b] * d[j * B + b]
-                grad[w + i * n_out + j] = s
+        dp = da[uoff[l - 1]:uoff[l - 1] + B * n_in] if l > 0 else da[:0]
+        dense_backward_loops(params, grad, w, inp, d, dp, n_in, n_out, B)
         if l == 0:
             break
-        dp = da[uoff[l - 1]:uoff[l - 1] + B * n_in]
-        for i in range(n_in):           # dL/da_prev[i, b] = sum_j W_ij d[j, b]
-            ir = i * B
-            for b in range(B):
-                dp[ir + b] = 0.0
-            for j in range(n_out):
-                wij = params[w + i * n_out + j]
-                jr = j * B
-                for b in range(B):
-                    dp[ir + b] += wij * d[jr + b]
         # through the previous layer's dropout and activation
         zp = za[uoff[l - 1]:uoff[l - 1] + B * n_in]
         ap = aa[uoff[l - 1]:uoff[l - 1] + B * n_in]

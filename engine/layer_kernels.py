@@ -117,6 +117,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
     late = reg[MAX_NORM] > 0.0          # max-norm spans blocks: after the update
     keep = params.copy() if frozen and late else params[:0]   # what max-norm must not move
     old = np.empty(params.size if scaled else 0, params.dtype)
+    sums = np.zeros((2, step_update.n_blocks(params.size)))
     shape = (gi[0, G_CIN], gi[0, G_HIN], gi[0, G_WIN])
     tmp = np.empty(shape, X.dtype) if aug.size else np.empty((0, 0, 0), X.dtype)
     for s in range(n_steps):
@@ -151,7 +152,7 @@ def train_steps(params, slots, buffers, X, Y, perm, state, net, opt, sched, reg,
         gsq, fin = step_update.update_parameters(
             params, grad, extra if split_now else extra[:0], slots, opt, reg, lr,
             state[OPT_T] + 1, lr * reg[WEIGHT_DECAY], moves, frozen or scaled, rmask, rate,
-            scaled, old, frozen, parts > 1)
+            scaled, old, frozen, parts > 1, sums)
         if late:
             apply_max_norm(params, gi, reg[MAX_NORM])
             for i in range(keep.size):  # frozen values back where max-norm moved them

@@ -1,7 +1,7 @@
 """The building blocks of ``engine.layer_kernels``' forward and backward passes, one layer
 operation each: matrix products (loops below ``BLAS_MIN`` multiply-adds, BLAS above), im2col /
 col2im for convolutions, bias sums, pooling, and batch normalisation (training statistics or
-running ones). Arrays are flat, feature-major as ``engine.kernels`` lays them out."""
+running ones). Arrays are flat, feature-major as ``engine.layer_pass`` lays them out."""
 import math
 
 import numpy as np
@@ -91,6 +91,54 @@ def _gemm_typed(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
         fn(kind, ta, tb, m, n, k, alpha.ctypes, a.ctypes, lda, b.ctypes, ldb, beta.ctypes,
            c.ctypes, ldc)
     return impl
+
+
+@njit(**_KW)
+def dense_forward_loops(params, w, inp, z, n_in, n_out, B):
+    """A dense layer's z (n_out, B) = W^T inp + b by loops (products below BLAS_MIN: the
+    small networks of the playground), for the layer whose W (n_in, n_out) starts at
+    params[w]: row j starts at b_j, then adds W_ij inp[i] for i in order."""
+    bo = w + n_in * n_out
+    for j in range(n_out):
+        zr = j * B
+        bj = params[bo + j]
+        for b in range(B):
+            z[zr + b] = bj
+        for i in range(n_in):
+            wij = params[w + i * n_out + j]
+            ir = i * B
+            for b in range(B):
+                z[zr + b] += wij * inp[ir + b]
+
+
+@njit(**_KW_SUM)
+def dense_backward_loops(params, grad, w, inp, d, dp, n_in, n_out, B):
+    """A dense layer's backward pass by loops (as ``dense_forward_loops``): dW (n_in, n_out)
+    = inp d^T and db (sums of d's rows) into grad at the layer's offset, and, when dp has
+    them, dp (n_in, B) = W d."""
+    bo = w + n_in * n_out
+    for j in range(n_out):          # dL/db_j = sum_b d[j, b]
+        s = 0.0
+        for b in range(B):
+            s += d[j * B + b]
+        grad[bo + j] = s
+    for i in range(n_in):           # dL/dW_ij = sum_b inp[i, b] d[j, b]
+        for j in range(n_out):
+            s = 0.0
+            for b in range(B):
+                s += inp[i * B + b] * d[j * B + b]
+            grad[w + i * n_out + j] = s
+    if dp.size == 0:
+        return
+    for i in range(n_in):           # dL/da_prev[i, b] = sum_j W_ij d[j, b]
+        ir = i * B
+        for b in range(B):
+            dp[ir + b] = 0.0
+        for j in range(n_out):
+            wij = params[w + i * n_out + j]
+            jr = j * B
+            for b in range(B):
+                dp[ir + b] += wij * d[jr + b]
 
 
 @njit(**_KW)

@@ -19,7 +19,6 @@ runs in two sweeps (gradient, then update).
 """
 import math
 
-import numpy as np
 from numba import njit, prange
 
 from engine.kernels import _KW, _KW_SUM, CLIP_NORM, decay_parameters, regularize
@@ -27,6 +26,12 @@ from engine.optimizers import update_range
 
 #: parameters per block: a block's parameters, gradient and two slots fill 512 KiB in float64
 BLOCK = 1 << 14
+
+
+@njit(**_KW)
+def n_blocks(n):
+    """How many blocks n parameters make."""
+    return (n + BLOCK - 1) // BLOCK
 
 
 @njit(**_KW_SUM)
@@ -118,7 +123,7 @@ def _blocks_on_threads(nb, sweep, clip_f, chain):
 
 @njit(**_KW)
 def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves, masked, rmask,
-                      rate, scaled, old, skip, threads):
+                      rate, scaled, old, skip, threads, sums):
     """One step's update after the backward pass, in place; returns (squared gradient norm
     after the penalty, finite_sum of the new parameters).
 
@@ -131,10 +136,12 @@ def update_parameters(params, grad, extra, slots, opt, reg, lr, t, decay, moves,
     threads: the blocks on numba's threads (else one after the other, the same numbers): only
     while BLAS runs on one thread, as numba's threads and a multi-threaded OpenBLAS spinning
     between its calls take each other's cores (a step then waits for the scheduler).
+    sums float64 (2, n_blocks(P)): room for the blocks' sums, the caller's (no allocation per
+    step: a tiny network's step takes a few microseconds).
     """
-    nb = (params.size + BLOCK - 1) // BLOCK
-    gsqs = np.zeros(nb)
-    fins = np.zeros(nb)
+    nb = n_blocks(params.size)
+    gsqs = sums[0]
+    fins = sums[1]
     chain = (params, grad, extra, slots, *opt, reg, lr, t, decay, moves, masked, rmask, rate,
              scaled, old, skip, gsqs, fins)
     clip = reg[CLIP_NORM]

@@ -57,7 +57,8 @@ def fused(code, pb, lr, t, reg, rate, toff, threads=True):
     frozen = bool((rate == 0.0).any())
     gsq, fin = SU.update_parameters(p, grad, pb["extra"], slots, (code, hyper, toff), reg, lr, t,
                                     lr * reg[WEIGHT_DECAY], moves, True, pb["wmask"] * moves,
-                                    rate, scaled, np.empty_like(p), frozen, threads)
+                                    rate, scaled, np.empty_like(p), frozen, threads,
+                                    np.zeros((2, SU.n_blocks(p.size))))
     return p, slots, gsq, fin
 
 
